@@ -1,0 +1,210 @@
+import { lineComment, literal, sql, type SQL } from "../../sql/ddl";
+import { renderScope, type ScopeContext } from "../scope-sql";
+import { HELPERS, helperIdent, memberHelper, roleIdent, roleName, tableIdent } from "../names";
+import type { Plan } from "../plan";
+import type { Statement } from "../statement";
+
+type Fn = NonNullable<Statement["fn"]>;
+
+/** A `security definer` plpgsql helper: fixed search_path, plans cached per session, stable. */
+function definer(plan: Plan, name: string, args: SQL, returns: SQL, body: SQL, why: string): Statement {
+  const fn: Fn = { name, securityDefiner: true, volatility: "stable", searchPath: true };
+  return {
+    kind: "function",
+    fn,
+    sql: sql`${lineComment(why)}
+create or replace function ${helperIdent(plan.app, name)}(${args}) returns ${returns}
+  language plpgsql stable security definer
+  set search_path = pg_catalog, pg_temp
+as $fn$
+${body}
+$fn$;`,
+  };
+}
+
+/**
+ * The helpers every policy calls: who is asking (trusted from claims only for the authenticator,
+ * from the login mapping for role-bound logins, and only while the user is active and holds the
+ * acting role), their unit, their unit subtree, the request channel, live temporary grants and
+ * member sets. Each is `stable` and wrapped by policies as `(select helper(current_user))`.
+ */
+export function emitHelpers(plan: Plan, scopeContext: (table: string) => ScopeContext): Statement[] {
+  const { app, types } = plan;
+  const { users, userRoles, units, grants } = app.identity;
+  const t = (table: string) => tableIdent(app, table);
+  const c = (column: string) => sql.identifier(column);
+  const userId = sql.raw(types.userId);
+  const unitId = sql.raw(types.unitId);
+  const logins = helperIdent(app, "logins");
+  const authenticator = literal(roleName(app, app.authenticator));
+  const prefix = literal(app.rolePrefix);
+  const out: Statement[] = [];
+
+  out.push({
+    kind: "table",
+    target: "logins",
+    sql: sql`${lineComment("role-bound database logins (BI tools, psql): which user a login acts as, and in which app role")}
+create table if not exists ${logins} (
+  login name primary key,
+  user_id ${userId} not null,
+  role text not null
+);
+alter table ${logins} enable row level security;
+alter table ${logins} force row level security;
+revoke all on table ${logins} from public;`,
+  });
+
+  out.push(
+    definer(
+      plan,
+      HELPERS.userId,
+      sql`acting_role name`,
+      userId,
+      sql`declare
+  uid ${userId};
+  app_role text;
+begin
+  if session_user = ${authenticator} then
+    begin
+      uid := nullif(pg_catalog.current_setting('jwt.claims.user_id', true), '')::${userId};
+    exception when others then
+      return null;
+    end;
+    if pg_catalog.left(acting_role, pg_catalog.length(${prefix})) <> ${prefix} then
+      return null;
+    end if;
+    app_role := pg_catalog.substr(acting_role, pg_catalog.length(${prefix}) + 1);
+  else
+    select l.user_id, l.role into uid, app_role from ${logins} l where l.login = session_user;
+  end if;
+  if uid is null then
+    return null;
+  end if;
+  perform 1
+     from ${t(users.table)} u
+     join ${t(userRoles.table)} r on r.${c(userRoles.user)} = u.${c(users.id)}
+    where u.${c(users.id)} = uid
+      and u.${c(users.status)} = ${literal(users.activeStatus)}
+      and r.${c(userRoles.role)} = app_role;
+  if not found then
+    return null;
+  end if;
+  return uid;
+end`,
+      "who is asking: claims only through the authenticator, a login's mapping otherwise; null unless active and holding the acting role",
+    ),
+  );
+
+  out.push(
+    definer(
+      plan,
+      HELPERS.unitId,
+      sql`acting_role name`,
+      unitId,
+      sql`declare
+  result ${unitId};
+begin
+  select u.${c(users.unit)} into result
+    from ${t(users.table)} u
+   where u.${c(users.id)} = ${helperIdent(app, HELPERS.userId)}(acting_role);
+  return result;
+end`,
+      "the unit of the user asking",
+    ),
+  );
+
+  out.push(
+    definer(
+      plan,
+      HELPERS.unitTree,
+      sql`acting_role name`,
+      sql`${unitId}[]`,
+      sql`declare
+  result ${unitId}[];
+begin
+  with recursive tree(id) as (
+    select ${helperIdent(app, HELPERS.unitId)}(acting_role)
+    union
+    select child.${c(units.id)} from ${t(units.table)} child join tree on child.${c(units.parent)} = tree.id
+  )
+  select coalesce(pg_catalog.array_agg(tree.id), '{}') into result from tree where tree.id is not null;
+  return result;
+end`,
+      "the unit of the user asking and every unit below it, as an array for = any(...)",
+    ),
+  );
+
+  out.push({
+    kind: "function",
+    fn: { name: HELPERS.channel, securityDefiner: false, volatility: "stable", searchPath: true },
+    sql: sql`${lineComment("the request channel, trusted only when set by the authenticator")}
+create or replace function ${helperIdent(app, HELPERS.channel)}() returns text
+  language sql stable
+  set search_path = pg_catalog, pg_temp
+as $fn$
+  select case when session_user = ${authenticator} then nullif(pg_catalog.current_setting('jwt.claims.channel', true), '') end
+$fn$;`,
+  });
+
+  if (grants) {
+    const rowType = sql.raw(types.grantRow);
+    out.push(
+      definer(
+        plan,
+        HELPERS.granted,
+        sql`acting_role name, target text, privileges text[]`,
+        sql`${rowType}[]`,
+        sql`declare
+  result ${rowType}[];
+begin
+  select coalesce(pg_catalog.array_agg(g.${c(grants.row)}), '{}') into result
+    from ${t(grants.table)} g
+   where g.${c(grants.grantee)} = ${helperIdent(app, HELPERS.userId)}(acting_role)
+     and g.${c(grants.tableName)} = target
+     and g.${c(grants.privilege)} = any (privileges)
+     and g.${c(grants.expires)} > pg_catalog.now();
+  return result;
+end`,
+        "rows of a table opened to the user asking by a temporary grant that has not expired",
+      ),
+    );
+  }
+
+  for (const set of plan.memberSets) {
+    const rowType = sql.raw(set.rowType);
+    const linkWhere = set.link.where ? sql`\n     and ${renderScope(set.link.where, { ...scopeContext(set.link.table), row: "l" })}` : sql.blank;
+    const live = set.live
+      ? sql`\n     and exists (select 1 from ${t(set.live.table)} live where live.${c(set.live.key)} = l.${c(set.link.group)} and ${renderScope(set.live.where, { ...scopeContext(set.live.table), row: "live" })})`
+      : sql.blank;
+    out.push(
+      definer(
+        plan,
+        memberHelper(set.name),
+        sql`acting_role name`,
+        sql`${rowType}[]`,
+        sql`declare
+  result ${rowType}[];
+begin
+  select coalesce(pg_catalog.array_agg(distinct l.${c(set.link.row)}), '{}') into result
+    from ${t(set.membership.table)} m
+    join ${t(set.link.table)} l on l.${c(set.link.group)} = m.${c(set.membership.group)}
+   where m.${c(set.membership.user)} = ${helperIdent(app, HELPERS.userId)}(acting_role)${linkWhere}${live};
+  return result;
+end`,
+        `member set ${set.name}: row keys reachable through ${set.membership.table} and ${set.link.table}`,
+      ),
+    );
+  }
+
+  const roles = [...plan.roles.map((r) => r.name), app.anonymous].map((r) => roleIdent(app, r));
+  const names = out.filter((s) => s.fn).map((s) => s.fn!.name);
+  for (const name of names) {
+    const signature = name === HELPERS.channel ? sql`()` : name === HELPERS.granted ? sql`(name, text, text[])` : sql`(name)`;
+    out.push({
+      kind: "grant",
+      sql: sql`revoke all on function ${helperIdent(app, name)}${signature} from public;
+grant execute on function ${helperIdent(app, name)}${signature} to ${sql.join(roles, ", ")};`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import { doBlock, lineComment, literal, sql, type SQL } from "../../sql/ddl";
+import { describeScope } from "../describe";
+import { HELPERS, policyName, restrictiveName, roleIdent, tableIdent } from "../names";
+import type { Plan, PolicyNode, RestrictiveNode, TablePlan } from "../plan";
+import { onceWithRole, renderScope, type ScopeContext } from "../scope-sql";
+import type { Statement } from "../statement";
+import type { Scope } from "../../policy/scopes";
+
+/** Every permissive policy also requires a known, active user holding the acting role. */
+const guarded = (plan: Plan, scope: SQL): SQL => sql`${onceWithRole(plan.app, HELPERS.userId)} is not null\n    and ${scope}`;
+
+function permissive(plan: Plan, node: PolicyNode, ctx: (command: PolicyNode["command"]) => ScopeContext): Statement {
+  const c = ctx(node.command);
+  const clause = (keyword: string, scope: Scope | undefined) =>
+    scope ? sql`\n  ${sql.raw(keyword)} (\n    ${guarded(plan, renderScope(scope, c))}\n  )` : sql.blank;
+  const words =
+    node.command === "insert"
+      ? `new rows must be ${describeScope(node.check!)}`
+      : node.command === "update"
+        ? `${describeScope(node.using!)}${node.check && node.check !== node.using ? `; changed rows must be ${describeScope(node.check)}` : ""}`
+        : describeScope(node.using!);
+  return {
+    kind: "policy",
+    target: node.table,
+    sql: sql`${lineComment(`${node.role} may ${node.command} ${node.table}: ${words} (from ${node.sources.join(", ")})`)}
+create policy ${sql.identifier(policyName(node.role, node.command))} on ${tableIdent(plan.app, node.table)}
+  as permissive for ${sql.raw(node.command)} to ${roleIdent(plan.app, node.role)}${clause("using", node.using)}${clause("with check", node.check)};`,
+  };
+}
+
+function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Statement[] {
+  const allCommands = node.commands.length === 4;
+  const hides = renderScope(node.hides, ctx);
+  const predicate = node.keeps ? sql`(${hides}) is not true\n    or ${renderScope(node.keeps, ctx)}` : sql`(${hides}) is not true`;
+  const words = `hides ${describeScope(node.hides)}${node.keeps ? ` unless ${describeScope(node.keeps)}` : ""}`;
+  const commands = allCommands ? (["all"] as const) : node.commands;
+  return commands.map((command) => {
+    const name = restrictiveName(node.restriction, node.role) + (allCommands ? "" : `__${command}`);
+    const using = command === "insert" ? sql.blank : sql`\n  using (\n    ${predicate}\n  )`;
+    const check = command === "select" || command === "delete" || command === "all" ? sql.blank : sql`\n  with check (\n    ${predicate}\n  )`;
+    return {
+      kind: "policy" as const,
+      target: node.table,
+      sql: sql`${lineComment(`restriction ${node.restriction} on ${node.table} for ${node.role} (${commands.length === 1 && allCommands ? "all commands" : command}): ${words}`)}
+create policy ${sql.identifier(name)} on ${tableIdent(plan.app, node.table)}
+  as restrictive for ${sql.raw(command)} to ${roleIdent(plan.app, node.role)}${using}${check};`,
+    };
+  });
+}
+
+/**
+ * Row security for one table: enable and force it, drop the policies a previous compile left, and
+ * create one permissive policy per (role, command) and the restrictive ones.
+ */
+export function emitTablePolicies(plan: Plan, table: TablePlan, ctx: (table: string, command: PolicyNode["command"]) => ScopeContext): Statement[] {
+  const t = tableIdent(plan.app, table.name);
+  const out: Statement[] = [
+    {
+      kind: "rls",
+      target: table.name,
+      force: true,
+      sql: sql`${lineComment(`${table.name}: row level security on, and forced so the owner is bound too`)}
+alter table ${t} enable row level security;
+alter table ${t} force row level security;`,
+    },
+    {
+      kind: "policy",
+      target: table.name,
+      sql: doBlock(sql`declare
+  p record;
+begin
+  for p in
+    select policyname from pg_catalog.pg_policies
+     where schemaname = ${literal(plan.app.schema)} and tablename = ${literal(table.name)}
+     order by policyname
+  loop
+    execute pg_catalog.format('drop policy %I on %I.%I', p.policyname, ${literal(plan.app.schema)}, ${literal(table.name)});
+  end loop;
+end`),
+    },
+  ];
+  for (const node of table.policies) out.push(permissive(plan, node, (command) => ctx(table.name, command)));
+  for (const node of table.restrictives) out.push(...restrictive(plan, node, ctx(table.name, "select")));
+  return out;
+}

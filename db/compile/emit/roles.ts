@@ -1,0 +1,41 @@
+import { doBlock, lineComment, literal, sql } from "../../sql/ddl";
+import { roleIdent, roleName } from "../names";
+import type { Plan } from "../plan";
+import type { Statement } from "../statement";
+
+const guardedCreate = (name: string, options: string) =>
+  doBlock(
+    sql`begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = ${literal(name)}) then
+    create role ${sql.identifier(name)} ${sql.raw(options)};
+  end if;
+end`,
+  );
+
+/**
+ * Roles: one `nologin` role per app role (created only if missing, so replays and shadow databases in
+ * the same cluster work), the anonymous role, and the `noinherit` authenticator that may become each.
+ */
+export function emitRoles(plan: Plan): Statement[] {
+  const { app } = plan;
+  const out: Statement[] = [];
+  for (const r of [...plan.roles, { name: app.anonymous, description: "requests without identity; can read nothing", inherits: [] }]) {
+    const name = roleName(app, r.name);
+    out.push({ kind: "role", sql: sql`${lineComment(`role ${r.name}: ${r.description || "app role"}`)}\n${guardedCreate(name, "nologin noinherit")}` });
+    out.push({ kind: "role", sql: sql`alter role ${sql.identifier(name)} nologin noinherit nobypassrls;` });
+  }
+  const authenticator = roleName(app, app.authenticator);
+  out.push({
+    kind: "role",
+    sql: sql`${lineComment("authenticator: the API server logs in as it; noinherit, so it holds no privilege until it sets a role")}
+${guardedCreate(authenticator, "login noinherit")}`,
+  });
+  out.push({ kind: "role", sql: sql`alter role ${sql.identifier(authenticator)} login noinherit nobypassrls;` });
+  const members = [...plan.roles.map((r) => r.name), app.anonymous].map((r) => roleIdent(app, r));
+  out.push({
+    kind: "role",
+    sql: sql`${lineComment("the authenticator may switch to every app role (set local role) per request")}
+grant ${sql.join(members, ", ")} to ${sql.identifier(authenticator)};`,
+  });
+  return out;
+}

@@ -1,0 +1,124 @@
+import type { Catalog } from "../catalog/introspect";
+import { toDdl } from "../sql/ddl";
+import type { Plan } from "./plan";
+import type { Statement } from "./statement";
+
+/** One finding of a security lint; any finding fails the compile. */
+export interface LintFinding {
+  readonly lint: "force" | "view-invoker" | "definer" | "raw-and-twin" | "helper-call";
+  readonly message: string;
+}
+
+/** Every table that gets a policy must also get ENABLE and FORCE row level security. */
+function lintForce(plan: Plan, statements: readonly Statement[]): LintFinding[] {
+  const forced = new Set(statements.filter((s) => s.kind === "rls" && s.force).map((s) => s.target));
+  const protectedTables = new Set([
+    ...plan.tables.map((t) => t.name),
+    ...statements.filter((s) => s.kind === "policy" && s.target).map((s) => s.target!),
+  ]);
+  return [...protectedTables]
+    .filter((t) => !forced.has(t))
+    .map((t) => ({ lint: "force" as const, message: `table ${plan.app.schema}.${t} has policies but row level security is not forced: its owner would bypass them` }));
+}
+
+/** Every view an app role can reach runs with the caller's rights. */
+function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const managedViews = new Set<string>();
+  for (const s of statements.filter((x) => x.kind === "view" && x.securityInvoker !== undefined)) {
+    managedViews.add(s.target!);
+    if (!s.securityInvoker) findings.push({ lint: "view-invoker", message: `view ${plan.app.schema}.${s.target} is generated without security_invoker` });
+  }
+  const appRoles = new Set([...plan.roles.map((r) => r.name), plan.app.anonymous].map((r) => plan.app.rolePrefix + r));
+  for (const t of catalog.tables.values()) {
+    if (t.kind !== "view" || managedViews.has(t.name) || t.securityInvoker) continue;
+    const reachable = t.grantees.filter((g) => g === "public" || appRoles.has(g));
+    if (reachable.length > 0) {
+      findings.push({
+        lint: "view-invoker",
+        message: `view ${plan.app.schema}.${t.name} is reachable by ${reachable.join(", ")} without security_invoker: it would bypass row security; alter view … set (security_invoker = true) or revoke it`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC. */
+function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const text = statements.filter((s) => s.kind === "grant").map((s) => toDdl(s.sql)).join("\n");
+  const generated = new Set<string>();
+  for (const s of statements) {
+    if (!s.fn) continue;
+    generated.add(s.fn.name);
+    if (!s.fn.securityDefiner) continue;
+    if (!s.fn.searchPath) findings.push({ lint: "definer", message: `security definer function ${s.fn.name} has no fixed search_path` });
+    if (!text.includes(`revoke all on function "${plan.app.toolkitSchema}"."${s.fn.name}"`)) {
+      findings.push({ lint: "definer", message: `security definer function ${s.fn.name} is not revoked from public` });
+    }
+  }
+  for (const f of catalog.functions) {
+    if (!f.securityDefiner || (f.schema === plan.app.toolkitSchema && generated.has(f.name))) continue;
+    if (!f.fixedSearchPath) findings.push({ lint: "definer", message: `security definer function ${f.schema}.${f.name} has no fixed search_path: add set search_path = pg_catalog, pg_temp` });
+    if (f.publicExecute) findings.push({ lint: "definer", message: `security definer function ${f.schema}.${f.name} is executable by public: revoke execute … from public` });
+  }
+  return findings;
+}
+
+/** A role that may see a column only masked must not also hold the raw column. */
+function lintRawAndTwin(plan: Plan): LintFinding[] {
+  const findings: LintFinding[] = [];
+  for (const table of plan.tables) {
+    for (const grant of table.grants) {
+      for (const m of plan.app.masks.filter((x) => x.table === table.name)) {
+        if (grant.select.includes(m.column) && grant.select.includes(m.twin)) {
+          findings.push({
+            lint: "raw-and-twin",
+            message: `role ${grant.role} holds both ${table.name}.${m.column} and its masked twin ${m.twin}: give it one or the other`,
+          });
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+/** Helpers called from policies are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))`. */
+function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const volatility = new Map<string, string>();
+  for (const f of catalog.functions) volatility.set(`${f.schema}.${f.name}`, f.volatility);
+  for (const s of statements) if (s.fn) volatility.set(`${plan.app.toolkitSchema}.${s.fn.name}`, s.fn.volatility);
+  const schemas = [plan.app.toolkitSchema, plan.app.schema].map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const call = new RegExp(`(\\(\\s*select\\s+)?"?(${schemas})"?\\s*\\.\\s*"?([^"\\s(]+)"?\\s*\\(`, "gi");
+  for (const s of statements.filter((x) => x.kind === "policy" || x.kind === "view")) {
+    const text = toDdl(s.sql);
+    const named = /create (policy|view) ("[^"]+"(?:\."[^"]+")?)/.exec(text);
+    if (!named) continue;
+    const policy = `${named[1]} ${named[2]}`;
+    for (const match of text.matchAll(call)) {
+      const name = `${match[2]}.${match[3]}`;
+      const v = volatility.get(name);
+      if (v === undefined) continue;
+      if (v === "volatile") findings.push({ lint: "helper-call", message: `${policy} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable` });
+      if (!match[1]) findings.push({ lint: "helper-call", message: `${policy} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement` });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Runs every security lint over the generated statements and the live catalog.
+ *
+ * @example
+ * const findings = lint(plan, statements, catalog); // [] when the compile may go on
+ */
+export function lint(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
+  return [
+    ...lintForce(plan, statements),
+    ...lintViews(plan, statements, catalog),
+    ...lintDefiners(plan, statements, catalog),
+    ...lintRawAndTwin(plan),
+    ...lintHelperCalls(plan, statements, catalog),
+  ];
+}

@@ -1,0 +1,30 @@
+import type { AppDefinition } from "../policy/define";
+import type { Command } from "../policy/roles";
+import { sql, type SQL } from "../sql/ddl";
+
+/** The database role of an app role: the prefix plus its name. */
+export const roleName = (app: AppDefinition, role: string): string => `${app.rolePrefix}${role}`;
+
+export const roleIdent = (app: AppDefinition, role: string): SQL => sql.identifier(roleName(app, role));
+
+export const tableIdent = (app: AppDefinition, table: string): SQL => sql.identifier(app.schema, table);
+
+export const helperIdent = (app: AppDefinition, helper: string): SQL => sql.identifier(app.toolkitSchema, helper);
+
+/** Permissive policies are named `<role>__<command>`. */
+export const policyName = (role: string, command: Command): string => `${role}__${command}`;
+
+/** Restrictive policies are named `restrict__<restriction>__<role>`. */
+export const restrictiveName = (restriction: string, role: string): string => `restrict__${restriction}__${role}`;
+
+/** The helper returning the row keys of a member set. */
+export const memberHelper = (set: string): string => `member_${set}`;
+
+/** Identity and scope helpers installed into the toolkit schema. */
+export const HELPERS = {
+  userId: "current_user_id",
+  unitId: "current_unit_id",
+  unitTree: "current_unit_tree",
+  channel: "current_channel",
+  granted: "granted_rows",
+} as const;

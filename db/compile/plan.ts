@@ -1,0 +1,266 @@
+import type { Catalog } from "../catalog/introspect";
+import type { ColumnAccess } from "../policy/columns";
+import type { AppDefinition } from "../policy/define";
+import type { MaskDefinition } from "../policy/masks";
+import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
+import { or, type MemberSet, type Scope } from "../policy/scopes";
+import { memberSetsOf } from "./walk";
+
+/** One permissive policy: what one role may do with one table for one command. */
+export interface PolicyNode {
+  readonly table: string;
+  readonly role: string;
+  readonly command: Command;
+  readonly using?: Scope;
+  readonly check?: Scope;
+  /** The definitions it came from, e.g. `role sales_rep`, `view marketing_export`. */
+  readonly sources: readonly string[];
+}
+
+/** One restrictive policy: a restriction as it applies to one role. */
+export interface RestrictiveNode {
+  readonly table: string;
+  readonly role: string;
+  readonly restriction: string;
+  readonly commands: readonly Command[];
+  readonly hides: Scope;
+  /** Rows this role keeps although they match `hides`; absent when nothing is exempt. */
+  readonly keeps?: Scope;
+}
+
+/** Column privileges of one role on one table (mask twins included by their twin name). */
+export interface GrantNode {
+  readonly table: string;
+  readonly role: string;
+  readonly select: readonly string[];
+  readonly insert: readonly string[];
+  readonly update: readonly string[];
+  readonly delete: boolean;
+  /** Access per raw column as the definitions say it, for the access matrix. */
+  readonly access: Readonly<Record<string, ColumnAccess>>;
+  readonly sources: readonly string[];
+}
+
+export interface TablePlan {
+  readonly name: string;
+  readonly policies: readonly PolicyNode[];
+  readonly restrictives: readonly RestrictiveNode[];
+  readonly grants: readonly GrantNode[];
+}
+
+export interface RolePlan {
+  readonly name: string;
+  readonly description: string;
+  /** Every role it inherits from, nearest first. */
+  readonly inherits: readonly string[];
+}
+
+export interface ViewPlan {
+  readonly name: string;
+  readonly from: string;
+  readonly columns: readonly string[];
+  readonly where: Scope;
+  readonly roles: readonly string[];
+  readonly description: string;
+}
+
+export interface MaskPlan extends MaskDefinition {
+  /** SQL type of the raw column, which picks the mask function's overload. */
+  readonly sourceType: string;
+}
+
+/** Everything the emitters need, resolved and frozen: inheritance flattened, columns expanded. */
+export interface Plan {
+  readonly app: AppDefinition;
+  readonly roles: readonly RolePlan[];
+  readonly tables: readonly TablePlan[];
+  readonly masks: readonly MaskPlan[];
+  readonly views: readonly ViewPlan[];
+  readonly memberSets: readonly (MemberSet & { readonly rowType: string })[];
+  /** SQL types of identity keys, read from the catalog. */
+  readonly types: { readonly userId: string; readonly unitId: string; readonly grantRow: string };
+}
+
+/** Roles `role` inherits from, nearest first, each once. */
+export function ancestorsOf(role: RoleDefinition): RoleDefinition[] {
+  const out: RoleDefinition[] = [];
+  const visit = (r: RoleDefinition) => {
+    for (const parent of r.extends) {
+      if (!out.includes(parent)) {
+        out.push(parent);
+        visit(parent);
+      }
+    }
+  };
+  visit(role);
+  return out;
+}
+
+/** The role's own rules last, so they win where columns disagree. */
+function lineage(role: RoleDefinition): RoleDefinition[] {
+  return [...ancestorsOf(role).reverse(), role];
+}
+
+const orOf = (scopes: Scope[]): Scope | undefined => (scopes.length === 0 ? undefined : scopes.length === 1 ? scopes[0] : or(...scopes));
+
+function accessOf(role: RoleDefinition, table: string, columns: readonly string[], selects: boolean): Record<string, ColumnAccess> {
+  let fallback: ColumnAccess | undefined;
+  const explicit: Record<string, ColumnAccess> = {};
+  for (const r of lineage(role)) {
+    const rules = r.tables[table]?.columns;
+    if (!rules) continue;
+    for (const [column, access] of Object.entries(rules)) {
+      if (access === undefined) continue;
+      if (column === "default") fallback = access;
+      else explicit[column] = access;
+    }
+  }
+  const access: Record<string, ColumnAccess> = {};
+  for (const column of columns) access[column] = explicit[column] ?? fallback ?? (selects ? "read" : "hidden");
+  return access;
+}
+
+/**
+ * Resolves a validated app against the catalog into a plan.
+ *
+ * @example
+ * const plan = buildPlan(app, await introspect(client, app.schema));
+ */
+export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
+  const twins = new Map(app.masks.map((m) => [`${m.table}.${m.twin}`, m]));
+  const tableNames = [...catalog.tables.values()].filter((t) => t.kind === "table").map((t) => t.name).sort();
+  const columnType = (table: string, column: string) =>
+    catalog.tables.get(table)?.columns.find((c) => c.name === column)?.type ?? "text";
+  const memberSets = new Map<string, MemberSet>();
+
+  const tables = tableNames.map((table): TablePlan => {
+    const meta = catalog.tables.get(table)!;
+    const rawColumns = meta.columns.filter((c) => !twins.has(`${table}.${c.name}`));
+    const generated = new Set(meta.columns.filter((c) => c.generated).map((c) => c.name));
+    const views = app.views.filter((v) => v.from === table);
+    const policies: PolicyNode[] = [];
+    const grants: GrantNode[] = [];
+    const restrictives: RestrictiveNode[] = [];
+
+    for (const role of app.roles) {
+      const rules: { source: string; rules: TableRules }[] = lineage(role)
+        .filter((r) => r.tables[table])
+        .map((r) => ({ source: `role ${r.name}`, rules: r.tables[table]! }));
+      const roleViews = views.filter((v) => v.roles.includes(role));
+      if (rules.length === 0 && roleViews.length === 0) continue;
+
+      const scopesFor = (command: Command) => {
+        const using: Scope[] = [];
+        const check: Scope[] = [];
+        const sources: string[] = [];
+        for (const { source, rules: r } of rules) {
+          if (command === "select" && r.select) using.push(r.select);
+          if (command === "delete" && r.delete) using.push(r.delete);
+          if (command === "insert" && r.insert) check.push(r.insert.check);
+          if (command === "update" && r.update) {
+            using.push(r.update.using);
+            check.push(r.update.check ?? r.update.using);
+          }
+          if (using.length + check.length > sources.length) sources.push(source);
+        }
+        if (command === "select") {
+          for (const v of roleViews) {
+            using.push(v.where);
+            sources.push(`view ${v.name}`);
+          }
+        }
+        return { using: orOf(using), check: orOf(check), sources };
+      };
+
+      const byCommand = new Map<Command, PolicyNode>();
+      for (const command of COMMANDS) {
+        const { using, check, sources } = scopesFor(command);
+        if (!using && !check) continue;
+        const node: PolicyNode = Object.freeze({
+          table,
+          role: role.name,
+          command,
+          ...(using ? { using } : {}),
+          ...(check ? { check } : {}),
+          sources: Object.freeze(sources),
+        });
+        for (const s of [using, check]) if (s) memberSetsOf(s, memberSets);
+        byCommand.set(command, node);
+        policies.push(node);
+      }
+
+      const access = accessOf(role, table, rawColumns.map((c) => c.name), byCommand.has("select"));
+      const viewColumns = new Set(roleViews.flatMap((v) => v.columns));
+      const select = new Set<string>();
+      const insert: string[] = [];
+      const update: string[] = [];
+      for (const { name } of rawColumns) {
+        const a = access[name]!;
+        const writable = !generated.has(name);
+        if (a === "read" || a === "write" || a === "insert") select.add(name);
+        if ((a === "write" || a === "insert") && writable && byCommand.has("insert")) insert.push(name);
+        if (a === "write" && writable && byCommand.has("update")) update.push(name);
+        if (a === "masked") {
+          for (const m of app.masks) if (m.table === table && m.column === name) select.add(m.twin);
+        }
+      }
+      for (const column of viewColumns) select.add(column);
+      grants.push(
+        Object.freeze({
+          table,
+          role: role.name,
+          select: Object.freeze([
+            ...rawColumns.map((c) => c.name).filter((c) => select.has(c)),
+            ...app.masks.filter((m) => m.table === table && select.has(m.twin)).map((m) => m.twin),
+          ]),
+          insert: Object.freeze(insert),
+          update: Object.freeze(update),
+          delete: byCommand.has("delete"),
+          access: Object.freeze(access),
+          sources: Object.freeze([...new Set([...rules.map((r) => r.source), ...roleViews.map((v) => `view ${v.name}`)])]),
+        }),
+      );
+
+      for (const restriction of app.restrictions.filter((x) => x.table === table)) {
+        const kept: Scope[] = restriction.unless ? [restriction.unless] : [];
+        for (const r of lineage(role)) {
+          for (const [exempted, scope] of restriction.exempt) if (exempted === r) kept.push(scope);
+        }
+        if (kept.some((s) => s.kind === "all")) continue;
+        const commands = restriction.commands.filter((c) => byCommand.has(c));
+        if (commands.length === 0) continue;
+        const keeps = orOf(kept);
+        if (keeps) memberSetsOf(keeps, memberSets);
+        restrictives.push(
+          Object.freeze({ table, role: role.name, restriction: restriction.name, commands: Object.freeze(commands), hides: restriction.hides, ...(keeps ? { keeps } : {}) }),
+        );
+      }
+    }
+    return Object.freeze({ name: table, policies: Object.freeze(policies), restrictives: Object.freeze(restrictives), grants: Object.freeze(grants) });
+  });
+
+  const { users, units, grants } = app.identity;
+  return Object.freeze({
+    app,
+    roles: Object.freeze(
+      app.roles.map((r) => Object.freeze({ name: r.name, description: r.description, inherits: Object.freeze(ancestorsOf(r).map((a) => a.name)) })),
+    ),
+    tables: Object.freeze(tables),
+    masks: Object.freeze(app.masks.map((m) => Object.freeze({ ...m, sourceType: columnType(m.table, m.column) }))),
+    views: Object.freeze(
+      app.views.map((v) =>
+        Object.freeze({ name: v.name, from: v.from, columns: v.columns, where: v.where, roles: Object.freeze(v.roles.map((r) => r.name)), description: v.description }),
+      ),
+    ),
+    memberSets: Object.freeze(
+      [...memberSets.values()]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((set) => Object.freeze({ ...set, rowType: columnType(set.link.table, set.link.row) })),
+    ),
+    types: Object.freeze({
+      userId: columnType(users.table, users.id),
+      unitId: columnType(units.table, units.id),
+      grantRow: grants ? columnType(grants.table, grants.row) : "bigint",
+    }),
+  });
+}

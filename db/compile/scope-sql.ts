@@ -1,0 +1,87 @@
+import type { AppDefinition } from "../policy/define";
+import type { Command } from "../policy/roles";
+import type { Scope, ScopeValue } from "../policy/scopes";
+import { literal, sql, type SQL } from "../sql/ddl";
+import { HELPERS, helperIdent, memberHelper, tableIdent } from "./names";
+
+/** Where a scope is rendered: which row its columns belong to, and for which command. */
+export interface ScopeContext {
+  readonly app: AppDefinition;
+  /** Table the row belongs to. */
+  readonly table: string;
+  /** Name the row is referred to by: the table's own name in a policy, an alias inside `exists`. */
+  readonly row: string;
+  readonly command: Command;
+  readonly depth: number;
+  /** Column of `parent` that `table.column` references (from the foreign key). */
+  readonly parentKey: (table: string, column: string, parent: string) => string;
+}
+
+/** `(select gatehouse.helper(current_user))`: the helper runs once per statement, as an InitPlan. */
+export const onceWithRole = (app: AppDefinition, helper: string, ...args: SQL[]): SQL =>
+  sql`(select ${helperIdent(app, helper)}(${sql.join([sql`current_user`, ...args], ", ")}))`;
+
+const valueList = (values: readonly ScopeValue[]): SQL => sql.join(values.map((v) => literal(v)), ", ");
+
+/** Privileges of a temporary grant that open a row for a command: an update grant also lets you see the row. */
+export const grantPrivileges = (command: Command): string[] => (command === "select" ? ["select", "update"] : [command]);
+
+/**
+ * Renders a scope as a boolean SQL expression over the context's row.
+ *
+ * @example
+ * renderScope(own("owner_id"), ctx) // "customers"."owner_id" = (select "gatehouse"."current_user_id"(current_user))
+ */
+export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
+  const col = (column: string) => sql.identifier(ctx.row, column);
+  const { app } = ctx;
+  switch (scope.kind) {
+    case "own":
+      return sql`${col(scope.column)} = ${onceWithRole(app, HELPERS.userId)}`;
+    case "unit":
+      return sql`${col(scope.column)} = ${onceWithRole(app, HELPERS.unitId)}`;
+    case "unitTree":
+      return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.unitTree)})`;
+    case "all":
+      return sql`true`;
+    case "pool":
+      return sql`${col(scope.column)} is null`;
+    case "granted": {
+      const privileges = sql.join(grantPrivileges(ctx.command).map((p) => literal(p)), ", ");
+      return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.granted, literal(ctx.table), sql`array[${privileges}]`)})`;
+    }
+    case "member":
+      return sql`${col(scope.column)} = any (${onceWithRole(app, memberHelper(scope.set.name))})`;
+    case "attr":
+      return scope.op === "in"
+        ? sql`${col(scope.column)} in (${valueList(scope.values)})`
+        : sql`(${col(scope.column)} in (${valueList(scope.values)})) is not true`;
+    case "isNull":
+      return scope.negate ? sql`${col(scope.column)} is not null` : sql`${col(scope.column)} is null`;
+    case "future":
+      return sql`${col(scope.column)} > pg_catalog.now()`;
+    case "channel": {
+      const channel = sql`(select ${helperIdent(app, HELPERS.channel)}())`;
+      return scope.op === "in"
+        ? sql`${channel} in (${valueList(scope.values)})`
+        : sql`(${channel} in (${valueList(scope.values)})) is not true`;
+    }
+    case "raw":
+      return sql`(${scope.sql})`;
+    case "via": {
+      const alias = `p${ctx.depth + 1}`;
+      const inner: ScopeContext = { ...ctx, table: scope.parent, row: alias, depth: ctx.depth + 1 };
+      const key = ctx.parentKey(ctx.table, scope.column, scope.parent);
+      const link = sql`${sql.identifier(alias, key)} = ${col(scope.column)}`;
+      const where = scope.where ? sql` and ${renderScope(scope.where, inner)}` : sql.blank;
+      return sql`exists (select 1 from ${tableIdent(app, scope.parent)} as ${sql.identifier(alias)} where ${link}${where})`;
+    }
+    case "or":
+    case "and": {
+      if (scope.scopes.length === 0) return scope.kind === "or" ? sql`false` : sql`true`;
+      if (scope.scopes.length === 1) return renderScope(scope.scopes[0]!, ctx);
+      const parts = scope.scopes.map((s) => renderScope(s, ctx));
+      return sql`(${sql.join(parts, scope.kind === "or" ? "\n      or " : "\n      and ")})`;
+    }
+  }
+}

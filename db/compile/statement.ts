@@ -1,0 +1,15 @@
+import type { SQL } from "../sql/ddl";
+
+/** One generated statement, with what the lints need to know about it. */
+export interface Statement {
+  readonly kind: "header" | "schema" | "role" | "table" | "function" | "column" | "rls" | "policy" | "grant" | "view";
+  readonly sql: SQL;
+  /** Table or view it acts on, unqualified. */
+  readonly target?: string;
+  /** For `rls` statements: whether it forces row security. */
+  readonly force?: boolean;
+  /** For `function` statements. */
+  readonly fn?: { readonly name: string; readonly securityDefiner: boolean; readonly volatility: "immutable" | "stable" | "volatile"; readonly searchPath: boolean };
+  /** For `view` statements: whether the view is created with `security_invoker`. */
+  readonly securityInvoker?: boolean;
+}

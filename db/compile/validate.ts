@@ -1,0 +1,182 @@
+import type { Catalog, CatalogTable } from "../catalog/introspect";
+import { COLUMN_ACCESS } from "../policy/columns";
+import type { AppDefinition } from "../policy/define";
+import type { MemberSet, Scope } from "../policy/scopes";
+import { toDdl } from "../sql/ddl";
+import { didYouMean } from "./suggest";
+
+/** A compile that cannot go on; `problems` each name the definition, the table or column, and the fix. */
+export class CompileError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`gatehouse cannot compile these definitions:\n  - ${problems.join("\n  - ")}`);
+    this.name = "CompileError";
+  }
+}
+
+const MAX_IDENTIFIER = 63;
+
+/**
+ * Checks an app against the live schema; throws a {@link CompileError} listing every problem.
+ *
+ * @example
+ * validate(app, await introspect(client, "crm")); // throws: role sales_rep: table customers has no column "phon" (did you mean "phone"?)
+ */
+export function validate(app: AppDefinition, catalog: Catalog): void {
+  const problems: string[] = [];
+  const tables = [...catalog.tables.values()].filter((t) => t.kind === "table");
+  if (tables.length === 0) {
+    throw new CompileError([`schema ${app.schema} has no tables: run the app's migrations before compiling`]);
+  }
+  const twinNames = new Set(app.masks.map((m) => `${m.table}.${m.twin}`));
+  const findTable = (who: string, name: string): CatalogTable | undefined => {
+    const table = catalog.tables.get(name);
+    if (!table || table.kind !== "table") {
+      problems.push(`${who}: schema ${app.schema} has no table "${name}"${didYouMean(name, tables.map((t) => t.name))}`);
+      return undefined;
+    }
+    return table;
+  };
+  const hasColumn = (who: string, table: CatalogTable, column: string, allowTwins = false): boolean => {
+    if (table.columns.some((c) => c.name === column && (allowTwins || !twinNames.has(`${table.name}.${c.name}`)))) return true;
+    if (allowTwins && twinNames.has(`${table.name}.${column}`)) return true;
+    problems.push(`${who}: table ${table.name} has no column "${column}"${didYouMean(column, table.columns.map((c) => c.name))}`);
+    return false;
+  };
+
+  const checkSet = (who: string, set: MemberSet) => {
+    const w = `${who}: member set ${set.name}`;
+    const membership = findTable(w, set.membership.table);
+    if (membership) for (const c of [set.membership.user, set.membership.group]) hasColumn(w, membership, c);
+    const link = findTable(w, set.link.table);
+    if (link) {
+      for (const c of [set.link.group, set.link.row]) hasColumn(w, link, c);
+      if (set.link.where) checkScope(w, link, set.link.where);
+    }
+    if (set.live) {
+      const live = findTable(w, set.live.table);
+      if (live) {
+        hasColumn(w, live, set.live.key);
+        checkScope(w, live, set.live.where);
+      }
+    }
+  };
+
+  const checkScope = (who: string, table: CatalogTable, scope: Scope): void => {
+    const s = scope;
+    switch (s.kind) {
+        case "own":
+        case "unit":
+        case "unitTree":
+        case "pool":
+        case "granted":
+        case "attr":
+        case "isNull":
+        case "future":
+          hasColumn(who, table, s.column);
+          if (s.kind === "granted" && !app.identity.grants) {
+            problems.push(`${who}: granted() needs identity.grants (where temporary grants are kept) in defineApp`);
+          }
+          if (s.kind === "attr" && s.values.length === 0) problems.push(`${who}: ${table.name}.${s.column} is compared with an empty list`);
+          break;
+        case "member":
+          hasColumn(who, table, s.column);
+          checkSet(who, s.set);
+          break;
+        case "via": {
+          if (!hasColumn(who, table, s.column)) break;
+          const parent = findTable(who, s.parent);
+          if (!parent) break;
+          const key = table.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === s.column && k.references.table === s.parent);
+          if (!key) {
+            problems.push(`${who}: ${table.name}.${s.column} has no foreign key to ${s.parent}: add one, or say how they relate with raw()`);
+          }
+          if (s.where) checkScope(`${who} (via ${s.parent})`, parent, s.where);
+          break;
+        }
+        case "raw":
+          try {
+            toDdl(s.sql);
+          } catch {
+            problems.push(`${who}: raw predicate "${s.description}" has bind values; build it with sql.identifier and literal(), not sql.value`);
+          }
+          break;
+        case "or":
+        case "and":
+          for (const inner of s.scopes) checkScope(who, table, inner);
+          break;
+        default:
+          break;
+      }
+  };
+
+  const { users, userRoles, units, grants } = app.identity;
+  const identityTables: [string, string, string[]][] = [
+    ["identity.users", users.table, [users.id, users.unit, users.status]],
+    ["identity.userRoles", userRoles.table, [userRoles.user, userRoles.role]],
+    ["identity.units", units.table, [units.id, units.parent]],
+    ...(grants ? [["identity.grants", grants.table, [grants.grantee, grants.tableName, grants.row, grants.privilege, grants.expires]] as [string, string, string[]]] : []),
+  ];
+  for (const [who, name, columns] of identityTables) {
+    const table = findTable(who, name);
+    if (table) for (const c of columns) hasColumn(who, table, c);
+  }
+
+  for (const m of app.masks) {
+    const who = `mask ${m.table}.${m.column}`;
+    const table = findTable(who, m.table);
+    if (!table) continue;
+    hasColumn(who, table, m.column);
+    const existing = table.columns.find((c) => c.name === m.twin);
+    if (existing && !existing.generated) problems.push(`${who}: twin "${m.twin}" is already an ordinary column of ${m.table}: choose another name with { as }`);
+  }
+
+  for (const role of app.roles) {
+    const who = `role ${role.name}`;
+    for (const name of ["select", "insert", "update", "delete"]) {
+      const policy = `${role.name}__${name}`;
+      if (policy.length > MAX_IDENTIFIER) problems.push(`${who}: policy name ${policy} is longer than ${MAX_IDENTIFIER} characters: shorten the role name`);
+    }
+    if ((app.rolePrefix + role.name).length > MAX_IDENTIFIER) problems.push(`${who}: ${app.rolePrefix}${role.name} is longer than ${MAX_IDENTIFIER} characters`);
+    for (const [tableName, rules] of Object.entries(role.tables)) {
+      const table = findTable(who, tableName);
+      if (!table) continue;
+      if (rules.select) checkScope(who, table, rules.select);
+      if (rules.delete) checkScope(who, table, rules.delete);
+      if (rules.insert) checkScope(who, table, rules.insert.check);
+      if (rules.update) {
+        checkScope(who, table, rules.update.using);
+        if (rules.update.check) checkScope(who, table, rules.update.check);
+      }
+      for (const [column, access] of Object.entries(rules.columns ?? {})) {
+        if (access === undefined) continue;
+        if (!COLUMN_ACCESS.includes(access)) problems.push(`${who}: ${tableName}.${column} has unknown access "${access}"; use one of ${COLUMN_ACCESS.join(", ")}`);
+        if (column === "default") continue;
+        if (!hasColumn(who, table, column)) continue;
+        if (access === "masked" && !app.masks.some((m) => m.table === tableName && m.column === column)) {
+          problems.push(`${who}: ${tableName}.${column} is masked, but no mask is defined for it: add mask("${tableName}", "${column}", …) to the app`);
+        }
+      }
+    }
+  }
+
+  for (const x of app.restrictions) {
+    const who = `restriction ${x.name}`;
+    const table = findTable(who, x.table);
+    if (!table) continue;
+    checkScope(who, table, x.hides);
+    if (x.unless) checkScope(who, table, x.unless);
+    for (const [r, scope] of x.exempt) checkScope(`${who} (exempting ${r.name})`, table, scope);
+  }
+
+  for (const v of app.views) {
+    const who = `view ${v.name}`;
+    if (catalog.tables.get(v.name)?.kind === "table") problems.push(`${who}: ${app.schema}.${v.name} is already a table: choose another name`);
+    const table = findTable(who, v.from);
+    if (!table) continue;
+    for (const column of v.columns) hasColumn(who, table, column, true);
+    checkScope(who, table, v.where);
+    if (v.roles.length === 0) problems.push(`${who}: no role may read it: list its roles`);
+  }
+
+  if (problems.length > 0) throw new CompileError([...new Set(problems)]);
+}

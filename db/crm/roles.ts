@@ -1,0 +1,253 @@
+/**
+ * The reference CRM's access rules (../shared/CRM.md), written once. `gatehouse compile` turns them
+ * into migrations/fixtures/crm-security.sql and generated/access-matrix.md.
+ */
+import {
+  all,
+  and,
+  channelIsNot,
+  dateToMonth,
+  defineApp,
+  emailDomain,
+  granted,
+  is,
+  isNotNull,
+  isFuture,
+  isNull,
+  keepLast,
+  mask,
+  member,
+  memberSet,
+  or,
+  own,
+  pool,
+  redact,
+  restrict,
+  role,
+  unit,
+  unitTree,
+  via,
+  view,
+  type TableRules,
+} from "../policy";
+
+/** Customers of open projects the user belongs to. */
+const openProjectCustomers = memberSet({
+  name: "open_project_customers",
+  membership: { table: "project_members", user: "user_id", group: "project_id" },
+  link: { table: "project_customers", group: "project_id", row: "customer_id" },
+  live: { table: "projects", key: "id", where: is("status", "open") },
+});
+
+/** Customers shared with the user's partner organisation, while the share lasts. */
+const partnerShares = memberSet({
+  name: "partner_shared_customers",
+  membership: { table: "users", user: "id", group: "partner_org" },
+  link: { table: "partner_shares", group: "partner_org", row: "customer_id", where: isFuture("expires_at") },
+});
+
+const ownCustomer = via("customer_id", "customers", own("owner_id"));
+const visibleCustomer = via("customer_id", "customers");
+const PERSONAL = { phone: "masked", email: "masked", id_number: "masked" } as const;
+
+export const salesRep = role("sales_rep", {
+  description: "sells to their own customers; sees the pool, granted rows and open projects they belong to",
+  tables: {
+    customers: {
+      select: or(own("owner_id"), pool("owner_id"), granted("id"), member("id", openProjectCustomers)),
+      insert: { check: and(own("owner_id"), unit("unit_id")) },
+      update: { using: or(own("owner_id"), granted("id")), check: or(own("owner_id"), granted("id")) },
+      columns: { default: "write", id: "read", owner_id: "insert", unit_id: "insert", tier: "read", archived_at: "read", deleted_at: "read", created_at: "read" },
+    },
+    contacts: {
+      select: ownCustomer,
+      insert: { check: ownCustomer },
+      update: { using: ownCustomer },
+      columns: { default: "write", id: "read", customer_id: "insert" },
+    },
+    follow_ups: {
+      select: visibleCustomer,
+      insert: { check: and(own("author_id"), visibleCustomer) },
+      columns: { default: "read", customer_id: "insert", body: "insert", author_id: "insert" },
+    },
+    quotes: {
+      select: visibleCustomer,
+      insert: { check: and(ownCustomer, is("status", "draft", "submitted")) },
+      update: { using: and(ownCustomer, is("status", "draft")), check: and(ownCustomer, is("status", "draft", "submitted")) },
+      columns: { default: "read", customer_id: "insert", amount: "write", status: "write", approved_by: "read" },
+    },
+    contracts: {
+      select: ownCustomer,
+      update: { using: and(ownCustomer, is("stage", "draft")) },
+      columns: { default: "read", amount: "write" },
+    },
+    service_tickets: { select: visibleCustomer },
+  },
+});
+
+export const intern = role("intern", {
+  description: "only customers they own; may add follow-ups; contacts masked",
+  tables: {
+    customers: { select: own("owner_id"), columns: { default: "read" } },
+    contacts: { select: ownCustomer, columns: { default: "read", ...PERSONAL } },
+    follow_ups: {
+      select: ownCustomer,
+      insert: { check: and(own("author_id"), ownCustomer) },
+      columns: { default: "read", customer_id: "insert", body: "insert", author_id: "insert" },
+    },
+  },
+});
+
+const managedCustomer = via("customer_id", "customers", or(own("owner_id"), unitTree("unit_id")));
+
+export const supervisor = role("supervisor", {
+  extends: [salesRep],
+  description: "a sales rep who also manages every customer of their unit and its sub-units",
+  tables: {
+    customers: {
+      select: unitTree("unit_id"),
+      update: { using: unitTree("unit_id") },
+      columns: { owner_id: "write" },
+    },
+    contacts: { select: managedCustomer },
+    follow_ups: { update: { using: managedCustomer }, columns: { body: "write" } },
+    quotes: { update: { using: managedCustomer }, columns: { status: "write", approved_by: "write" } },
+  },
+});
+
+export const regionalManager = role("regional_manager", {
+  extends: [supervisor],
+  description: "a supervisor over their region's subtree who may also change a customer's tier",
+  tables: { customers: { columns: { tier: "write" } } },
+});
+
+export const director = role("director", {
+  extends: [regionalManager],
+  description: "a regional manager over the whole company",
+  tables: {
+    customers: { select: all(), update: { using: all() } },
+    contacts: { select: visibleCustomer },
+    follow_ups: { update: { using: visibleCustomer } },
+    quotes: { update: { using: visibleCustomer } },
+    contracts: { select: visibleCustomer },
+  },
+});
+
+export const finance = role("finance", {
+  description: "customers at contract or won and every contract; sets payment_status only",
+  tables: {
+    customers: { select: is("stage", "contract", "won"), columns: { default: "read" } },
+    contracts: { select: all(), update: { using: all() }, columns: { default: "read", payment_status: "write" } },
+  },
+});
+
+export const legal = role("legal", {
+  description: "contracts in review or signed; sets legal_status only",
+  tables: {
+    contracts: {
+      select: is("stage", "review", "signed"),
+      update: { using: is("stage", "review", "signed") },
+      columns: { default: "read", legal_status: "write" },
+    },
+  },
+});
+
+export const support = role("support", {
+  description: "customers not archived (limited columns), service tickets read and write, follow-ups read, contacts masked",
+  tables: {
+    customers: {
+      select: all(),
+      columns: { default: "hidden", id: "read", name: "read", industry: "read", region: "read", tier: "read", stage: "read" },
+    },
+    contacts: { select: visibleCustomer, columns: { default: "read", ...PERSONAL } },
+    service_tickets: {
+      select: visibleCustomer,
+      insert: { check: visibleCustomer },
+      update: { using: visibleCustomer },
+      columns: { default: "write", id: "read", customer_id: "insert", created_at: "read" },
+    },
+    follow_ups: { select: visibleCustomer, columns: { default: "read" } },
+  },
+});
+
+export const marketing = role("marketing", {
+  description: "no table access; only the de-identified export view",
+});
+
+export const partner = role("partner", {
+  description: "external: customers shared with their partner organisation and not expired; four columns",
+  tables: {
+    customers: {
+      select: member("id", partnerShares),
+      columns: { default: "hidden", name: "read", industry: "read", region: "read", stage: "read" },
+    },
+  },
+});
+
+export const analyst = role("analyst", {
+  description: "read-only: customers of their unit subtree without personal data, contracts with amounts, contacts masked",
+  tables: {
+    customers: { select: unitTree("unit_id"), columns: { default: "read", name: "hidden", owner_id: "hidden" } },
+    contracts: { select: visibleCustomer, columns: { default: "read" } },
+    contacts: { select: visibleCustomer, columns: { default: "hidden", id: "read", customer_id: "read", ...PERSONAL } },
+  },
+});
+
+const APP_TABLES = ["customers", "contacts", "follow_ups", "quotes", "contracts", "service_tickets", "projects", "project_members", "project_customers", "partner_shares", "access_grants", "org_units", "users", "user_roles"] as const;
+
+const everything = (rules: TableRules): Record<string, TableRules> => Object.fromEntries(APP_TABLES.map((t) => [t, rules]));
+
+export const admin = role("admin", {
+  description: "everything, including deleted and archived rows",
+  tables: everything({ select: all(), insert: { check: all() }, update: { using: all() }, delete: all(), columns: { default: "write" } }),
+});
+
+export const auditor = role("auditor", {
+  description: "reads everything; writes nothing",
+  tables: everything({ select: all(), columns: { default: "read" } }),
+});
+
+const allRoles = [salesRep, intern, supervisor, regionalManager, director, finance, legal, support, marketing, partner, analyst, admin, auditor];
+
+/** The CRM app: schema `crm`, roles `crm_<role>`, toolkit objects in `gatehouse`. */
+export const crm = defineApp({
+  schema: "crm",
+  rolePrefix: "crm_",
+  identity: {
+    users: { table: "users", id: "id", unit: "unit_id", status: "status", activeStatus: "active" },
+    userRoles: { table: "user_roles", user: "user_id", role: "role" },
+    units: { table: "org_units", id: "id", parent: "parent_id" },
+    grants: { table: "access_grants", grantee: "grantee_id", tableName: "table", row: "row_id", privilege: "privilege", expires: "expires_at" },
+  },
+  roles: allRoles,
+  restrictions: [
+    restrict("vip", {
+      table: "customers",
+      hides: is("tier", "vip"),
+      unless: own("owner_id"),
+      exempt: [[regionalManager, unitTree("unit_id")], [director, all()], [admin, all()], [auditor, all()]],
+    }),
+    restrict("soft_deleted", { table: "customers", hides: isNotNull("deleted_at"), exempt: [[admin, all()], [auditor, all()]] }),
+    restrict("archived", {
+      table: "customers",
+      hides: isNotNull("archived_at"),
+      exempt: [[supervisor, all()], [admin, all()], [auditor, all()]],
+    }),
+    restrict("mobile_read_only", { table: "contracts", hides: all(), unless: channelIsNot("mobile"), commands: ["insert", "update", "delete"] }),
+  ],
+  masks: [
+    mask("contacts", "phone", keepLast(4)),
+    mask("contacts", "email", emailDomain()),
+    mask("contacts", "id_number", redact()),
+    mask("customers", "created_at", dateToMonth(), { as: "created_month" }),
+  ],
+  views: [
+    view("marketing_export", {
+      from: "customers",
+      columns: ["id", "region", "industry", "tier", "stage", "created_month"],
+      where: and(isNull("deleted_at"), isNull("archived_at"), is("consent_marketing", true), channelIsNot("mobile")),
+      roles: [marketing],
+      description: "de-identified customers with marketing consent: no name, phone or id number",
+    }),
+  ],
+});

@@ -1,0 +1,114 @@
+import type { MaskDefinition } from "./masks";
+import type { RestrictionDefinition } from "./restrict";
+import type { RoleDefinition } from "./roles";
+import type { ViewDefinition } from "./views";
+
+/** Where the app keeps who its users are; every name is a table or column in the app schema. */
+export interface IdentityDefinition {
+  readonly users: { readonly table: string; readonly id: string; readonly unit: string; readonly status: string; readonly activeStatus: string };
+  readonly userRoles: { readonly table: string; readonly user: string; readonly role: string };
+  readonly units: { readonly table: string; readonly id: string; readonly parent: string };
+  /** Temporary grants, read by the `granted()` scope. */
+  readonly grants?: {
+    readonly table: string;
+    readonly grantee: string;
+    readonly tableName: string;
+    readonly row: string;
+    readonly privilege: string;
+    readonly expires: string;
+  };
+}
+
+/** A whole application: its roles, restrictive rules, masks and views, and where identity lives. */
+export interface AppDefinition {
+  readonly kind: "app";
+  /** Schema holding the app's tables. */
+  readonly schema: string;
+  /** Schema for the toolkit's helpers and login mapping. */
+  readonly toolkitSchema: string;
+  /** Prefix of every generated database role, e.g. `crm_`. */
+  readonly rolePrefix: string;
+  /** Unprefixed name of the login role the API server connects as. */
+  readonly authenticator: string;
+  /** Unprefixed name of the role used when a request carries no identity; it can read nothing. */
+  readonly anonymous: string;
+  readonly identity: IdentityDefinition;
+  readonly roles: readonly RoleDefinition[];
+  readonly restrictions: readonly RestrictionDefinition[];
+  readonly masks: readonly MaskDefinition[];
+  readonly views: readonly ViewDefinition[];
+}
+
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Defines an application. Checks what can be checked without a database (names, duplicates, roles
+ * that are extended or exempted but not listed) and returns a frozen definition.
+ *
+ * @example
+ * export const app = defineApp({
+ *   schema: "crm", rolePrefix: "crm_", identity, roles: [salesRep, supervisor],
+ *   restrictions: [vip], masks: [mask("contacts", "phone", keepLast(4))],
+ * });
+ */
+export function defineApp(definition: {
+  schema: string;
+  rolePrefix: string;
+  identity: IdentityDefinition;
+  roles: readonly RoleDefinition[];
+  toolkitSchema?: string;
+  authenticator?: string;
+  anonymous?: string;
+  restrictions?: readonly RestrictionDefinition[];
+  masks?: readonly MaskDefinition[];
+  views?: readonly ViewDefinition[];
+}): AppDefinition {
+  const app: AppDefinition = Object.freeze({
+    kind: "app",
+    schema: definition.schema,
+    toolkitSchema: definition.toolkitSchema ?? "gatehouse",
+    rolePrefix: definition.rolePrefix,
+    authenticator: definition.authenticator ?? "authenticator",
+    anonymous: definition.anonymous ?? "anonymous",
+    identity: Object.freeze(definition.identity),
+    roles: Object.freeze([...definition.roles]),
+    restrictions: Object.freeze([...(definition.restrictions ?? [])]),
+    masks: Object.freeze([...(definition.masks ?? [])]),
+    views: Object.freeze([...(definition.views ?? [])]),
+  });
+  const problems = checkAppShape(app);
+  if (problems.length > 0) throw new Error(`invalid app definition:\n  - ${problems.join("\n  - ")}`);
+  return app;
+}
+
+function checkAppShape(app: AppDefinition): string[] {
+  const problems: string[] = [];
+  if (!NAME.test(app.rolePrefix.replace(/_$/, "") || "x")) {
+    problems.push(`role prefix "${app.rolePrefix}" must be lowercase letters, digits and underscores`);
+  }
+  const seen = new Set<string>();
+  for (const name of [app.authenticator, app.anonymous, ...app.roles.map((r) => r.name)]) {
+    if (!NAME.test(name)) problems.push(`role name "${name}" must be lowercase letters, digits and underscores`);
+    if (seen.has(name)) problems.push(`role "${name}" is defined twice`);
+    seen.add(name);
+  }
+  const listed = new Set(app.roles);
+  const unlisted = (r: RoleDefinition, where: string) => {
+    if (!listed.has(r)) problems.push(`${where} refers to role "${r.name}", which is not in roles: add it to roles`);
+  };
+  for (const r of app.roles) for (const parent of r.extends) unlisted(parent, `role ${r.name} extends`);
+  for (const x of app.restrictions) for (const [r] of x.exempt) unlisted(r, `restriction ${x.name} exempts`);
+  for (const v of app.views) for (const r of v.roles) unlisted(r, `view ${v.name}`);
+  const twins = new Set<string>();
+  for (const m of app.masks) {
+    const key = `${m.table}.${m.twin}`;
+    if (twins.has(key)) problems.push(`mask twin ${key} is declared twice`);
+    twins.add(key);
+  }
+  const names = new Set<string>();
+  for (const x of [...app.restrictions, ...app.views]) {
+    if (names.has(`${x.kind}:${x.name}`)) problems.push(`${x.kind} "${x.name}" is defined twice`);
+    names.add(`${x.kind}:${x.name}`);
+  }
+  return problems;
+}

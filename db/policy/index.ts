@@ -1,0 +1,8 @@
+export * from "./scopes";
+export * from "./columns";
+export * from "./masks";
+export * from "./roles";
+export * from "./restrict";
+export * from "./views";
+export * from "./define";
+export { sql } from "../sql/ddl";

@@ -1,0 +1,46 @@
+import type { Command, RoleDefinition } from "./roles";
+import type { Scope } from "./scopes";
+
+/**
+ * A restrictive rule: rows matching `hides` are taken away from every role, except where `unless`
+ * holds (for everyone) or the role's exemption holds. Exemptions are inherited by roles that extend.
+ */
+export interface RestrictionDefinition {
+  readonly kind: "restriction";
+  readonly name: string;
+  readonly table: string;
+  readonly hides: Scope;
+  readonly unless?: Scope;
+  readonly exempt: readonly (readonly [RoleDefinition, Scope])[];
+  readonly commands: readonly Command[];
+}
+
+/**
+ * Defines a restrictive rule.
+ *
+ * @example
+ * restrict("vip", {
+ *   table: "customers", hides: is("tier", "vip"), unless: own("owner_id"),
+ *   exempt: [[regionalManager, unitTree("unit_id")], [admin, all()]],
+ * })
+ */
+export function restrict(
+  name: string,
+  definition: {
+    table: string;
+    hides: Scope;
+    unless?: Scope;
+    exempt?: readonly (readonly [RoleDefinition, Scope])[];
+    commands?: readonly Command[];
+  },
+): RestrictionDefinition {
+  return Object.freeze({
+    kind: "restriction",
+    name,
+    table: definition.table,
+    hides: definition.hides,
+    ...(definition.unless ? { unless: definition.unless } : {}),
+    exempt: Object.freeze((definition.exempt ?? []).map((pair) => Object.freeze([pair[0], pair[1]] as const))),
+    commands: Object.freeze([...(definition.commands ?? ["select", "insert", "update", "delete"])]),
+  });
+}

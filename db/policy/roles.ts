@@ -1,0 +1,56 @@
+import type { ColumnRules } from "./columns";
+import type { Scope } from "./scopes";
+
+/** The four commands a row rule can cover. */
+export type Command = "select" | "insert" | "update" | "delete";
+export const COMMANDS: readonly Command[] = ["select", "insert", "update", "delete"];
+
+/**
+ * What one role may do with one table. `select` and `delete` take a row scope; `insert` takes the
+ * check new rows must pass; `update` takes the rows it may touch (`using`) and, optionally, the check
+ * the changed rows must pass (defaults to `using`). A select rule has no check: `select: { using, check }`
+ * does not compile.
+ */
+export interface TableRules {
+  readonly select?: Scope;
+  readonly insert?: { readonly check: Scope };
+  readonly update?: { readonly using: Scope; readonly check?: Scope };
+  readonly delete?: Scope;
+  readonly columns?: ColumnRules;
+}
+
+/** A role: its own table rules plus everything the roles it extends may do. */
+export interface RoleDefinition {
+  readonly kind: "role";
+  readonly name: string;
+  readonly description: string;
+  readonly extends: readonly RoleDefinition[];
+  readonly tables: Readonly<Record<string, TableRules>>;
+}
+
+/**
+ * Defines a role. Inheritance is by reference, so a role can only extend a role that already exists.
+ *
+ * @example
+ * const salesRep = role("sales_rep", {
+ *   description: "sells to their own customers",
+ *   tables: { customers: { select: or(own("owner_id"), pool("owner_id")), columns: { default: "read" } } },
+ * });
+ * const supervisor = role("supervisor", { extends: [salesRep], tables: { customers: { select: unitTree("unit_id") } } });
+ */
+export function role(
+  name: string,
+  definition: { description?: string; extends?: readonly RoleDefinition[]; tables?: Record<string, TableRules> },
+): RoleDefinition {
+  const tables: Record<string, TableRules> = {};
+  for (const [table, rules] of Object.entries(definition.tables ?? {})) {
+    tables[table] = Object.freeze({ ...rules, ...(rules.columns ? { columns: Object.freeze({ ...rules.columns }) } : {}) });
+  }
+  return Object.freeze({
+    kind: "role",
+    name,
+    description: definition.description ?? "",
+    extends: Object.freeze([...(definition.extends ?? [])]),
+    tables: Object.freeze(tables),
+  });
+}

@@ -1,0 +1,41 @@
+import type { RoleDefinition } from "./roles";
+import type { Scope } from "./scopes";
+
+/**
+ * A masking view: a `security_invoker` view over one table that selects only the listed columns
+ * (raw columns, or the twin names of declared masks) and only rows in `where`. Its roles get exactly
+ * what the view needs on the table — those columns and those rows — and nothing else.
+ */
+export interface ViewDefinition {
+  readonly kind: "view";
+  readonly name: string;
+  readonly from: string;
+  readonly columns: readonly string[];
+  readonly where: Scope;
+  readonly roles: readonly RoleDefinition[];
+  readonly description: string;
+}
+
+/**
+ * Defines a masking view.
+ *
+ * @example
+ * view("marketing_export", {
+ *   from: "customers", columns: ["id", "region", "created_month"],
+ *   where: and(isNull("deleted_at"), is("consent_marketing", true)), roles: [marketing],
+ * })
+ */
+export function view(
+  name: string,
+  definition: { from: string; columns: readonly string[]; where: Scope; roles: readonly RoleDefinition[]; description?: string },
+): ViewDefinition {
+  return Object.freeze({
+    kind: "view",
+    name,
+    from: definition.from,
+    columns: Object.freeze([...definition.columns]),
+    where: definition.where,
+    roles: Object.freeze([...definition.roles]),
+    description: definition.description ?? "",
+  });
+}

@@ -1,0 +1,53 @@
+import { sql, compile, type SQL } from "pg-sql2";
+
+export { sql, type SQL };
+
+/**
+ * A string literal for DDL, which cannot take bind parameters. Quotes are doubled; NUL is refused.
+ *
+ * @example
+ * sql`comment on table t is ${literal("it's mine")}` // → comment on table t is 'it''s mine'
+ */
+export function literal(value: string | number | boolean): SQL {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as an SQL literal`);
+    return sql.raw(String(value));
+  }
+  if (typeof value === "boolean") return sql.raw(value ? "true" : "false");
+  if (value.includes("\0")) throw new Error("an SQL literal cannot contain a NUL character");
+  return sql.raw(`'${value.replace(/'/g, "''")}'`);
+}
+
+/** A one-line `-- text` comment kept in the output (pg-sql2's own comments are stripped outside dev mode). */
+export function lineComment(text: string): SQL {
+  return sql.raw(`-- ${text.replace(/[\r\n]+/g, " ").trim()}`);
+}
+
+/**
+ * Wraps a body in a dollar-quoted `do` block, choosing a tag that the body does not contain.
+ *
+ * @example
+ * doBlock(sql`begin perform 1; end`) // → do $gh$ begin perform 1; end $gh$;
+ */
+export function doBlock(body: SQL): SQL {
+  const text = toDdl(body);
+  let tag = "$gh$";
+  for (let i = 1; text.includes(tag); i++) tag = `$gh${i}$`;
+  return sql.raw(`do ${tag}\n${text}\n${tag};`);
+}
+
+/**
+ * Compiles a DDL fragment to text, failing loudly if any bind value is left in it.
+ *
+ * @example
+ * toDdl(sql`create schema ${sql.identifier("crm")}`) // → create schema "crm"
+ */
+export function toDdl(fragment: SQL): string {
+  const { text, values } = compile(fragment);
+  if (values.length > 0) {
+    throw new Error(
+      `DDL cannot take bind parameters, but this statement has ${values.length}: ${text.slice(0, 200)}`,
+    );
+  }
+  return text;
+}
