@@ -21,7 +21,7 @@ export function describeScope(scope: Scope): string {
     case "pool":
       return `the unowned pool (${scope.column} is null)`;
     case "via":
-      return `rows whose ${scope.parent} row is visible to them${scope.where ? ` and is ${describeScope(scope.where)}` : ""}`;
+      return `rows whose ${scope.parent} row is visible to them${scope.where ? ` and matches: ${describeScope(scope.where)}` : ""}`;
     case "granted":
       return "rows granted to them by a live temporary grant";
     case "member":

@@ -46,7 +46,20 @@ export function emitStatements(plan: Plan, catalog: Catalog): Statement[] {
   const parentKey = (table: string, column: string, parent: string) =>
     catalog.tables.get(table)?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)
       ?.references.columns[0] ?? "id";
-  const ctx = (table: string, command: ScopeContext["command"] = "select"): ScopeContext => ({ app, table, row: table, command, depth: 0, parentKey });
+  const arrayTypes = {
+    unit: plan.types.unitId,
+    grantRow: plan.types.grantRow,
+    member: (set: string) => plan.memberSets.find((m) => m.name === set)?.rowType ?? "bigint",
+  };
+  const ctx = (table: string, command: ScopeContext["command"] = "select"): ScopeContext => ({
+    app,
+    table,
+    row: table,
+    command,
+    depth: 0,
+    parentKey,
+    arrayTypes,
+  });
   return [
     {
       kind: "schema",

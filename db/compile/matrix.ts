@@ -53,7 +53,8 @@ export function renderMatrix(plan: Plan): string {
     const restrictions = [...new Set(table.restrictives.map((r) => r.restriction))];
     for (const name of restrictions) {
       const nodes = table.restrictives.filter((r) => r.restriction === name);
-      lines.push(`Restriction **${name}** hides ${describeScope(nodes[0]!.hides)} (${nodes[0]!.commands.join(", ")}):`, "");
+      const definition = plan.app.restrictions.find((r) => r.name === name)!;
+      lines.push(`Restriction **${name}** hides ${describeScope(definition.hides)} (${definition.commands.join(", ")}):`, "");
       for (const n of nodes) lines.push(`- ${n.role}: ${n.keeps ? `keeps ${describeScope(n.keeps)}` : "loses them all"}`);
       const exempt = roles.filter((r) => !nodes.some((n) => n.role === r));
       if (exempt.length) lines.push(`- exempt: ${exempt.join(", ")}`);

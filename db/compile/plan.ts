@@ -3,7 +3,8 @@ import type { ColumnAccess } from "../policy/columns";
 import type { AppDefinition } from "../policy/define";
 import type { MaskDefinition } from "../policy/masks";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
-import { or, type MemberSet, type Scope } from "../policy/scopes";
+import type { MemberSet, Scope } from "../policy/scopes";
+import { anyOf } from "./simplify";
 import { memberSetsOf } from "./walk";
 
 /** One permissive policy: what one role may do with one table for one command. */
@@ -101,7 +102,6 @@ function lineage(role: RoleDefinition): RoleDefinition[] {
   return [...ancestorsOf(role).reverse(), role];
 }
 
-const orOf = (scopes: Scope[]): Scope | undefined => (scopes.length === 0 ? undefined : scopes.length === 1 ? scopes[0] : or(...scopes));
 
 function accessOf(role: RoleDefinition, table: string, columns: readonly string[], selects: boolean): Record<string, ColumnAccess> {
   let fallback: ColumnAccess | undefined;
@@ -169,7 +169,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
             sources.push(`view ${v.name}`);
           }
         }
-        return { using: orOf(using), check: orOf(check), sources };
+        return { using: anyOf(using), check: anyOf(check), sources };
       };
 
       const byCommand = new Map<Command, PolicyNode>();
@@ -189,7 +189,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         policies.push(node);
       }
 
-      const access = accessOf(role, table, rawColumns.map((c) => c.name), byCommand.has("select"));
+      const access = accessOf(role, table, rawColumns.map((c) => c.name), rules.some((r) => r.rules.select));
       const viewColumns = new Set(roleViews.flatMap((v) => v.columns));
       const select = new Set<string>();
       const insert: string[] = [];
@@ -226,10 +226,10 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         for (const r of lineage(role)) {
           for (const [exempted, scope] of restriction.exempt) if (exempted === r) kept.push(scope);
         }
-        if (kept.some((s) => s.kind === "all")) continue;
+        const keeps = anyOf(kept);
+        if (keeps?.kind === "all") continue;
         const commands = restriction.commands.filter((c) => byCommand.has(c));
         if (commands.length === 0) continue;
-        const keeps = orOf(kept);
         if (keeps) memberSetsOf(keeps, memberSets);
         restrictives.push(
           Object.freeze({ table, role: role.name, restriction: restriction.name, commands: Object.freeze(commands), hides: restriction.hides, ...(keeps ? { keeps } : {}) }),

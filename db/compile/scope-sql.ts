@@ -1,7 +1,7 @@
 import type { AppDefinition } from "../policy/define";
 import type { Command } from "../policy/roles";
 import type { Scope, ScopeValue } from "../policy/scopes";
-import { literal, sql, type SQL } from "../sql/ddl";
+import { literal, sql, trusted, type SQL } from "../sql/ddl";
 import { HELPERS, helperIdent, memberHelper, tableIdent } from "./names";
 
 /** Where a scope is rendered: which row its columns belong to, and for which command. */
@@ -13,6 +13,8 @@ export interface ScopeContext {
   readonly row: string;
   readonly command: Command;
   readonly depth: number;
+  /** SQL types of the arrays that expanding helpers return (PostgreSQL reads `any ((select …))` as a subquery without a cast). */
+  readonly arrayTypes: { readonly unit: string; readonly grantRow: string; readonly member: (set: string) => string };
   /** Column of `parent` that `table.column` references (from the foreign key). */
   readonly parentKey: (table: string, column: string, parent: string) => string;
 }
@@ -41,17 +43,18 @@ export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
     case "unit":
       return sql`${col(scope.column)} = ${onceWithRole(app, HELPERS.unitId)}`;
     case "unitTree":
-      return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.unitTree)})`;
+      return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.unitTree)}::${trusted(ctx.arrayTypes.unit)}[])`;
     case "all":
       return sql`true`;
     case "pool":
       return sql`${col(scope.column)} is null`;
     case "granted": {
       const privileges = sql.join(grantPrivileges(ctx.command).map((p) => literal(p)), ", ");
-      return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.granted, literal(ctx.table), sql`array[${privileges}]`)})`;
+      const helper = onceWithRole(app, HELPERS.granted, literal(ctx.table), sql`array[${privileges}]`);
+      return sql`${col(scope.column)} = any (${helper}::${trusted(ctx.arrayTypes.grantRow)}[])`;
     }
     case "member":
-      return sql`${col(scope.column)} = any (${onceWithRole(app, memberHelper(scope.set.name))})`;
+      return sql`${col(scope.column)} = any (${onceWithRole(app, memberHelper(scope.set.name))}::${trusted(ctx.arrayTypes.member(scope.set.name))}[])`;
     case "attr":
       return scope.op === "in"
         ? sql`${col(scope.column)} in (${valueList(scope.values)})`

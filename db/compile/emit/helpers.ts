@@ -1,4 +1,4 @@
-import { lineComment, literal, sql, type SQL } from "../../sql/ddl";
+import { lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { renderScope, type ScopeContext } from "../scope-sql";
 import { HELPERS, helperIdent, memberHelper, roleIdent, roleName, tableIdent } from "../names";
 import type { Plan } from "../plan";
@@ -33,8 +33,8 @@ export function emitHelpers(plan: Plan, scopeContext: (table: string) => ScopeCo
   const { users, userRoles, units, grants } = app.identity;
   const t = (table: string) => tableIdent(app, table);
   const c = (column: string) => sql.identifier(column);
-  const userId = sql.raw(types.userId);
-  const unitId = sql.raw(types.unitId);
+  const userId = trusted(types.userId);
+  const unitId = trusted(types.unitId);
   const logins = helperIdent(app, "logins");
   const authenticator = literal(roleName(app, app.authenticator));
   const prefix = literal(app.rolePrefix);
@@ -147,7 +147,7 @@ $fn$;`,
   });
 
   if (grants) {
-    const rowType = sql.raw(types.grantRow);
+    const rowType = trusted(types.grantRow);
     out.push(
       definer(
         plan,
@@ -171,7 +171,7 @@ end`,
   }
 
   for (const set of plan.memberSets) {
-    const rowType = sql.raw(set.rowType);
+    const rowType = trusted(set.rowType);
     const linkWhere = set.link.where ? sql`\n     and ${renderScope(set.link.where, { ...scopeContext(set.link.table), row: "l" })}` : sql.blank;
     const live = set.live
       ? sql`\n     and exists (select 1 from ${t(set.live.table)} live where live.${c(set.live.key)} = l.${c(set.link.group)} and ${renderScope(set.live.where, { ...scopeContext(set.live.table), row: "live" })})`

@@ -1,5 +1,5 @@
 import type { MaskFunction } from "../../policy/masks";
-import { doBlock, lineComment, literal, sql, type SQL } from "../../sql/ddl";
+import { doBlock, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { helperIdent, tableIdent } from "../names";
 import type { MaskPlan, Plan } from "../plan";
 import type { Statement } from "../statement";
@@ -78,10 +78,10 @@ export function emitMaskFunctions(plan: Plan): Statement[] {
   return MASK_FUNCTIONS.map((m) => ({
     kind: "function" as const,
     fn: { name: m.name, securityDefiner: false, volatility: "immutable" as const, searchPath: true },
-    sql: sql`create or replace function ${helperIdent(plan.app, m.name)}(${sql.raw(m.args)}) returns ${sql.raw(m.returns)}
+    sql: sql`create or replace function ${helperIdent(plan.app, m.name)}(${trusted(m.args)}) returns ${trusted(m.returns)}
   language sql immutable strict parallel safe
   set search_path = pg_catalog, pg_temp
-  return ${sql.raw(m.body)};`,
+  return ${trusted(m.body)};`,
   }));
 }
 
@@ -112,7 +112,7 @@ ${doBlock(sql`begin
     alter table ${table} drop column ${twin};
   end if;
 end`)}
-alter table ${table} add column if not exists ${twin} ${sql.raw(type)} generated always as (${expression}) stored;
+alter table ${table} add column if not exists ${twin} ${trusted(type)} generated always as (${expression}) stored;
 comment on column ${table}.${twin} is ${literal(marker)};`,
     };
   });

@@ -1,4 +1,4 @@
-import { doBlock, lineComment, literal, sql, type SQL } from "../../sql/ddl";
+import { doBlock, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { describeScope } from "../describe";
 import { HELPERS, policyName, restrictiveName, roleIdent, tableIdent } from "../names";
 import type { Plan, PolicyNode, RestrictiveNode, TablePlan } from "../plan";
@@ -12,7 +12,7 @@ const guarded = (plan: Plan, scope: SQL): SQL => sql`${onceWithRole(plan.app, HE
 function permissive(plan: Plan, node: PolicyNode, ctx: (command: PolicyNode["command"]) => ScopeContext): Statement {
   const c = ctx(node.command);
   const clause = (keyword: string, scope: Scope | undefined) =>
-    scope ? sql`\n  ${sql.raw(keyword)} (\n    ${guarded(plan, renderScope(scope, c))}\n  )` : sql.blank;
+    scope ? sql`\n  ${trusted(keyword)} (\n    ${guarded(plan, renderScope(scope, c))}\n  )` : sql.blank;
   const words =
     node.command === "insert"
       ? `new rows must be ${describeScope(node.check!)}`
@@ -24,7 +24,7 @@ function permissive(plan: Plan, node: PolicyNode, ctx: (command: PolicyNode["com
     target: node.table,
     sql: sql`${lineComment(`${node.role} may ${node.command} ${node.table}: ${words} (from ${node.sources.join(", ")})`)}
 create policy ${sql.identifier(policyName(node.role, node.command))} on ${tableIdent(plan.app, node.table)}
-  as permissive for ${sql.raw(node.command)} to ${roleIdent(plan.app, node.role)}${clause("using", node.using)}${clause("with check", node.check)};`,
+  as permissive for ${trusted(node.command)} to ${roleIdent(plan.app, node.role)}${clause("using", node.using)}${clause("with check", node.check)};`,
   };
 }
 
@@ -43,7 +43,7 @@ function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Stat
       target: node.table,
       sql: sql`${lineComment(`restriction ${node.restriction} on ${node.table} for ${node.role} (${commands.length === 1 && allCommands ? "all commands" : command}): ${words}`)}
 create policy ${sql.identifier(name)} on ${tableIdent(plan.app, node.table)}
-  as restrictive for ${sql.raw(command)} to ${roleIdent(plan.app, node.role)}${using}${check};`,
+  as restrictive for ${trusted(command)} to ${roleIdent(plan.app, node.role)}${using}${check};`,
     };
   });
 }

@@ -1,4 +1,4 @@
-import { doBlock, lineComment, literal, sql } from "../../sql/ddl";
+import { doBlock, lineComment, literal, sql, trusted } from "../../sql/ddl";
 import { roleIdent, roleName } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
@@ -7,7 +7,7 @@ const guardedCreate = (name: string, options: string) =>
   doBlock(
     sql`begin
   if not exists (select 1 from pg_catalog.pg_roles where rolname = ${literal(name)}) then
-    create role ${sql.identifier(name)} ${sql.raw(options)};
+    create role ${sql.identifier(name)} ${trusted(options)};
   end if;
 end`,
   );
