@@ -59,8 +59,9 @@ export async function introspect(client: ClientBase, schema: string, extraFuncti
   }>(
     `select c.relname as name, c.relkind::text as relkind, c.relrowsecurity, c.relforcerowsecurity,
             coalesce('security_invoker=true' = any (c.reloptions) or 'security_invoker=on' = any (c.reloptions), false) as security_invoker,
-            (select array_agg(distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end order by 1)
-               from aclexplode(c.relacl) a) as grantees
+            (select array_agg(g.name order by g.name)
+               from (select distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end as name
+                       from aclexplode(c.relacl) a) g) as grantees
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm')
       order by c.relname`,

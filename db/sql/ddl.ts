@@ -3,6 +3,15 @@ import { sql, compile, type SQL } from "pg-sql2";
 export { sql, type SQL };
 
 /**
+ * Text the toolkit wrote or escaped itself (a quoted literal, a comment, a keyword it chose), as an SQL
+ * node. Same as `sql.raw`, without its once-per-process console warning; never pass user input here.
+ */
+export function trusted(text: string): SQL {
+  const strings = Object.assign([text], { raw: [text] }) as unknown as TemplateStringsArray;
+  return sql(strings);
+}
+
+/**
  * A string literal for DDL, which cannot take bind parameters. Quotes are doubled; NUL is refused.
  *
  * @example
@@ -11,16 +20,16 @@ export { sql, type SQL };
 export function literal(value: string | number | boolean): SQL {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as an SQL literal`);
-    return sql.raw(String(value));
+    return trusted(String(value));
   }
-  if (typeof value === "boolean") return sql.raw(value ? "true" : "false");
+  if (typeof value === "boolean") return trusted(value ? "true" : "false");
   if (value.includes("\0")) throw new Error("an SQL literal cannot contain a NUL character");
-  return sql.raw(`'${value.replace(/'/g, "''")}'`);
+  return trusted(`'${value.replace(/'/g, "''")}'`);
 }
 
 /** A one-line `-- text` comment kept in the output (pg-sql2's own comments are stripped outside dev mode). */
 export function lineComment(text: string): SQL {
-  return sql.raw(`-- ${text.replace(/[\r\n]+/g, " ").trim()}`);
+  return trusted(`-- ${text.replace(/[\r\n]+/g, " ").trim()}`);
 }
 
 /**
@@ -33,7 +42,7 @@ export function doBlock(body: SQL): SQL {
   const text = toDdl(body);
   let tag = "$gh$";
   for (let i = 1; text.includes(tag); i++) tag = `$gh${i}$`;
-  return sql.raw(`do ${tag}\n${text}\n${tag};`);
+  return trusted(`do ${tag}\n${text}\n${tag};`);
 }
 
 /**

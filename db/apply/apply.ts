@@ -1,0 +1,46 @@
+import type { ClientBase } from "pg";
+import { introspect } from "../catalog/introspect";
+import { compileApp, type CompileResult } from "../compile";
+import type { AppDefinition } from "../policy/define";
+
+/**
+ * The one place Gatehouse runs SQL it generated: all of it in one transaction, so a failure
+ * changes nothing. Inside an open transaction it uses a savepoint instead.
+ *
+ * @example
+ * await applySql(client, compiled.sql);
+ */
+export async function applySql(client: ClientBase, text: string): Promise<void> {
+  const { rows } = await client.query<{ open: boolean }>("select pg_catalog.now() <> pg_catalog.statement_timestamp() as open");
+  const nested = rows[0]!.open;
+  await client.query(nested ? "savepoint gatehouse_apply" : "begin");
+  try {
+    await client.query(text);
+    await client.query(nested ? "release savepoint gatehouse_apply" : "commit");
+  } catch (error) {
+    await client.query(nested ? "rollback to savepoint gatehouse_apply" : "rollback");
+    throw error;
+  }
+}
+
+/**
+ * Introspects the live schema, compiles the app against it and returns the result, without applying.
+ *
+ * @example
+ * const { sql, matrix } = await compileAgainst(client, crm);
+ */
+export async function compileAgainst(client: ClientBase, app: AppDefinition): Promise<CompileResult> {
+  return compileApp(app, await introspect(client, app.schema, [app.toolkitSchema]));
+}
+
+/**
+ * Compiles the app against the live schema and applies the result in one transaction.
+ *
+ * @example
+ * await compileAndApply(client, withRolePrefix(crm, "t1_crm_"));
+ */
+export async function compileAndApply(client: ClientBase, app: AppDefinition): Promise<CompileResult> {
+  const result = await compileAgainst(client, app);
+  await applySql(client, result.sql);
+  return result;
+}

@@ -1,0 +1,42 @@
+import type { ClientBase } from "pg";
+import type { AppDefinition } from "./policy/define";
+
+/** A persona the demo prints instructions for. */
+export interface PersonaInfo {
+  readonly username: string;
+  readonly id: number;
+  readonly roles: readonly string[];
+  readonly unit: string | null;
+  readonly note?: string;
+}
+
+/** What the `gatehouse` CLI works on: the app, where its generated files go, and how to seed it. */
+export interface GatehouseConfig {
+  readonly app: AppDefinition;
+  /** Generated SQL (included from migrations/current.sql) and the access matrix, relative to the project. */
+  readonly output: { readonly sql: string; readonly matrix: string };
+  /** graphile-migrate's migrations folder. */
+  readonly migrationsFolder: string;
+  /** Name of the database the demo creates in the embedded cluster. */
+  readonly databaseName: string;
+  readonly seed?: {
+    readonly isSeeded: (client: ClientBase) => Promise<boolean>;
+    readonly run: (client: ClientBase) => Promise<void>;
+    /** Role-bound logins the demo creates after seeding (passwords for the demo only). */
+    readonly logins?: readonly { readonly username: string; readonly role: string; readonly password: string }[];
+  };
+  readonly personas?: readonly PersonaInfo[];
+  /** The scalable data generator, for benchmarks. */
+  readonly generate?: (client: ClientBase, options: { customers: number; users: number; depth: number; grants: number; progress?: boolean }) => Promise<unknown>;
+}
+
+/**
+ * Declares the project's configuration in `gatehouse.config.ts`.
+ *
+ * @example
+ * export default defineConfig({ app: crm, output: { sql: "migrations/fixtures/crm-security.sql", matrix: "generated/access-matrix.md" },
+ *   migrationsFolder: "migrations", databaseName: "gatehouse" });
+ */
+export function defineConfig(config: GatehouseConfig): GatehouseConfig {
+  return Object.freeze(config);
+}

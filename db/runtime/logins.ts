@@ -1,0 +1,59 @@
+import type { ClientBase } from "pg";
+import { roleName } from "../compile/names";
+import type { AppDefinition } from "../policy/define";
+import { literal, sql, toDdl } from "../sql/ddl";
+
+/** A role-bound database login: a LOGIN role that acts as one user in one app role. */
+export interface RoleBoundLogin {
+  /** The login's database role name, e.g. `crm_login_ana`. */
+  readonly login: string;
+  readonly userId: string | number;
+  /** The unprefixed app role it acts in, e.g. `analyst`. */
+  readonly role: string;
+}
+
+/** The database role name of a user's role-bound login: `<prefix>login_<username>`. */
+export const loginName = (app: AppDefinition, username: string): string => `${app.rolePrefix}login_${username}`;
+
+/**
+ * Creates (or updates) a role-bound login for a BI tool or psql: a LOGIN role that inherits exactly
+ * one app role, mapped to one user, so the helpers read its identity from `session_user`. Run as an
+ * administrator; one transaction.
+ *
+ * @example
+ * await createRoleBoundLogin(client, crm, { username: "ana", userId: 14, role: "analyst", password: "secret" });
+ */
+export async function createRoleBoundLogin(
+  client: ClientBase,
+  app: AppDefinition,
+  options: { username: string; userId: string | number; role: string; password: string },
+): Promise<RoleBoundLogin> {
+  if (!app.roles.some((r) => r.name === options.role)) {
+    throw new Error(`no app role "${options.role}": a login must act in one of ${app.roles.map((r) => r.name).join(", ")}`);
+  }
+  if (!/^[a-z_][a-z0-9_]*$/.test(options.username)) throw new Error(`username "${options.username}" must be lowercase letters, digits and underscores to name a login`);
+  const login = loginName(app, options.username);
+  const ident = sql.identifier(login);
+  const logins = sql.identifier(app.toolkitSchema, "logins");
+  const statements = [
+    sql`do $gh$ begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = ${literal(login)}) then
+    create role ${ident} login inherit;
+  end if;
+end $gh$;`,
+    sql`alter role ${ident} login inherit nobypassrls password ${literal(options.password)};`,
+    sql`grant ${sql.identifier(roleName(app, options.role))} to ${ident};`,
+    sql`grant connect on database ${sql.identifier((await client.query<{ db: string }>("select current_database() as db")).rows[0]!.db)} to ${ident};`,
+    sql`insert into ${logins} (login, user_id, role) values (${literal(login)}, ${literal(String(options.userId))}, ${literal(options.role)})
+  on conflict (login) do update set user_id = excluded.user_id, role = excluded.role;`,
+  ];
+  await client.query("begin");
+  try {
+    for (const s of statements) await client.query(toDdl(s));
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback");
+    throw error;
+  }
+  return Object.freeze({ login, userId: options.userId, role: options.role });
+}

@@ -1,0 +1,1 @@
+--!include crm-security.sql
