@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/introspect";
 import type { AppDefinition } from "../policy/define";
 import { lineComment, sql, toDdl } from "../sql/ddl";
+import { emitAudit } from "./emit/audit";
 import { emitHelpers } from "./emit/helpers";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
@@ -75,6 +76,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitSchemaGrants(plan),
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),
     ...plan.views.map((v) => emitView(plan, v, (table) => ctx(table))),
+    ...emitAudit(plan),
     ...emitToolkitRevokes(plan),
   ];
 }

@@ -18,7 +18,7 @@ function lintForce(plan: Plan, statements: readonly Statement[]): LintFinding[] 
   ]);
   return [...protectedTables]
     .filter((t) => !forced.has(t))
-    .map((t) => ({ lint: "force" as const, message: `table ${plan.app.schema}.${t} has policies but row level security is not forced: its owner would bypass them` }));
+    .map((t) => ({ lint: "force" as const, message: `table ${t.includes(".") ? t : `${plan.app.schema}.${t}`} has policies but row level security is not forced: its owner would bypass them` }));
 }
 
 /** Every view an app role can reach runs with the caller's rights. */

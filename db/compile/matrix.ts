@@ -80,5 +80,14 @@ export function renderMatrix(plan: Plan): string {
     for (const m of plan.masks) lines.push(`- ${m.table}.${m.twin} = ${m.fn.kind.replace(/_/g, " ")}${"n" in m.fn ? ` ${m.fn.n}` : "step" in m.fn ? ` ${m.fn.step}` : ""} of ${m.column}`);
     lines.push("");
   }
+  if (app.audit) {
+    lines.push(
+      "## Audit trail",
+      "",
+      `Every insert, update and delete by an app role or a role-bound login on the tables above is recorded in \`${app.toolkitSchema}.audit_log\`,`,
+      `which no app role may write, update or delete. Readers: ${app.audit.readers.map((r) => r.name).join(", ") || "none"}.`,
+      "",
+    );
+  }
   return lines.join("\n");
 }

@@ -235,6 +235,7 @@ export const crm = defineApp({
     }),
     restrict("mobile_read_only", { table: "contracts", hides: all(), unless: channelIsNot("mobile"), commands: ["insert", "update", "delete"] }),
   ],
+  audit: { readers: [admin, auditor] },
   masks: [
     mask("contacts", "phone", keepLast(4)),
     mask("contacts", "email", emailDomain()),

@@ -37,6 +37,8 @@ export interface AppDefinition {
   readonly restrictions: readonly RestrictionDefinition[];
   readonly masks: readonly MaskDefinition[];
   readonly views: readonly ViewDefinition[];
+  /** The append-only audit trail: who may read it. Every write by an app role or login is recorded. */
+  readonly audit?: { readonly readers: readonly RoleDefinition[] };
 }
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -62,6 +64,7 @@ export function defineApp(definition: {
   restrictions?: readonly RestrictionDefinition[];
   masks?: readonly MaskDefinition[];
   views?: readonly ViewDefinition[];
+  audit?: { readers: readonly RoleDefinition[] };
 }): AppDefinition {
   const app: AppDefinition = Object.freeze({
     kind: "app",
@@ -75,6 +78,7 @@ export function defineApp(definition: {
     restrictions: Object.freeze([...(definition.restrictions ?? [])]),
     masks: Object.freeze([...(definition.masks ?? [])]),
     views: Object.freeze([...(definition.views ?? [])]),
+    ...(definition.audit ? { audit: Object.freeze({ readers: Object.freeze([...definition.audit.readers]) }) } : {}),
   });
   const problems = checkAppShape(app);
   if (problems.length > 0) throw new Error(`invalid app definition:\n  - ${problems.join("\n  - ")}`);
@@ -99,6 +103,7 @@ function checkAppShape(app: AppDefinition): string[] {
   for (const r of app.roles) for (const parent of r.extends) unlisted(parent, `role ${r.name} extends`);
   for (const x of app.restrictions) for (const [r] of x.exempt) unlisted(r, `restriction ${x.name} exempts`);
   for (const v of app.views) for (const r of v.roles) unlisted(r, `view ${v.name}`);
+  for (const r of app.audit?.readers ?? []) unlisted(r, "audit");
   const twins = new Set<string>();
   for (const m of app.masks) {
     const key = `${m.table}.${m.twin}`;
