@@ -4,6 +4,7 @@ import type { AppDefinition } from "../policy/define";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { toDdl } from "../sql/ddl";
 import { didYouMean } from "./suggest";
+import { walkScope } from "./walk";
 
 /** A compile that cannot go on; `problems` each name the definition, the table or column, and the fix. */
 export class CompileError extends Error {
@@ -45,6 +46,14 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
 
   const checkSet = (who: string, set: MemberSet) => {
     const w = `${who}: member set ${set.name}`;
+    for (const condition of [set.link.where, set.live?.where]) {
+      if (!condition) continue;
+      walkScope(condition, (s) => {
+        if (["own", "unit", "unitTree", "granted", "member", "channel", "via"].includes(s.kind)) {
+          problems.push(`${w}: its conditions run inside a security definer helper, where ${s.kind}() cannot know the user: use column conditions only`);
+        }
+      });
+    }
     const membership = findTable(w, set.membership.table);
     if (membership) for (const c of [set.membership.user, set.membership.group]) hasColumn(w, membership, c);
     const link = findTable(w, set.link.table);
