@@ -12,7 +12,8 @@ export interface CompileOutcome {
 
 /**
  * Compiles the config's app against the database at `url` and writes the SQL fixture and the access
- * matrix; with `check`, writes nothing and reports which files differ. Nothing is written on error.
+ * matrix (and includes the SQL from migrations/current.sql); with `check`, writes nothing and reports
+ * which files differ. Nothing is written on error.
  *
  * @example
  * await compileProject(config, process.env.DATABASE_URL!, { check: true }); // { written: [], stale: [] } when up to date
@@ -34,5 +35,19 @@ export async function compileProject(config: GatehouseConfig, url: string, optio
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, text);
   }
+  if (stale.includes(config.output.sql)) await includeInCurrent(config);
   return { written: stale, stale: [] };
+}
+
+/**
+ * Makes sure migrations/current.sql includes the generated SQL, so the next `migrate` applies it
+ * and `graphile-migrate commit` turns it into a committed migration (commit empties current.sql).
+ */
+async function includeInCurrent(config: GatehouseConfig): Promise<void> {
+  const current = path.join(config.migrationsFolder, "current.sql");
+  const include = `--!include ${path.relative(path.join(config.migrationsFolder, "fixtures"), config.output.sql).split(path.sep).join("/")}`;
+  const text = await readFile(current, "utf8").catch(() => "");
+  if (text.split("\n").some((line) => line.trim() === include)) return;
+  const kept = text.split("\n").filter((line) => line.trim() !== "" && line.trim() !== "-- Enter migration here");
+  await writeFile(current, [...kept, include, ""].join("\n"));
 }
