@@ -228,8 +228,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         }
         const keeps = anyOf(kept);
         if (keeps?.kind === "all") continue;
-        const commands = restriction.commands.filter((c) => byCommand.has(c));
-        if (commands.length === 0) continue;
+        if (!restriction.commands.some((c) => byCommand.has(c))) continue;
+        const commands = restriction.commands.length === COMMANDS.length ? restriction.commands : restriction.commands.filter((c) => byCommand.has(c));
         if (keeps) memberSetsOf(keeps, memberSets);
         restrictives.push(
           Object.freeze({ table, role: role.name, restriction: restriction.name, commands: Object.freeze(commands), hides: restriction.hides, ...(keeps ? { keeps } : {}) }),

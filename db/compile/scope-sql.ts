@@ -55,10 +55,10 @@ export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
     }
     case "member":
       return sql`${col(scope.column)} = any (${onceWithRole(app, memberHelper(scope.set.name))}::${trusted(ctx.arrayTypes.member(scope.set.name))}[])`;
-    case "attr":
-      return scope.op === "in"
-        ? sql`${col(scope.column)} in (${valueList(scope.values)})`
-        : sql`(${col(scope.column)} in (${valueList(scope.values)})) is not true`;
+    case "attr": {
+      const test = scope.values.length === 1 ? sql`${col(scope.column)} = ${literal(scope.values[0]!)}` : sql`${col(scope.column)} in (${valueList(scope.values)})`;
+      return scope.op === "in" ? test : sql`(${test}) is not true`;
+    }
     case "isNull":
       return scope.negate ? sql`${col(scope.column)} is not null` : sql`${col(scope.column)} is null`;
     case "future":

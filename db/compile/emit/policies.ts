@@ -41,7 +41,7 @@ function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Stat
     return {
       kind: "policy" as const,
       target: node.table,
-      sql: sql`${lineComment(`restriction ${node.restriction} on ${node.table} for ${node.role} (${commands.length === 1 && allCommands ? "all commands" : command}): ${words}`)}
+      sql: sql`${lineComment(`restriction ${node.restriction} on ${node.table} for ${node.role} (${allCommands ? "all commands" : command}): ${words}`)}
 create policy ${sql.identifier(name)} on ${tableIdent(plan.app, node.table)}
   as restrictive for ${trusted(command)} to ${roleIdent(plan.app, node.role)}${using}${check};`,
     };
