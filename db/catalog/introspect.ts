@@ -16,6 +16,8 @@ export interface CatalogTable {
   readonly kind: "table" | "view";
   readonly columns: readonly CatalogColumn[];
   readonly foreignKeys: readonly CatalogForeignKey[];
+  /** Primary key columns, in key order; empty when the table has none. */
+  readonly primaryKey: readonly string[];
   readonly rowSecurity: boolean;
   readonly forceRowSecurity: boolean;
   /** For views: whether `security_invoker` is set. */
@@ -56,8 +58,12 @@ export async function introspect(client: ClientBase, schema: string, extraFuncti
     relforcerowsecurity: boolean;
     security_invoker: boolean;
     grantees: string[] | null;
+    primary_key: string[] | null;
   }>(
-    `select c.relname as name, c.relkind::text as relkind, c.relrowsecurity, c.relforcerowsecurity,
+    `select c.relname as name,
+            (select array(select a.attname from unnest(k.conkey) with ordinality u(n, i)
+                            join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n order by u.i)::text[]
+               from pg_constraint k where k.conrelid = c.oid and k.contype = 'p') as primary_key, c.relkind::text as relkind, c.relrowsecurity, c.relforcerowsecurity,
             coalesce('security_invoker=true' = any (c.reloptions) or 'security_invoker=on' = any (c.reloptions), false) as security_invoker,
             (select array_agg(g.name order by g.name)
                from (select distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end as name
@@ -116,6 +122,7 @@ export async function introspect(client: ClientBase, schema: string, extraFuncti
             .filter((k) => k.table === rel.name)
             .map((k) => Object.freeze({ columns: k.columns, references: Object.freeze({ table: k.ref_table, columns: k.ref_columns }) })),
         ),
+        primaryKey: Object.freeze(rel.primary_key ?? []),
         rowSecurity: rel.relrowsecurity,
         forceRowSecurity: rel.relforcerowsecurity,
         securityInvoker: rel.security_invoker,

@@ -16,6 +16,8 @@ export function describeScope(scope: Scope): string {
       return `rows of their unit (${scope.column})`;
     case "unitTree":
       return `rows of their unit and its sub-units (${scope.column})`;
+    case "userInTree":
+      return `${scope.column} is a user of their unit or its sub-units`;
     case "all":
       return "every row";
     case "pool":

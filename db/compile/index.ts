@@ -49,6 +49,7 @@ export function emitStatements(plan: Plan, catalog: Catalog): Statement[] {
       ?.references.columns[0] ?? "id";
   const arrayTypes = {
     unit: plan.types.unitId,
+    user: plan.types.userId,
     grantRow: plan.types.grantRow,
     member: (set: string) => plan.memberSets.find((m) => m.name === set)?.rowType ?? "bigint",
   };

@@ -25,6 +25,7 @@ export const HELPERS = {
   userId: "current_user_id",
   unitId: "current_unit_id",
   unitTree: "current_unit_tree",
+  treeUsers: "current_unit_tree_users",
   channel: "current_channel",
   granted: "granted_rows",
 } as const;

@@ -44,6 +44,7 @@ export interface GrantNode {
 
 export interface TablePlan {
   readonly name: string;
+  readonly primaryKey: readonly string[];
   readonly policies: readonly PolicyNode[];
   readonly restrictives: readonly RestrictiveNode[];
   readonly grants: readonly GrantNode[];
@@ -80,6 +81,17 @@ export interface Plan {
   readonly memberSets: readonly (MemberSet & { readonly rowType: string })[];
   /** SQL types of identity keys, read from the catalog. */
   readonly types: { readonly userId: string; readonly unitId: string; readonly grantRow: string };
+}
+
+/** Columns of the row a scope reads directly (not those of parents it reaches through `via`). */
+function columnsOf(scope: Scope): string[] {
+  const out: string[] = [];
+  const visit = (s: Scope) => {
+    if (s.kind === "or" || s.kind === "and") s.scopes.forEach(visit);
+    else if ("column" in s) out.push(s.column);
+  };
+  visit(scope);
+  return out;
 }
 
 /** Roles `role` inherits from, nearest first, each once. */
@@ -190,7 +202,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       }
 
       const access = accessOf(role, table, rawColumns.map((c) => c.name), rules.some((r) => r.rules.select));
-      const viewColumns = new Set(roleViews.flatMap((v) => v.columns));
+      const viewColumns = new Set(roleViews.flatMap((v) => [...v.columns, ...columnsOf(v.where)]));
       const select = new Set<string>();
       const insert: string[] = [];
       const update: string[] = [];
@@ -236,7 +248,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         );
       }
     }
-    return Object.freeze({ name: table, policies: Object.freeze(policies), restrictives: Object.freeze(restrictives), grants: Object.freeze(grants) });
+    return Object.freeze({ name: table, primaryKey: meta.primaryKey, policies: Object.freeze(policies), restrictives: Object.freeze(restrictives), grants: Object.freeze(grants) });
   });
 
   const { users, units, grants } = app.identity;

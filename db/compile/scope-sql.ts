@@ -14,7 +14,7 @@ export interface ScopeContext {
   readonly command: Command;
   readonly depth: number;
   /** SQL types of the arrays that expanding helpers return (PostgreSQL reads `any ((select …))` as a subquery without a cast). */
-  readonly arrayTypes: { readonly unit: string; readonly grantRow: string; readonly member: (set: string) => string };
+  readonly arrayTypes: { readonly unit: string; readonly user: string; readonly grantRow: string; readonly member: (set: string) => string };
   /** Column of `parent` that `table.column` references (from the foreign key). */
   readonly parentKey: (table: string, column: string, parent: string) => string;
 }
@@ -44,6 +44,8 @@ export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
       return sql`${col(scope.column)} = ${onceWithRole(app, HELPERS.unitId)}`;
     case "unitTree":
       return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.unitTree)}::${trusted(ctx.arrayTypes.unit)}[])`;
+    case "userInTree":
+      return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.treeUsers)}::${trusted(ctx.arrayTypes.user)}[])`;
     case "all":
       return sql`true`;
     case "pool":

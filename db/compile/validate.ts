@@ -49,7 +49,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     for (const condition of [set.link.where, set.live?.where]) {
       if (!condition) continue;
       walkScope(condition, (s) => {
-        if (["own", "unit", "unitTree", "granted", "member", "channel", "via"].includes(s.kind)) {
+        if (["own", "unit", "unitTree", "userInTree", "granted", "member", "channel", "via"].includes(s.kind)) {
           problems.push(`${w}: its conditions run inside a security definer helper, where ${s.kind}() cannot know the user: use column conditions only`);
         }
       });
@@ -76,6 +76,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
         case "own":
         case "unit":
         case "unitTree":
+        case "userInTree":
         case "pool":
         case "granted":
         case "attr":

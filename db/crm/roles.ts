@@ -26,6 +26,7 @@ import {
   role,
   unit,
   unitTree,
+  userInTree,
   via,
   view,
   type TableRules,
@@ -106,7 +107,7 @@ export const supervisor = role("supervisor", {
   tables: {
     customers: {
       select: unitTree("unit_id"),
-      update: { using: unitTree("unit_id") },
+      update: { using: unitTree("unit_id"), check: and(unitTree("unit_id"), or(pool("owner_id"), userInTree("owner_id"))) },
       columns: { owner_id: "write" },
     },
     contacts: { select: managedCustomer },

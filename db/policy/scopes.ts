@@ -23,6 +23,7 @@ export type Scope =
   | { readonly kind: "own"; readonly column: string }
   | { readonly kind: "unit"; readonly column: string }
   | { readonly kind: "unitTree"; readonly column: string }
+  | { readonly kind: "userInTree"; readonly column: string }
   | { readonly kind: "all" }
   | { readonly kind: "pool"; readonly column: string }
   | { readonly kind: "via"; readonly column: string; readonly parent: string; readonly where?: Scope }
@@ -46,6 +47,12 @@ export const unit = (column: string): Scope => freeze({ kind: "unit", column });
 
 /** Rows whose `column` is my org unit or any unit below it. @example unitTree("unit_id") */
 export const unitTree = (column: string): Scope => freeze({ kind: "unitTree", column });
+
+/**
+ * Rows whose `column` holds a user of my org unit or any unit below it, e.g. a new owner a supervisor
+ * may hand a customer to. @example userInTree("owner_id")
+ */
+export const userInTree = (column: string): Scope => freeze({ kind: "userInTree", column });
 
 /** Every row (still subject to restrictive rules and to the user being active). @example all() */
 export const all = (): Scope => freeze({ kind: "all" });

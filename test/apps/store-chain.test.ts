@@ -299,10 +299,7 @@ describe("the audit trail", () => {
     }
   });
 
-  // Finding: the audit trigger records row_key as `coalesce(new_row, old_row) ->> 'id'` (db/compile/emit/audit.ts),
-  // so a table keyed by anything but a column named `id` (shop.stores: store_id) gets row_key null and the
-  // trail cannot say which store changed. Expected: the primary key's value, here '1'.
-  test.failing("the audit row names the changed store by its primary key (store_id), not only tables keyed id", async () => {
+  test("the audit row names the changed store by its primary key (store_id)", async () => {
     const { rows } = await auditOfOpeningHours();
     expect(rows.map((r) => r.row_key)).toEqual(["1"]);
   });

@@ -81,13 +81,6 @@ async function whoSees(id: number): Promise<string[]> {
 
 const READ_ONLY = new Set(["ian", "fiona", "lena", "suki", "mark", "paul", "ana", "aude"]);
 
-/**
- * Known bug (reported): crm.marketing_export is `security_invoker`, and its WHERE reads deleted_at, archived_at
- * and consent_marketing, columns crm_marketing holds no SELECT on; so every read of the export by marketing
- * fails with 42501 "permission denied for table customers". Tests that read the export are `test.failing`.
- */
-const exportTest = test.failing;
-
 /** The table-driven part every persona shares: exact rows, exact columns, no delete, no writes for read-only roles. */
 function readsExactlyTheirCustomers(username: string): void {
   const expected = customerExpectation(username);
@@ -98,8 +91,7 @@ function readsExactlyTheirCustomers(username: string): void {
       expect(refused).toEqual(PERMISSION_DENIED);
     });
   } else {
-    const selects = expected.relation === "crm.marketing_export" ? exportTest : test;
-    selects(`${username} selects exactly customers [${expected.ids.join(", ")}] from ${expected.relation}`, async () => {
+    test(`${username} selects exactly customers [${expected.ids.join(", ")}] from ${expected.relation}`, async () => {
       expect(await crm.as(web(username), (c) => visibleIds(c, username))).toEqual(expected.ids);
     });
   }
@@ -227,10 +219,8 @@ describe("sam (supervisor, East-1)", () => {
     expect(await rootCustomer(17)).toEqual([expect.objectContaining({ id: 17, owner_id: null, unit_id: 5 })]);
   });
 
-  // Doubtful rule (reported): CRM.md lets a supervisor "reassign owner_id within that subtree". The update
-  // check only looks at the customer's unit_id, so sam can hand an East-1 customer to wendy of West-1, whose
-  // book then holds a customer of another region. Read strictly, the new owner must be in sam's subtree too.
-  test.failing("sam cannot hand an East-1 customer to wendy of West-1, outside his subtree", async () => {
+  // CRM.md lets a supervisor "reassign owner_id within that subtree": the new owner must be in it too.
+  test("sam cannot hand an East-1 customer to wendy of West-1, outside his subtree", async () => {
     const refused = await crm.as(web("sam"), (c) => failure(c, "update crm.customers set owner_id = 7 where id = 19"));
     expect(refused).toEqual(ROW_SECURITY);
   });
@@ -431,14 +421,14 @@ describe("suki (support, Acme)", () => {
 describe("mark (marketing, Acme)", () => {
   readsExactlyTheirCustomers("mark");
 
-  exportTest("mark reads the six export columns of crm.marketing_export, in the view's order", async () => {
+  test("mark reads the six export columns of crm.marketing_export, in the view's order", async () => {
     const fields = await crm.as(web("mark"), async (c) =>
       (await c.query("select * from crm.marketing_export limit 1")).fields.map((f) => f.name),
     );
     expect(fields).toEqual([...MARKETING_EXPORT_COLUMNS]);
   });
 
-  exportTest("mark sees exactly the consenting, non-deleted, non-archived customers, with their month created", async () => {
+  test("mark sees exactly the consenting, non-deleted, non-archived customers, with their month created", async () => {
     const rows = await crm.as(
       web("mark"),
       async (c) => (await c.query("select id::int, created_month::text from crm.marketing_export order by id")).rows,
@@ -465,7 +455,7 @@ describe("mark (marketing, Acme)", () => {
     );
   });
 
-  exportTest("mark on the mobile channel sees nothing through the export", async () => {
+  test("mark on the mobile channel sees nothing through the export", async () => {
     expect(await crm.as(persona("mark", { channel: "mobile" }), (c) => column(c, "select id from crm.marketing_export"))).toEqual(
       [],
     );

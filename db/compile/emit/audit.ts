@@ -10,8 +10,9 @@ const AUDIT_FUNCTION = "audit_row";
 /**
  * The append-only audit trail: a table in the toolkit schema that no app role may write, update or
  * delete; a SECURITY DEFINER trigger function (callable only as a trigger) that records every row
- * written by an app role or a role-bound login — who, in which role, through which channel, the old and
- * the new row; and one `gatehouse_audit` trigger per protected table. Writes by the owner (migrations,
+ * written by an app role or a role-bound login — who, in which role, through which channel, the row's
+ * primary key (the trigger's arguments), the old and the new row; and one `gatehouse_audit` trigger
+ * per protected table. Writes by the owner (migrations,
  * seeds) are not recorded: they are reviewed as migrations instead.
  */
 export function emitAudit(plan: Plan): Statement[] {
@@ -80,6 +81,7 @@ declare
   actor name := case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end;
   old_row jsonb;
   new_row jsonb;
+  row_key text;
 begin
   if pg_catalog.left(actor, pg_catalog.length(${prefix})) <> ${prefix} then
     return null;
@@ -90,9 +92,11 @@ begin
   if tg_op <> 'DELETE' then
     new_row := pg_catalog.to_jsonb(new);
   end if;
+  select pg_catalog.string_agg(coalesce(new_row, old_row) ->> key.name, ',' order by key.n) into row_key
+    from pg_catalog.unnest(tg_argv) with ordinality as key(name, n);
   insert into ${log} (user_id, acting_role, login, channel, table_name, operation, row_key, old_row, new_row)
   values (${helperIdent(app, HELPERS.userId)}(actor), actor, session_user, ${helperIdent(app, HELPERS.channel)}(),
-          tg_table_name, pg_catalog.lower(tg_op), coalesce(new_row, old_row) ->> 'id', old_row, new_row);
+          tg_table_name, pg_catalog.lower(tg_op), row_key, old_row, new_row);
   return null;
 end
 $fn$;`,
@@ -110,7 +114,7 @@ ${readers.length ? sql`grant select on table ${log} to ${sql.join(readers, ", ")
       kind: "table",
       target: table.name,
       sql: sql`create or replace trigger ${sql.identifier(AUDIT_TRIGGER)} after insert or update or delete on ${tableIdent(app, table.name)}
-  for each row execute function ${helperIdent(app, AUDIT_FUNCTION)}();`,
+  for each row execute function ${helperIdent(app, AUDIT_FUNCTION)}(${sql.join(table.primaryKey.map((k) => literal(k)), ", ")});`,
     });
   }
   return out;

@@ -134,6 +134,24 @@ end`,
     ),
   );
 
+  out.push(
+    definer(
+      plan,
+      HELPERS.treeUsers,
+      sql`acting_role name`,
+      sql`${userId}[]`,
+      sql`declare
+  result ${userId}[];
+begin
+  select coalesce(pg_catalog.array_agg(u.${c(users.id)}), '{}') into result
+    from ${t(users.table)} u
+   where u.${c(users.unit)} = any (${helperIdent(app, HELPERS.unitTree)}(acting_role));
+  return result;
+end`,
+      "users of the unit of the user asking and of every unit below it",
+    ),
+  );
+
   out.push({
     kind: "function",
     fn: { name: HELPERS.channel, securityDefiner: false, volatility: "stable", searchPath: true },
