@@ -1,0 +1,104 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { PoolClient } from "pg";
+import { compileAgainst } from "../../db/apply/apply";
+import type { CompileResult } from "../../db/compile";
+import { crm } from "../../db/crm/roles";
+import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+
+const ROOT = path.resolve(__dirname, "../..");
+const SCHEMA = "migrations/committed/000001-crm-schema.sql";
+const SQL_FILE = "migrations/fixtures/crm-security.sql";
+const MATRIX_FILE = "generated/access-matrix.md";
+
+let db: TestDatabase;
+let client: PoolClient;
+/** The CRM compiled with its own `crm_` prefix against a fresh database holding only its schema; nothing applied. */
+let compiled: CompileResult;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  client = await db.pool.connect();
+  await client.query(await readFile(path.join(ROOT, SCHEMA), "utf8"));
+  compiled = await compileAgainst(client, crm);
+});
+afterAll(async () => {
+  client?.release();
+  await db?.drop();
+});
+
+/** Why `committed` differs from `fresh`, with the first line that differs; undefined when they are equal. */
+function staleness(file: string, committed: string | undefined, fresh: string): string | undefined {
+  if (committed === fresh) return undefined;
+  const fix = "run `npm run gatehouse -- compile` (or `npx gatehouse compile`) and commit the result";
+  if (committed === undefined) return `${file} is missing: ${fix}`;
+  const a = committed.split("\n");
+  const b = fresh.split("\n");
+  let at = 0;
+  while (a[at] === b[at]) at++;
+  return `${file} is stale: ${fix}. First difference at line ${at + 1}: committed ${JSON.stringify(a[at])}, compiled ${JSON.stringify(b[at])}`;
+}
+
+test("the committed CRM security SQL and access matrix are exactly what the role definitions compile to", async () => {
+  const files: [string, string][] = [
+    [SQL_FILE, compiled.sql],
+    [MATRIX_FILE, compiled.matrix],
+  ];
+  const stale: string[] = [];
+  for (const [file, fresh] of files) {
+    const committed = await readFile(path.join(ROOT, file), "utf8").catch(() => undefined);
+    const why = staleness(file, committed, fresh);
+    if (why) stale.push(why);
+  }
+  expect(stale).toEqual([]);
+});
+
+/** The lines of the matrix's section for `table`, from its heading to the next one. */
+function section(table: string): string[] {
+  const lines = compiled.matrix.split("\n");
+  const start = lines.indexOf(`## ${table}`);
+  const end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
+  return lines.slice(start, end === -1 ? undefined : end);
+}
+
+describe("the access matrix for customers", () => {
+  test("says in words what sales_rep may select, insert, update and delete", () => {
+    expect(section("customers")).toContain(
+      "| sales_rep | rows they own (owner_id) or the unowned pool (owner_id is null) or rows granted to them by a live temporary grant or rows in open project customers they belong to | new rows: rows they own (owner_id) and rows of their unit (unit_id) | rows they own (owner_id) or rows granted to them by a live temporary grant | — |",
+    );
+  });
+
+  test("says what each restriction leaves sales_rep", () => {
+    const lines = section("customers");
+    const forSalesRep = (heading: string) => {
+      const start = lines.indexOf(heading);
+      expect(start).toBeGreaterThan(-1);
+      return lines.slice(start, lines.indexOf("", start + 2)).find((l) => l.startsWith("- sales_rep: "));
+    };
+    expect(forSalesRep("Restriction **vip** hides tier is 'vip' (select, insert, update, delete):")).toBe("- sales_rep: keeps rows they own (owner_id)");
+    expect(forSalesRep("Restriction **soft_deleted** hides deleted_at is set (select, insert, update, delete):")).toBe("- sales_rep: loses them all");
+    expect(forSalesRep("Restriction **archived** hides archived_at is set (select, insert, update, delete):")).toBe("- sales_rep: loses them all");
+  });
+
+  test("has a column table: sales_rep sets owner and unit on insert only and reads the tier", () => {
+    const lines = section("customers");
+    const header = lines.indexOf(
+      "| role | id | name | industry | region | tier | stage | owner_id | unit_id | consent_marketing | last_contacted_at | archived_at | deleted_at | created_at |",
+    );
+    expect(header).toBeGreaterThan(-1);
+    expect(lines[header + 1]).toBe("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    expect(lines.slice(header + 2).filter((l) => /^\| (sales_rep|support|partner|analyst) /.test(l))).toEqual([
+      "| sales_rep | R | W | W | W | R | W | I | I | W | W | R | R | R |",
+      "| support | R | R | R | R | R | R | · | · | · | · | · | · | · |",
+      "| partner | · | R | R | R | · | R | · | · | · | · | · | · | · |",
+      "| analyst | R | · | R | R | R | R | · | R | R | R | R | R | R |",
+    ]);
+  });
+
+  // BUG (db/compile/matrix.ts): for a role that reaches the table only through a masking view, a
+  // column the view selects is marked with the role's table access, which is "hidden" (·) because
+  // the role has no table rules — so marketing's row shows · everywhere although it holds select on
+  // id, industry, region, tier and stage (and the created_month twin) for marketing_export.
+  test.failing("marks the columns marketing reads through its export view", () => {
+    expect(section("customers")).toContain("| marketing (view marketing_export) | R | · | R | R | R | R | · | · | · | · | · | · | · |");
+  });
+});
