@@ -1,0 +1,129 @@
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { roleName } from "../db/compile/names";
+import type { AppDefinition } from "../db/policy/define";
+
+/** How tokens are verified: an HS256 secret (development), a JWKS URL (RS256/ES256, production), or both. */
+export interface AuthSettings {
+  /** Shared HS256 secret, at least 32 bytes. */
+  readonly secret?: string;
+  /** JWKS endpoint of the identity provider; RS256 and ES256 tokens are checked against its keys. */
+  readonly jwksUrl?: string;
+  /** Required `aud` claim. */
+  readonly audience: string;
+  /** Required `iss` claim. */
+  readonly issuer: string;
+  /** Leeway for `exp`/`nbf`/`iat`, in seconds. Default 5. */
+  readonly clockToleranceSeconds?: number;
+}
+
+/** Who a request acts as, after its token was checked: what the server sets in the transaction. */
+export interface Identity {
+  /** Database role: a prefixed app role, or the anonymous role when no token was sent. */
+  readonly role: string;
+  /** `users.id` from the token's `sub`; null for anonymous requests. */
+  readonly userId: string | null;
+  /** The token's `channel` claim (e.g. `mobile`); null when absent. */
+  readonly channel: string | null;
+}
+
+/** A refused request: the HTTP status (401, or 503 when the keys cannot be fetched) and a short reason. */
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: 401 | 503 = 401,
+  ) {
+    super(message);
+    this.name = "AuthError";
+  }
+}
+
+/** Reads the `Authorization` header of a request and returns its identity, or throws an {@link AuthError}. */
+export type Authenticate = (authorization: string | undefined) => Promise<Identity>;
+
+const HMAC_ALGORITHMS = ["HS256"];
+const JWKS_ALGORITHMS = ["RS256", "ES256"];
+const CHANNEL = /^[a-z][a-z0-9_-]{0,31}$/;
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Makes the request authenticator for an app: no `Authorization` header means the app's anonymous role;
+ * otherwise a `Bearer` JWT whose signature, `exp`, `aud` and `iss` are checked with jose, whose `role` is one of
+ * the app's roles (prefixed, e.g. `crm_sales_rep`), whose `sub` is the user id, and whose optional `channel` is a
+ * short lowercase word. Everything else is refused with a short message that reveals no internals.
+ *
+ * @example
+ * const authenticate = makeAuthenticator(crm, { secret: process.env.JWT_SECRET, audience: "gatehouse", issuer: "gatehouse-dev" });
+ * await authenticate(`Bearer ${token}`); // { role: "crm_sales_rep", userId: "4", channel: null }
+ */
+export function makeAuthenticator(app: AppDefinition, settings: AuthSettings): Authenticate {
+  const key = keyResolver(settings);
+  const algorithms = [...(settings.secret ? HMAC_ALGORITHMS : []), ...(settings.jwksUrl ? JWKS_ALGORITHMS : [])];
+  const roles = new Set(app.roles.map((r) => roleName(app, r.name)));
+  const anonymous: Identity = Object.freeze({ role: roleName(app, app.anonymous), userId: null, channel: null });
+  return async (authorization) => {
+    if (authorization === undefined) return anonymous;
+    const match = /^Bearer +([^ ]+) *$/i.exec(authorization);
+    if (!match) throw new AuthError("expected an Authorization header of the form: Bearer <token>");
+    const token = match[1]!;
+    refuseUnsigned(token);
+    const payload = await verify(token, key, { algorithms, audience: settings.audience, issuer: settings.issuer, clockTolerance: settings.clockToleranceSeconds ?? 5 });
+    return identityOf(payload, roles);
+  };
+}
+
+function keyResolver(settings: AuthSettings): JWTVerifyGetKey {
+  if (!settings.secret && !settings.jwksUrl) throw new Error("token verification needs a secret (JWT_SECRET) or a JWKS URL (JWT_JWKS_URL)");
+  if (settings.secret && Buffer.byteLength(settings.secret) < MIN_SECRET_BYTES) {
+    throw new Error(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long for HS256`);
+  }
+  const secret = settings.secret ? new TextEncoder().encode(settings.secret) : undefined;
+  const jwks = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3_000 }) : undefined;
+  return (header, token) => {
+    if (header.alg === "HS256" && secret) return secret;
+    if (jwks) return jwks(header, token);
+    throw new errors.JOSEAlgNotAllowed(`"alg" (Algorithm) Header Parameter value not allowed`);
+  };
+}
+
+function refuseUnsigned(token: string): void {
+  let alg: unknown;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch {
+    throw new AuthError("invalid token: malformed");
+  }
+  if (typeof alg !== "string" || alg.toLowerCase() === "none") throw new AuthError("invalid token: unsigned tokens (alg none) are refused");
+}
+
+async function verify(token: string, key: JWTVerifyGetKey, options: Parameters<typeof jwtVerify>[2]): Promise<JWTPayload> {
+  try {
+    return (await jwtVerify(token, key, { ...options, requiredClaims: ["exp", "sub"] })).payload;
+  } catch (error) {
+    throw authErrorOf(error);
+  }
+}
+
+/** A jose failure as a short, client-safe reason. */
+function authErrorOf(error: unknown): AuthError {
+  if (error instanceof errors.JWTExpired) return new AuthError("invalid token: expired");
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const reason = error.claim === "aud" ? "wrong audience" : error.claim === "iss" ? "wrong issuer" : error.reason === "missing" ? `no "${error.claim}" claim` : `"${error.claim}" claim rejected`;
+    return new AuthError(`invalid token: ${reason}`);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new AuthError("invalid token: signature verification failed");
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return new AuthError("invalid token: signing algorithm not accepted");
+  if (error instanceof errors.JWKSNoMatchingKey) return new AuthError("invalid token: signed by an unknown key");
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || (error instanceof Error && !(error instanceof errors.JOSEError) && error.name === "TypeError")) {
+    return new AuthError("token keys are unavailable; try again later", 503);
+  }
+  return new AuthError("invalid token: malformed");
+}
+
+function identityOf(payload: JWTPayload, roles: ReadonlySet<string>): Identity {
+  const { role, sub, channel } = payload as JWTPayload & { role?: unknown; channel?: unknown };
+  if (typeof role !== "string") throw new AuthError('invalid token: no "role" claim');
+  if (!roles.has(role)) throw new AuthError(`invalid token: role "${role.slice(0, 64)}" is not an API role`);
+  if (typeof sub !== "string" || sub.length === 0 || sub.length > 64) throw new AuthError('invalid token: "sub" must be the user id');
+  if (channel !== undefined && (typeof channel !== "string" || !CHANNEL.test(channel))) throw new AuthError('invalid token: "channel" must be a short lowercase word');
+  return Object.freeze({ role, userId: sub, channel: channel ?? null });
+}

@@ -1,0 +1,158 @@
+import { roleName } from "../db/compile/names";
+import type { AppDefinition } from "../db/policy/define";
+import type { AuthSettings } from "./auth";
+import { DEFAULT_LIMITS, type Limits } from "./limits";
+
+/** Everything the API server reads from its environment, checked. */
+export interface ServerConfig {
+  readonly production: boolean;
+  /** Connection as the app's authenticator role (LOGIN NOINHERIT, member of every app role). */
+  readonly authenticatorUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly auth: AuthSettings;
+  readonly limits: Limits;
+  /** Serve Ruru (GraphiQL) at /graphiql: development only. */
+  readonly ruru: boolean;
+  /** Connections the server may hold. */
+  readonly poolMax: number;
+}
+
+/** A configuration the server cannot start with; the message lists every problem and how to fix it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`the API server is not configured:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export const DEFAULT_PORT = 5678;
+
+/** Development-only HS256 secret, shared by `npm start`, `gatehouse token` and `gatehouse serve`; refused in production. */
+export const DEV_JWT_SECRET = "gatehouse-development-secret-do-not-use-in-production";
+export const DEV_JWT_AUDIENCE = "gatehouse";
+export const DEV_JWT_ISSUER = "gatehouse-dev";
+
+/** The environment variables the server reads, with what each means (the README and the compose test use this list). */
+export const SERVER_ENV = {
+  GATEHOUSE_ENV: "production or development (default: production when NODE_ENV=production)",
+  AUTHENTICATOR_DATABASE_URL: "connection URL as the authenticator role",
+  DATABASE_URL: "owner's connection URL; with AUTHENTICATOR_PASSWORD, the server connects to the same database as the authenticator",
+  AUTHENTICATOR_PASSWORD: "the authenticator's password, when AUTHENTICATOR_DATABASE_URL is not given",
+  HOST: "address to listen on (default 127.0.0.1; 0.0.0.0 in production)",
+  PORT: `port to listen on (default ${DEFAULT_PORT})`,
+  JWT_SECRET: "HS256 secret, at least 32 bytes (development only)",
+  JWT_JWKS_URL: "JWKS URL of the identity provider (RS256/ES256); required in production",
+  JWT_AUDIENCE: `required "aud" of tokens (default ${DEV_JWT_AUDIENCE} in development)`,
+  JWT_ISSUER: `required "iss" of tokens (default ${DEV_JWT_ISSUER} in development)`,
+  MAX_QUERY_DEPTH: `deepest field nesting (default ${DEFAULT_LIMITS.maxDepth})`,
+  MAX_OPERATIONS: `operations per request document (default ${DEFAULT_LIMITS.maxOperations})`,
+  MAX_BODY_BYTES: `largest request body (default ${DEFAULT_LIMITS.maxBodyBytes})`,
+  STATEMENT_TIMEOUT_MS: `statement timeout of each request, ms (default ${DEFAULT_LIMITS.statementTimeoutMs})`,
+  DB_POOL_MAX: "database connections the server may hold (default 10)",
+  RURU: "serve Ruru (GraphiQL) at /graphiql: on or off (default on in development; always off in production)",
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and checks the server's configuration from `env`. In development the JWT settings default to the
+ * development secret, audience and issuer; in production a JWKS URL, audience and issuer are required and a
+ * shared secret or Ruru is refused. Throws a {@link ConfigError} naming every missing or invalid variable.
+ *
+ * @example
+ * const config = loadServerConfig(crm, process.env);
+ */
+export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
+  const problems: string[] = [];
+  const mode = env.GATEHOUSE_ENV ?? (env.NODE_ENV === "production" ? "production" : "development");
+  if (mode !== "production" && mode !== "development") problems.push(`GATEHOUSE_ENV must be production or development, not "${mode}"`);
+  const production = mode === "production";
+  const int = (name: keyof typeof SERVER_ENV, fallback: number, max = Number.MAX_SAFE_INTEGER) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0 || n > max) problems.push(`${name} must be a whole number from 1 to ${max}, not "${raw}"`);
+    return n;
+  };
+  const authenticatorUrl = authenticatorUrlOf(app, env, problems);
+  const auth = authOf(env, production, problems);
+  const ruruSetting = env.RURU ?? (production ? "off" : "on");
+  if (ruruSetting !== "on" && ruruSetting !== "off") problems.push(`RURU must be on or off, not "${ruruSetting}"`);
+  if (production && ruruSetting === "on") problems.push("RURU=on is refused in production: Ruru (GraphiQL) is a development tool");
+  const config: ServerConfig = {
+    production,
+    authenticatorUrl,
+    host: env.HOST || (production ? "0.0.0.0" : "127.0.0.1"),
+    port: int("PORT", DEFAULT_PORT, 65_535),
+    auth,
+    limits: {
+      maxDepth: int("MAX_QUERY_DEPTH", DEFAULT_LIMITS.maxDepth, 100),
+      maxOperations: int("MAX_OPERATIONS", DEFAULT_LIMITS.maxOperations, 100),
+      maxBodyBytes: int("MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes),
+      statementTimeoutMs: int("STATEMENT_TIMEOUT_MS", DEFAULT_LIMITS.statementTimeoutMs),
+    },
+    ruru: !production && ruruSetting === "on",
+    poolMax: int("DB_POOL_MAX", 10, 1_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function authenticatorUrlOf(app: AppDefinition, env: Env, problems: string[]): string {
+  if (env.AUTHENTICATOR_DATABASE_URL) return checkedUrl("AUTHENTICATOR_DATABASE_URL", env.AUTHENTICATOR_DATABASE_URL, problems);
+  const owner = env.DATABASE_URL;
+  if (!owner) {
+    problems.push(`set AUTHENTICATOR_DATABASE_URL (postgres://${roleName(app, app.authenticator)}:<password>@host/db), or DATABASE_URL with AUTHENTICATOR_PASSWORD`);
+    return "";
+  }
+  const url = checkedUrl("DATABASE_URL", owner, problems);
+  if (!url) return "";
+  if (!env.AUTHENTICATOR_PASSWORD) {
+    problems.push(`AUTHENTICATOR_PASSWORD is required with DATABASE_URL: the server connects as ${roleName(app, app.authenticator)}, never as the owner`);
+    return "";
+  }
+  const u = new URL(url);
+  u.username = roleName(app, app.authenticator);
+  u.password = env.AUTHENTICATOR_PASSWORD;
+  return u.toString();
+}
+
+function checkedUrl(name: string, value: string, problems: string[]): string {
+  try {
+    const u = new URL(value);
+    if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") throw new Error();
+    return value;
+  } catch {
+    problems.push(`${name} must be a postgres:// URL`);
+    return "";
+  }
+}
+
+function authOf(env: Env, production: boolean, problems: string[]): AuthSettings {
+  const jwksUrl = env.JWT_JWKS_URL || undefined;
+  let secret = env.JWT_SECRET || undefined;
+  if (production) {
+    if (secret) problems.push("JWT_SECRET is refused in production: verify tokens with the identity provider's keys (JWT_JWKS_URL)");
+    if (!jwksUrl) problems.push("JWT_JWKS_URL is required in production (the identity provider's JWKS endpoint)");
+    if (!env.JWT_AUDIENCE) problems.push('JWT_AUDIENCE is required in production (the "aud" your identity provider puts in tokens for this API)');
+    if (!env.JWT_ISSUER) problems.push('JWT_ISSUER is required in production (the "iss" of your identity provider)');
+  } else if (!secret && !jwksUrl) {
+    secret = DEV_JWT_SECRET;
+  }
+  if (secret && Buffer.byteLength(secret) < 32) problems.push("JWT_SECRET must be at least 32 bytes long");
+  if (jwksUrl) {
+    try {
+      const u = new URL(jwksUrl);
+      if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error();
+    } catch {
+      problems.push("JWT_JWKS_URL must be an http(s) URL");
+    }
+  }
+  return {
+    ...(secret ? { secret } : {}),
+    ...(jwksUrl ? { jwksUrl } : {}),
+    audience: env.JWT_AUDIENCE || DEV_JWT_AUDIENCE,
+    issuer: env.JWT_ISSUER || DEV_JWT_ISSUER,
+  };
+}

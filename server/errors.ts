@@ -1,0 +1,65 @@
+import { randomBytes } from "node:crypto";
+import { GraphQLError } from "postgraphile/graphql";
+import { isSafeError } from "postgraphile/grafast";
+
+/** What the server writes about a masked error: the reference the client got, and the error itself. */
+export type ErrorLog = (reference: string, error: unknown) => void;
+
+const defaultLog: ErrorLog = (reference, error) => console.error(`[gatehouse] error ${reference}:`, error);
+
+interface DatabaseError {
+  code: string;
+  message: string;
+  table?: string;
+  column?: string;
+}
+
+const isDatabaseError = (error: unknown): error is DatabaseError => {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+};
+
+/**
+ * Makes grafserv's `maskError`: a PostgreSQL permission error (42501) becomes `FORBIDDEN` naming the
+ * table (or the row-security policy that refused a write), a statement timeout becomes `TIMEOUT`, and every
+ * other database or unexpected error is replaced by a reference id — logged server-side with the full
+ * error — so no SQL, constraint or value leaks. GraphQL's own errors (validation, input coercion) and
+ * deliberate safe errors pass through unchanged.
+ *
+ * @example
+ * const preset = { grafserv: { maskError: makeMaskError() } };
+ */
+export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError) => GraphQLError {
+  return (error) => {
+    const original = error.originalError;
+    if (!original || original instanceof GraphQLError) return error;
+    if (isSafeError(original)) return rebuild(error, original.message, original.extensions ?? undefined);
+    if (isDatabaseError(original)) {
+      if (original.code === "42501") return rebuild(error, forbiddenMessage(original), { code: "FORBIDDEN", ...(original.table ? { table: original.table } : {}) });
+      if (original.code === "57014") return rebuild(error, "the request ran longer than its statement timeout and was cancelled", { code: "TIMEOUT" });
+    }
+    const reference = randomBytes(6).toString("hex");
+    log(reference, original);
+    return rebuild(error, `internal error (reference ${reference}); the details are in the server log`, { code: "INTERNAL", reference });
+  };
+}
+
+/** PostgreSQL's own wording already names the table ("permission denied for table contracts"). */
+function forbiddenMessage(error: DatabaseError): string {
+  const rls = /^new row violates row-level security policy(?: "[^"]*")? for table "([^"]+)"/.exec(error.message);
+  if (rls) return `forbidden: row-level security does not let you write this row of ${rls[1]}`;
+  const denied = /^permission denied for (table|view|sequence|function|schema) (\S+)/.exec(error.message);
+  if (denied) return `forbidden: permission denied for ${denied[1]} ${denied[2]}`;
+  return "forbidden: permission denied";
+}
+
+function rebuild(error: GraphQLError, message: string, extensions: Record<string, unknown> | undefined): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: extensions ?? {},
+  });
+}

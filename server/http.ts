@@ -1,0 +1,162 @@
+import "./polyfill";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Pool } from "pg";
+import { roleName } from "../db/compile/names";
+import type { AppDefinition } from "../db/policy/define";
+import { AuthError, makeAuthenticator, type AuthSettings, type Identity } from "./auth";
+import type { ErrorLog } from "./errors";
+import type { Limits } from "./limits";
+import { buildRoleApis, type RoleApi } from "./schemas";
+
+/** What {@link startApiServer} needs; `loadServerConfig` reads most of it from the environment. */
+export interface ApiServerOptions {
+  readonly app: AppDefinition;
+  readonly authenticatorUrl: string;
+  readonly auth: AuthSettings;
+  readonly limits: Limits;
+  readonly ruru: boolean;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host: string;
+  readonly poolMax?: number;
+  readonly log?: ErrorLog;
+}
+
+/** A running API server. */
+export interface ApiServer {
+  /** `http://host:port`, the GraphQL endpoint being `${url}/graphql`. */
+  readonly url: string;
+  readonly port: number;
+  /** Every role's API, by prefixed database role. */
+  readonly apis: ReadonlyMap<string, RoleApi>;
+  /** Stops accepting requests, closes open connections, releases every grafserv instance and ends the pool. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the GraphQL API: connects as the authenticator (and checks that it is the authenticator), builds
+ * one schema per role, and serves `POST /graphql` (each request by its token's role schema), `GET /health`
+ * (checks the database) and, when `ruru`, Ruru at `/graphiql`.
+ *
+ * @example
+ * const server = await startApiServer({ app: crm, ...loadServerConfig(crm, process.env) });
+ * // ... later
+ * await server.close();
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { app } = options;
+  const pool = new Pool({ connectionString: options.authenticatorUrl, max: options.poolMax ?? 10 });
+  pool.on("error", (error) => (options.log ?? console.error)("pool", error));
+  let apis: Map<string, RoleApi> | undefined;
+  try {
+    await checkAuthenticator(pool, roleName(app, app.authenticator));
+    const identities = new WeakMap<IncomingMessage, Identity>();
+    apis = await buildRoleApis({ app, pool, limits: options.limits, ruru: options.ruru, identityOf: (req) => identities.get(req), ...(options.log ? { log: options.log } : {}) });
+    const route = router({ app, apis, pool, identities, authenticate: makeAuthenticator(app, options.auth), ruru: options.ruru });
+    const server = createServer((req, res) => void route(req, res));
+    await listen(server, options.port, options.host);
+    const { port } = server.address() as AddressInfo;
+    const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
+    const built = apis;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+      port,
+      apis: built,
+      close: () => (closing ??= shutdown(server, built, pool)),
+    };
+  } catch (error) {
+    for (const api of apis?.values() ?? []) await api.release();
+    await pool.end();
+    throw error;
+  }
+}
+
+async function checkAuthenticator(pool: Pool, authenticator: string): Promise<void> {
+  let user: string;
+  try {
+    user = (await pool.query<{ user: string }>("select session_user as user")).rows[0]!.user;
+  } catch (error) {
+    throw new Error(`cannot connect to the database as ${authenticator}: ${(error as Error).message}`, { cause: error });
+  }
+  if (user !== authenticator) throw new Error(`the server must connect as the authenticator ${authenticator}, not as ${user}: the database helpers trust request claims only from it`);
+}
+
+function router(context: {
+  app: AppDefinition;
+  apis: Map<string, RoleApi>;
+  pool: Pool;
+  identities: WeakMap<IncomingMessage, Identity>;
+  authenticate: ReturnType<typeof makeAuthenticator>;
+  ruru: boolean;
+}) {
+  const anonymous = context.apis.get(roleName(context.app, context.app.anonymous))!;
+  const notFound = (res: ServerResponse) => () => sendJson(res, 404, { errors: [{ message: "not found: the API is at POST /graphql" }] });
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? "/").split("?")[0];
+    try {
+      if (path === "/health") return await health(context.pool, res);
+      if (path === "/graphql") {
+        const identity = await context.authenticate(req.headers.authorization);
+        context.identities.set(req, identity);
+        return context.apis.get(identity.role)!.handle(req, res, notFound(res));
+      }
+      if (context.ruru && (path === "/graphiql" || path === "/" || path.startsWith("/ruru-static/"))) {
+        if (path === "/") return redirect(res, "/graphiql");
+        context.identities.set(req, { role: anonymous.role, userId: null, channel: null });
+        return anonymous.handle(req, res, notFound(res));
+      }
+      notFound(res)();
+    } catch (error) {
+      if (error instanceof AuthError) {
+        res.setHeader("WWW-Authenticate", `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`);
+        return sendJson(res, error.statusCode, { errors: [{ message: error.message, extensions: { code: error.statusCode === 401 ? "UNAUTHENTICATED" : "UNAVAILABLE" } }] });
+      }
+      console.error("[gatehouse] unexpected error while routing a request:", error);
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "internal error" }] });
+    }
+  };
+}
+
+/** `GET /health`: 200 when the database answers within two seconds, 503 otherwise. */
+async function health(pool: Pool, res: ServerResponse): Promise<void> {
+  const started = Date.now();
+  try {
+    await Promise.race([pool.query("select 1"), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2_000).unref())]);
+    sendJson(res, 200, { status: "ok", database: "ok", latencyMs: Date.now() - started });
+  } catch {
+    sendJson(res, 503, { status: "unavailable", database: "unreachable" });
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(302, { Location: location });
+  res.end();
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+async function shutdown(server: Server, apis: Map<string, RoleApi>, pool: Pool): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), 5_000);
+  await closed;
+  clearTimeout(force);
+  for (const api of apis.values()) await api.release();
+  await pool.end();
+}

@@ -1,0 +1,87 @@
+import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from "postgraphile/graphql";
+
+/** What one request may cost. Every field is configurable from the environment (see server/config.ts). */
+export interface Limits {
+  /** Deepest field nesting an operation may select (introspection fields are not counted). */
+  readonly maxDepth: number;
+  /** Operation definitions one request document may hold. */
+  readonly maxOperations: number;
+  /** Largest request body, in bytes; larger bodies get HTTP 413. */
+  readonly maxBodyBytes: number;
+  /** `statement_timeout` of every request's transaction, in milliseconds. */
+  readonly statementTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = Object.freeze({ maxDepth: 10, maxOperations: 3, maxBodyBytes: 100_000, statementTimeoutMs: 5_000 });
+
+/**
+ * A validation rule refusing documents with more than `max` operation definitions.
+ *
+ * @example
+ * validate(schema, document, [...specifiedRules, maxOperationsRule(3)]);
+ */
+export function maxOperationsRule(max: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    Document(node) {
+      const operations = node.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+      if (operations.length > max) {
+        context.reportError(
+          new GraphQLError(`the request holds ${operations.length} operations; at most ${max} are allowed`, {
+            nodes: operations.slice(max),
+            extensions: { code: "TOO_MANY_OPERATIONS" },
+          }),
+        );
+      }
+    },
+  });
+}
+
+/**
+ * A validation rule refusing operations whose fields nest deeper than `max` (fragments expanded;
+ * `__schema`/`__type` introspection is exempt so GraphiQL keeps working).
+ *
+ * @example
+ * validate(schema, parse("{ a { b { c } } }"), [maxDepthRule(2)]); // one error: depth 3
+ */
+export function maxDepthRule(max: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(node) {
+      const fragments = new Map<string, FragmentDefinitionNode>();
+      for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+      const depth = depthOf(node.selectionSet, fragments, new Set(), max + 1);
+      if (depth > max) {
+        context.reportError(
+          new GraphQLError(`${node.name ? `operation ${node.name.value}` : "the operation"} nests fields more than ${max} levels deep, the limit`, {
+            nodes: [node],
+            extensions: { code: "QUERY_TOO_DEEP" },
+          }),
+        );
+      }
+    },
+  });
+}
+
+/** Depth of a selection set, counting fields; stops counting past `cap` (and on fragment cycles). */
+function depthOf(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, visiting: Set<string>, cap: number): number {
+  if (!set || cap <= 0) return 0;
+  let deepest = 0;
+  for (const selection of set.selections) {
+    let depth = 0;
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value.startsWith("__")) continue;
+      depth = 1 + depthOf(selection.selectionSet, fragments, visiting, cap - 1);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      depth = depthOf(selection.selectionSet, fragments, visiting, cap);
+    } else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      if (!fragment || visiting.has(name)) continue;
+      visiting.add(name);
+      depth = depthOf(fragment.selectionSet, fragments, visiting, cap);
+      visiting.delete(name);
+    }
+    deepest = Math.max(deepest, depth);
+    if (deepest >= cap) break;
+  }
+  return deepest;
+}

@@ -1,0 +1,39 @@
+/**
+ * The API server's entry point: `tsx server/main.ts` (what docker-compose runs). Reads the app from
+ * gatehouse.config.ts and everything else from the environment (server/config.ts), and shuts down
+ * gracefully on SIGINT / SIGTERM.
+ */
+import "./polyfill";
+import { loadConfig } from "../db/cli/config";
+import type { AppDefinition } from "../db/policy/define";
+import { ConfigError, loadServerConfig } from "./config";
+import { startApiServer, type ApiServer } from "./http";
+
+/**
+ * Starts the server for `app` with the configuration in `env` and stops it (releasing every pool) on
+ * SIGINT or SIGTERM. Resolves with the running server.
+ *
+ * @example
+ * await serveUntilSignal(crm, process.env);
+ */
+export async function serveUntilSignal(app: AppDefinition, env: NodeJS.ProcessEnv, onStop?: () => Promise<void>): Promise<ApiServer> {
+  const config = loadServerConfig(app, env);
+  const server = await startApiServer({ app, ...config });
+  const mode = config.production ? "production" : "development";
+  console.log(`GraphQL API (${mode}) listening on ${server.url}/graphql${config.ruru ? `; Ruru at ${server.url}/graphiql` : ""}; health at ${server.url}/health`);
+  const stop = async (signal: string) => {
+    console.log(`${signal}: shutting down the API server`);
+    await server.close();
+    await onStop?.();
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  return server;
+}
+
+if (require.main === module) {
+  serveUntilSignal(loadConfig().app, process.env).catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : `gatehouse server: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

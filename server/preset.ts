@@ -1,0 +1,154 @@
+import "./polyfill";
+import type { IncomingMessage } from "node:http";
+import type { Pool } from "pg";
+import { makePgService } from "postgraphile/adaptors/pg";
+import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
+import type { Identity } from "./auth";
+import { makeMaskError, type ErrorLog } from "./errors";
+import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-fields";
+import { maxDepthRule, maxOperationsRule, type Limits } from "./limits";
+
+/** Everything one role's PostGraphile instance needs. */
+export interface RolePresetOptions {
+  /** The app's schema, the only one exposed (never the toolkit schema). */
+  readonly schema: string;
+  /** Pool logged in as the authenticator; shared by every role, ended by the server. */
+  readonly pool: Pool;
+  /** Prefixed database role whose view of the database this schema is built from. */
+  readonly role: string;
+  readonly limits: Limits;
+  /** Serve Ruru (GraphiQL) at /graphiql. */
+  readonly ruru: boolean;
+  /** The identity the HTTP layer verified for a request. */
+  readonly identityOf: (req: IncomingMessage) => Identity | undefined;
+  /** Filled with the fields of every role's schema as they are built, to tell "hidden from you" from "no such field". */
+  readonly allFields?: FieldIndex;
+  readonly log?: ErrorLog;
+}
+
+/**
+ * The PostGraphile preset of one role: amber, the app schema only, introspected *as that role* (so
+ * PostGraphile's RBAC plugin leaves out the tables, columns and mutations the role holds no privilege on),
+ * the request's role and claims as transaction-local settings, a statement timeout, error masking and the
+ * depth / operation-count limits.
+ *
+ * @example
+ * const pgl = postgraphile(rolePreset({ schema: "crm", pool, role: "crm_finance", limits: DEFAULT_LIMITS, ruru: false, identityOf }));
+ */
+export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
+  const { role, limits } = options;
+  return {
+    extends: [PostGraphileAmberPreset],
+    pgServices: [makePgService({ pool: options.pool, schemas: [options.schema], pgSettingsForIntrospection: { role }, pubsub: false })],
+    grafserv: {
+      graphqlPath: "/graphql",
+      graphiql: options.ruru,
+      graphiqlPath: "/graphiql",
+      graphiqlOnGraphQLGET: false,
+      websockets: false,
+      watch: false,
+      maxRequestLength: limits.maxBodyBytes,
+      maskError: makeMaskError(options.log),
+    },
+    grafast: {
+      explain: false,
+      context(requestContext) {
+        const req = requestContext.node?.req;
+        const identity = req ? options.identityOf(req) : undefined;
+        if (!identity || identity.role !== role) throw Object.assign(new Error("request reached the schema of another role"), { statusCode: 500 });
+        return { pgSettings: pgSettingsOf(identity, limits) };
+      },
+    },
+    plugins: [RowIdColumnPlugin, UnreadableKeyPlugin, limitsPlugin(limits, options.allFields), ...(options.allFields ? [columnLabelPlugin(options.allFields.labels)] : [])],
+  };
+}
+
+/**
+ * The transaction-local settings of a request: the role (PostGraphile runs `set local role`), the user id
+ * and channel claims the database helpers trust from the authenticator, and the statement timeout.
+ *
+ * @example
+ * pgSettingsOf({ role: "crm_sales_rep", userId: "4", channel: null }, limits);
+ * // { role: "crm_sales_rep", "jwt.claims.user_id": "4", statement_timeout: "5000" }
+ */
+export function pgSettingsOf(identity: Identity, limits: Limits): Record<string, string> {
+  return {
+    role: identity.role,
+    ...(identity.userId !== null ? { "jwt.claims.user_id": identity.userId } : {}),
+    ...(identity.channel !== null ? { "jwt.claims.channel": identity.channel } : {}),
+    statement_timeout: String(limits.statementTimeoutMs),
+  };
+}
+
+/**
+ * Amber names a table's `id` column `rowId` (`id` is the global node id). A table that also has a column
+ * named `row_id` (crm.access_grants) would get two `rowId` fields and lose its type: such a column becomes
+ * `rowIdColumn` instead, unless a `@name` smart comment names it.
+ */
+const RowIdColumnPlugin: GraphileConfig.Plugin = {
+  name: "GatehouseRowIdColumnPlugin",
+  version: "1.0.0",
+  inflection: {
+    replace: {
+      _attributeName(previous, _options, details) {
+        const name = previous!(details);
+        const { attributeName, codec, skipRowId } = details;
+        const collides = !skipRowId && attributeName.toLowerCase() === "row_id" && !codec.attributes[attributeName]?.extensions?.tags?.name && Object.keys(codec.attributes).some((a) => a.toLowerCase() === "id");
+        return collides ? this.coerceToGraphQLName(`${attributeName}_column`) : name;
+      },
+    },
+  },
+};
+
+type Codec = { attributes?: Record<string, { extensions?: { canSelect?: boolean } }> };
+const unreadable = (codec: Codec, attributes: readonly string[]) => attributes.some((a) => codec.attributes?.[a]?.extensions?.canSelect === false);
+
+/**
+ * A role that may read some columns of a table but not its key (the partner reads four customer columns,
+ * not `id`) gets no global node id and no lookups by that key: they would only fail with 42501.
+ */
+const UnreadableKeyPlugin: GraphileConfig.Plugin = {
+  name: "GatehouseUnreadableKeyPlugin",
+  version: "1.0.0",
+  after: ["PgRBACPlugin"],
+  schema: {
+    entityBehavior: {
+      pgCodec: {
+        inferred: {
+          after: ["inferred"],
+          provides: ["gatehouseUnreadableKey"],
+          callback(behavior, codec, build) {
+            const primary = build.pgTableResource(codec as never)?.uniques?.find((u) => u.isPrimary);
+            return primary && unreadable(codec as Codec, primary.attributes) ? [behavior, "-type:node"] : behavior;
+          },
+        },
+      },
+      pgResourceUnique: {
+        inferred: {
+          after: ["inferred"],
+          provides: ["gatehouseUnreadableKey"],
+          callback(behavior, [resource, unique]) {
+            return unreadable(resource.codec as Codec, unique.attributes) ? [behavior, "-single", "-update", "-delete"] : behavior;
+          },
+        },
+      },
+    },
+  },
+};
+
+function limitsPlugin(limits: Limits, allFields: FieldIndex | undefined): GraphileConfig.Plugin {
+  return {
+    name: "GatehouseLimitsPlugin",
+    version: "1.0.0",
+    description: "query depth and operation count limits; fields hidden from the role reported as FORBIDDEN",
+    grafserv: {
+      middleware: {
+        setPreset(next, event) {
+          if (allFields) event.validationRules.splice(0, event.validationRules.length, ...hiddenFieldRules(event.validationRules, allFields));
+          event.validationRules.push(maxOperationsRule(limits.maxOperations), maxDepthRule(limits.maxDepth));
+          return next();
+        },
+      },
+    },
+  };
+}

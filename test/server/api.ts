@@ -1,0 +1,86 @@
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print } from "graphql";
+import { roleName } from "../../db/compile/names";
+import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AuthSettings } from "../../server/auth";
+import { startApiServer, type ApiServer } from "../../server/http";
+import { DEFAULT_LIMITS, type Limits } from "../../server/limits";
+import { signDevToken } from "../../server/tokens";
+import { openCrmDatabase, persona } from "../crm/crm-database";
+
+export const TEST_AUTH = { secret: "test-secret-of-at-least-thirty-two-bytes", audience: "gatehouse-test", issuer: "gatehouse-test-issuer" } as const;
+
+/** A GraphQL response as the client receives it. */
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** The CRM test database with a real API server in front of it, on a free port. */
+export interface CrmApi {
+  readonly crm: AppTestDatabase;
+  readonly server: ApiServer;
+  /** A valid token for a demo persona, in its own role unless `role` (unprefixed) says otherwise. */
+  token(username: string, options?: { role?: string; channel?: string; expiresIn?: string }): Promise<string>;
+  /** POSTs a query to /graphql with the token (none: anonymous). */
+  query<T = Record<string, any>>(query: string | TypedDocumentNode<T, any>, options?: { token?: string; variables?: Record<string, unknown> }): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a CRM test database and starts the API server against it as the authenticator.
+ *
+ * @example
+ * const api = await openCrmApi();
+ * const { data } = await api.query("{ allCustomers { nodes { rowId } } }", { token: await api.token("rita") });
+ */
+export async function openCrmApi(options: { limits?: Partial<Limits>; auth?: Partial<AuthSettings>; crm?: AppTestDatabase } = {}): Promise<CrmApi> {
+  const crm = options.crm ?? (await openCrmDatabase());
+  const authenticatorUrl = (crm.pool as unknown as { options: { connectionString: string } }).options.connectionString;
+  let server: ApiServer;
+  try {
+    server = await startApiServer({
+      app: crm.app,
+      authenticatorUrl,
+      auth: { ...TEST_AUTH, ...options.auth },
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      ruru: false,
+      port: 0,
+      host: "127.0.0.1",
+      poolMax: 4,
+      log: () => {},
+    });
+  } catch (error) {
+    if (!options.crm) await crm.close();
+    throw error;
+  }
+  return {
+    crm,
+    server,
+    token: (username, o = {}) => {
+      const p = persona(username, o.role ? { role: o.role } : {});
+      return signDevToken(TEST_AUTH, { userId: p.userId, role: roleName(crm.app, p.role), ...(o.channel ? { channel: o.channel } : {}), ...(o.expiresIn ? { expiresIn: o.expiresIn } : {}) });
+    },
+    query: (query, o = {}) => postGraphQL(server.url, typeof query === "string" ? query : print(query), o),
+    close: async () => {
+      await server.close();
+      if (!options.crm) await crm.close();
+    },
+  };
+}
+
+/** POSTs one GraphQL request and returns the HTTP status with the parsed body. */
+export async function postGraphQL<T>(url: string, query: string, options: { token?: string; variables?: Record<string, unknown>; headers?: Record<string, string> } = {}): Promise<GraphQLResponse<T>> {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables: options.variables }),
+  });
+  return { status: res.status, ...((await res.json()) as object) };
+}
