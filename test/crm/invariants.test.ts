@@ -1,0 +1,335 @@
+/**
+ * DESIGN.md security invariants 1 (RLS enabled and forced; no app role bypasses or owns), 2 (a masked column's
+ * raw column is never also held), 3 (views are security_invoker), 6 (SECURITY DEFINER functions are fixed and
+ * closed) and 8 (every generated role carries the prefix), checked on the live catalog of a compiled CRM
+ * database; and the performance rule that identity helpers run once per statement, as InitPlans.
+ */
+import type { PoolClient } from "pg";
+import type { AppTestDatabase } from "../../db/testing/app-database";
+import { column, openCrmDatabase, persona } from "./crm-database";
+import { rows } from "./table-access";
+
+let crm: AppTestDatabase;
+let prefix: string;
+beforeAll(async () => {
+  crm = await openCrmDatabase();
+  prefix = crm.app.rolePrefix;
+  // one role-bound login on a masked role, one on a full one: logins must obey the invariants too
+  await crm.login({ username: "ana", userId: 14, role: "analyst" });
+  await crm.login({ username: "rita", userId: 4, role: "sales_rep" });
+});
+afterAll(() => crm?.close());
+
+/** The app roles as the definitions name them, plus the two the compiler adds. */
+const APP_ROLES = [
+  "sales_rep",
+  "intern",
+  "supervisor",
+  "regional_manager",
+  "director",
+  "finance",
+  "legal",
+  "support",
+  "marketing",
+  "partner",
+  "analyst",
+  "admin",
+  "auditor",
+  "anonymous",
+  "authenticator",
+];
+
+/** Database roles whose name starts with this database's app prefix, unprefixed, sorted. */
+const appRoles = (c: PoolClient, where = "true") =>
+  column<string>(
+    c,
+    `select substr(rolname, length($1) + 1) from pg_roles where starts_with(rolname, $1) and (${where}) order by 1`,
+    [prefix],
+  );
+
+describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
+  test("every table of schema crm has row level security enabled and forced", async () => {
+    const tables = await crm.root((c) =>
+      rows(
+        c,
+        "select relname, relrowsecurity, relforcerowsecurity from pg_class where relnamespace = 'crm'::regnamespace and relkind in ('r', 'p') order by relname",
+      ),
+    );
+    expect(tables.map((t) => t.relname)).toEqual([
+      "access_grants",
+      "contacts",
+      "contracts",
+      "customers",
+      "follow_ups",
+      "org_units",
+      "partner_shares",
+      "project_customers",
+      "project_members",
+      "projects",
+      "quotes",
+      "service_tickets",
+      "user_roles",
+      "users",
+    ]);
+    expect(tables.filter((t) => !t.relrowsecurity || !t.relforcerowsecurity)).toEqual([]);
+  });
+
+  test("the toolkit's own tables (login mapping, audit log) have row level security enabled and forced", async () => {
+    const tables = await crm.root((c) =>
+      rows(
+        c,
+        "select relname, relrowsecurity, relforcerowsecurity from pg_class where relnamespace = 'gatehouse'::regnamespace and relkind in ('r', 'p') order by relname",
+      ),
+    );
+    expect(tables.map((t) => t.relname)).toEqual(expect.arrayContaining(["audit_log", "logins"]));
+    expect(tables.filter((t) => !t.relrowsecurity || !t.relforcerowsecurity)).toEqual([]);
+  });
+
+  test("the app's roles are exactly the defined ones, the anonymous and authenticator roles and the role-bound logins", async () => {
+    expect(await crm.root((c) => appRoles(c))).toEqual([...APP_ROLES, "login_ana", "login_rita"].sort());
+  });
+
+  test("no app role or login is a superuser, bypasses RLS, creates roles or databases, or replicates", async () => {
+    expect(
+      await crm.root((c) => appRoles(c, "rolsuper or rolbypassrls or rolcreaterole or rolcreatedb or rolreplication")),
+    ).toEqual([]);
+  });
+
+  test("only the authenticator and the role-bound logins (each in the login mapping) may log in", async () => {
+    await crm.root(async (c) => {
+      expect(await appRoles(c, "rolcanlogin")).toEqual(["authenticator", "login_ana", "login_rita"]);
+      expect(await column(c, "select login::text from gatehouse.logins order by login")).toEqual([
+        `${prefix}login_ana`,
+        `${prefix}login_rita`,
+      ]);
+    });
+  });
+
+  test("no app role owns, or is a member of the owner of, any object of schemas crm and gatehouse", async () => {
+    const owners = await crm.root((c) =>
+      rows(
+        c,
+        `with owned(owner) as (
+           select relowner from pg_class where relnamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace)
+           union select proowner from pg_proc where pronamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace)
+           union select typowner from pg_type where typnamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace)
+           union select nspowner from pg_namespace where nspname in ('crm', 'gatehouse'))
+         select o.rolname as owner, o.rolsuper as superuser,
+                array(select r.rolname::text from pg_roles r where starts_with(r.rolname, $1) and pg_has_role(r.oid, o.oid, 'member')) as app_members
+           from owned join pg_roles o on o.oid = owned.owner`,
+        [prefix],
+      ),
+    );
+    expect(owners).toEqual([{ owner: expect.not.stringMatching(new RegExp(`^${prefix}`)), superuser: true, app_members: [] }]);
+  });
+});
+
+describe("invariant 2: no role holds both a raw column and its masked twin", () => {
+  /** For every mask of the app and every app role: may it touch the raw column, may it read the twin? */
+  const maskAccess = () =>
+    crm.root((c) =>
+      rows(
+        c,
+        `select m.tbl || '.' || m.col as raw, m.tbl || '.' || m.twin as twin, substr(r.rolname, length($2) + 1) as role,
+                has_column_privilege(r.oid, format('crm.%I', m.tbl)::regclass, m.col, 'select, insert, update, references') as holds_raw,
+                has_column_privilege(r.oid, format('crm.%I', m.tbl)::regclass, m.twin, 'select, insert, update, references') as holds_twin
+           from jsonb_to_recordset($1) as m(tbl text, col text, twin text)
+           cross join pg_roles r
+          where starts_with(r.rolname, $2)
+          order by 1, 3`,
+        [JSON.stringify(crm.app.masks.map((m) => ({ tbl: m.table, col: m.column, twin: m.twin }))), prefix],
+      ),
+    );
+
+  test("every mask of the app, checked over every app role and login: none holds both", async () => {
+    const access = await maskAccess();
+    expect(access).toHaveLength(crm.app.masks.length * (APP_ROLES.length + 2));
+    expect(access.filter((a) => a.holds_raw && a.holds_twin)).toEqual([]);
+  });
+
+  test("the masked twins are read by exactly the masked roles, the raw columns by exactly the others", async () => {
+    const access = await maskAccess();
+    const holders = (kind: "raw" | "twin") =>
+      Object.fromEntries(
+        [...new Set(access.map((a) => a[kind] as string))].map((name) => [
+          name,
+          access.filter((a) => a[kind] === name && a[`holds_${kind}`]).map((a) => a.role),
+        ]),
+      );
+    const FULL = ["admin", "auditor", "director", "login_rita", "regional_manager", "sales_rep", "supervisor"];
+    const MASKED = ["analyst", "intern", "login_ana", "support"];
+    expect(holders("raw")).toEqual({
+      "contacts.email": FULL,
+      "contacts.id_number": FULL,
+      "contacts.phone": FULL,
+      "customers.created_at": [
+        "admin",
+        "analyst",
+        "auditor",
+        "director",
+        "finance",
+        "intern",
+        "login_ana",
+        "login_rita",
+        "regional_manager",
+        "sales_rep",
+        "supervisor",
+      ],
+    });
+    expect(holders("twin")).toEqual({
+      "contacts.email_masked": MASKED,
+      "contacts.id_number_masked": MASKED,
+      "contacts.phone_masked": MASKED,
+      "customers.created_month": ["marketing"],
+    });
+  });
+});
+
+describe("invariant 3: views never widen access", () => {
+  test("every view of schema crm is security_invoker, and there is no materialized view", async () => {
+    const views = await crm.root((c) =>
+      rows(
+        c,
+        `select relname, relkind,
+                coalesce((select option_value from pg_options_to_table(reloptions) where option_name = 'security_invoker'), 'false') as security_invoker
+           from pg_class where relnamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace) and relkind in ('v', 'm') order by relname`,
+      ),
+    );
+    expect(views).toEqual([{ relname: "marketing_export", relkind: "v", security_invoker: "true" }]);
+  });
+});
+
+describe("invariant 6: SECURITY DEFINER functions are few, fixed and closed", () => {
+  const definers = () =>
+    crm.root((c) =>
+      rows(
+        c,
+        `select p.proname as name, n.nspname as schema, p.proconfig as config,
+                has_function_privilege('public', p.oid, 'execute') as public_execute,
+                array(select coalesce(substr(g.rolname, length($1) + 1), 'PUBLIC')
+                        from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a left join pg_roles g on g.oid = a.grantee
+                       where a.grantee <> p.proowner and (g.rolname is null or not starts_with(g.rolname, $1))) as foreign_grantees
+           from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+          where p.prosecdef and n.nspname not in ('pg_catalog', 'information_schema')
+          order by 1`,
+        [prefix],
+      ),
+    );
+
+  test("they all live in gatehouse, include the identity helpers, and each has search_path fixed to pg_catalog, pg_temp", async () => {
+    const found = await definers();
+    expect(found.map((f) => f.name)).toEqual(
+      expect.arrayContaining(["audit_row", "current_unit_id", "current_unit_tree", "current_user_id", "granted_rows"]),
+    );
+    expect(found.filter((f) => f.schema !== "gatehouse")).toEqual([]);
+    expect(found.filter((f) => JSON.stringify(f.config) !== JSON.stringify(["search_path=pg_catalog, pg_temp"]))).toEqual([]);
+  });
+
+  test("none is executable by PUBLIC or by any role outside the app", async () => {
+    const found = await definers();
+    expect(found.filter((f) => f.public_execute || (f.foreign_grantees as string[]).length > 0)).toEqual([]);
+  });
+
+  test("rita calling the identity helper with a role she does not hold gets no identity", async () => {
+    const ids = await crm.as(persona("rita"), (c) =>
+      rows(c, "select gatehouse.current_user_id(current_user)::int as own, gatehouse.current_user_id($1)::int as posed", [
+        `${prefix}admin`,
+      ]),
+    );
+    expect(ids).toEqual([{ own: 4, posed: null }]);
+  });
+});
+
+describe("invariant 8: every generated role carries the prefix", () => {
+  test("every role the compiled SQL creates starts with the prefix", async () => {
+    const created = [...crm.compiled.sql.matchAll(/create role "([^"]+)"/g)].map((m) => m[1]);
+    expect(created.map((name) => name!.slice(prefix.length)).sort()).toEqual([...APP_ROLES].sort());
+    expect(created.filter((name) => !name!.startsWith(prefix))).toEqual([]);
+  });
+
+  test("every role a policy or a privilege in this database names is an app role (or PUBLIC where harmless)", async () => {
+    const named = await crm.root((c) =>
+      rows(
+        c,
+        `with grantees(what, grantee) as (
+           select format('%s.%s', n.nspname, c.relname), a.grantee from pg_class c join pg_namespace n on n.oid = c.relnamespace,
+                  aclexplode(c.relacl) a where n.nspname in ('crm', 'gatehouse') and a.grantee <> c.relowner
+           union all
+           select format('%s.%s.%s', n.nspname, c.relname, t.attname), a.grantee
+             from pg_attribute t join pg_class c on c.oid = t.attrelid join pg_namespace n on n.oid = c.relnamespace,
+                  aclexplode(t.attacl) a where n.nspname in ('crm', 'gatehouse') and a.grantee <> c.relowner
+           union all
+           select format('%s.%s()', n.nspname, p.proname), a.grantee from pg_proc p join pg_namespace n on n.oid = p.pronamespace,
+                  aclexplode(p.proacl) a where n.nspname in ('crm', 'gatehouse') and a.grantee <> p.proowner
+           union all
+           select format('schema %s', n.nspname), a.grantee from pg_namespace n, aclexplode(n.nspacl) a
+            where n.nspname in ('crm', 'gatehouse') and a.grantee <> n.nspowner
+           union all
+           select format('database %s', d.datname), a.grantee from pg_database d, aclexplode(d.datacl) a
+            where d.datname = current_database() and a.grantee <> d.datdba and a.grantee <> 0
+           union all
+           select format('policy %s.%s.%s', p.schemaname, p.tablename, p.policyname), coalesce(r.oid, 0)
+             from pg_policies p cross join unnest(p.roles) as role_name left join pg_roles r on r.rolname = role_name
+            where p.schemaname in ('crm', 'gatehouse'))
+         select distinct what, coalesce(r.rolname, 'PUBLIC') as grantee from grantees left join pg_roles r on r.oid = grantees.grantee
+          where r.rolname is null or not starts_with(r.rolname, $1)
+          order by 1`,
+        [prefix],
+      ),
+    );
+    // PUBLIC may run the IMMUTABLE mask functions (plain, not SECURITY DEFINER), and the audit log's insert
+    // policy names PUBLIC: only its SECURITY DEFINER trigger, as the owner, may insert into it
+    expect(named.filter((n) => !(n.grantee === "PUBLIC" && /^gatehouse\.mask_\w+\(\)$/.test(n.what as string)))).toEqual([
+      { what: "policy gatehouse.audit_log.audit__append", grantee: "PUBLIC" },
+    ]);
+  });
+});
+
+describe("identity helpers run once per statement", () => {
+  interface PlanNode {
+    "Node Type": string;
+    "Parent Relationship"?: string;
+    "Relation Name"?: string;
+    Output?: string[];
+    Filter?: string;
+    "Actual Loops"?: number;
+    "Actual Rows"?: number;
+    Plans?: PlanNode[];
+  }
+  const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(flatten)];
+
+  test("rita's select of customers computes current_user_id and her scopes in InitPlans, once, and never per row", async () => {
+    const plan = await crm.as(persona("rita"), async (c) => {
+      const { rows: explained } = await c.query("explain (analyze, verbose, format json) select id from crm.customers");
+      return flatten(explained[0]["QUERY PLAN"][0].Plan as PlanNode);
+    });
+    const scan = plan.find((n) => n["Relation Name"] === "customers")!;
+    const initPlans = plan.filter((n) => n["Parent Relationship"] === "InitPlan");
+    expect(scan["Actual Rows"]).toBe(7);
+    expect(scan.Filter).not.toMatch(/gatehouse\./);
+    expect([...new Set(initPlans.flatMap((n) => n.Output ?? []))].sort()).toEqual([
+      "gatehouse.current_user_id(CURRENT_USER)",
+      "gatehouse.granted_rows(CURRENT_USER, 'customers'::text, '{select,update}'::text[])",
+      "gatehouse.member_open_project_customers(CURRENT_USER)",
+    ]);
+    expect(initPlans.map((n) => n["Actual Loops"])).toEqual(initPlans.map(() => 1));
+  });
+
+  test("every call of a gatehouse helper in every crm policy is wrapped in a scalar subquery", async () => {
+    const policies = await crm.root((c) =>
+      rows(
+        c,
+        "select tablename, policyname, coalesce(qual, '') || ' ' || coalesce(with_check, '') as text from pg_policies where schemaname = 'crm'",
+      ),
+    );
+    const calls = policies.flatMap((p) =>
+      [...(p.text as string).matchAll(/(\S+ )?gatehouse\.(\w+)\(/g)].map((m) => ({
+        policy: `${p.tablename}.${p.policyname}`,
+        helper: m[2],
+        wrapped: m[1] === "SELECT ",
+      })),
+    );
+    expect(calls.length).toBeGreaterThan(policies.length);
+    expect(calls.filter((call) => !call.wrapped)).toEqual([]);
+  });
+});
