@@ -1,5 +1,5 @@
 import type { Catalog } from "../catalog/introspect";
-import { toDdl } from "../sql/ddl";
+import { sql, toDdl } from "../sql/ddl";
 import type { Plan } from "./plan";
 import type { Statement } from "./statement";
 
@@ -53,7 +53,7 @@ function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Cat
     generated.add(s.fn.name);
     if (!s.fn.securityDefiner) continue;
     if (!s.fn.searchPath) findings.push({ lint: "definer", message: `security definer function ${s.fn.name} has no fixed search_path` });
-    if (!text.includes(`revoke all on function "${plan.app.toolkitSchema}"."${s.fn.name}"`)) {
+    if (!text.includes(`revoke all on function ${toDdl(sql.identifier(plan.app.toolkitSchema, s.fn.name))}(`)) {
       findings.push({ lint: "definer", message: `security definer function ${s.fn.name} is not revoked from public` });
     }
   }
@@ -83,21 +83,28 @@ function lintRawAndTwin(plan: Plan): LintFinding[] {
   return findings;
 }
 
+/** An SQL name as pg-sql2 writes it (quoted, quotes doubled) or bare. */
+const NAME = `"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*`;
+const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
+
 /** Helpers called from policies are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))`. */
 function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
   const findings: LintFinding[] = [];
   const volatility = new Map<string, string>();
   for (const f of catalog.functions) volatility.set(`${f.schema}.${f.name}`, f.volatility);
   for (const s of statements) if (s.fn) volatility.set(`${plan.app.toolkitSchema}.${s.fn.name}`, s.fn.volatility);
-  const schemas = [plan.app.toolkitSchema, plan.app.schema].map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-  const call = new RegExp(`(\\(\\s*select\\s+)?"?(${schemas})"?\\s*\\.\\s*"?([^"\\s(]+)"?\\s*\\(`, "gi");
+  const schemas = new Set([plan.app.toolkitSchema, plan.app.schema]);
+  const call = new RegExp(`(\\(\\s*select\\s+)?(${NAME})\\s*\\.\\s*(${NAME})\\s*\\(`, "g");
+  const named = new RegExp(`create (policy|view) (${NAME}(?:\\.${NAME})?)`);
   for (const s of statements.filter((x) => x.kind === "policy" || x.kind === "view")) {
     const text = toDdl(s.sql);
-    const named = /create (policy|view) ("[^"]+"(?:\."[^"]+")?)/.exec(text);
-    if (!named) continue;
-    const policy = `${named[1]} ${named[2]}`;
+    const label = named.exec(text);
+    if (!label) continue;
+    const policy = `${label[1]} ${label[2]}`;
     for (const match of text.matchAll(call)) {
-      const name = `${match[2]}.${match[3]}`;
+      const [schema, fn] = [unquote(match[2]!), unquote(match[3]!)];
+      if (!schemas.has(schema)) continue;
+      const name = `${schema}.${fn}`;
       const v = volatility.get(name);
       if (v === undefined) continue;
       if (v === "volatile") findings.push({ lint: "helper-call", message: `${policy} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable` });

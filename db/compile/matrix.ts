@@ -64,7 +64,7 @@ export function renderMatrix(plan: Plan): string {
     lines.push(`| role | ${columns.join(" | ")} |`, `|---|${columns.map(() => "---").join("|")}|`);
     for (const g of table.grants) {
       const viewOnly = g.sources.every((s) => s.startsWith("view "));
-      lines.push(`| ${g.role}${viewOnly ? ` (${g.sources.join(", ")})` : ""} | ${columns.map((c) => (viewOnly && !g.select.includes(c) ? "·" : ACCESS_MARK[g.access[c]!])).join(" | ")} |`);
+      lines.push(`| ${g.role}${viewOnly ? ` (${g.sources.join(", ")})` : ""} | ${columns.map((c) => (viewOnly ? (g.select.includes(c) ? ACCESS_MARK.read : ACCESS_MARK.hidden) : ACCESS_MARK[g.access[c]!])).join(" | ")} |`);
     }
     lines.push("");
   }

@@ -1,8 +1,11 @@
 import type { Catalog, CatalogTable } from "../catalog/introspect";
 import { COLUMN_ACCESS } from "../policy/columns";
+import { COMMANDS, type RoleDefinition } from "../policy/roles";
+import { ancestorsOf } from "./plan";
 import type { AppDefinition } from "../policy/define";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { toDdl } from "../sql/ddl";
+import { policyName, restrictiveName } from "./names";
 import { didYouMean } from "./suggest";
 import { walkScope } from "./walk";
 
@@ -142,8 +145,8 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
 
   for (const role of app.roles) {
     const who = `role ${role.name}`;
-    for (const name of ["select", "insert", "update", "delete"]) {
-      const policy = `${role.name}__${name}`;
+    for (const command of COMMANDS) {
+      const policy = policyName(role.name, command);
       if (policy.length > MAX_IDENTIFIER) problems.push(`${who}: policy name ${policy} is longer than ${MAX_IDENTIFIER} characters: shorten the role name`);
     }
     if ((app.rolePrefix + role.name).length > MAX_IDENTIFIER) problems.push(`${who}: ${app.rolePrefix}${role.name} is longer than ${MAX_IDENTIFIER} characters`);
@@ -171,6 +174,14 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
 
   for (const x of app.restrictions) {
     const who = `restriction ${x.name}`;
+    const touches = (r: RoleDefinition) =>
+      [r, ...ancestorsOf(r)].some((a) => a.tables[x.table]) || app.views.some((v) => v.from === x.table && v.roles.includes(r));
+    for (const r of app.roles.filter(touches)) {
+      const longest = `${restrictiveName(x.name, r.name)}${x.commands.length === COMMANDS.length ? "" : `__${x.commands[0]}`}`;
+      if (longest.length > MAX_IDENTIFIER) {
+        problems.push(`${who}: policy name ${longest} for role ${r.name} is longer than ${MAX_IDENTIFIER} characters: shorten the restriction or role name`);
+      }
+    }
     const table = findTable(who, x.table);
     if (!table) continue;
     checkScope(who, table, x.hides);

@@ -111,6 +111,7 @@ export const supervisor = role("supervisor", {
       columns: { owner_id: "write" },
     },
     contacts: { select: managedCustomer },
+    contracts: { select: managedCustomer },
     follow_ups: { update: { using: managedCustomer }, columns: { body: "write" } },
     quotes: { update: { using: managedCustomer }, columns: { status: "write", approved_by: "write" } },
   },

@@ -125,7 +125,10 @@ test("a mask twin named like an ordinary column says to choose another name", as
 test("a role name too long for PostgreSQL with the prefix is named with its full length", async () => {
   const name = "a_role_whose_name_is_long_enough_to_overflow_63_bytes";
   const long = role(name, { tables: { customers: { select: all() } } });
-  expect(await problemsOf(shopPlus(long))).toEqual([`role ${name}: ${prefix}${name} is longer than 63 characters`]);
+  expect(await problemsOf(shopPlus(long))).toEqual([
+    `role ${name}: ${prefix}${name} is longer than 63 characters`,
+    `restriction vip: policy name restrict__vip__${name} for role ${name} is longer than 63 characters: shorten the restriction or role name`,
+  ]);
 });
 
 test("a role name too long for its policy names says to shorten it", async () => {
@@ -134,15 +137,11 @@ test("a role name too long for its policy names says to shorten it", async () =>
   expect(await problemsOf(shopPlus(long))).toEqual([
     ...["select", "insert", "update", "delete"].map((c) => `role ${name}: policy name ${name}__${c} is longer than 63 characters: shorten the role name`),
     `role ${name}: ${prefix}${name} is longer than 63 characters`,
+    `restriction vip: policy name restrict__vip__${name} for role ${name} is longer than 63 characters: shorten the restriction or role name`,
   ]);
 });
 
-// BUG (db/compile/validate.ts): restrictive policy names, `restrict__<restriction>__<role>[__<command>]`,
-// are not checked against PostgreSQL's 63-byte limit. PostgreSQL truncates them silently, so the
-// per-command policies of a 48-character role under restriction "vip" on [select, update] both become
-// `restrict__vip__<role>` and the apply fails with 42710 "policy … already exists" instead of a
-// CompileError naming the restriction and the role.
-test.failing("a restriction whose policy names PostgreSQL would cut is a compile error, not a failed apply", async () => {
+test("a restriction whose policy names PostgreSQL would cut is a compile error, not a failed apply", async () => {
   const name = "a_role_name_of_forty_eight_characters".padEnd(48, "_x");
   const long = role(name, { tables: { customers: { select: all(), update: { using: all() } } } });
   const hot = restrict("vip", { table: "customers", hides: isNotNull("archived_at"), commands: ["select", "update"] });

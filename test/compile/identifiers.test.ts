@@ -84,12 +84,7 @@ test("compiling the weird app again gives the same text, and applying it again l
   });
 });
 
-// BUG (db/compile/lint.ts, lintDefiners): the lint looks for the text
-// `revoke all on function "${toolkitSchema}"."${name}"` without doubling the quote in the schema name,
-// so with toolkit schema `gäte"house; --` it never finds the (correctly emitted)
-// `revoke all on function "gäte""house; --"."current_user_id"(name) from public;` and fails the compile:
-// "security definer function current_user_id is not revoked from public".
-test.failing("a toolkit schema named with a quote compiles and applies too", async () => {
+test("a toolkit schema named with a quote compiles and applies too", async () => {
   await app.root(async (c) => {
     const result = await compileAgainst(c, withRolePrefix({ ...app.app, toolkitSchema: 'gäte"house; --' }, app.app.rolePrefix));
     await applySql(c, result.sql);

@@ -143,10 +143,7 @@ describe("functions called from policies", () => {
     expect(error).toEqual(new Error("the compile succeeded"));
   });
 
-  // BUG (db/compile/lint.ts, lintHelperCalls): the call pattern matches the schema name as written,
-  // `"?gate"house"?\.`, but the SQL quotes it as `"gate""house"."current_user_id"(` — so calls into a
-  // schema whose name has a quote are never checked, and an unwrapped one passes silently.
-  test.failing("an unwrapped helper call into a toolkit schema named with a quote is still found", async () => {
+  test("an unwrapped helper call into a toolkit schema named with a quote is still found", async () => {
     const hasty = role("hasty", {
       tables: { customers: { select: raw(sql`${sql.identifier("owner_id")} = ${sql.identifier('gate"house', "current_user_id")}(current_user)`, "owned, unwrapped") } },
     });

@@ -7,8 +7,9 @@
  * active, overdue, approved), 6 (7 roy, closed, paid, approved), 7 (1 rita VIP, draft, pending, pending),
  * 8 (22 rita archived, closed, paid, approved).
  *
- * Reps, supervisors and regional managers see only contracts of customers they own (roles.ts gives the
- * supervisor and regional manager no contract rule of their own), so sam and erin, who own none, see none.
+ * Reps see contracts of customers they own; supervisors and regional managers also those of every customer of
+ * their unit subtree they see: sam (East-1) customers 3, 6 and the archived 22 (VIP 1 stays hidden from him);
+ * erin (East) 3, 10, 6, 7, 22 and the VIP 1.
  */
 import { NO_ACCESS, type TableExpectations } from "../table-access";
 
@@ -20,8 +21,8 @@ export const contracts: TableExpectations = {
   ids: [1, 2, 3, 4, 5, 6, 7, 8],
   personas: {
     dana: { ids: [1, 2, 3, 4, 5, 6, 7, 8], columns: ALL }, // every customer she sees, archived 22 included
-    erin: { ids: [], columns: ALL },
-    sam: { ids: [], columns: ALL },
+    erin: { ids: [1, 2, 4, 6, 7, 8], columns: ALL },
+    sam: { ids: [1, 4, 8], columns: ALL },
     rita: { ids: [1, 7], columns: ALL }, // customers 3 and 1; 22 is archived
     rick: { ids: [4], columns: ALL },
     roy: { ids: [2, 6], columns: ALL },
