@@ -105,32 +105,18 @@ const unreadable = (codec: Codec, attributes: readonly string[]) => attributes.s
 
 /**
  * A role that may read some columns of a table but not its key (the partner reads four customer columns,
- * not `id`) gets no global node id and no lookups by that key: they would only fail with 42501.
+ * not `id`) sees the table without that key: no global node id, no lookups and no ordering by it (PostGraphile
+ * orders every list by the primary key), which would only fail with 42501.
  */
 const UnreadableKeyPlugin: GraphileConfig.Plugin = {
   name: "GatehouseUnreadableKeyPlugin",
   version: "1.0.0",
   after: ["PgRBACPlugin"],
-  schema: {
-    entityBehavior: {
-      pgCodec: {
-        inferred: {
-          after: ["inferred"],
-          provides: ["gatehouseUnreadableKey"],
-          callback(behavior, codec, build) {
-            const primary = build.pgTableResource(codec as never)?.uniques?.find((u) => u.isPrimary);
-            return primary && unreadable(codec as Codec, primary.attributes) ? [behavior, "-type:node"] : behavior;
-          },
-        },
-      },
-      pgResourceUnique: {
-        inferred: {
-          after: ["inferred"],
-          provides: ["gatehouseUnreadableKey"],
-          callback(behavior, [resource, unique]) {
-            return unreadable(resource.codec as Codec, unique.attributes) ? [behavior, "-single", "-update", "-delete"] : behavior;
-          },
-        },
+  gather: {
+    hooks: {
+      pgTables_PgResourceOptions(_info, event) {
+        const { resourceOptions } = event;
+        if (resourceOptions.uniques) resourceOptions.uniques = resourceOptions.uniques.filter((u) => !unreadable(resourceOptions.codec as Codec, u.attributes));
       },
     },
   },

@@ -1,0 +1,64 @@
+import { CUSTOMER_EXPECTATIONS, MARKETING_EXPORT_COLUMNS } from "../crm/expectations/customers";
+import { contacts } from "../crm/expectations/contacts";
+import { contracts } from "../crm/expectations/contracts";
+import { followUps } from "../crm/expectations/follow-ups";
+import { quotes } from "../crm/expectations/quotes";
+import { serviceTickets } from "../crm/expectations/service-tickets";
+import { PERSONA_NAMES, type PersonaName, type TableAccess } from "../crm/table-access";
+
+/** The GraphQL field amber gives a column: camelCase, and `id` becomes `rowId` (`id` is the global node id). */
+export const fieldOf = (column: string): string => (column === "id" ? "rowId" : column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+
+/** One relation as the API shows it, with what each persona may read of it (shared with the SQL-level tests). */
+export interface ApiRelation {
+  /** `schema.relation` in the database. */
+  readonly relation: string;
+  /** Its GraphQL object type and the root connection field listing it. */
+  readonly type: string;
+  readonly list: string;
+  /** Every row id the superuser sees. */
+  readonly ids: readonly number[];
+  readonly personas: Readonly<Record<PersonaName, TableAccess>>;
+}
+
+const fromTable = (e: { table: string; ids: readonly number[]; personas: Readonly<Record<PersonaName, TableAccess>> }, type: string, list: string): ApiRelation => ({
+  relation: `crm.${e.table}`,
+  type,
+  list,
+  ids: e.ids,
+  personas: e.personas,
+});
+
+/**
+ * crm.customers: the expected rows and columns. Marketing's expectation describes the export view's rows and
+ * the customer columns the security_invoker view needs granted, which the table shows too.
+ */
+const customersAccess = Object.fromEntries(
+  PERSONA_NAMES.map((name) => {
+    const e = CUSTOMER_EXPECTATIONS[name]!;
+    const access: TableAccess = e.columns.length === 0 ? { ids: null, columns: [] } : { ids: e.ids, columns: e.columns };
+    return [name, access];
+  }),
+) as Record<PersonaName, TableAccess>;
+
+/** crm.marketing_export: marketing's rows, the view's six columns; nobody else may read it. */
+const exportAccess = Object.fromEntries(
+  PERSONA_NAMES.map((name) => {
+    const e = CUSTOMER_EXPECTATIONS[name]!;
+    const access: TableAccess = e.relation === "crm.marketing_export" ? { ids: e.ids, columns: MARKETING_EXPORT_COLUMNS } : { ids: null, columns: [] };
+    return [name, access];
+  }),
+) as Record<PersonaName, TableAccess>;
+
+const ALL_CUSTOMERS = Array.from({ length: 22 }, (_, i) => i + 1);
+
+/** Every relation the per-persona API tests cover. */
+export const API_RELATIONS: readonly ApiRelation[] = [
+  { relation: "crm.customers", type: "Customer", list: "allCustomers", ids: ALL_CUSTOMERS, personas: customersAccess },
+  { relation: "crm.marketing_export", type: "MarketingExport", list: "allMarketingExports", ids: [2, 4, 7, 11, 12, 16, 18], personas: exportAccess },
+  fromTable(contacts, "Contact", "allContacts"),
+  fromTable(followUps, "FollowUp", "allFollowUps"),
+  fromTable(quotes, "Quote", "allQuotes"),
+  fromTable(contracts, "Contract", "allContracts"),
+  fromTable(serviceTickets, "ServiceTicket", "allServiceTickets"),
+];
