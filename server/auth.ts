@@ -113,7 +113,8 @@ function authErrorOf(error: unknown): AuthError {
   if (error instanceof errors.JWSSignatureVerificationFailed) return new AuthError("invalid token: signature verification failed");
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return new AuthError("invalid token: signing algorithm not accepted");
   if (error instanceof errors.JWKSNoMatchingKey) return new AuthError("invalid token: signed by an unknown key");
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || (error instanceof Error && !(error instanceof errors.JOSEError) && error.name === "TypeError")) {
+  // anything but a jose verdict (a failed fetch of the JWKS) is the key source's fault, not the token's
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
     return new AuthError("token keys are unavailable; try again later", 503);
   }
   return new AuthError("invalid token: malformed");
