@@ -10,8 +10,6 @@ const defaultLog: ErrorLog = (reference, error) => console.error(`[gatehouse] er
 interface DatabaseError {
   code: string;
   message: string;
-  table?: string;
-  column?: string;
 }
 
 const isDatabaseError = (error: unknown): error is DatabaseError => {
@@ -35,7 +33,10 @@ export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError)
     if (!original || original instanceof GraphQLError) return error;
     if (isSafeError(original)) return rebuild(error, original.message, original.extensions ?? undefined);
     if (isDatabaseError(original)) {
-      if (original.code === "42501") return rebuild(error, forbiddenMessage(original), { code: "FORBIDDEN", ...(original.table ? { table: original.table } : {}) });
+      if (original.code === "42501") {
+        const { message, table } = forbidden(original);
+        return rebuild(error, message, { code: "FORBIDDEN", ...(table ? { table } : {}) });
+      }
       if (original.code === "57014") return rebuild(error, "the request ran longer than its statement timeout and was cancelled", { code: "TIMEOUT" });
     }
     const reference = randomBytes(6).toString("hex");
@@ -44,13 +45,13 @@ export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError)
   };
 }
 
-/** PostgreSQL's own wording already names the table ("permission denied for table contracts"). */
-function forbiddenMessage(error: DatabaseError): string {
+/** PostgreSQL's own wording names the table ("permission denied for table contracts"); keep that, drop the rest. */
+function forbidden(error: DatabaseError): { message: string; table?: string } {
   const rls = /^new row violates row-level security policy(?: "[^"]*")? for table "([^"]+)"/.exec(error.message);
-  if (rls) return `forbidden: row-level security does not let you write this row of ${rls[1]}`;
+  if (rls) return { message: `forbidden: row-level security does not let you write this row of ${rls[1]}`, table: rls[1]! };
   const denied = /^permission denied for (table|view|sequence|function|schema) (\S+)/.exec(error.message);
-  if (denied) return `forbidden: permission denied for ${denied[1]} ${denied[2]}`;
-  return "forbidden: permission denied";
+  if (denied) return { message: `forbidden: permission denied for ${denied[1]} ${denied[2]}`, ...(denied[1] === "table" || denied[1] === "view" ? { table: denied[2]! } : {}) };
+  return { message: "forbidden: permission denied" };
 }
 
 function rebuild(error: GraphQLError, message: string, extensions: Record<string, unknown> | undefined): GraphQLError {

@@ -3,6 +3,7 @@ import { print } from "graphql";
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import type { AuthSettings } from "../../server/auth";
+import type { ErrorLog } from "../../server/errors";
 import { startApiServer, type ApiServer } from "../../server/http";
 import { DEFAULT_LIMITS, type Limits } from "../../server/limits";
 import { signDevToken } from "../../server/tokens";
@@ -35,7 +36,9 @@ export interface CrmApi {
  * const api = await openCrmApi();
  * const { data } = await api.query("{ allCustomers { nodes { rowId } } }", { token: await api.token("rita") });
  */
-export async function openCrmApi(options: { limits?: Partial<Limits>; auth?: Partial<AuthSettings>; crm?: AppTestDatabase } = {}): Promise<CrmApi> {
+export async function openCrmApi(
+  options: { limits?: Partial<Limits>; auth?: Partial<AuthSettings>; crm?: AppTestDatabase; log?: ErrorLog; ruru?: boolean } = {},
+): Promise<CrmApi> {
   const crm = options.crm ?? (await openCrmDatabase());
   const authenticatorUrl = (crm.pool as unknown as { options: { connectionString: string } }).options.connectionString;
   let server: ApiServer;
@@ -45,11 +48,11 @@ export async function openCrmApi(options: { limits?: Partial<Limits>; auth?: Par
       authenticatorUrl,
       auth: { ...TEST_AUTH, ...options.auth },
       limits: { ...DEFAULT_LIMITS, ...options.limits },
-      ruru: false,
+      ruru: options.ruru ?? false,
       port: 0,
       host: "127.0.0.1",
       poolMax: 4,
-      log: () => {},
+      log: options.log ?? (() => {}),
     });
   } catch (error) {
     if (!options.crm) await crm.close();
