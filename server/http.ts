@@ -9,6 +9,9 @@ import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
 import { buildRoleApis, type RoleApi } from "./schemas";
 
+/** `application_name` of the server's database sessions (visible in pg_stat_activity). */
+export const APPLICATION_NAME = "gatehouse-api";
+
 /** What {@link startApiServer} needs; `loadServerConfig` reads most of it from the environment. */
 export interface ApiServerOptions {
   readonly app: AppDefinition;
@@ -46,7 +49,7 @@ export interface ApiServer {
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { app } = options;
-  const pool = new Pool({ connectionString: options.authenticatorUrl, max: options.poolMax ?? 10 });
+  const pool = new Pool({ connectionString: options.authenticatorUrl, max: options.poolMax ?? 10, application_name: APPLICATION_NAME });
   pool.on("error", (error) => (options.log ?? console.error)("pool", error));
   let apis: Map<string, RoleApi> | undefined;
   try {

@@ -25,7 +25,7 @@ export interface CrmApi {
   /** A valid token for a demo persona, in its own role unless `role` (unprefixed) says otherwise. */
   token(username: string, options?: { role?: string; channel?: string; expiresIn?: string }): Promise<string>;
   /** POSTs a query to /graphql with the token (none: anonymous). */
-  query<T = Record<string, any>>(query: string | TypedDocumentNode<T, any>, options?: { token?: string; variables?: Record<string, unknown> }): Promise<GraphQLResponse<T>>;
+  query<T = Record<string, any>>(query: string | TypedDocumentNode<T, any>, options?: { token?: string; variables?: Record<string, unknown>; operationName?: string }): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -74,7 +74,11 @@ export async function openCrmApi(
 }
 
 /** POSTs one GraphQL request and returns the HTTP status with the parsed body. */
-export async function postGraphQL<T>(url: string, query: string, options: { token?: string; variables?: Record<string, unknown>; headers?: Record<string, string> } = {}): Promise<GraphQLResponse<T>> {
+export async function postGraphQL<T>(
+  url: string,
+  query: string,
+  options: { token?: string; variables?: Record<string, unknown>; operationName?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<T>> {
   const res = await fetch(`${url}/graphql`, {
     method: "POST",
     headers: {
@@ -83,7 +87,7 @@ export async function postGraphQL<T>(url: string, query: string, options: { toke
       ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
-    body: JSON.stringify({ query, variables: options.variables }),
+    body: JSON.stringify({ query, variables: options.variables, operationName: options.operationName }),
   });
   return { status: res.status, ...((await res.json()) as object) };
 }
