@@ -129,6 +129,20 @@ function checkedUrl(name: string, value: string, problems: string[]): string {
   }
 }
 
+/**
+ * The HS256 settings development tokens are signed with: `JWT_SECRET`, `JWT_AUDIENCE` and `JWT_ISSUER` when
+ * set, else the development defaults — the same ones a development server verifies with. Throws in production.
+ *
+ * @example
+ * await signDevToken(devTokenSettings(process.env), { userId: 4, role: "crm_sales_rep" });
+ */
+export function devTokenSettings(env: Env): { secret: string; audience: string; issuer: string } {
+  if ((env.GATEHOUSE_ENV ?? (env.NODE_ENV === "production" ? "production" : "development")) === "production") {
+    throw new Error("development tokens are refused in production: tokens come from your identity provider");
+  }
+  return { secret: env.JWT_SECRET || DEV_JWT_SECRET, audience: env.JWT_AUDIENCE || DEV_JWT_AUDIENCE, issuer: env.JWT_ISSUER || DEV_JWT_ISSUER };
+}
+
 function authOf(env: Env, production: boolean, problems: string[]): AuthSettings {
   const jwksUrl = env.JWT_JWKS_URL || undefined;
   let secret = env.JWT_SECRET || undefined;

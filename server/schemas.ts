@@ -9,7 +9,7 @@ import type { AppDefinition } from "../db/policy/define";
 import type { Identity } from "./auth";
 import type { ErrorLog } from "./errors";
 import { addSchemaFields, emptyFieldIndex } from "./hidden-fields";
-import type { Limits } from "./limits";
+import { DEFAULT_LIMITS, type Limits } from "./limits";
 import { rolePreset } from "./preset";
 
 /** One role's API: its GraphQL schema (as the role sees the database) and the grafserv handler serving it. */
@@ -26,40 +26,71 @@ export interface RoleApi {
 /** The app roles an API serves: every role of the definition, then the anonymous role. */
 export const apiRoles = (app: AppDefinition): string[] => [...app.roles.map((r) => r.name), app.anonymous];
 
+/** What building the role schemas needs. */
+export interface RoleSchemaOptions {
+  readonly app: AppDefinition;
+  /** Authenticator pool (a superuser pool works too: the introspection switches role either way). */
+  readonly pool: Pool;
+  readonly limits: Limits;
+  readonly ruru: boolean;
+  readonly identityOf: (req: IncomingMessage) => Identity | undefined;
+  readonly log?: ErrorLog;
+}
+
+interface BuiltSchema {
+  readonly appRole: string;
+  readonly role: string;
+  readonly schema: GraphQLSchema;
+  readonly preset: GraphileConfig.ResolvedPreset;
+}
+
 /**
- * Builds one GraphQL schema per app role (and one for anonymous requests), each introspected as that
- * role through the authenticator pool, and a grafserv instance serving each. Builds run one at a time to
- * keep the pool small.
+ * Builds one GraphQL schema per app role (and one for anonymous requests), each introspected as that role.
+ * Builds run one at a time to keep the pool small.
+ *
+ * @example
+ * const schemas = await buildRoleSchemas({ app: crm, pool, limits: DEFAULT_LIMITS, ruru: false, identityOf: () => undefined });
+ */
+export async function buildRoleSchemas(options: RoleSchemaOptions): Promise<BuiltSchema[]> {
+  const { app } = options;
+  const allFields = emptyFieldIndex();
+  const built: BuiltSchema[] = [];
+  for (const appRole of apiRoles(app)) {
+    const role = roleName(app, appRole);
+    const result = await makeSchema(rolePreset({ ...options, schema: app.schema, role, allFields }));
+    built.push({ appRole, role, schema: result.schema, preset: result.resolvedPreset });
+    addSchemaFields(allFields, result.schema);
+  }
+  return built;
+}
+
+/**
+ * Builds every role's schema and a grafserv instance serving each.
  *
  * @example
  * const apis = await buildRoleApis({ app: crm, pool, limits: DEFAULT_LIMITS, ruru: true, identityOf });
  * apis.get("crm_finance")!.schema.getType("ContractPatch"); // only paymentStatus
  */
-export async function buildRoleApis(options: {
-  app: AppDefinition;
-  pool: Pool;
-  limits: Limits;
-  ruru: boolean;
-  identityOf: (req: IncomingMessage) => Identity | undefined;
-  log?: ErrorLog;
-}): Promise<Map<string, RoleApi>> {
-  const { app } = options;
-  const allFields = emptyFieldIndex();
-  const built: { appRole: string; role: string; schema: GraphQLSchema; preset: GraphileConfig.ResolvedPreset }[] = [];
-  for (const appRole of apiRoles(app)) {
-    const role = roleName(app, appRole);
-    const preset = rolePreset({ ...options, schema: app.schema, role, allFields });
-    const result = await makeSchema(preset);
-    built.push({ appRole, role, schema: result.schema, preset: result.resolvedPreset });
-    addSchemaFields(allFields, result.schema);
-  }
+export async function buildRoleApis(options: RoleSchemaOptions): Promise<Map<string, RoleApi>> {
   const apis = new Map<string, RoleApi>();
-  for (const { appRole, role, schema, preset } of built) {
+  for (const { appRole, role, schema, preset } of await buildRoleSchemas(options)) {
     const serv = grafserv({ schema, preset });
     await serv.ready();
     apis.set(role, { appRole, role, schema, handle: serv.createHandler(), release: () => serv.release() });
   }
   return apis;
+}
+
+/**
+ * The committed SDL files of every role, `generated/schema.<role>.graphql` → text, built as each role sees
+ * the database behind `pool`.
+ *
+ * @example
+ * for (const [file, sdl] of await roleSchemaFiles(crm, pool)) await writeFile(file, sdl);
+ */
+export async function roleSchemaFiles(app: AppDefinition, pool: Pool, folder = "generated"): Promise<Map<string, string>> {
+  const schemas = await buildRoleSchemas({ app, pool, limits: DEFAULT_LIMITS, ruru: false, identityOf: () => undefined });
+  return new Map(schemas.map((s) => [`${folder}/schema.${s.appRole}.graphql`, schemaSDL(s.schema)]));
 }
 
 /**

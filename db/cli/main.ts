@@ -5,7 +5,10 @@ import { loadConfig } from "./config";
 import { openProjectDatabase, withClient } from "./database";
 import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
-import { startDemo } from "./start";
+import { DEV_AUTHENTICATOR_PASSWORD, startDemo } from "./start";
+import { devToken } from "./token";
+import { writeApiSchemas } from "../../server/generate";
+import { serveUntilSignal } from "../../server/main";
 
 const positive = (value: string) => {
   const n = Number(value.replace(/_/g, ""));
@@ -75,10 +78,52 @@ program
 
 program
   .command("start")
-  .description("the demo: embedded PostgreSQL 17, migrations, seed data, and how to act as each persona")
+  .description("the demo: embedded PostgreSQL 17, migrations, seed data, the GraphQL API with Ruru, and a token and query per persona")
   .option("--port <port>", "port of the embedded PostgreSQL", positive)
-  .action(async (options: { port?: number }) => {
+  .option("--api-port <port>", "port of the GraphQL API (default PORT or 5678)", positive)
+  .option("--no-api", "do not start the GraphQL API")
+  .action(async (options: { port?: number; apiPort?: number; api: boolean }) => {
     await startDemo(loadConfig(program.opts().config), options);
+  });
+
+program
+  .command("serve")
+  .description("the GraphQL API alone, on a migrated database (configured by the environment: see README)")
+  .action(async () => {
+    const config = loadConfig(program.opts().config);
+    const db = process.env.AUTHENTICATOR_DATABASE_URL ? undefined : await openProjectDatabase(config);
+    const env = db ? { ...process.env, DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD } : process.env;
+    try {
+      await serveUntilSignal(config.app, env, async () => db?.stop());
+    } catch (error) {
+      await db?.stop();
+      throw error;
+    }
+  });
+
+program
+  .command("token")
+  .description("print a development token for a persona (refused in production)")
+  .requiredOption("--user <username>", "the persona, e.g. rita")
+  .option("--role <role>", "act in this app role (default: the user's first role)")
+  .option("--channel <channel>", "request channel claim, e.g. mobile")
+  .option("--expires <span>", "lifetime: 15m, 1h, 7d", "1h")
+  .action(async (options: { user: string; role?: string; channel?: string; expires: string }) => {
+    const { token, warning } = await devToken(loadConfig(program.opts().config), options, process.env);
+    if (warning) console.error(`warning: ${warning}`);
+    console.log(token);
+  });
+
+program
+  .command("schema")
+  .description("write generated/schema.<role>.graphql for every role (as each role sees the database) and the typed client")
+  .option("--check", "write nothing; exit 1 if a generated file is stale")
+  .action(async (options: { check?: boolean }) => {
+    const stale = await onDatabase(program.opts(), (config, db) => writeApiSchemas(config.app, db.url, options));
+    if (options.check && stale.length) {
+      console.error(`stale: ${stale.join(", ")}: run gatehouse schema and commit the result`);
+      process.exitCode = 1;
+    } else console.log(options.check ? "API schemas and typed client are up to date" : stale.length ? `wrote ${stale.join(", ")}` : "API schemas and typed client were already up to date");
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

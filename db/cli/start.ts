@@ -1,8 +1,12 @@
 import type { GatehouseConfig, PersonaInfo } from "../config";
+import { loadServerConfig } from "../../server/config";
+import { exampleQuery } from "../../server/examples";
+import { startApiServer, type ApiServer } from "../../server/http";
+import { devToken } from "./token";
 import { roleName } from "../compile/names";
 import { loginName } from "../runtime/logins";
 import { literal, sql, toDdl } from "../sql/ddl";
-import { openProjectDatabase, withClient, type ProjectDatabase } from "./database";
+import { EMBEDDED_DATA_DIR, openProjectDatabase, withClient, type ProjectDatabase } from "./database";
 import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
 
@@ -52,20 +56,53 @@ function instructions(config: GatehouseConfig, db: ProjectDatabase): string {
       `  psql "${withUser(db.url, loginName(app, login.username), login.password)}" -c "select * from ${app.schema}.customers"`,
     );
   }
-  lines.push("", db.embedded ? "Press Ctrl-C to stop PostgreSQL (its data stays in .gatehouse/pgdata)." : "");
+  return lines.join("\n");
+}
+
+const pascal = (name: string) => name.replace(/(^|_)([a-z0-9])/g, (_, _s, c: string) => c.toUpperCase());
+
+/** The API part of the demo: where it listens, and per persona a ready token and a query to run with it. */
+async function apiInstructions(config: GatehouseConfig, server: ApiServer): Promise<string> {
+  const { app } = config;
+  const lines = [
+    "",
+    `GraphQL API: ${server.url}/graphql   Ruru (GraphiQL): ${server.url}/graphiql   health: ${server.url}/health`,
+    "Each persona below has a development token (12 hours) and a first query for its role's schema. In Ruru,",
+    'paste the token into the headers tab as {"Authorization": "Bearer <token>"}. More tokens: npm run gatehouse -- token --user <username>.',
+  ];
+  for (const persona of config.personas ?? []) {
+    const role = persona.roles[0];
+    const api = role ? server.apis.get(roleName(app, role)) : undefined;
+    if (!role || !api) continue;
+    const definition = app.roles.find((r) => r.name === role);
+    const preferred = [...Object.keys(definition?.tables ?? {}).map((t) => `all${pascal(t)}`), ...app.views.map((v) => `all${pascal(v.name)}s`)];
+    const query = exampleQuery(api.schema, preferred) ?? "{ query { id } }";
+    const { token } = await devToken(config, { user: persona.username, expires: "12h" }, process.env);
+    lines.push(
+      "",
+      `${persona.username} (${role}${persona.unit ? `, ${persona.unit}` : ""}${persona.note ? `; ${persona.note}` : ""}):`,
+      `  curl -s ${server.url}/graphql -H 'Content-Type: application/json' -H 'Authorization: Bearer ${token}' \\`,
+      `    -d '${JSON.stringify({ query })}'`,
+    );
+  }
   return lines.join("\n");
 }
 
 /**
  * The demo: the embedded PostgreSQL 17 (or `DATABASE_URL`), migrations, the seed when the database is
- * empty, a development password for the authenticator, and instructions for acting as each persona.
- * Keeps the embedded server running until interrupted.
+ * empty, a development password for the authenticator, instructions for acting as each persona in psql, and
+ * (unless `api: false`) the GraphQL API with Ruru, with a ready token and query per persona. Keeps running
+ * until interrupted, then stops the API server (releasing its pool) and the embedded PostgreSQL.
  *
  * @example
  * await startDemo(loadConfig());
  */
-export async function startDemo(config: GatehouseConfig, options: { port?: number; keepRunning?: boolean } = {}): Promise<ProjectDatabase> {
+export async function startDemo(
+  config: GatehouseConfig,
+  options: { port?: number; apiPort?: number; api?: boolean; keepRunning?: boolean } = {},
+): Promise<{ db: ProjectDatabase; server?: ApiServer }> {
   const db = await openProjectDatabase(config, options);
+  let server: ApiServer | undefined;
   try {
     console.log(db.embedded ? "PostgreSQL 17 (embedded) is up." : "Using DATABASE_URL.");
     await migrateProject(config, db);
@@ -77,17 +114,26 @@ export async function startDemo(config: GatehouseConfig, options: { port?: numbe
       ),
     );
     console.log(instructions(config, db));
+    if (options.api ?? true) {
+      const env = { ...process.env, DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD };
+      const serverConfig = loadServerConfig(config.app, options.apiPort ? { ...env, PORT: String(options.apiPort) } : env);
+      server = await startApiServer({ app: config.app, ...serverConfig });
+      console.log(await apiInstructions(config, server));
+    }
   } catch (error) {
+    await server?.close();
     await db.stop();
     throw error;
   }
   if (options.keepRunning ?? true) {
-    if (!db.embedded) return db;
+    const stopping = [...(server ? ["the API server"] : []), ...(db.embedded ? [`PostgreSQL (its data stays in ${EMBEDDED_DATA_DIR})`] : [])];
+    console.log(`\nPress Ctrl-C to stop ${stopping.join(" and ") || "the demo"}.`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
     });
+    await server?.close();
     await db.stop();
   }
-  return db;
+  return { db, ...(server ? { server } : {}) };
 }

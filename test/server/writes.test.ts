@@ -3,7 +3,12 @@
  * the table or column) or masked with a reference that the server log explains. HTTP requests commit, so each
  * test writes rows no other test reads.
  */
+import { SetPaymentStatusDocument } from "../../generated/graphql/finance";
+import { RepCustomersDocument } from "../../generated/graphql/sales_rep";
+import { SupportTicketDocument } from "../../generated/graphql/support";
+import { request } from "../../server/client";
 import { column } from "../crm/crm-database";
+import { customerExpectation } from "../crm/expectations/customers";
 import { openCrmApi, type CrmApi } from "./api";
 
 let api: CrmApi;
@@ -108,4 +113,39 @@ test("a grant revoked after the schema was built surfaces as FORBIDDEN naming th
   } finally {
     await api.crm.db.pool.query(`grant select (email) on crm.contacts to ${rep}`);
   }
+});
+
+describe("the typed client (generated/graphql) against the running server", () => {
+  const endpoint = () => `${api.server.url}/graphql`;
+
+  test("rita's RepCustomers lists her customers, the pool and her project's customer", async () => {
+    const data = await request(endpoint(), RepCustomersDocument, { first: 50 }, { token: await api.token("rita") });
+    // ids above the seed's 22 are customers rita created in the tests above
+    expect(data.allCustomers!.nodes.map((n) => Number(n!.rowId)).filter((id) => id <= 22)).toEqual(customerExpectation("rita").ids);
+  });
+
+  test("fiona's SetPaymentStatus marks contract 5 paid", async () => {
+    const data = await request(endpoint(), SetPaymentStatusDocument, { rowId: "5", paymentStatus: "paid" }, { token: await api.token("fiona") });
+    expect(data.updateContractByRowId?.contract).toEqual({ rowId: "5", amount: "54000.00", stage: "active", paymentStatus: "paid" });
+    expect((await contract(5)).payment_status).toBe("paid");
+  });
+
+  test("suki's SupportTicket shows ticket 2 with its customer's support columns", async () => {
+    const data = await request(endpoint(), SupportTicketDocument, { rowId: "2" }, { token: await api.token("suki") });
+    expect(data.serviceTicketByRowId).toEqual({
+      rowId: "2",
+      subject: "Import of legacy orders stuck",
+      status: "open",
+      body: "The nightly import has stopped at 60%.",
+      createdAt: expect.stringMatching(/^2026-08-19T10:05:00/),
+      customerByCustomerId: { name: "Granite Builders", tier: "standard", stage: "won" },
+    });
+  });
+
+  test("rita cannot run finance's SetPaymentStatus: the client throws FORBIDDEN and contract 1 keeps its status", async () => {
+    await expect(request(endpoint(), SetPaymentStatusDocument, { rowId: "1", paymentStatus: "paid" }, { token: await api.token("rita") })).rejects.toMatchObject({
+      errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: "FORBIDDEN", column: "crm.contracts.payment_status" }) })],
+    });
+    expect((await contract(1)).payment_status).toBe("pending");
+  });
 });
