@@ -5,7 +5,7 @@ import { loadConfig } from "./config";
 import { openProjectDatabase, withClient } from "./database";
 import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
-import { DEV_AUTHENTICATOR_PASSWORD, startDemo } from "./start";
+import { DEV_AUTHENTICATOR_PASSWORD, setAuthenticatorPassword, startDemo } from "./start";
 import { devToken } from "./token";
 import { writeApiSchemas } from "../../server/generate";
 import { serveUntilSignal } from "../../server/main";
@@ -99,6 +99,16 @@ program
       await db?.stop();
       throw error;
     }
+  });
+
+program
+  .command("authenticator-password")
+  .description("set the authenticator role's password to AUTHENTICATOR_PASSWORD, so the API server can log in (deployments)")
+  .action(async () => {
+    const password = process.env.AUTHENTICATOR_PASSWORD;
+    if (!password) throw new Error("AUTHENTICATOR_PASSWORD is not set");
+    await onDatabase(program.opts(), (config, db) => setAuthenticatorPassword(config, db.url, password));
+    console.log("authenticator password set");
   });
 
 program

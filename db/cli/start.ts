@@ -13,6 +13,16 @@ import { seedProject } from "./seed";
 /** Password the demo gives the authenticator role; development only. */
 export const DEV_AUTHENTICATOR_PASSWORD = "authenticator";
 
+/**
+ * Gives the app's authenticator role a password (run as the owner), so the API server can log in as it.
+ *
+ * @example
+ * await setAuthenticatorPassword(config, ownerUrl, process.env.AUTHENTICATOR_PASSWORD!);
+ */
+export async function setAuthenticatorPassword(config: GatehouseConfig, url: string, password: string): Promise<void> {
+  await withClient(url, (client) => client.query(toDdl(sql`alter role ${sql.identifier(roleName(config.app, config.app.authenticator))} password ${literal(password)}`)));
+}
+
 const withUser = (url: string, user: string, password: string) => {
   const u = new URL(url);
   u.username = user;
@@ -108,11 +118,7 @@ export async function startDemo(
     await migrateProject(config, db);
     console.log("Migrations applied.");
     console.log((await seedProject(config, db.url)) ? "Demo data seeded." : "Demo data already there; not seeded again.");
-    await withClient(db.url, (client) =>
-      client.query(
-        toDdl(sql`alter role ${sql.identifier(roleName(config.app, config.app.authenticator))} password ${literal(DEV_AUTHENTICATOR_PASSWORD)}`),
-      ),
-    );
+    await setAuthenticatorPassword(config, db.url, DEV_AUTHENTICATOR_PASSWORD);
     console.log(instructions(config, db));
     if (options.api ?? true) {
       const env = { ...process.env, DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD };
