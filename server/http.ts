@@ -50,7 +50,11 @@ export interface ApiServer {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { app } = options;
   const pool = new Pool({ connectionString: options.authenticatorUrl, max: options.poolMax ?? 10, application_name: APPLICATION_NAME });
-  pool.on("error", (error) => (options.log ?? console.error)("pool", error));
+  let stopping = false;
+  // an idle connection the server dropped (e.g. a restart): the pool replaces it; say so in one line
+  pool.on("error", (error) => {
+    if (!stopping) console.error(`[gatehouse] an idle database connection was lost: ${error.message}`);
+  });
   let apis: Map<string, RoleApi> | undefined;
   try {
     await checkAuthenticator(pool, roleName(app, app.authenticator));
@@ -67,7 +71,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       port,
       apis: built,
-      close: () => (closing ??= shutdown(server, built, pool)),
+      close: () => {
+        stopping = true;
+        return (closing ??= shutdown(server, built, pool));
+      },
     };
   } catch (error) {
     for (const api of apis?.values() ?? []) await api.release();
