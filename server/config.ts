@@ -26,6 +26,7 @@ export class ConfigError extends Error {
   }
 }
 
+/** The API's port when `PORT` is not set. */
 export const DEFAULT_PORT = 5678;
 
 /** Development-only HS256 secret, shared by `npm start`, `gatehouse token` and `gatehouse serve`; refused in production. */

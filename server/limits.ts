@@ -12,6 +12,7 @@ export interface Limits {
   readonly statementTimeoutMs: number;
 }
 
+/** The limits when the environment sets none. */
 export const DEFAULT_LIMITS: Limits = Object.freeze({ maxDepth: 10, maxOperations: 3, maxBodyBytes: 100_000, statementTimeoutMs: 5_000 });
 
 /**

@@ -110,6 +110,12 @@ describe("refused tokens get 401 with a short reason", () => {
     expect(res).toEqual({ status: 401, errors: [{ message: "expected an Authorization header of the form: Bearer <token>", extensions: { code: "UNAUTHENTICATED" } }] });
   });
 
+  test("a server that verifies with a JWKS only refuses an HS256 token, whatever its secret", async () => {
+    const jwksOnly = makeAuthenticator(api.crm.app, { jwksUrl: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/`, audience: TEST_AUTH.audience, issuer: TEST_AUTH.issuer });
+    await expect(jwksOnly(`Bearer ${await api.token("rita")}`)).rejects.toMatchObject({ statusCode: 401, message: "invalid token: signing algorithm not accepted" });
+    expect(await jwksOnly(`Bearer ${await sign(rita(), rsa, "RS256", { kid: "rsa-1" })}`)).toEqual({ role: rita().role, userId: "4", channel: null });
+  });
+
   test("when the JWKS cannot be fetched, an RS256 token gets 503, not a pass", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
