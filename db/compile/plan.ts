@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Catalog } from "../catalog/introspect";
 import type { ColumnAccess } from "../policy/columns";
 import type { AppDefinition } from "../policy/define";
@@ -42,8 +43,19 @@ export interface GrantNode {
   readonly sources: readonly string[];
 }
 
+/**
+ * A partial index the rules need: when a disjunction holds `pool(nullColumn)` next to a unit scope on
+ * `column`, PostgreSQL's BitmapOr would read the whole pool for every unit query without it.
+ */
+export interface SupportIndex {
+  readonly name: string;
+  readonly column: string;
+  readonly nullColumn: string;
+}
+
 export interface TablePlan {
   readonly name: string;
+  readonly supportIndexes: readonly SupportIndex[];
   readonly primaryKey: readonly string[];
   readonly policies: readonly PolicyNode[];
   readonly restrictives: readonly RestrictiveNode[];
@@ -92,6 +104,26 @@ function columnsOf(scope: Scope): string[] {
   };
   visit(scope);
   return out;
+}
+
+/** Partial indexes for pool arms beside unit arms in any permissive policy of the table, by name. */
+function supportIndexes(table: string, policies: readonly PolicyNode[]): SupportIndex[] {
+  const found = new Map<string, SupportIndex>();
+  for (const p of policies) {
+    for (const scope of [p.using, p.check]) {
+      if (scope?.kind !== "or") continue;
+      const pools = scope.scopes.filter((s) => s.kind === "pool").map((s) => (s as { column: string }).column);
+      const units = scope.scopes.filter((s) => s.kind === "unit" || s.kind === "unitTree").map((s) => (s as { column: string }).column);
+      for (const nullColumn of pools) {
+        for (const column of units.filter((u) => u !== nullColumn)) {
+          const full = `${table}_${column}_${nullColumn}_null_idx`;
+          const name = full.length <= 63 ? full : `gh_${createHash("sha1").update(full).digest("hex").slice(0, 12)}_null_idx`;
+          found.set(name, Object.freeze({ name, column, nullColumn }));
+        }
+      }
+    }
+  }
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Roles `role` inherits from, nearest first, each once. */
@@ -248,7 +280,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         );
       }
     }
-    return Object.freeze({ name: table, primaryKey: meta.primaryKey, policies: Object.freeze(policies), restrictives: Object.freeze(restrictives), grants: Object.freeze(grants) });
+    return Object.freeze({ name: table, primaryKey: meta.primaryKey, supportIndexes: supportIndexes(table, policies), policies: Object.freeze(policies), restrictives: Object.freeze(restrictives), grants: Object.freeze(grants) });
   });
 
   const { users, units, grants } = app.identity;

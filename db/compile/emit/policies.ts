@@ -79,6 +79,14 @@ begin
 end`),
     },
   ];
+  for (const index of table.supportIndexes) {
+    out.push({
+      kind: "table",
+      target: table.name,
+      sql: sql`${lineComment(`${table.name}: rules combine pool(${index.nullColumn}) with a unit scope on ${index.column}; this index keeps the pool arm to the units asked for`)}
+create index if not exists ${sql.identifier(index.name)} on ${t} (${sql.identifier(index.column)}) where ${sql.identifier(index.nullColumn)} is null;`,
+    });
+  }
   for (const node of table.policies) out.push(permissive(plan, node, (command) => ctx(table.name, command)));
   for (const node of table.restrictives) out.push(...restrictive(plan, node, ctx(table.name, "select")));
   return out;
