@@ -9,7 +9,8 @@ import { generateData, type GeneratedShape } from "../db/crm/generate";
 import { crm } from "../db/crm/roles";
 import type { AppDefinition } from "../db/policy/define";
 import { literal, sql, toDdl } from "../db/sql/ddl";
-import { connectionUrl } from "../db/testing/connection-url";
+import { withClient } from "../db/runtime/client";
+import { connectionUrl } from "../db/runtime/connection-url";
 
 const ROOT = path.resolve(__dirname, "..");
 const SCHEMA_MIGRATION = path.join(ROOT, "migrations/committed/000001-crm-schema.sql");
@@ -160,13 +161,3 @@ async function fingerprintSources(): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Runs `fn` with a connected client, always closing it. */
-export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}

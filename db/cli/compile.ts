@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { compileAgainst } from "../apply/apply";
 import type { GatehouseConfig } from "../config";
-import { withClient } from "./database";
+import { withClient } from "../runtime/client";
 
 /** What `gatehouse compile` found: the files it wrote, or (with `check`) the ones that are stale. */
 export interface CompileOutcome {

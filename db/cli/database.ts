@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Client } from "pg";
 import type { GatehouseConfig } from "../config";
+import { connectionUrl } from "../runtime/connection-url";
 import { startEmbeddedPostgres } from "../runtime/embedded";
 import { sql, toDdl } from "../sql/ddl";
 
@@ -18,12 +19,6 @@ export interface ProjectDatabase {
 export const DEFAULT_EMBEDDED_PORT = 54329;
 export const EMBEDDED_DATA_DIR = ".gatehouse/pgdata";
 
-const withDatabase = (url: string, database: string) => {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-};
-
 /**
  * `DATABASE_URL` when set (any PostgreSQL 15+; used as is), else the project's embedded
  * PostgreSQL 17 in `.gatehouse/pgdata`, started here and kept between runs, with the app's
@@ -32,7 +27,7 @@ const withDatabase = (url: string, database: string) => {
 export async function openProjectDatabase(config: GatehouseConfig, options: { port?: number } = {}): Promise<ProjectDatabase> {
   const external = process.env.DATABASE_URL;
   if (external) {
-    return { url: external, rootUrl: process.env.ROOT_DATABASE_URL ?? withDatabase(external, "postgres"), embedded: false, stop: async () => {} };
+    return { url: external, rootUrl: process.env.ROOT_DATABASE_URL ?? connectionUrl(external, { database: "postgres" }), embedded: false, stop: async () => {} };
   }
   const server = await startEmbeddedPostgres({ dataDir: path.resolve(EMBEDDED_DATA_DIR), port: options.port ?? DEFAULT_EMBEDDED_PORT });
   const root = new Client({ connectionString: server.url });
@@ -43,16 +38,5 @@ export async function openProjectDatabase(config: GatehouseConfig, options: { po
   } finally {
     await root.end();
   }
-  return { url: withDatabase(server.url, config.databaseName), rootUrl: server.url, embedded: true, stop: server.stop };
-}
-
-/** Runs `fn` with a connected client, always closing it. */
-export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+  return { url: connectionUrl(server.url, { database: config.databaseName }), rootUrl: server.url, embedded: true, stop: server.stop };
 }

@@ -1,6 +1,6 @@
 import type { GatehouseConfig } from "../config";
 import { createRoleBoundLogin } from "../runtime/logins";
-import { withClient } from "./database";
+import { withClient } from "../runtime/client";
 
 /**
  * Seeds the demo data when the database holds none, then (re)creates the demo's role-bound logins.

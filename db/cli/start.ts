@@ -4,9 +4,11 @@ import { exampleQuery } from "../../server/examples";
 import { startApiServer, type ApiServer } from "../../server/http";
 import { devToken } from "./token";
 import { roleName } from "../compile/names";
+import { connectionUrl } from "../runtime/connection-url";
 import { loginName } from "../runtime/logins";
 import { literal, sql, toDdl } from "../sql/ddl";
-import { EMBEDDED_DATA_DIR, openProjectDatabase, withClient, type ProjectDatabase } from "./database";
+import { withClient } from "../runtime/client";
+import { EMBEDDED_DATA_DIR, openProjectDatabase, type ProjectDatabase } from "./database";
 import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
 
@@ -23,16 +25,10 @@ export async function setAuthenticatorPassword(config: GatehouseConfig, url: str
   await withClient(url, (client) => client.query(toDdl(sql`alter role ${sql.identifier(roleName(config.app, config.app.authenticator))} password ${literal(password)}`)));
 }
 
-const withUser = (url: string, user: string, password: string) => {
-  const u = new URL(url);
-  u.username = user;
-  u.password = password;
-  return u.toString();
-};
 
 function instructions(config: GatehouseConfig, db: ProjectDatabase): string {
   const { app } = config;
-  const authenticatorUrl = withUser(db.url, roleName(app, app.authenticator), DEV_AUTHENTICATOR_PASSWORD);
+  const authenticatorUrl = connectionUrl(db.url, { user: roleName(app, app.authenticator), password: DEV_AUTHENTICATOR_PASSWORD });
   const sample = config.personas?.find((p) => p.roles.length > 0 && p.unit !== null) ?? config.personas?.[0];
   const row = (p: PersonaInfo) =>
     `  ${p.username.padEnd(8)} ${String(p.id).padStart(3)}  ${p.roles.map((r) => roleName(app, r)).join(", ").padEnd(24)} ${(p.unit ?? "—").padEnd(7)} ${p.note ?? ""}`;
@@ -63,7 +59,7 @@ function instructions(config: GatehouseConfig, db: ProjectDatabase): string {
     lines.push(
       "",
       `${login.username} has a role-bound login (acts as ${login.role}; claims set by hand are ignored):`,
-      `  psql "${withUser(db.url, loginName(app, login.username), login.password)}" -c "select * from ${app.schema}.customers"`,
+      `  psql "${connectionUrl(db.url, { user: loginName(app, login.username), password: login.password })}" -c "select * from ${app.schema}.customers"`,
     );
   }
   return lines.join("\n");

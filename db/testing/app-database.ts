@@ -6,7 +6,7 @@ import { roleName } from "../compile/names";
 import type { AppDefinition } from "../policy/define";
 import { createRoleBoundLogin } from "../runtime/logins";
 import { literal, sql, toDdl } from "../sql/ddl";
-import { connectionUrl } from "./connection-url";
+import { connectionUrl } from "../runtime/connection-url";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { asPersona, asRoot, openLogin, type Persona } from "./persona";
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { compile, sql } from 'pg-sql2';
-import { connectionUrl } from './connection-url';
+import { connectionUrl } from '../runtime/connection-url';
 
 const SESSION_CLOSE_GRACE_MS = 1_000;
 

@@ -1,6 +1,6 @@
 import { Client, type ClientBase, type Pool, type PoolClient } from 'pg';
 import { compile, sql } from 'pg-sql2';
-import { connectionUrl } from './connection-url';
+import { connectionUrl } from '../runtime/connection-url';
 
 /** Who a test acts as: the database role and the request claims the server would set. */
 export interface Persona {

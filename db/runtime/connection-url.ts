@@ -1,6 +1,7 @@
 /** What to change in a connection URL. */
 export interface ConnectionTarget {
-  database: string;
+  /** Replaces the database; kept when omitted. */
+  database?: string;
   /** Replaces the user; the password is then replaced too (removed when `password` is omitted). */
   user?: string;
   password?: string;
@@ -16,7 +17,7 @@ export interface ConnectionTarget {
  */
 export function connectionUrl(clusterUrl: string, target: ConnectionTarget): string {
   const url = new URL(clusterUrl);
-  url.pathname = `/${encodeURIComponent(target.database)}`;
+  if (target.database !== undefined) url.pathname = `/${encodeURIComponent(target.database)}`;
   if (target.user !== undefined) {
     url.username = encodeURIComponent(target.user);
     url.password = target.password === undefined ? '' : encodeURIComponent(target.password);
