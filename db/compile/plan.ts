@@ -198,6 +198,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         const check: Scope[] = [];
         const sources: string[] = [];
         for (const { source, rules: r } of rules) {
+          const before = using.length + check.length;
           if (command === "select" && r.select) using.push(r.select);
           if (command === "delete" && r.delete) using.push(r.delete);
           if (command === "insert" && r.insert) check.push(r.insert.check);
@@ -205,7 +206,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
             using.push(r.update.using);
             check.push(r.update.check ?? r.update.using);
           }
-          if (using.length + check.length > sources.length) sources.push(source);
+          if (using.length + check.length > before) sources.push(source);
         }
         if (command === "select") {
           for (const v of roleViews) {
