@@ -1,5 +1,6 @@
 import type { Catalog } from "../catalog/introspect";
 import { sql, toDdl } from "../sql/ddl";
+import { requestRoles, roleName } from "./names";
 import type { Plan } from "./plan";
 import type { Statement } from "./statement";
 
@@ -29,7 +30,7 @@ function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalo
     managedViews.add(s.target!);
     if (!s.securityInvoker) findings.push({ lint: "view-invoker", message: `view ${plan.app.schema}.${s.target} is generated without security_invoker` });
   }
-  const appRoles = new Set([...plan.roles.map((r) => r.name), plan.app.anonymous].map((r) => plan.app.rolePrefix + r));
+  const appRoles = new Set(requestRoles(plan).map((r) => roleName(plan.app, r)));
   for (const t of catalog.tables.values()) {
     if (t.kind !== "view" || managedViews.has(t.name) || t.securityInvoker) continue;
     const reachable = t.grantees.filter((g) => g === "public" || appRoles.has(g));

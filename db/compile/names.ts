@@ -1,5 +1,6 @@
 import type { AppDefinition } from "../policy/define";
 import type { Command } from "../policy/roles";
+import type { Plan } from "./plan";
 import { sql, type SQL } from "../sql/ddl";
 
 /** The database role of an app role: the prefix plus its name. */
@@ -10,6 +11,9 @@ export const roleIdent = (app: AppDefinition, role: string): SQL => sql.identifi
 export const tableIdent = (app: AppDefinition, table: string): SQL => sql.identifier(app.schema, table);
 
 export const helperIdent = (app: AppDefinition, helper: string): SQL => sql.identifier(app.toolkitSchema, helper);
+
+/** Every role a request can act in: the app's roles and the anonymous role, unprefixed. */
+export const requestRoles = (plan: Plan): string[] => [...plan.roles.map((r) => r.name), plan.app.anonymous];
 
 /** Permissive policies are named `<role>__<command>`. */
 export const policyName = (role: string, command: Command): string => `${role}__${command}`;

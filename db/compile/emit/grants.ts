@@ -1,5 +1,5 @@
 import { lineComment, sql, type SQL } from "../../sql/ddl";
-import { helperIdent, roleIdent, tableIdent } from "../names";
+import { helperIdent, requestRoles, roleIdent, tableIdent } from "../names";
 import type { GrantNode, Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
 
@@ -7,11 +7,11 @@ const columns = (names: readonly string[]): SQL => sql.join(names.map((n) => sql
 
 /** Every role the app manages, plus PUBLIC: table privileges are revoked from all before granting. */
 const managed = (plan: Plan): SQL =>
-  sql.join([sql`public`, ...[...plan.roles.map((r) => r.name), plan.app.anonymous, plan.app.authenticator].map((r) => roleIdent(plan.app, r))], ", ");
+  sql.join([sql`public`, ...[...requestRoles(plan), plan.app.authenticator].map((r) => roleIdent(plan.app, r))], ", ");
 
 /** Usage on the app and toolkit schemas for every app role. */
 export function emitSchemaGrants(plan: Plan): Statement[] {
-  const roles = sql.join([...plan.roles.map((r) => r.name), plan.app.anonymous].map((r) => roleIdent(plan.app, r)), ", ");
+  const roles = sql.join(requestRoles(plan).map((r) => roleIdent(plan.app, r)), ", ");
   return [
     {
       kind: "grant",

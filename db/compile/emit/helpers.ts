@@ -1,6 +1,6 @@
 import { lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { renderScope, type ScopeContext } from "../scope-sql";
-import { HELPERS, helperIdent, memberHelper, roleIdent, roleName, tableIdent } from "../names";
+import { HELPERS, helperIdent, memberHelper, requestRoles, roleIdent, roleName, tableIdent } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 
@@ -214,7 +214,7 @@ end`,
     );
   }
 
-  const roles = [...plan.roles.map((r) => r.name), app.anonymous].map((r) => roleIdent(app, r));
+  const roles = requestRoles(plan).map((r) => roleIdent(app, r));
   const names = out.filter((s) => s.fn).map((s) => s.fn!.name);
   for (const name of names) {
     const signature = name === HELPERS.channel ? sql`()` : name === HELPERS.granted ? sql`(name, text, text[])` : sql`(name)`;

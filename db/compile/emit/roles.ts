@@ -1,5 +1,5 @@
 import { doBlock, lineComment, literal, sql, trusted } from "../../sql/ddl";
-import { roleIdent, roleName } from "../names";
+import { requestRoles, roleIdent, roleName } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 
@@ -31,7 +31,7 @@ export function emitRoles(plan: Plan): Statement[] {
 ${guardedCreate(authenticator, "login noinherit")}`,
   });
   out.push({ kind: "role", sql: sql`alter role ${sql.identifier(authenticator)} login noinherit nobypassrls;` });
-  const members = [...plan.roles.map((r) => r.name), app.anonymous].map((r) => roleIdent(app, r));
+  const members = requestRoles(plan).map((r) => roleIdent(app, r));
   out.push({
     kind: "role",
     sql: sql`${lineComment("the authenticator may switch to every app role (set local role) per request")}
