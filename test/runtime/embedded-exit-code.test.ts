@@ -29,17 +29,23 @@ test("a process that set exit code 1 still exits 1 with no embedded cluster invo
   expect(await exitStatusOf(script)).toBe(1);
 });
 
-test("a process that used the embedded cluster and set exit code 1 exits 1", async () => {
-  const script = path.join(folder, "embedded.ts");
-  await writeFile(
-    script,
-    `import { startEmbeddedPostgres } from ${JSON.stringify(EMBEDDED)};
+/** A script that starts and stops an embedded cluster in the test's folder, then runs `then`. */
+const usingEmbedded = (then: string) => `import { startEmbeddedPostgres } from ${JSON.stringify(EMBEDDED)};
 (async () => {
   const pg = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(path.join(folder, "pgdata"))}, durable: false });
   await pg.stop();
-  process.exitCode = 1; // what "gatehouse compile --check" does when a generated file is stale
+  ${then}
 })();
-`,
-  );
+`;
+
+test("a process that used the embedded cluster and finished normally exits 0", async () => {
+  const script = path.join(folder, "embedded-ok.ts");
+  await writeFile(script, usingEmbedded(""));
+  expect(await exitStatusOf(script)).toBe(0);
+});
+
+test("a process that used the embedded cluster and set exit code 1 exits 1", async () => {
+  const script = path.join(folder, "embedded-stale.ts");
+  await writeFile(script, usingEmbedded('process.exitCode = 1; // what "gatehouse compile --check" does on a stale file'));
   expect(await exitStatusOf(script)).toBe(1);
 });
