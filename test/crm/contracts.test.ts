@@ -147,30 +147,30 @@ describe("the mobile channel: contracts are read-only", () => {
     ).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
-  test("fiona's payment update on mobile changes no row, and the status stays", async () => {
+  test("fiona's payment update on mobile is refused, and the status stays", async () => {
     await crm.as(persona("fiona", { channel: "mobile" }), async (c) => {
-      expect(await attempt(c, "update crm.contracts set payment_status = 'invoiced' where id = 2")).toEqual({
-        rowCount: 0,
-        rows: [],
-      });
+      expect(await attempt(c, "update crm.contracts set payment_status = 'invoiced' where id = 2")).toEqual(
+        rowSecurityViolation("contracts", "restrict__mobile_read_only__finance__update"),
+      );
       expect(await contract2(c)).toEqual([CONTRACT_2]);
     });
     expect(await crm.root(contract2)).toEqual([CONTRACT_2]);
   });
 
-  test("lena's approval on mobile changes no row", async () => {
+  test("lena's approval on mobile is refused", async () => {
     await crm.as(persona("lena", { channel: "mobile" }), async (c) => {
-      expect(await attempt(c, "update crm.contracts set legal_status = 'approved' where id = 2")).toEqual({
-        rowCount: 0,
-        rows: [],
-      });
+      expect(await attempt(c, "update crm.contracts set legal_status = 'approved' where id = 2")).toEqual(
+        rowSecurityViolation("contracts", "restrict__mobile_read_only__legal__update"),
+      );
       expect(await contract2(c)).toEqual([CONTRACT_2]);
     });
   });
 
-  test("rita's amount change of her draft contract on mobile changes no row", async () => {
+  test("rita's amount change of her draft contract on mobile is refused", async () => {
     await crm.as(persona("rita", { channel: "mobile" }), async (c) => {
-      expect(await attempt(c, "update crm.contracts set amount = 47000 where id = 1")).toEqual({ rowCount: 0, rows: [] });
+      expect(await attempt(c, "update crm.contracts set amount = 47000 where id = 1")).toEqual(
+        rowSecurityViolation("contracts", "restrict__mobile_read_only__sales_rep__update"),
+      );
       expect(await column(c, "select amount from crm.contracts where id = 1")).toEqual(["48000.00"]);
     });
   });
@@ -180,7 +180,9 @@ describe("the mobile channel: contracts are read-only", () => {
       expect(await attempt(c, "insert into crm.contracts (customer_id, amount) values (3, 1)")).toEqual(
         rowSecurityViolation("contracts", "restrict__mobile_read_only__admin__insert"),
       );
-      expect(await attempt(c, "update crm.contracts set amount = 1 where id = 2")).toEqual({ rowCount: 0, rows: [] });
+      expect(await attempt(c, "update crm.contracts set amount = 1 where id = 2")).toEqual(
+        rowSecurityViolation("contracts", "restrict__mobile_read_only__admin__update"),
+      );
       expect(await attempt(c, "delete from crm.contracts where id = 2")).toEqual({ rowCount: 0, rows: [] });
       expect(await contract2(c)).toEqual([CONTRACT_2]);
     });

@@ -150,8 +150,11 @@ describe("identities the database refuses", () => {
 
   test("rita's token for the mobile channel reaches the database as the channel claim: her contract is read-only there", async () => {
     const mutation = 'mutation { updateContractByRowId(input: { rowId: "1", contractPatch: { amount: "1.00" } }) { contract { amount } } }';
-    const { data } = await api.query(mutation, { token: await api.token("rita", { channel: "mobile" }) });
-    expect(data).toEqual({ updateContractByRowId: { contract: null } });
+    const { data, errors } = await api.query(mutation, { token: await api.token("rita", { channel: "mobile" }) });
+    expect(data).toEqual({ updateContractByRowId: null });
+    expect(errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ["forbidden: row-level security does not let you write this row of contracts", "FORBIDDEN"],
+    ]);
     expect(await api.crm.root((c) => column(c, "select amount::text from crm.contracts where id = 1"))).toEqual(["48000.00"]);
   });
 });

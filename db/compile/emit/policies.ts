@@ -36,7 +36,9 @@ function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Stat
   const commands = allCommands ? (["all"] as const) : node.commands;
   return commands.map((command) => {
     const name = restrictiveName(node.restriction, node.role) + (allCommands ? "" : `__${command}`);
-    const using = command === "insert" ? sql.blank : sql`\n  using (\n    ${predicate}\n  )`;
+    // A ban on a whole command (hides every row) refuses an update with an error instead of matching no row.
+    const ban = node.hides.kind === "all" && command === "update";
+    const using = command === "insert" ? sql.blank : ban ? sql`\n  using (true)` : sql`\n  using (\n    ${predicate}\n  )`;
     const check = command === "select" || command === "delete" || command === "all" ? sql.blank : sql`\n  with check (\n    ${predicate}\n  )`;
     return {
       kind: "policy" as const,
