@@ -7,6 +7,14 @@ const ACCESS_MARK: Record<ColumnAccess, string> = { read: "R", write: "W", inser
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");
 
+/** Access of a role that reaches the table only through views: what the view selects, raw or as a twin. */
+const viewAccess = (plan: Plan, table: string, selected: readonly string[], column: string): ColumnAccess =>
+  selected.includes(column)
+    ? "read"
+    : plan.app.masks.some((m) => m.table === table && m.column === column && selected.includes(m.twin))
+      ? "masked"
+      : "hidden";
+
 /**
  * The access matrix in Markdown: per table, each role's row scope per command in words, the
  * restrictions, and each role's access per column. Deterministic, for review in pull requests.
@@ -64,7 +72,7 @@ export function renderMatrix(plan: Plan): string {
     lines.push(`| role | ${columns.join(" | ")} |`, `|---|${columns.map(() => "---").join("|")}|`);
     for (const g of table.grants) {
       const viewOnly = g.sources.every((s) => s.startsWith("view "));
-      lines.push(`| ${g.role}${viewOnly ? ` (${g.sources.join(", ")})` : ""} | ${columns.map((c) => (viewOnly ? (g.select.includes(c) ? ACCESS_MARK.read : ACCESS_MARK.hidden) : ACCESS_MARK[g.access[c]!])).join(" | ")} |`);
+      lines.push(`| ${g.role}${viewOnly ? ` (${g.sources.join(", ")})` : ""} | ${columns.map((c) => ACCESS_MARK[viewOnly ? viewAccess(plan, table.name, g.select, c) : g.access[c]!]).join(" | ")} |`);
     }
     lines.push("");
   }
