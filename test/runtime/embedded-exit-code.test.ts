@@ -44,6 +44,16 @@ test("a process that used the embedded cluster and finished normally exits 0", a
   expect(await exitStatusOf(script)).toBe(0);
 });
 
+test("a process that started the embedded cluster twice exits 0", async () => {
+  const script = path.join(folder, "embedded-twice.ts");
+  await writeFile(
+    script,
+    usingEmbedded(`const again = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(path.join(folder, "pgdata"))}, durable: false });
+  await again.stop();`),
+  );
+  expect(await exitStatusOf(script)).toBe(0);
+});
+
 test("a process that used the embedded cluster and set exit code 1 exits 1", async () => {
   const script = path.join(folder, "embedded-stale.ts");
   await writeFile(script, usingEmbedded('process.exitCode = 1; // what "gatehouse compile --check" does on a stale file'));
