@@ -1,5 +1,5 @@
 --! Previous: sha1:a97821cd0d69f45ae1720051c5a36385ca2481a0
---! Hash: sha1:03549b2bf0fa24d64976f61d56d5ed9a19ae4cee
+--! Hash: sha1:6acbf72b453c38d9e77d7e0e35fdd76ecbccfadb
 --! Message: crm security
 
 --! Included crm-security.sql
@@ -1006,10 +1006,7 @@ create policy "auditor__select" on "crm"."contracts"
 -- restriction mobile_read_only on contracts for sales_rep (update): hides every row unless requests not through mobile
 create policy "restrict__mobile_read_only__sales_rep__update" on "crm"."contracts"
   as restrictive for update to "crm_sales_rep"
-  using (
-    (true) is not true
-    or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
-  )
+  using (true)
   with check (
     (true) is not true
     or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
@@ -1018,10 +1015,7 @@ create policy "restrict__mobile_read_only__sales_rep__update" on "crm"."contract
 -- restriction mobile_read_only on contracts for supervisor (update): hides every row unless requests not through mobile
 create policy "restrict__mobile_read_only__supervisor__update" on "crm"."contracts"
   as restrictive for update to "crm_supervisor"
-  using (
-    (true) is not true
-    or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
-  )
+  using (true)
   with check (
     (true) is not true
     or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
@@ -1030,10 +1024,7 @@ create policy "restrict__mobile_read_only__supervisor__update" on "crm"."contrac
 -- restriction mobile_read_only on contracts for regional_manager (update): hides every row unless requests not through mobile
 create policy "restrict__mobile_read_only__regional_manager__update" on "crm"."contracts"
   as restrictive for update to "crm_regional_manager"
-  using (
-    (true) is not true
-    or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
-  )
+  using (true)
   with check (
     (true) is not true
     or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
@@ -1042,10 +1033,7 @@ create policy "restrict__mobile_read_only__regional_manager__update" on "crm"."c
 -- restriction mobile_read_only on contracts for director (update): hides every row unless requests not through mobile
 create policy "restrict__mobile_read_only__director__update" on "crm"."contracts"
   as restrictive for update to "crm_director"
-  using (
-    (true) is not true
-    or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
-  )
+  using (true)
   with check (
     (true) is not true
     or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
@@ -1054,10 +1042,7 @@ create policy "restrict__mobile_read_only__director__update" on "crm"."contracts
 -- restriction mobile_read_only on contracts for finance (update): hides every row unless requests not through mobile
 create policy "restrict__mobile_read_only__finance__update" on "crm"."contracts"
   as restrictive for update to "crm_finance"
-  using (
-    (true) is not true
-    or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
-  )
+  using (true)
   with check (
     (true) is not true
     or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
@@ -1066,10 +1051,7 @@ create policy "restrict__mobile_read_only__finance__update" on "crm"."contracts"
 -- restriction mobile_read_only on contracts for legal (update): hides every row unless requests not through mobile
 create policy "restrict__mobile_read_only__legal__update" on "crm"."contracts"
   as restrictive for update to "crm_legal"
-  using (
-    (true) is not true
-    or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
-  )
+  using (true)
   with check (
     (true) is not true
     or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
@@ -1086,10 +1068,7 @@ create policy "restrict__mobile_read_only__admin__insert" on "crm"."contracts"
 -- restriction mobile_read_only on contracts for admin (update): hides every row unless requests not through mobile
 create policy "restrict__mobile_read_only__admin__update" on "crm"."contracts"
   as restrictive for update to "crm_admin"
-  using (
-    (true) is not true
-    or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
-  )
+  using (true)
   with check (
     (true) is not true
     or ((select "gatehouse"."current_channel"()) in ('mobile')) is not true
