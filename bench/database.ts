@@ -160,4 +160,3 @@ async function fingerprintSources(): Promise<string> {
   for (const file of [SCHEMA_MIGRATION, GENERATOR]) hash.update(await readFile(file));
   return hash.digest("hex");
 }
-

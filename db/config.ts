@@ -27,7 +27,10 @@ export interface GatehouseConfig {
   };
   readonly personas?: readonly PersonaInfo[];
   /** The scalable data generator, for benchmarks. */
-  readonly generate?: (client: ClientBase, options: { customers: number; users: number; depth: number; grants: number; progress?: boolean }) => Promise<unknown>;
+  readonly generate?: (
+    client: ClientBase,
+    options: { customers: number; users: number; depth: number; grants: number; progress?: boolean },
+  ) => Promise<unknown>;
 }
 
 /**

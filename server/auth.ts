@@ -66,13 +66,19 @@ export function makeAuthenticator(app: AppDefinition, settings: AuthSettings): A
     if (!match) throw new AuthError("expected an Authorization header of the form: Bearer <token>");
     const token = match[1]!;
     refuseUnsigned(token);
-    const payload = await verify(token, key, { algorithms, audience: settings.audience, issuer: settings.issuer, clockTolerance: settings.clockToleranceSeconds ?? 5 });
+    const payload = await verify(token, key, {
+      algorithms,
+      audience: settings.audience,
+      issuer: settings.issuer,
+      clockTolerance: settings.clockToleranceSeconds ?? 5,
+    });
     return identityOf(payload, roles);
   };
 }
 
 function keyResolver(settings: AuthSettings): JWTVerifyGetKey {
-  if (!settings.secret && !settings.jwksUrl) throw new Error("token verification needs a secret (JWT_SECRET) or a JWKS URL (JWT_JWKS_URL)");
+  if (!settings.secret && !settings.jwksUrl)
+    throw new Error("token verification needs a secret (JWT_SECRET) or a JWKS URL (JWT_JWKS_URL)");
   if (settings.secret && Buffer.byteLength(settings.secret) < MIN_SECRET_BYTES) {
     throw new Error(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long for HS256`);
   }
@@ -92,7 +98,8 @@ function refuseUnsigned(token: string): void {
   } catch {
     throw new AuthError("invalid token: malformed");
   }
-  if (typeof alg !== "string" || alg.toLowerCase() === "none") throw new AuthError("invalid token: unsigned tokens (alg none) are refused");
+  if (typeof alg !== "string" || alg.toLowerCase() === "none")
+    throw new AuthError("invalid token: unsigned tokens (alg none) are refused");
 }
 
 async function verify(token: string, key: JWTVerifyGetKey, options: Parameters<typeof jwtVerify>[2]): Promise<JWTPayload> {
@@ -107,11 +114,20 @@ async function verify(token: string, key: JWTVerifyGetKey, options: Parameters<t
 function authErrorOf(error: unknown): AuthError {
   if (error instanceof errors.JWTExpired) return new AuthError("invalid token: expired");
   if (error instanceof errors.JWTClaimValidationFailed) {
-    const reason = error.claim === "aud" ? "wrong audience" : error.claim === "iss" ? "wrong issuer" : error.reason === "missing" ? `no "${error.claim}" claim` : `"${error.claim}" claim rejected`;
+    const reason =
+      error.claim === "aud"
+        ? "wrong audience"
+        : error.claim === "iss"
+          ? "wrong issuer"
+          : error.reason === "missing"
+            ? `no "${error.claim}" claim`
+            : `"${error.claim}" claim rejected`;
     return new AuthError(`invalid token: ${reason}`);
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new AuthError("invalid token: signature verification failed");
-  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return new AuthError("invalid token: signing algorithm not accepted");
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new AuthError("invalid token: signature verification failed");
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported)
+    return new AuthError("invalid token: signing algorithm not accepted");
   if (error instanceof errors.JWKSNoMatchingKey) return new AuthError("invalid token: signed by an unknown key");
   // anything but a jose verdict (a failed fetch of the JWKS) is the key source's fault, not the token's
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
@@ -124,7 +140,9 @@ function identityOf(payload: JWTPayload, roles: ReadonlySet<string>): Identity {
   const { role, sub, channel } = payload as JWTPayload & { role?: unknown; channel?: unknown };
   if (typeof role !== "string") throw new AuthError('invalid token: no "role" claim');
   if (!roles.has(role)) throw new AuthError(`invalid token: role "${role.slice(0, 64)}" is not an API role`);
-  if (typeof sub !== "string" || sub.length === 0 || sub.length > 64) throw new AuthError('invalid token: "sub" must be the user id');
-  if (channel !== undefined && (typeof channel !== "string" || !CHANNEL.test(channel))) throw new AuthError('invalid token: "channel" must be a short lowercase word');
+  if (typeof sub !== "string" || sub.length === 0 || sub.length > 64)
+    throw new AuthError('invalid token: "sub" must be the user id');
+  if (channel !== undefined && (typeof channel !== "string" || !CHANNEL.test(channel)))
+    throw new AuthError('invalid token: "channel" must be a short lowercase word');
   return Object.freeze({ role, userId: sub, channel: channel ?? null });
 }

@@ -29,10 +29,18 @@ export async function request<TResult, TVariables>(
 ): Promise<TResult> {
   const res = await fetch(endpoint, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json", ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}) },
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+    },
     body: JSON.stringify({ query: print(document), variables }),
   });
-  const body = (await res.json()) as { data?: TResult | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-  if (!res.ok || body.errors?.length || body.data == null) throw new GraphQLRequestError(res.status, body.errors ?? [{ message: `HTTP ${res.status}` }]);
+  const body = (await res.json()) as {
+    data?: TResult | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  };
+  if (!res.ok || body.errors?.length || body.data == null)
+    throw new GraphQLRequestError(res.status, body.errors ?? [{ message: `HTTP ${res.status}` }]);
   return body.data;
 }

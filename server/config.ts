@@ -38,7 +38,8 @@ export const DEV_JWT_ISSUER = "gatehouse-dev";
 export const SERVER_ENV = {
   GATEHOUSE_ENV: "production or development (default: production when NODE_ENV=production)",
   AUTHENTICATOR_DATABASE_URL: "connection URL as the authenticator role",
-  DATABASE_URL: "owner's connection URL; with AUTHENTICATOR_PASSWORD, the server connects to the same database as the authenticator",
+  DATABASE_URL:
+    "owner's connection URL; with AUTHENTICATOR_PASSWORD, the server connects to the same database as the authenticator",
   AUTHENTICATOR_PASSWORD: "the authenticator's password, when AUTHENTICATOR_DATABASE_URL is not given",
   HOST: "address to listen on (default 127.0.0.1; 0.0.0.0 in production)",
   PORT: `port to listen on (default ${DEFAULT_PORT})`,
@@ -67,7 +68,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
   const problems: string[] = [];
   const mode = env.GATEHOUSE_ENV ?? (env.NODE_ENV === "production" ? "production" : "development");
-  if (mode !== "production" && mode !== "development") problems.push(`GATEHOUSE_ENV must be production or development, not "${mode}"`);
+  if (mode !== "production" && mode !== "development")
+    problems.push(`GATEHOUSE_ENV must be production or development, not "${mode}"`);
   const production = mode === "production";
   const int = (name: keyof typeof SERVER_ENV, fallback: number, max = Number.MAX_SAFE_INTEGER) => {
     const raw = env[name];
@@ -80,7 +82,8 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
   const auth = authOf(env, production, problems);
   const ruruSetting = env.RURU ?? (production ? "off" : "on");
   if (ruruSetting !== "on" && ruruSetting !== "off") problems.push(`RURU must be on or off, not "${ruruSetting}"`);
-  if (production && ruruSetting === "on") problems.push("RURU=on is refused in production: Ruru (GraphiQL) is a development tool");
+  if (production && ruruSetting === "on")
+    problems.push("RURU=on is refused in production: Ruru (GraphiQL) is a development tool");
   const config: ServerConfig = {
     production,
     authenticatorUrl,
@@ -104,13 +107,17 @@ function authenticatorUrlOf(app: AppDefinition, env: Env, problems: string[]): s
   if (env.AUTHENTICATOR_DATABASE_URL) return checkedUrl("AUTHENTICATOR_DATABASE_URL", env.AUTHENTICATOR_DATABASE_URL, problems);
   const owner = env.DATABASE_URL;
   if (!owner) {
-    problems.push(`set AUTHENTICATOR_DATABASE_URL (postgres://${roleName(app, app.authenticator)}:<password>@host/db), or DATABASE_URL with AUTHENTICATOR_PASSWORD`);
+    problems.push(
+      `set AUTHENTICATOR_DATABASE_URL (postgres://${roleName(app, app.authenticator)}:<password>@host/db), or DATABASE_URL with AUTHENTICATOR_PASSWORD`,
+    );
     return "";
   }
   const url = checkedUrl("DATABASE_URL", owner, problems);
   if (!url) return "";
   if (!env.AUTHENTICATOR_PASSWORD) {
-    problems.push(`AUTHENTICATOR_PASSWORD is required with DATABASE_URL: the server connects as ${roleName(app, app.authenticator)}, never as the owner`);
+    problems.push(
+      `AUTHENTICATOR_PASSWORD is required with DATABASE_URL: the server connects as ${roleName(app, app.authenticator)}, never as the owner`,
+    );
     return "";
   }
   const u = new URL(url);
@@ -141,16 +148,22 @@ export function devTokenSettings(env: Env): { secret: string; audience: string; 
   if ((env.GATEHOUSE_ENV ?? (env.NODE_ENV === "production" ? "production" : "development")) === "production") {
     throw new Error("development tokens are refused in production: tokens come from your identity provider");
   }
-  return { secret: env.JWT_SECRET || DEV_JWT_SECRET, audience: env.JWT_AUDIENCE || DEV_JWT_AUDIENCE, issuer: env.JWT_ISSUER || DEV_JWT_ISSUER };
+  return {
+    secret: env.JWT_SECRET || DEV_JWT_SECRET,
+    audience: env.JWT_AUDIENCE || DEV_JWT_AUDIENCE,
+    issuer: env.JWT_ISSUER || DEV_JWT_ISSUER,
+  };
 }
 
 function authOf(env: Env, production: boolean, problems: string[]): AuthSettings {
   const jwksUrl = env.JWT_JWKS_URL || undefined;
   let secret = env.JWT_SECRET || undefined;
   if (production) {
-    if (secret) problems.push("JWT_SECRET is refused in production: verify tokens with the identity provider's keys (JWT_JWKS_URL)");
+    if (secret)
+      problems.push("JWT_SECRET is refused in production: verify tokens with the identity provider's keys (JWT_JWKS_URL)");
     if (!jwksUrl) problems.push("JWT_JWKS_URL is required in production (the identity provider's JWKS endpoint)");
-    if (!env.JWT_AUDIENCE) problems.push('JWT_AUDIENCE is required in production (the "aud" your identity provider puts in tokens for this API)');
+    if (!env.JWT_AUDIENCE)
+      problems.push('JWT_AUDIENCE is required in production (the "aud" your identity provider puts in tokens for this API)');
     if (!env.JWT_ISSUER) problems.push('JWT_ISSUER is required in production (the "iss" of your identity provider)');
   } else if (!secret && !jwksUrl) {
     secret = DEV_JWT_SECRET;

@@ -37,11 +37,15 @@ export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError)
         const { message, table } = forbidden(original);
         return rebuild(error, message, { code: "FORBIDDEN", ...(table ? { table } : {}) });
       }
-      if (original.code === "57014") return rebuild(error, "the request ran longer than its statement timeout and was cancelled", { code: "TIMEOUT" });
+      if (original.code === "57014")
+        return rebuild(error, "the request ran longer than its statement timeout and was cancelled", { code: "TIMEOUT" });
     }
     const reference = randomBytes(6).toString("hex");
     log(reference, original);
-    return rebuild(error, `internal error (reference ${reference}); the details are in the server log`, { code: "INTERNAL", reference });
+    return rebuild(error, `internal error (reference ${reference}); the details are in the server log`, {
+      code: "INTERNAL",
+      reference,
+    });
   };
 }
 
@@ -50,7 +54,11 @@ function forbidden(error: DatabaseError): { message: string; table?: string } {
   const rls = /^new row violates row-level security policy(?: "[^"]*")? for table "([^"]+)"/.exec(error.message);
   if (rls) return { message: `forbidden: row-level security does not let you write this row of ${rls[1]}`, table: rls[1]! };
   const denied = /^permission denied for (table|view|sequence|function|schema) (\S+)/.exec(error.message);
-  if (denied) return { message: `forbidden: permission denied for ${denied[1]} ${denied[2]}`, ...(denied[1] === "table" || denied[1] === "view" ? { table: denied[2]! } : {}) };
+  if (denied)
+    return {
+      message: `forbidden: permission denied for ${denied[1]} ${denied[2]}`,
+      ...(denied[1] === "table" || denied[1] === "view" ? { table: denied[2]! } : {}),
+    };
   return { message: "forbidden: permission denied" };
 }
 

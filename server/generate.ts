@@ -40,7 +40,10 @@ export async function typedClientFiles(schemas: ReadonlyMap<string, string>): Pr
       return [file, { ...rest, schema: schemas.get(schema) ?? schema }];
     }),
   );
-  const outputs = (await generate({ ...config, generates, cwd: process.cwd() }, false)) as { filename: string; content: string }[];
+  const outputs = (await generate({ ...config, generates, cwd: process.cwd() }, false)) as {
+    filename: string;
+    content: string;
+  }[];
   return new Map(outputs.map((o) => [path.relative(process.cwd(), path.resolve(o.filename)), o.content]));
 }
 

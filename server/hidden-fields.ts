@@ -25,7 +25,8 @@ export const emptyFieldIndex = (): FieldIndex => ({ fields: new Map(), labels: n
 
 type PgCodecLike = { extensions?: { pg?: { schemaName?: string; name?: string } }; attributes?: Record<string, unknown> };
 
-const tableOf = (codec: PgCodecLike | undefined) => (codec?.extensions?.pg?.name ? `${codec.extensions.pg.schemaName}.${codec.extensions.pg.name}` : undefined);
+const tableOf = (codec: PgCodecLike | undefined) =>
+  codec?.extensions?.pg?.name ? `${codec.extensions.pg.schemaName}.${codec.extensions.pg.name}` : undefined;
 
 /**
  * A plugin recording, while a schema is built, which table each type and which column each field stands for,
@@ -38,7 +39,8 @@ const tableOf = (codec: PgCodecLike | undefined) => (codec?.extensions?.pg?.name
  */
 export function columnLabelPlugin(labels: ColumnLabels): GraphileConfig.Plugin {
   const record = (type: string, field: string, scope: Record<string, unknown>, attributeKey: string) => {
-    const codec = (scope.pgCodec ?? (scope.pgFieldResource as { codec?: PgCodecLike } | undefined)?.codec) as PgCodecLike | undefined;
+    const codec = (scope.pgCodec ?? (scope.pgFieldResource as { codec?: PgCodecLike } | undefined)?.codec) as
+      PgCodecLike | undefined;
     const table = tableOf(codec);
     if (!table) return;
     if (!labels.has(type) && scope.pgCodec) labels.set(type, table);
@@ -52,7 +54,12 @@ export function columnLabelPlugin(labels: ColumnLabels): GraphileConfig.Plugin {
     schema: {
       hooks: {
         GraphQLObjectType_fields_field(field, _build, context) {
-          record(context.Self.name, context.scope.fieldName, context.scope as unknown as Record<string, unknown>, "pgFieldAttribute");
+          record(
+            context.Self.name,
+            context.scope.fieldName,
+            context.scope as unknown as Record<string, unknown>,
+            "pgFieldAttribute",
+          );
           return field;
         },
         GraphQLInputObjectType_fields_field(field, _build, context) {
@@ -114,7 +121,12 @@ function forbiddenVersion(error: GraphQLError, all: FieldIndex): GraphQLError | 
     const what = !label ? "" : label.split(".").length === 3 ? ` (column ${label})` : ` (table ${label})`;
     return new GraphQLError(`forbidden: your role may not use ${type}.${name}${what}`, {
       nodes: error.nodes,
-      extensions: { code: "FORBIDDEN", type, field: name, ...(label ? { [label.split(".").length === 3 ? "column" : "table"]: label } : {}) },
+      extensions: {
+        code: "FORBIDDEN",
+        type,
+        field: name,
+        ...(label ? { [label.split(".").length === 3 ? "column" : "table"]: label } : {}),
+      },
     });
   }
   const type = UNKNOWN_TYPE.exec(error.message);

@@ -49,7 +49,11 @@ export interface ApiServer {
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { app } = options;
-  const pool = new Pool({ connectionString: options.authenticatorUrl, max: options.poolMax ?? 10, application_name: APPLICATION_NAME });
+  const pool = new Pool({
+    connectionString: options.authenticatorUrl,
+    max: options.poolMax ?? 10,
+    application_name: APPLICATION_NAME,
+  });
   let stopping = false;
   // an idle connection the server dropped (e.g. a restart): the pool replaces it; say so in one line
   pool.on("error", (error) => {
@@ -59,7 +63,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   try {
     await checkAuthenticator(pool, roleName(app, app.authenticator));
     const identities = new WeakMap<IncomingMessage, Identity>();
-    apis = await buildRoleApis({ app, pool, limits: options.limits, ruru: options.ruru, identityOf: (req) => identities.get(req), ...(options.log ? { log: options.log } : {}) });
+    apis = await buildRoleApis({
+      app,
+      pool,
+      limits: options.limits,
+      ruru: options.ruru,
+      identityOf: (req) => identities.get(req),
+      ...(options.log ? { log: options.log } : {}),
+    });
     const route = router({ app, apis, pool, identities, authenticate: makeAuthenticator(app, options.auth), ruru: options.ruru });
     const server = createServer((req, res) => void route(req, res));
     await listen(server, options.port, options.host);
@@ -90,7 +101,10 @@ async function checkAuthenticator(pool: Pool, authenticator: string): Promise<vo
   } catch (error) {
     throw new Error(`cannot connect to the database as ${authenticator}: ${(error as Error).message}`, { cause: error });
   }
-  if (user !== authenticator) throw new Error(`the server must connect as the authenticator ${authenticator}, not as ${user}: the database helpers trust request claims only from it`);
+  if (user !== authenticator)
+    throw new Error(
+      `the server must connect as the authenticator ${authenticator}, not as ${user}: the database helpers trust request claims only from it`,
+    );
 }
 
 function router(context: {
@@ -102,7 +116,8 @@ function router(context: {
   ruru: boolean;
 }) {
   const anonymous = context.apis.get(roleName(context.app, context.app.anonymous))!;
-  const notFound = (res: ServerResponse) => () => sendJson(res, 404, { errors: [{ message: "not found: the API is at POST /graphql" }] });
+  const notFound = (res: ServerResponse) => () =>
+    sendJson(res, 404, { errors: [{ message: "not found: the API is at POST /graphql" }] });
   return async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     try {
@@ -120,8 +135,15 @@ function router(context: {
       notFound(res)();
     } catch (error) {
       if (error instanceof AuthError) {
-        res.setHeader("WWW-Authenticate", `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`);
-        return sendJson(res, error.statusCode, { errors: [{ message: error.message, extensions: { code: error.statusCode === 401 ? "UNAUTHENTICATED" : "UNAVAILABLE" } }] });
+        res.setHeader(
+          "WWW-Authenticate",
+          `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`,
+        );
+        return sendJson(res, error.statusCode, {
+          errors: [
+            { message: error.message, extensions: { code: error.statusCode === 401 ? "UNAUTHENTICATED" : "UNAVAILABLE" } },
+          ],
+        });
       }
       console.error("[gatehouse] unexpected error while routing a request:", error);
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "internal error" }] });
@@ -133,7 +155,10 @@ function router(context: {
 async function health(pool: Pool, res: ServerResponse): Promise<void> {
   const started = Date.now();
   try {
-    await Promise.race([pool.query("select 1"), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2_000).unref())]);
+    await Promise.race([
+      pool.query("select 1"),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2_000).unref()),
+    ]);
     sendJson(res, 200, { status: "ok", database: "ok", latencyMs: Date.now() - started });
   } catch {
     sendJson(res, 503, { status: "unavailable", database: "unreachable" });

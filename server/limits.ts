@@ -1,4 +1,12 @@
-import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from "postgraphile/graphql";
+import {
+  GraphQLError,
+  Kind,
+  type ASTVisitor,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from "postgraphile/graphql";
 
 /** What one request may cost. Every field is configurable from the environment (see server/config.ts). */
 export interface Limits {
@@ -13,7 +21,12 @@ export interface Limits {
 }
 
 /** The limits when the environment sets none. */
-export const DEFAULT_LIMITS: Limits = Object.freeze({ maxDepth: 10, maxOperations: 3, maxBodyBytes: 100_000, statementTimeoutMs: 5_000 });
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  maxDepth: 10,
+  maxOperations: 3,
+  maxBodyBytes: 100_000,
+  statementTimeoutMs: 5_000,
+});
 
 /**
  * A validation rule refusing documents with more than `max` operation definitions.
@@ -52,10 +65,13 @@ export function maxDepthRule(max: number): ValidationRule {
       const depth = depthOf(node.selectionSet, fragments, new Set(), max + 1);
       if (depth > max) {
         context.reportError(
-          new GraphQLError(`${node.name ? `operation ${node.name.value}` : "the operation"} nests fields more than ${max} levels deep, the limit`, {
-            nodes: [node],
-            extensions: { code: "QUERY_TOO_DEEP" },
-          }),
+          new GraphQLError(
+            `${node.name ? `operation ${node.name.value}` : "the operation"} nests fields more than ${max} levels deep, the limit`,
+            {
+              nodes: [node],
+              extensions: { code: "QUERY_TOO_DEEP" },
+            },
+          ),
         );
       }
     },
@@ -63,7 +79,12 @@ export function maxDepthRule(max: number): ValidationRule {
 }
 
 /** Depth of a selection set, counting fields; stops counting past `cap` (and on fragment cycles). */
-function depthOf(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, visiting: Set<string>, cap: number): number {
+function depthOf(
+  set: SelectionSetNode | undefined,
+  fragments: Map<string, FragmentDefinitionNode>,
+  visiting: Set<string>,
+  cap: number,
+): number {
   if (!set || cap <= 0) return 0;
   let deepest = 0;
   for (const selection of set.selections) {

@@ -16,11 +16,17 @@ import { startApiServer, type ApiServer } from "./http";
  * @example
  * await serveUntilSignal(crm, process.env);
  */
-export async function serveUntilSignal(app: AppDefinition, env: NodeJS.ProcessEnv, onStop?: () => Promise<void>): Promise<ApiServer> {
+export async function serveUntilSignal(
+  app: AppDefinition,
+  env: NodeJS.ProcessEnv,
+  onStop?: () => Promise<void>,
+): Promise<ApiServer> {
   const config = loadServerConfig(app, env);
   const server = await startApiServer({ app, ...config });
   const mode = config.production ? "production" : "development";
-  console.log(`GraphQL API (${mode}) listening on ${server.url}/graphql${config.ruru ? `; Ruru at ${server.url}/graphiql` : ""}; health at ${server.url}/health`);
+  console.log(
+    `GraphQL API (${mode}) listening on ${server.url}/graphql${config.ruru ? `; Ruru at ${server.url}/graphiql` : ""}; health at ${server.url}/health`,
+  );
   const stop = async (signal: string) => {
     console.log(`${signal}: shutting down the API server`);
     await server.close();

@@ -39,7 +39,9 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
   const { role, limits } = options;
   return {
     extends: [PostGraphileAmberPreset],
-    pgServices: [makePgService({ pool: options.pool, schemas: [options.schema], pgSettingsForIntrospection: { role }, pubsub: false })],
+    pgServices: [
+      makePgService({ pool: options.pool, schemas: [options.schema], pgSettingsForIntrospection: { role }, pubsub: false }),
+    ],
     grafserv: {
       graphqlPath: "/graphql",
       graphiql: options.ruru,
@@ -55,11 +57,17 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
       context(requestContext) {
         const req = requestContext.node?.req;
         const identity = req ? options.identityOf(req) : undefined;
-        if (!identity || identity.role !== role) throw Object.assign(new Error("request reached the schema of another role"), { statusCode: 500 });
+        if (!identity || identity.role !== role)
+          throw Object.assign(new Error("request reached the schema of another role"), { statusCode: 500 });
         return { pgSettings: pgSettingsOf(identity, limits) };
       },
     },
-    plugins: [RowIdColumnPlugin, UnreadableKeyPlugin, limitsPlugin(limits, options.allFields), ...(options.allFields ? [columnLabelPlugin(options.allFields.labels)] : [])],
+    plugins: [
+      RowIdColumnPlugin,
+      UnreadableKeyPlugin,
+      limitsPlugin(limits, options.allFields),
+      ...(options.allFields ? [columnLabelPlugin(options.allFields.labels)] : []),
+    ],
   };
 }
 
@@ -93,7 +101,11 @@ const RowIdColumnPlugin: GraphileConfig.Plugin = {
       _attributeName(previous, _options, details) {
         const name = previous!(details);
         const { attributeName, codec, skipRowId } = details;
-        const collides = !skipRowId && attributeName.toLowerCase() === "row_id" && !codec.attributes[attributeName]?.extensions?.tags?.name && Object.keys(codec.attributes).some((a) => a.toLowerCase() === "id");
+        const collides =
+          !skipRowId &&
+          attributeName.toLowerCase() === "row_id" &&
+          !codec.attributes[attributeName]?.extensions?.tags?.name &&
+          Object.keys(codec.attributes).some((a) => a.toLowerCase() === "id");
         return collides ? this.coerceToGraphQLName(`${attributeName}_column`) : name;
       },
     },
@@ -101,7 +113,8 @@ const RowIdColumnPlugin: GraphileConfig.Plugin = {
 };
 
 type Codec = { attributes?: Record<string, { extensions?: { canSelect?: boolean } }> };
-const unreadable = (codec: Codec, attributes: readonly string[]) => attributes.some((a) => codec.attributes?.[a]?.extensions?.canSelect === false);
+const unreadable = (codec: Codec, attributes: readonly string[]) =>
+  attributes.some((a) => codec.attributes?.[a]?.extensions?.canSelect === false);
 
 /**
  * A role that may read some columns of a table but not its key (the partner reads four customer columns,
@@ -116,7 +129,10 @@ const UnreadableKeyPlugin: GraphileConfig.Plugin = {
     hooks: {
       pgTables_PgResourceOptions(_info, event) {
         const { resourceOptions } = event;
-        if (resourceOptions.uniques) resourceOptions.uniques = resourceOptions.uniques.filter((u) => !unreadable(resourceOptions.codec as Codec, u.attributes));
+        if (resourceOptions.uniques)
+          resourceOptions.uniques = resourceOptions.uniques.filter(
+            (u) => !unreadable(resourceOptions.codec as Codec, u.attributes),
+          );
       },
     },
   },
@@ -130,7 +146,8 @@ function limitsPlugin(limits: Limits, allFields: FieldIndex | undefined): Graphi
     grafserv: {
       middleware: {
         setPreset(next, event) {
-          if (allFields) event.validationRules.splice(0, event.validationRules.length, ...hiddenFieldRules(event.validationRules, allFields));
+          if (allFields)
+            event.validationRules.splice(0, event.validationRules.length, ...hiddenFieldRules(event.validationRules, allFields));
           event.validationRules.push(maxOperationsRule(limits.maxOperations), maxDepthRule(limits.maxDepth));
           return next();
         },

@@ -19,7 +19,10 @@ export interface TokenClaims {
  * @example
  * const token = await signDevToken({ secret, audience: "gatehouse", issuer: "gatehouse-dev" }, { userId: 4, role: "crm_sales_rep" });
  */
-export async function signDevToken(settings: { secret: string; audience: string; issuer: string }, claims: TokenClaims): Promise<string> {
+export async function signDevToken(
+  settings: { secret: string; audience: string; issuer: string },
+  claims: TokenClaims,
+): Promise<string> {
   return new SignJWT({ role: claims.role, ...(claims.channel ? { channel: claims.channel } : {}) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(String(claims.userId))

@@ -50,7 +50,11 @@ export interface Catalog {
  * const catalog = await introspect(client, "crm", ["gatehouse"]);
  * catalog.tables.get("customers")?.columns.map((c) => c.name);
  */
-export async function introspect(client: ClientBase, schema: string, extraFunctionSchemas: readonly string[] = []): Promise<Catalog> {
+export async function introspect(
+  client: ClientBase,
+  schema: string,
+  extraFunctionSchemas: readonly string[] = [],
+): Promise<Catalog> {
   const { rows: relations } = await client.query<{
     name: string;
     relkind: string;
@@ -115,12 +119,16 @@ export async function introspect(client: ClientBase, schema: string, extraFuncti
         name: rel.name,
         kind: rel.relkind === "v" || rel.relkind === "m" ? "view" : "table",
         columns: Object.freeze(
-          columns.filter((c) => c.table === rel.name).map((c) => Object.freeze({ name: c.name, type: c.type, generated: c.generated })),
+          columns
+            .filter((c) => c.table === rel.name)
+            .map((c) => Object.freeze({ name: c.name, type: c.type, generated: c.generated })),
         ),
         foreignKeys: Object.freeze(
           keys
             .filter((k) => k.table === rel.name)
-            .map((k) => Object.freeze({ columns: k.columns, references: Object.freeze({ table: k.ref_table, columns: k.ref_columns }) })),
+            .map((k) =>
+              Object.freeze({ columns: k.columns, references: Object.freeze({ table: k.ref_table, columns: k.ref_columns }) }),
+            ),
         ),
         primaryKey: Object.freeze(rel.primary_key ?? []),
         rowSecurity: rel.relrowsecurity,

@@ -18,7 +18,11 @@ export interface CompileOutcome {
  * @example
  * await compileProject(config, process.env.DATABASE_URL!, { check: true }); // { written: [], stale: [] } when up to date
  */
-export async function compileProject(config: GatehouseConfig, url: string, options: { check?: boolean } = {}): Promise<CompileOutcome> {
+export async function compileProject(
+  config: GatehouseConfig,
+  url: string,
+  options: { check?: boolean } = {},
+): Promise<CompileOutcome> {
   const result = await withClient(url, (client) => compileAgainst(client, config.app));
   const files: [string, string][] = [
     [config.output.sql, result.sql],

@@ -27,9 +27,17 @@ export const EMBEDDED_DATA_DIR = ".gatehouse/pgdata";
 export async function openProjectDatabase(config: GatehouseConfig, options: { port?: number } = {}): Promise<ProjectDatabase> {
   const external = process.env.DATABASE_URL;
   if (external) {
-    return { url: external, rootUrl: process.env.ROOT_DATABASE_URL ?? connectionUrl(external, { database: "postgres" }), embedded: false, stop: async () => {} };
+    return {
+      url: external,
+      rootUrl: process.env.ROOT_DATABASE_URL ?? connectionUrl(external, { database: "postgres" }),
+      embedded: false,
+      stop: async () => {},
+    };
   }
-  const server = await startEmbeddedPostgres({ dataDir: path.resolve(EMBEDDED_DATA_DIR), port: options.port ?? DEFAULT_EMBEDDED_PORT });
+  const server = await startEmbeddedPostgres({
+    dataDir: path.resolve(EMBEDDED_DATA_DIR),
+    port: options.port ?? DEFAULT_EMBEDDED_PORT,
+  });
   const root = new Client({ connectionString: server.url });
   await root.connect();
   try {
@@ -38,5 +46,10 @@ export async function openProjectDatabase(config: GatehouseConfig, options: { po
   } finally {
     await root.end();
   }
-  return { url: connectionUrl(server.url, { database: config.databaseName }), rootUrl: server.url, embedded: true, stop: server.stop };
+  return {
+    url: connectionUrl(server.url, { database: config.databaseName }),
+    rootUrl: server.url,
+    embedded: true,
+    stop: server.stop,
+  };
 }

@@ -18,7 +18,10 @@ const positive = (value: string) => {
 };
 
 /** Runs a command against the project database, stopping an embedded server afterwards. */
-async function onDatabase<T>(options: { config: string }, fn: (config: ReturnType<typeof loadConfig>, db: { url: string; rootUrl: string }) => Promise<T>) {
+async function onDatabase<T>(
+  options: { config: string },
+  fn: (config: ReturnType<typeof loadConfig>, db: { url: string; rootUrl: string }) => Promise<T>,
+) {
   const config = loadConfig(options.config);
   const db = await openProjectDatabase(config);
   try {
@@ -29,7 +32,9 @@ async function onDatabase<T>(options: { config: string }, fn: (config: ReturnTyp
 }
 
 const program = new Command("gatehouse")
-  .description("Row- and column-level security for PostgreSQL, written once in TypeScript.\nEvery command uses DATABASE_URL when set, else the project's embedded PostgreSQL 17.")
+  .description(
+    "Row- and column-level security for PostgreSQL, written once in TypeScript.\nEvery command uses DATABASE_URL when set, else the project's embedded PostgreSQL 17.",
+  )
   .option("-c, --config <file>", "project configuration", "gatehouse.config.ts")
   .showHelpAfterError();
 
@@ -44,7 +49,8 @@ program
         console.error(`stale: ${outcome.stale.join(", ")}: run gatehouse compile and commit the result`);
         process.exitCode = 1;
       } else console.log("generated files are up to date");
-    } else console.log(outcome.written.length ? `wrote ${outcome.written.join(", ")}` : "generated files were already up to date");
+    } else
+      console.log(outcome.written.length ? `wrote ${outcome.written.join(", ")}` : "generated files were already up to date");
   });
 
 program
@@ -79,7 +85,9 @@ program
 
 program
   .command("start")
-  .description("the demo: embedded PostgreSQL 17, migrations, seed data, the GraphQL API with Ruru, and a token and query per persona")
+  .description(
+    "the demo: embedded PostgreSQL 17, migrations, seed data, the GraphQL API with Ruru, and a token and query per persona",
+  )
   .option("--port <port>", "port of the embedded PostgreSQL", positive)
   .option("--api-port <port>", "port of the GraphQL API (default PORT or 5678)", positive)
   .option("--no-api", "do not start the GraphQL API")
@@ -93,7 +101,13 @@ program
   .action(async () => {
     const config = loadConfig(program.opts().config);
     const db = process.env.AUTHENTICATOR_DATABASE_URL ? undefined : await openProjectDatabase(config);
-    const env = db ? { ...process.env, DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD } : process.env;
+    const env = db
+      ? {
+          ...process.env,
+          DATABASE_URL: db.url,
+          AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD,
+        }
+      : process.env;
     try {
       await serveUntilSignal(config.app, env, async () => db?.stop());
     } catch (error) {
@@ -134,7 +148,14 @@ program
     if (options.check && stale.length) {
       console.error(`stale: ${stale.join(", ")}: run gatehouse schema and commit the result`);
       process.exitCode = 1;
-    } else console.log(options.check ? "API schemas and typed client are up to date" : stale.length ? `wrote ${stale.join(", ")}` : "API schemas and typed client were already up to date");
+    } else
+      console.log(
+        options.check
+          ? "API schemas and typed client are up to date"
+          : stale.length
+            ? `wrote ${stale.join(", ")}`
+            : "API schemas and typed client were already up to date",
+      );
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -8,7 +8,11 @@ import type { GatehouseConfig } from "../config";
  * @example
  * await migrateProject(config, { url, rootUrl });
  */
-export async function migrateProject(config: GatehouseConfig, db: { url: string; rootUrl: string }, options: { current?: boolean } = {}): Promise<void> {
+export async function migrateProject(
+  config: GatehouseConfig,
+  db: { url: string; rootUrl: string },
+  options: { current?: boolean } = {},
+): Promise<void> {
   const settings: Settings = {
     connectionString: db.url,
     rootConnectionString: db.rootUrl,

@@ -18,7 +18,12 @@ export async function seedProject(config: GatehouseConfig, url: string): Promise
     for (const login of seed.logins ?? []) {
       const persona = config.personas?.find((p) => p.username === login.username);
       if (!persona) throw new Error(`seed login ${login.username}: no persona with that username in config.personas`);
-      await createRoleBoundLogin(client, config.app, { username: login.username, userId: persona.id, role: login.role, password: login.password });
+      await createRoleBoundLogin(client, config.app, {
+        username: login.username,
+        userId: persona.id,
+        role: login.role,
+        password: login.password,
+      });
     }
     return seeded;
   });

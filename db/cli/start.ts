@@ -22,16 +22,25 @@ export const DEV_AUTHENTICATOR_PASSWORD = "authenticator";
  * await setAuthenticatorPassword(config, ownerUrl, process.env.AUTHENTICATOR_PASSWORD!);
  */
 export async function setAuthenticatorPassword(config: GatehouseConfig, url: string, password: string): Promise<void> {
-  await withClient(url, (client) => client.query(toDdl(sql`alter role ${sql.identifier(roleName(config.app, config.app.authenticator))} password ${literal(password)}`)));
+  await withClient(url, (client) =>
+    client.query(
+      toDdl(sql`alter role ${sql.identifier(roleName(config.app, config.app.authenticator))} password ${literal(password)}`),
+    ),
+  );
 }
-
 
 function instructions(config: GatehouseConfig, db: ProjectDatabase): string {
   const { app } = config;
-  const authenticatorUrl = connectionUrl(db.url, { user: roleName(app, app.authenticator), password: DEV_AUTHENTICATOR_PASSWORD });
+  const authenticatorUrl = connectionUrl(db.url, {
+    user: roleName(app, app.authenticator),
+    password: DEV_AUTHENTICATOR_PASSWORD,
+  });
   const sample = config.personas?.find((p) => p.roles.length > 0 && p.unit !== null) ?? config.personas?.[0];
   const row = (p: PersonaInfo) =>
-    `  ${p.username.padEnd(8)} ${String(p.id).padStart(3)}  ${p.roles.map((r) => roleName(app, r)).join(", ").padEnd(24)} ${(p.unit ?? "—").padEnd(7)} ${p.note ?? ""}`;
+    `  ${p.username.padEnd(8)} ${String(p.id).padStart(3)}  ${p.roles
+      .map((r) => roleName(app, r))
+      .join(", ")
+      .padEnd(24)} ${(p.unit ?? "—").padEnd(7)} ${p.note ?? ""}`;
   const lines = [
     "",
     "Gatehouse demo is ready: PostgreSQL enforces the rules of db/crm/roles.ts.",
@@ -81,7 +90,10 @@ async function apiInstructions(config: GatehouseConfig, server: ApiServer): Prom
     const api = role ? server.apis.get(roleName(app, role)) : undefined;
     if (!role || !api) continue;
     const definition = app.roles.find((r) => r.name === role);
-    const preferred = [...Object.keys(definition?.tables ?? {}).map((t) => `all${pascal(t)}`), ...app.views.map((v) => `all${pascal(v.name)}s`)];
+    const preferred = [
+      ...Object.keys(definition?.tables ?? {}).map((t) => `all${pascal(t)}`),
+      ...app.views.map((v) => `all${pascal(v.name)}s`),
+    ];
     const query = exampleQuery(api.schema, preferred) ?? "{ query { id } }";
     const { token } = await devToken(config, { user: persona.username, expires: "12h" }, process.env);
     lines.push(
@@ -117,7 +129,11 @@ export async function startDemo(
     await setAuthenticatorPassword(config, db.url, DEV_AUTHENTICATOR_PASSWORD);
     console.log(instructions(config, db));
     if (options.api ?? true) {
-      const env = { ...process.env, DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD };
+      const env = {
+        ...process.env,
+        DATABASE_URL: db.url,
+        AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD,
+      };
       const serverConfig = loadServerConfig(config.app, options.apiPort ? { ...env, PORT: String(options.apiPort) } : env);
       server = await startApiServer({ app: config.app, ...serverConfig });
       console.log(await apiInstructions(config, server));
@@ -128,7 +144,10 @@ export async function startDemo(
     throw error;
   }
   if (options.keepRunning ?? true) {
-    const stopping = [...(server ? ["the API server"] : []), ...(db.embedded ? [`PostgreSQL (its data stays in ${EMBEDDED_DATA_DIR})`] : [])];
+    const stopping = [
+      ...(server ? ["the API server"] : []),
+      ...(db.embedded ? [`PostgreSQL (its data stays in ${EMBEDDED_DATA_DIR})`] : []),
+    ];
     console.log(`\nPress Ctrl-C to stop ${stopping.join(" and ") || "the demo"}.`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);

@@ -22,18 +22,28 @@ export interface TokenRequest {
  * @example
  * const { token } = await devToken(loadConfig(), { user: "rita", channel: "mobile" }, process.env);
  */
-export async function devToken(config: GatehouseConfig, request: TokenRequest, env: NodeJS.ProcessEnv): Promise<{ token: string; warning?: string }> {
+export async function devToken(
+  config: GatehouseConfig,
+  request: TokenRequest,
+  env: NodeJS.ProcessEnv,
+): Promise<{ token: string; warning?: string }> {
   const settings = devTokenSettings(env);
   const persona = config.personas?.find((p) => p.username === request.user);
-  if (!persona) throw new Error(`no persona "${request.user}"; known: ${(config.personas ?? []).map((p) => p.username).join(", ") || "none (add personas to gatehouse.config.ts)"}`);
+  if (!persona)
+    throw new Error(
+      `no persona "${request.user}"; known: ${(config.personas ?? []).map((p) => p.username).join(", ") || "none (add personas to gatehouse.config.ts)"}`,
+    );
   const role = request.role ?? persona.roles[0];
   if (!role) throw new Error(`${persona.username} holds no role: pass --role`);
-  if (!config.app.roles.some((r) => r.name === role)) throw new Error(`no app role "${role}"; roles: ${config.app.roles.map((r) => r.name).join(", ")}`);
+  if (!config.app.roles.some((r) => r.name === role))
+    throw new Error(`no app role "${role}"; roles: ${config.app.roles.map((r) => r.name).join(", ")}`);
   const token = await signDevToken(settings, {
     userId: persona.id,
     role: roleName(config.app, role),
     ...(request.channel ? { channel: request.channel } : {}),
     ...(request.expires ? { expiresIn: request.expires } : {}),
   });
-  return persona.roles.includes(role) ? { token } : { token, warning: `${persona.username} does not hold ${role}: the database will show this token nothing` };
+  return persona.roles.includes(role)
+    ? { token }
+    : { token, warning: `${persona.username} does not hold ${role}: the database will show this token nothing` };
 }

@@ -35,13 +35,21 @@ export function describeScope(scope: Scope): string {
     case "future":
       return `${scope.column} is still ahead`;
     case "channel":
-      return scope.op === "in" ? `requests through ${scope.values.join(" or ")}` : `requests not through ${scope.values.join(" or ")}`;
+      return scope.op === "in"
+        ? `requests through ${scope.values.join(" or ")}`
+        : `requests not through ${scope.values.join(" or ")}`;
     case "raw":
       return scope.description;
     case "or":
     case "and":
       return scope.scopes.length === 0
-        ? scope.kind === "or" ? "no row" : "every row"
-        : scope.scopes.map((s) => (s.kind === "or" || s.kind === "and") && s.scopes.length > 1 ? `(${describeScope(s)})` : describeScope(s)).join(` ${scope.kind} `);
+        ? scope.kind === "or"
+          ? "no row"
+          : "every row"
+        : scope.scopes
+            .map((s) =>
+              (s.kind === "or" || s.kind === "and") && s.scopes.length > 1 ? `(${describeScope(s)})` : describeScope(s),
+            )
+            .join(` ${scope.kind} `);
   }
 }

@@ -45,8 +45,10 @@ export function withRolePrefix(app: AppDefinition, rolePrefix: string): AppDefin
 export function emitStatements(plan: Plan, catalog: Catalog): Statement[] {
   const { app } = plan;
   const parentKey = (table: string, column: string, parent: string) =>
-    catalog.tables.get(table)?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)
-      ?.references.columns[0] ?? "id";
+    catalog.tables
+      .get(table)
+      ?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)?.references
+      .columns[0] ?? "id";
   const arrayTypes = {
     unit: plan.types.unitId,
     user: plan.types.userId,

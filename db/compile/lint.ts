@@ -19,7 +19,10 @@ function lintForce(plan: Plan, statements: readonly Statement[]): LintFinding[] 
   ]);
   return [...protectedTables]
     .filter((t) => !forced.has(t))
-    .map((t) => ({ lint: "force" as const, message: `table ${t.includes(".") ? t : `${plan.app.schema}.${t}`} has policies but row level security is not forced: its owner would bypass them` }));
+    .map((t) => ({
+      lint: "force" as const,
+      message: `table ${t.includes(".") ? t : `${plan.app.schema}.${t}`} has policies but row level security is not forced: its owner would bypass them`,
+    }));
 }
 
 /** Every view an app role can reach runs with the caller's rights. */
@@ -28,7 +31,11 @@ function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalo
   const managedViews = new Set<string>();
   for (const s of statements.filter((x) => x.kind === "view" && x.securityInvoker !== undefined)) {
     managedViews.add(s.target!);
-    if (!s.securityInvoker) findings.push({ lint: "view-invoker", message: `view ${plan.app.schema}.${s.target} is generated without security_invoker` });
+    if (!s.securityInvoker)
+      findings.push({
+        lint: "view-invoker",
+        message: `view ${plan.app.schema}.${s.target} is generated without security_invoker`,
+      });
   }
   const appRoles = new Set(requestRoles(plan).map((r) => roleName(plan.app, r)));
   for (const t of catalog.tables.values()) {
@@ -47,21 +54,33 @@ function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalo
 /** SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC. */
 function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
   const findings: LintFinding[] = [];
-  const text = statements.filter((s) => s.kind === "grant").map((s) => toDdl(s.sql)).join("\n");
+  const text = statements
+    .filter((s) => s.kind === "grant")
+    .map((s) => toDdl(s.sql))
+    .join("\n");
   const generated = new Set<string>();
   for (const s of statements) {
     if (!s.fn) continue;
     generated.add(s.fn.name);
     if (!s.fn.securityDefiner) continue;
-    if (!s.fn.searchPath) findings.push({ lint: "definer", message: `security definer function ${s.fn.name} has no fixed search_path` });
+    if (!s.fn.searchPath)
+      findings.push({ lint: "definer", message: `security definer function ${s.fn.name} has no fixed search_path` });
     if (!text.includes(`revoke all on function ${toDdl(sql.identifier(plan.app.toolkitSchema, s.fn.name))}(`)) {
       findings.push({ lint: "definer", message: `security definer function ${s.fn.name} is not revoked from public` });
     }
   }
   for (const f of catalog.functions) {
     if (!f.securityDefiner || (f.schema === plan.app.toolkitSchema && generated.has(f.name))) continue;
-    if (!f.fixedSearchPath) findings.push({ lint: "definer", message: `security definer function ${f.schema}.${f.name} has no fixed search_path: add set search_path = pg_catalog, pg_temp` });
-    if (f.publicExecute) findings.push({ lint: "definer", message: `security definer function ${f.schema}.${f.name} is executable by public: revoke execute … from public` });
+    if (!f.fixedSearchPath)
+      findings.push({
+        lint: "definer",
+        message: `security definer function ${f.schema}.${f.name} has no fixed search_path: add set search_path = pg_catalog, pg_temp`,
+      });
+    if (f.publicExecute)
+      findings.push({
+        lint: "definer",
+        message: `security definer function ${f.schema}.${f.name} is executable by public: revoke execute … from public`,
+      });
   }
   return findings;
 }
@@ -108,8 +127,16 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
       const name = `${schema}.${fn}`;
       const v = volatility.get(name);
       if (v === undefined) continue;
-      if (v === "volatile") findings.push({ lint: "helper-call", message: `${policy} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable` });
-      if (!match[1]) findings.push({ lint: "helper-call", message: `${policy} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement` });
+      if (v === "volatile")
+        findings.push({
+          lint: "helper-call",
+          message: `${policy} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable`,
+        });
+      if (!match[1])
+        findings.push({
+          lint: "helper-call",
+          message: `${policy} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement`,
+        });
     }
   }
   return findings;

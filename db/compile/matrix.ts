@@ -72,20 +72,27 @@ export function renderMatrix(plan: Plan): string {
     lines.push(`| role | ${columns.join(" | ")} |`, `|---|${columns.map(() => "---").join("|")}|`);
     for (const g of table.grants) {
       const viewOnly = g.sources.every((s) => s.startsWith("view "));
-      lines.push(`| ${g.role}${viewOnly ? ` (${g.sources.join(", ")})` : ""} | ${columns.map((c) => ACCESS_MARK[viewOnly ? viewAccess(plan, table.name, g.select, c) : g.access[c]!]).join(" | ")} |`);
+      lines.push(
+        `| ${g.role}${viewOnly ? ` (${g.sources.join(", ")})` : ""} | ${columns.map((c) => ACCESS_MARK[viewOnly ? viewAccess(plan, table.name, g.select, c) : g.access[c]!]).join(" | ")} |`,
+      );
     }
     lines.push("");
   }
   if (plan.views.length) {
     lines.push("## Masking views", "");
     for (const v of plan.views) {
-      lines.push(`- **${v.name}** (security_invoker) for ${v.roles.join(", ")}: ${v.columns.join(", ")} of ${v.from} where ${describeScope(v.where)}`);
+      lines.push(
+        `- **${v.name}** (security_invoker) for ${v.roles.join(", ")}: ${v.columns.join(", ")} of ${v.from} where ${describeScope(v.where)}`,
+      );
     }
     lines.push("");
   }
   if (plan.masks.length) {
     lines.push("## Masks", "");
-    for (const m of plan.masks) lines.push(`- ${m.table}.${m.twin} = ${m.fn.kind.replace(/_/g, " ")}${"n" in m.fn ? ` ${m.fn.n}` : "step" in m.fn ? ` ${m.fn.step}` : ""} of ${m.column}`);
+    for (const m of plan.masks)
+      lines.push(
+        `- ${m.table}.${m.twin} = ${m.fn.kind.replace(/_/g, " ")}${"n" in m.fn ? ` ${m.fn.n}` : "step" in m.fn ? ` ${m.fn.step}` : ""} of ${m.column}`,
+      );
     lines.push("");
   }
   if (app.audit) {

@@ -113,7 +113,9 @@ function supportIndexes(table: string, policies: readonly PolicyNode[]): Support
     for (const scope of [p.using, p.check]) {
       if (scope?.kind !== "or") continue;
       const pools = scope.scopes.filter((s) => s.kind === "pool").map((s) => (s as { column: string }).column);
-      const units = scope.scopes.filter((s) => s.kind === "unit" || s.kind === "unitTree").map((s) => (s as { column: string }).column);
+      const units = scope.scopes
+        .filter((s) => s.kind === "unit" || s.kind === "unitTree")
+        .map((s) => (s as { column: string }).column);
       for (const nullColumn of pools) {
         for (const column of units.filter((u) => u !== nullColumn)) {
           const full = `${table}_${column}_${nullColumn}_null_idx`;
@@ -146,8 +148,12 @@ function lineage(role: RoleDefinition): RoleDefinition[] {
   return [...ancestorsOf(role).reverse(), role];
 }
 
-
-function accessOf(role: RoleDefinition, table: string, columns: readonly string[], selects: boolean): Record<string, ColumnAccess> {
+function accessOf(
+  role: RoleDefinition,
+  table: string,
+  columns: readonly string[],
+  selects: boolean,
+): Record<string, ColumnAccess> {
   let fallback: ColumnAccess | undefined;
   const explicit: Record<string, ColumnAccess> = {};
   for (const r of lineage(role)) {
@@ -172,7 +178,10 @@ function accessOf(role: RoleDefinition, table: string, columns: readonly string[
  */
 export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
   const twins = new Map(app.masks.map((m) => [`${m.table}.${m.twin}`, m]));
-  const tableNames = [...catalog.tables.values()].filter((t) => t.kind === "table").map((t) => t.name).sort();
+  const tableNames = [...catalog.tables.values()]
+    .filter((t) => t.kind === "table")
+    .map((t) => t.name)
+    .sort();
   const columnType = (table: string, column: string) =>
     catalog.tables.get(table)?.columns.find((c) => c.name === column)?.type ?? "text";
   const memberSets = new Map<string, MemberSet>();
@@ -234,7 +243,12 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         policies.push(node);
       }
 
-      const access = accessOf(role, table, rawColumns.map((c) => c.name), rules.some((r) => r.rules.select));
+      const access = accessOf(
+        role,
+        table,
+        rawColumns.map((c) => c.name),
+        rules.some((r) => r.rules.select),
+      );
       const viewColumns = new Set(roleViews.flatMap((v) => [...v.columns, ...columnsOf(v.where)]));
       const select = new Set<string>();
       const insert: string[] = [];
@@ -274,27 +288,53 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         const keeps = anyOf(kept);
         if (keeps?.kind === "all") continue;
         if (!restriction.commands.some((c) => byCommand.has(c))) continue;
-        const commands = restriction.commands.length === COMMANDS.length ? restriction.commands : restriction.commands.filter((c) => byCommand.has(c));
+        const commands =
+          restriction.commands.length === COMMANDS.length
+            ? restriction.commands
+            : restriction.commands.filter((c) => byCommand.has(c));
         if (keeps) memberSetsOf(keeps, memberSets);
         restrictives.push(
-          Object.freeze({ table, role: role.name, restriction: restriction.name, commands: Object.freeze(commands), hides: restriction.hides, ...(keeps ? { keeps } : {}) }),
+          Object.freeze({
+            table,
+            role: role.name,
+            restriction: restriction.name,
+            commands: Object.freeze(commands),
+            hides: restriction.hides,
+            ...(keeps ? { keeps } : {}),
+          }),
         );
       }
     }
-    return Object.freeze({ name: table, primaryKey: meta.primaryKey, supportIndexes: supportIndexes(table, policies), policies: Object.freeze(policies), restrictives: Object.freeze(restrictives), grants: Object.freeze(grants) });
+    return Object.freeze({
+      name: table,
+      primaryKey: meta.primaryKey,
+      supportIndexes: supportIndexes(table, policies),
+      policies: Object.freeze(policies),
+      restrictives: Object.freeze(restrictives),
+      grants: Object.freeze(grants),
+    });
   });
 
   const { users, units, grants } = app.identity;
   return Object.freeze({
     app,
     roles: Object.freeze(
-      app.roles.map((r) => Object.freeze({ name: r.name, description: r.description, inherits: Object.freeze(ancestorsOf(r).map((a) => a.name)) })),
+      app.roles.map((r) =>
+        Object.freeze({ name: r.name, description: r.description, inherits: Object.freeze(ancestorsOf(r).map((a) => a.name)) }),
+      ),
     ),
     tables: Object.freeze(tables),
     masks: Object.freeze(app.masks.map((m) => Object.freeze({ ...m, sourceType: columnType(m.table, m.column) }))),
     views: Object.freeze(
       app.views.map((v) =>
-        Object.freeze({ name: v.name, from: v.from, columns: v.columns, where: v.where, roles: Object.freeze(v.roles.map((r) => r.name)), description: v.description }),
+        Object.freeze({
+          name: v.name,
+          from: v.from,
+          columns: v.columns,
+          where: v.where,
+          roles: Object.freeze(v.roles.map((r) => r.name)),
+          description: v.description,
+        }),
       ),
     ),
     memberSets: Object.freeze(

@@ -14,7 +14,12 @@ export interface ScopeContext {
   readonly command: Command;
   readonly depth: number;
   /** SQL types of the arrays that expanding helpers return (PostgreSQL reads `any ((select …))` as a subquery without a cast). */
-  readonly arrayTypes: { readonly unit: string; readonly user: string; readonly grantRow: string; readonly member: (set: string) => string };
+  readonly arrayTypes: {
+    readonly unit: string;
+    readonly user: string;
+    readonly grantRow: string;
+    readonly member: (set: string) => string;
+  };
   /** Column of `parent` that `table.column` references (from the foreign key). */
   readonly parentKey: (table: string, column: string, parent: string) => string;
 }
@@ -23,7 +28,11 @@ export interface ScopeContext {
 export const onceWithRole = (app: AppDefinition, helper: string, ...args: SQL[]): SQL =>
   sql`(select ${helperIdent(app, helper)}(${sql.join([sql`current_user`, ...args], ", ")}))`;
 
-const valueList = (values: readonly ScopeValue[]): SQL => sql.join(values.map((v) => literal(v)), ", ");
+const valueList = (values: readonly ScopeValue[]): SQL =>
+  sql.join(
+    values.map((v) => literal(v)),
+    ", ",
+  );
 
 /** Privileges of a temporary grant that open a row for a command: an update grant also lets you see the row. */
 export const grantPrivileges = (command: Command): string[] => (command === "select" ? ["select", "update"] : [command]);
@@ -51,14 +60,20 @@ export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
     case "pool":
       return sql`${col(scope.column)} is null`;
     case "granted": {
-      const privileges = sql.join(grantPrivileges(ctx.command).map((p) => literal(p)), ", ");
+      const privileges = sql.join(
+        grantPrivileges(ctx.command).map((p) => literal(p)),
+        ", ",
+      );
       const helper = onceWithRole(app, HELPERS.granted, literal(ctx.table), sql`array[${privileges}]`);
       return sql`${col(scope.column)} = any (${helper}::${trusted(ctx.arrayTypes.grantRow)}[])`;
     }
     case "member":
       return sql`${col(scope.column)} = any (${onceWithRole(app, memberHelper(scope.set.name))}::${trusted(ctx.arrayTypes.member(scope.set.name))}[])`;
     case "attr": {
-      const test = scope.values.length === 1 ? sql`${col(scope.column)} = ${literal(scope.values[0]!)}` : sql`${col(scope.column)} in (${valueList(scope.values)})`;
+      const test =
+        scope.values.length === 1
+          ? sql`${col(scope.column)} = ${literal(scope.values[0]!)}`
+          : sql`${col(scope.column)} in (${valueList(scope.values)})`;
       return scope.op === "in" ? test : sql`(${test}) is not true`;
     }
     case "isNull":

@@ -9,7 +9,12 @@ export interface Statement {
   /** For `rls` statements: whether it forces row security. */
   readonly force?: boolean;
   /** For `function` statements. */
-  readonly fn?: { readonly name: string; readonly securityDefiner: boolean; readonly volatility: "immutable" | "stable" | "volatile"; readonly searchPath: boolean };
+  readonly fn?: {
+    readonly name: string;
+    readonly securityDefiner: boolean;
+    readonly volatility: "immutable" | "stable" | "volatile";
+    readonly searchPath: boolean;
+  };
   /** For `view` statements: whether the view is created with `security_invoker`. */
   readonly securityInvoker?: boolean;
 }

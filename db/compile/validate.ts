@@ -35,7 +35,12 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   const findTable = (who: string, name: string): CatalogTable | undefined => {
     const table = catalog.tables.get(name);
     if (!table || table.kind !== "table") {
-      problems.push(`${who}: schema ${app.schema} has no table "${name}"${didYouMean(name, tables.map((t) => t.name))}`);
+      problems.push(
+        `${who}: schema ${app.schema} has no table "${name}"${didYouMean(
+          name,
+          tables.map((t) => t.name),
+        )}`,
+      );
       return undefined;
     }
     return table;
@@ -43,7 +48,12 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   const hasColumn = (who: string, table: CatalogTable, column: string, allowTwins = false): boolean => {
     if (table.columns.some((c) => c.name === column && (allowTwins || !twinNames.has(`${table.name}.${c.name}`)))) return true;
     if (allowTwins && twinNames.has(`${table.name}.${column}`)) return true;
-    problems.push(`${who}: table ${table.name} has no column "${column}"${didYouMean(column, table.columns.map((c) => c.name))}`);
+    problems.push(
+      `${who}: table ${table.name} has no column "${column}"${didYouMean(
+        column,
+        table.columns.map((c) => c.name),
+      )}`,
+    );
     return false;
   };
 
@@ -53,7 +63,9 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
       if (!condition) continue;
       walkScope(condition, (s) => {
         if (["own", "unit", "unitTree", "userInTree", "granted", "member", "channel", "via"].includes(s.kind)) {
-          problems.push(`${w}: its conditions run inside a security definer helper, where ${s.kind}() cannot know the user: use column conditions only`);
+          problems.push(
+            `${w}: its conditions run inside a security definer helper, where ${s.kind}() cannot know the user: use column conditions only`,
+          );
         }
       });
     }
@@ -76,50 +88,57 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   const checkScope = (who: string, table: CatalogTable, scope: Scope): void => {
     const s = scope;
     switch (s.kind) {
-        case "own":
-        case "unit":
-        case "unitTree":
-        case "userInTree":
-        case "pool":
-        case "granted":
-        case "attr":
-        case "isNull":
-        case "future":
-          hasColumn(who, table, s.column);
-          if (s.kind === "granted" && !app.identity.grants) {
-            problems.push(`${who}: granted() needs identity.grants (where temporary grants are kept) in defineApp`);
-          }
-          if (s.kind === "attr" && s.values.length === 0) problems.push(`${who}: ${table.name}.${s.column} is compared with an empty list`);
-          break;
-        case "member":
-          hasColumn(who, table, s.column);
-          checkSet(who, s.set);
-          break;
-        case "via": {
-          if (!hasColumn(who, table, s.column)) break;
-          const parent = findTable(who, s.parent);
-          if (!parent) break;
-          const key = table.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === s.column && k.references.table === s.parent);
-          if (!key) {
-            problems.push(`${who}: ${table.name}.${s.column} has no foreign key to ${s.parent}: add one, or say how they relate with raw()`);
-          }
-          if (s.where) checkScope(`${who} (via ${s.parent})`, parent, s.where);
-          break;
+      case "own":
+      case "unit":
+      case "unitTree":
+      case "userInTree":
+      case "pool":
+      case "granted":
+      case "attr":
+      case "isNull":
+      case "future":
+        hasColumn(who, table, s.column);
+        if (s.kind === "granted" && !app.identity.grants) {
+          problems.push(`${who}: granted() needs identity.grants (where temporary grants are kept) in defineApp`);
         }
-        case "raw":
-          try {
-            toDdl(s.sql);
-          } catch {
-            problems.push(`${who}: raw predicate "${s.description}" has bind values; build it with sql.identifier and literal(), not sql.value`);
-          }
-          break;
-        case "or":
-        case "and":
-          for (const inner of s.scopes) checkScope(who, table, inner);
-          break;
-        default:
-          break;
+        if (s.kind === "attr" && s.values.length === 0)
+          problems.push(`${who}: ${table.name}.${s.column} is compared with an empty list`);
+        break;
+      case "member":
+        hasColumn(who, table, s.column);
+        checkSet(who, s.set);
+        break;
+      case "via": {
+        if (!hasColumn(who, table, s.column)) break;
+        const parent = findTable(who, s.parent);
+        if (!parent) break;
+        const key = table.foreignKeys.find(
+          (k) => k.columns.length === 1 && k.columns[0] === s.column && k.references.table === s.parent,
+        );
+        if (!key) {
+          problems.push(
+            `${who}: ${table.name}.${s.column} has no foreign key to ${s.parent}: add one, or say how they relate with raw()`,
+          );
+        }
+        if (s.where) checkScope(`${who} (via ${s.parent})`, parent, s.where);
+        break;
       }
+      case "raw":
+        try {
+          toDdl(s.sql);
+        } catch {
+          problems.push(
+            `${who}: raw predicate "${s.description}" has bind values; build it with sql.identifier and literal(), not sql.value`,
+          );
+        }
+        break;
+      case "or":
+      case "and":
+        for (const inner of s.scopes) checkScope(who, table, inner);
+        break;
+      default:
+        break;
+    }
   };
 
   const { users, userRoles, units, grants } = app.identity;
@@ -127,7 +146,15 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     ["identity.users", users.table, [users.id, users.unit, users.status]],
     ["identity.userRoles", userRoles.table, [userRoles.user, userRoles.role]],
     ["identity.units", units.table, [units.id, units.parent]],
-    ...(grants ? [["identity.grants", grants.table, [grants.grantee, grants.tableName, grants.row, grants.privilege, grants.expires]] as [string, string, string[]]] : []),
+    ...(grants
+      ? [
+          ["identity.grants", grants.table, [grants.grantee, grants.tableName, grants.row, grants.privilege, grants.expires]] as [
+            string,
+            string,
+            string[],
+          ],
+        ]
+      : []),
   ];
   for (const [who, name, columns] of identityTables) {
     const table = findTable(who, name);
@@ -140,16 +167,19 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (!table) continue;
     hasColumn(who, table, m.column);
     const existing = table.columns.find((c) => c.name === m.twin);
-    if (existing && !existing.generated) problems.push(`${who}: twin "${m.twin}" is already an ordinary column of ${m.table}: choose another name with { as }`);
+    if (existing && !existing.generated)
+      problems.push(`${who}: twin "${m.twin}" is already an ordinary column of ${m.table}: choose another name with { as }`);
   }
 
   for (const role of app.roles) {
     const who = `role ${role.name}`;
     for (const command of COMMANDS) {
       const policy = policyName(role.name, command);
-      if (policy.length > MAX_IDENTIFIER) problems.push(`${who}: policy name ${policy} is longer than ${MAX_IDENTIFIER} characters: shorten the role name`);
+      if (policy.length > MAX_IDENTIFIER)
+        problems.push(`${who}: policy name ${policy} is longer than ${MAX_IDENTIFIER} characters: shorten the role name`);
     }
-    if ((app.rolePrefix + role.name).length > MAX_IDENTIFIER) problems.push(`${who}: ${app.rolePrefix}${role.name} is longer than ${MAX_IDENTIFIER} characters`);
+    if ((app.rolePrefix + role.name).length > MAX_IDENTIFIER)
+      problems.push(`${who}: ${app.rolePrefix}${role.name} is longer than ${MAX_IDENTIFIER} characters`);
     for (const [tableName, rules] of Object.entries(role.tables)) {
       const table = findTable(who, tableName);
       if (!table) continue;
@@ -162,11 +192,14 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
       }
       for (const [column, access] of Object.entries(rules.columns ?? {})) {
         if (access === undefined) continue;
-        if (!COLUMN_ACCESS.includes(access)) problems.push(`${who}: ${tableName}.${column} has unknown access "${access}"; use one of ${COLUMN_ACCESS.join(", ")}`);
+        if (!COLUMN_ACCESS.includes(access))
+          problems.push(`${who}: ${tableName}.${column} has unknown access "${access}"; use one of ${COLUMN_ACCESS.join(", ")}`);
         if (column === "default") continue;
         if (!hasColumn(who, table, column)) continue;
         if (access === "masked" && !app.masks.some((m) => m.table === tableName && m.column === column)) {
-          problems.push(`${who}: ${tableName}.${column} is masked, but no mask is defined for it: add mask("${tableName}", "${column}", …) to the app`);
+          problems.push(
+            `${who}: ${tableName}.${column} is masked, but no mask is defined for it: add mask("${tableName}", "${column}", …) to the app`,
+          );
         }
       }
     }
@@ -179,7 +212,9 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     for (const r of app.roles.filter(touches)) {
       const longest = `${restrictiveName(x.name, r.name)}${x.commands.length === COMMANDS.length ? "" : `__${x.commands[0]}`}`;
       if (longest.length > MAX_IDENTIFIER) {
-        problems.push(`${who}: policy name ${longest} for role ${r.name} is longer than ${MAX_IDENTIFIER} characters: shorten the restriction or role name`);
+        problems.push(
+          `${who}: policy name ${longest} for role ${r.name} is longer than ${MAX_IDENTIFIER} characters: shorten the restriction or role name`,
+        );
       }
     }
     const table = findTable(who, x.table);
@@ -191,7 +226,8 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
 
   for (const v of app.views) {
     const who = `view ${v.name}`;
-    if (catalog.tables.get(v.name)?.kind === "table") problems.push(`${who}: ${app.schema}.${v.name} is already a table: choose another name`);
+    if (catalog.tables.get(v.name)?.kind === "table")
+      problems.push(`${who}: ${app.schema}.${v.name} is already a table: choose another name`);
     const table = findTable(who, v.from);
     if (!table) continue;
     for (const column of v.columns) hasColumn(who, table, column, true);

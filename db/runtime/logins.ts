@@ -31,7 +31,8 @@ export async function createRoleBoundLogin(
   if (!app.roles.some((r) => r.name === options.role)) {
     throw new Error(`no app role "${options.role}": a login must act in one of ${app.roles.map((r) => r.name).join(", ")}`);
   }
-  if (!/^[a-z_][a-z0-9_]*$/.test(options.username)) throw new Error(`username "${options.username}" must be lowercase letters, digits and underscores to name a login`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(options.username))
+    throw new Error(`username "${options.username}" must be lowercase letters, digits and underscores to name a login`);
   const login = loginName(app, options.username);
   const ident = sql.identifier(login);
   const logins = sql.identifier(app.toolkitSchema, "logins");

@@ -54,9 +54,7 @@ export function doBlock(body: SQL): SQL {
 export function toDdl(fragment: SQL): string {
   const { text, values } = compile(fragment);
   if (values.length > 0) {
-    throw new Error(
-      `DDL cannot take bind parameters, but this statement has ${values.length}: ${text.slice(0, 200)}`,
-    );
+    throw new Error(`DDL cannot take bind parameters, but this statement has ${values.length}: ${text.slice(0, 200)}`);
   }
   return text;
 }

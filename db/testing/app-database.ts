@@ -61,7 +61,11 @@ export async function createAppDatabase(options: {
       admin.release();
     }
     const pool = new Pool({
-      connectionString: connectionUrl(db.adminUrl, { database: db.name, user: roleName(app, app.authenticator), password: AUTHENTICATOR_PASSWORD }),
+      connectionString: connectionUrl(db.adminUrl, {
+        database: db.name,
+        user: roleName(app, app.authenticator),
+        password: AUTHENTICATOR_PASSWORD,
+      }),
       max: 4,
     });
     pool.on("error", () => {});
@@ -76,7 +80,9 @@ export async function createAppDatabase(options: {
       login: async ({ username, userId, role }) => {
         const password = `pw-${username}`;
         const admin = await db.pool.connect();
-        const created = await createRoleBoundLogin(admin, app, { username, userId, role, password }).finally(() => admin.release());
+        const created = await createRoleBoundLogin(admin, app, { username, userId, role, password }).finally(() =>
+          admin.release(),
+        );
         const client = await openLogin(db.pool, db.adminUrl, { login: created.login, password, database: db.name });
         logins.push(client);
         return client;

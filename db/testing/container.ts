@@ -1,11 +1,11 @@
-import type { TestCluster } from './provision';
+import type { TestCluster } from "./provision";
 
 /**
  * Whether a Docker-compatible container engine answers. Without one, testcontainers gives up
  * within milliseconds, so this is cheap to ask first.
  */
 export async function containerEngineAnswers(): Promise<boolean> {
-  const { getContainerRuntimeClient } = await import('testcontainers');
+  const { getContainerRuntimeClient } = await import("testcontainers");
   return getContainerRuntimeClient().then(
     () => true,
     () => false,
@@ -23,15 +23,15 @@ export async function containerEngineAnswers(): Promise<boolean> {
  * }
  */
 export async function startPostgresContainer(): Promise<TestCluster> {
-  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const container = await new PostgreSqlContainer('postgres:17')
-    .withDatabase('postgres')
-    .withUsername('postgres')
-    .withPassword('gatehouse')
+  const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
+  const container = await new PostgreSqlContainer("postgres:17")
+    .withDatabase("postgres")
+    .withUsername("postgres")
+    .withPassword("gatehouse")
     .start();
   return {
     adminUrl: container.getConnectionUri(),
-    source: 'container',
+    source: "container",
     stop: async () => {
       await container.stop();
     },

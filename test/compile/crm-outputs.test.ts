@@ -74,9 +74,15 @@ describe("the access matrix for customers", () => {
       expect(start).toBeGreaterThan(-1);
       return lines.slice(start, lines.indexOf("", start + 2)).find((l) => l.startsWith("- sales_rep: "));
     };
-    expect(forSalesRep("Restriction **vip** hides tier is 'vip' (select, insert, update, delete):")).toBe("- sales_rep: keeps rows they own (owner_id)");
-    expect(forSalesRep("Restriction **soft_deleted** hides deleted_at is set (select, insert, update, delete):")).toBe("- sales_rep: loses them all");
-    expect(forSalesRep("Restriction **archived** hides archived_at is set (select, insert, update, delete):")).toBe("- sales_rep: loses them all");
+    expect(forSalesRep("Restriction **vip** hides tier is 'vip' (select, insert, update, delete):")).toBe(
+      "- sales_rep: keeps rows they own (owner_id)",
+    );
+    expect(forSalesRep("Restriction **soft_deleted** hides deleted_at is set (select, insert, update, delete):")).toBe(
+      "- sales_rep: loses them all",
+    );
+    expect(forSalesRep("Restriction **archived** hides archived_at is set (select, insert, update, delete):")).toBe(
+      "- sales_rep: loses them all",
+    );
   });
 
   test("has a column table: sales_rep sets owner and unit on insert only and reads the tier", () => {
@@ -99,6 +105,8 @@ describe("the access matrix for customers", () => {
   // the role has no table rules — so marketing's row shows · everywhere although it holds select on
   // id, industry, region, tier and stage (and the created_month twin) for marketing_export.
   test.failing("marks the columns marketing reads through its export view", () => {
-    expect(section("customers")).toContain("| marketing (view marketing_export) | R | · | R | R | R | R | · | · | · | · | · | · | · |");
+    expect(section("customers")).toContain(
+      "| marketing (view marketing_export) | R | · | R | R | R | R | · | · | · | · | · | · | · |",
+    );
   });
 });

@@ -41,7 +41,16 @@ afterAll(async () => {
 
 /** The shop app with some parts replaced. */
 const shopWith = (parts: Partial<Parameters<typeof defineApp>[0]>): AppDefinition =>
-  defineApp({ schema: "shop", rolePrefix: "shop_", identity: shopIdentity, roles: [clerk, manager, support], restrictions: [vip], masks: [phoneMask], views: [directory], ...parts });
+  defineApp({
+    schema: "shop",
+    rolePrefix: "shop_",
+    identity: shopIdentity,
+    roles: [clerk, manager, support],
+    restrictions: [vip],
+    masks: [phoneMask],
+    views: [directory],
+    ...parts,
+  });
 
 /** The shop app with `extra` roles added. */
 const shopPlus = (...extra: RoleDefinition[]) => shopWith({ roles: [clerk, manager, support, ...extra] });
@@ -69,12 +78,16 @@ async function problemsOf(app: AppDefinition): Promise<readonly string[]> {
 
 test("a rule on an unknown table names it and suggests the closest table", async () => {
   const typo = role("typo", { tables: { custmers: { select: all() } } });
-  expect(await problemsOf(shopPlus(typo))).toEqual(['role typo: schema shop has no table "custmers" (did you mean "customers"?)']);
+  expect(await problemsOf(shopPlus(typo))).toEqual([
+    'role typo: schema shop has no table "custmers" (did you mean "customers"?)',
+  ]);
 });
 
 test("an unknown column in a scope names the role, table and column and suggests the closest", async () => {
   const salesRep = role("sales_rep", { tables: { customers: { select: isNotNull("phon") } } });
-  expect(await problemsOf(shopPlus(salesRep))).toEqual(['role sales_rep: table customers has no column "phon" (did you mean "phone"?)']);
+  expect(await problemsOf(shopPlus(salesRep))).toEqual([
+    'role sales_rep: table customers has no column "phon" (did you mean "phone"?)',
+  ]);
 });
 
 test("an unknown column in column rules is named with a suggestion", async () => {
@@ -104,7 +117,9 @@ test("granted() without identity.grants says where to declare temporary grants",
 });
 
 test("a raw predicate with a bind value is refused", async () => {
-  const small = role("small", { tables: { orders: { select: raw(sql`${sql.identifier("amount")} < ${sql.value(100)}`, "small orders") } } });
+  const small = role("small", {
+    tables: { orders: { select: raw(sql`${sql.identifier("amount")} < ${sql.value(100)}`, "small orders") } },
+  });
   expect(await problemsOf(shopPlus(small))).toEqual([
     'role small: raw predicate "small orders" has bind values; build it with sql.identifier and literal(), not sql.value',
   ]);
@@ -112,7 +127,9 @@ test("a raw predicate with a bind value is refused", async () => {
 
 test("a view over a missing column names the view and the column", async () => {
   const regions = view("regions", { from: "customers", columns: ["id", "regon"], where: all(), roles: [support] });
-  expect(await problemsOf(shopWith({ views: [directory, regions] }))).toEqual(['view regions: table customers has no column "regon" (did you mean "region"?)']);
+  expect(await problemsOf(shopWith({ views: [directory, regions] }))).toEqual([
+    'view regions: table customers has no column "regon" (did you mean "region"?)',
+  ]);
 });
 
 test("a mask twin named like an ordinary column says to choose another name", async () => {
@@ -135,7 +152,9 @@ test("a role name too long for its policy names says to shorten it", async () =>
   const name = "a_role_whose_policy_names_would_be_cut_by_postgresql".padEnd(56, "_x");
   const long = role(name, { tables: { customers: { select: all() } } });
   expect(await problemsOf(shopPlus(long))).toEqual([
-    ...["select", "insert", "update", "delete"].map((c) => `role ${name}: policy name ${name}__${c} is longer than 63 characters: shorten the role name`),
+    ...["select", "insert", "update", "delete"].map(
+      (c) => `role ${name}: policy name ${name}__${c} is longer than 63 characters: shorten the role name`,
+    ),
     `role ${name}: ${prefix}${name} is longer than 63 characters`,
     `restriction vip: policy name restrict__vip__${name} for role ${name} is longer than 63 characters: shorten the restriction or role name`,
   ]);
@@ -153,9 +172,9 @@ test("compiling a schema without tables says to run the migrations first", async
   expect(await problemsOf(defineApp({ schema: "empty", rolePrefix: "shop_", identity: shopIdentity, roles: [clerk] }))).toEqual([
     "schema empty has no tables: run the app's migrations before compiling",
   ]);
-  expect(await problemsOf(defineApp({ schema: "no_such_schema", rolePrefix: "shop_", identity: shopIdentity, roles: [clerk] }))).toEqual([
-    "schema no_such_schema has no tables: run the app's migrations before compiling",
-  ]);
+  expect(
+    await problemsOf(defineApp({ schema: "no_such_schema", rolePrefix: "shop_", identity: shopIdentity, roles: [clerk] })),
+  ).toEqual(["schema no_such_schema has no tables: run the app's migrations before compiling"]);
 });
 
 test("a CompileError lists every problem at once, one line each", async () => {
@@ -170,7 +189,9 @@ test("a CompileError lists every problem at once, one line each", async () => {
 });
 
 test("a raw predicate the database rejects fails the apply and leaves roles, policies and grants as they were", async () => {
-  const auditor = role("auditor", { tables: { orders: { select: raw(sql`${sql.identifier("no_such_column")} > 0`, "nonsense") } } });
+  const auditor = role("auditor", {
+    tables: { orders: { select: raw(sql`${sql.identifier("no_such_column")} > 0`, "nonsense") } },
+  });
   const error = await rejectsAndChangesNothing(shopPlus(auditor));
   expect(error).toMatchObject({ code: "42703", message: 'column "no_such_column" does not exist' });
   const { rows } = await client.query("select rolname from pg_roles where rolname = $1", [`${prefix}auditor`]);
@@ -180,7 +201,9 @@ test("a raw predicate the database rejects fails the apply and leaves roles, pol
 describe("defineApp refuses, before any database is involved", () => {
   test("a role extending a role that is not listed", () => {
     expect(() => defineApp({ schema: "shop", rolePrefix: "shop_", identity: shopIdentity, roles: [manager] })).toThrow(
-      new Error('invalid app definition:\n  - role manager extends refers to role "clerk", which is not in roles: add it to roles'),
+      new Error(
+        'invalid app definition:\n  - role manager extends refers to role "clerk", which is not in roles: add it to roles',
+      ),
     );
   });
 

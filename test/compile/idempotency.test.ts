@@ -25,7 +25,11 @@ afterAll(async () => {
 
 const state = () => readSecurityState(client, ["shop", "gatehouse"], db.rolePrefix);
 const twinColumn = async () =>
-  (await client.query("select attnum, col_description(attrelid, attnum) as marker from pg_attribute where attrelid = 'shop.customers'::regclass and attname = 'phone_masked'")).rows;
+  (
+    await client.query(
+      "select attnum, col_description(attrelid, attnum) as marker from pg_attribute where attrelid = 'shop.customers'::regclass and attname = 'phone_masked'",
+    )
+  ).rows;
 
 test("applying the compiled SQL a second time succeeds and leaves the same roles, policies and grants", async () => {
   const first = await state();
@@ -59,7 +63,12 @@ test("after applying, the shop tables hold exactly the generated policies, each 
   ]);
   expect(rowSecurity).toEqual([
     { schema: "gatehouse", table: "logins", enabled: true, forced: true },
-    ...["customers", "orders", "org_units", "user_roles", "users"].map((table) => ({ schema: "shop", table, enabled: true, forced: true })),
+    ...["customers", "orders", "org_units", "user_roles", "users"].map((table) => ({
+      schema: "shop",
+      table,
+      enabled: true,
+      forced: true,
+    })),
   ]);
 });
 
@@ -69,7 +78,15 @@ test("support holds select on exactly the directory's and its own columns, the t
     .map((p) => p as { grantee: string; table_name: string; column_name: string; privilege_type: string })
     .filter((p) => p.grantee === `${app.rolePrefix}support` && p.table_name === "customers")
     .map((p) => `${p.privilege_type} ${p.column_name}`);
-  expect(support).toEqual(["SELECT archived_at", "SELECT id", "SELECT name", "SELECT phone_masked", "SELECT region", "SELECT tier", "SELECT unit_id"]);
+  expect(support).toEqual([
+    "SELECT archived_at",
+    "SELECT id",
+    "SELECT name",
+    "SELECT phone_masked",
+    "SELECT region",
+    "SELECT tier",
+    "SELECT unit_id",
+  ]);
 });
 
 test("compiling again against the applied database and applying that changes nothing either", async () => {

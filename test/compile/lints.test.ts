@@ -28,7 +28,15 @@ afterAll(async () => {
 /** The shop app (under this file's prefix) with `extra` roles and, optionally, other views. */
 const shopPlus = (extra: RoleDefinition[], views = [directory]): AppDefinition =>
   withRolePrefix(
-    defineApp({ schema: "shop", rolePrefix: "shop_", identity: shopIdentity, roles: [clerk, manager, support, ...extra], restrictions: [vip], masks: [phoneMask], views }),
+    defineApp({
+      schema: "shop",
+      rolePrefix: "shop_",
+      identity: shopIdentity,
+      roles: [clerk, manager, support, ...extra],
+      restrictions: [vip],
+      masks: [phoneMask],
+      views,
+    }),
     prefix,
   );
 
@@ -96,7 +104,9 @@ describe("security definer functions in the app schema", () => {
   });
 
   test("one with neither fixed gets both findings", async () => {
-    const error = await compileAfter("create function shop.close_quarter() returns void language sql security definer as 'select';");
+    const error = await compileAfter(
+      "create function shop.close_quarter() returns void language sql security definer as 'select';",
+    );
     expect(findingsOf(error)).toEqual([
       "definer: security definer function shop.close_quarter has no fixed search_path: add set search_path = pg_catalog, pg_temp",
       "definer: security definer function shop.close_quarter is executable by public: revoke execute … from public",
@@ -112,16 +122,24 @@ describe("security definer functions in the app schema", () => {
 });
 
 test("a role that reads phone and is also a role of a view listing phone_masked fails the compile", async () => {
-  const reader = role("reader", { tables: { customers: { select: all(), columns: { default: "hidden", id: "read", phone: "read" } } } });
+  const reader = role("reader", {
+    tables: { customers: { select: all(), columns: { default: "hidden", id: "read", phone: "read" } } },
+  });
   const phoneBook = view("phone_book", { from: "customers", columns: ["id", "phone_masked"], where: all(), roles: [reader] });
   const error = await compileAfter("select", shopPlus([reader], [directory, phoneBook]));
-  expect(findingsOf(error)).toEqual(["raw-and-twin: role reader holds both customers.phone and its masked twin phone_masked: give it one or the other"]);
+  expect(findingsOf(error)).toEqual([
+    "raw-and-twin: role reader holds both customers.phone and its masked twin phone_masked: give it one or the other",
+  ]);
 });
 
 describe("functions called from policies", () => {
   test("an identity helper called without (select …) fails the compile", async () => {
     const hasty = role("hasty", {
-      tables: { customers: { select: raw(sql`${sql.identifier("owner_id")} = gatehouse.current_user_id(current_user)`, "owned, unwrapped") } },
+      tables: {
+        customers: {
+          select: raw(sql`${sql.identifier("owner_id")} = gatehouse.current_user_id(current_user)`, "owned, unwrapped"),
+        },
+      },
     });
     const error = await compileAfter("select", shopPlus([hasty]));
     expect(findingsOf(error)).toEqual([
@@ -131,7 +149,10 @@ describe("functions called from policies", () => {
 
   test("a volatile function of the app schema fails the compile, even wrapped", async () => {
     const gambler = role("gambler", { tables: { customers: { select: raw(sql`(select shop.coin_toss())`, "a coin toss") } } });
-    const error = await compileAfter("create function shop.coin_toss() returns boolean language sql volatile as 'select random() < 0.5';", shopPlus([gambler]));
+    const error = await compileAfter(
+      "create function shop.coin_toss() returns boolean language sql volatile as 'select random() < 0.5';",
+      shopPlus([gambler]),
+    );
     expect(findingsOf(error)).toEqual([
       'helper-call: policy "gambler__select" on customers calls shop.coin_toss, which is volatile and would run once per row: make it stable',
     ]);
@@ -139,19 +160,34 @@ describe("functions called from policies", () => {
 
   test("the same function declared stable compiles", async () => {
     const gambler = role("gambler", { tables: { customers: { select: raw(sql`(select shop.coin_toss())`, "a coin toss") } } });
-    const error = await compileAfter("create function shop.coin_toss() returns boolean language sql stable as 'select true';", shopPlus([gambler]));
+    const error = await compileAfter(
+      "create function shop.coin_toss() returns boolean language sql stable as 'select true';",
+      shopPlus([gambler]),
+    );
     expect(error).toEqual(new Error("the compile succeeded"));
   });
 
   test("an unwrapped helper call into a toolkit schema named with a quote is still found", async () => {
     const hasty = role("hasty", {
-      tables: { customers: { select: raw(sql`${sql.identifier("owner_id")} = ${sql.identifier('gate"house', "current_user_id")}(current_user)`, "owned, unwrapped") } },
+      tables: {
+        customers: {
+          select: raw(
+            sql`${sql.identifier("owner_id")} = ${sql.identifier('gate"house', "current_user_id")}(current_user)`,
+            "owned, unwrapped",
+          ),
+        },
+      },
     });
     const app = { ...shopPlus([hasty]), toolkitSchema: 'gate"house' };
     const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
     const plan = buildPlan(app, catalog);
     const helperCalls = lint(plan, emitStatements(plan, catalog), catalog).filter((f) => f.lint === "helper-call");
-    expect(helperCalls).toEqual([{ lint: "helper-call", message: expect.stringMatching(/^policy "hasty__select" on customers calls .*current_user_id without \(select …\)/) }]);
+    expect(helperCalls).toEqual([
+      {
+        lint: "helper-call",
+        message: expect.stringMatching(/^policy "hasty__select" on customers calls .*current_user_id without \(select …\)/),
+      },
+    ]);
   });
 });
 
@@ -164,6 +200,9 @@ test("a protected table whose rls statement is missing fails the force lint", as
   const withoutRls = statements.filter((s) => !(s.kind === "rls" && s.target === "customers"));
   expect(withoutRls).toHaveLength(statements.length - 1);
   expect(lint(plan, withoutRls, catalog)).toEqual([
-    { lint: "force", message: "table shop.customers has policies but row level security is not forced: its owner would bypass them" },
+    {
+      lint: "force",
+      message: "table shop.customers has policies but row level security is not forced: its owner would bypass them",
+    },
   ]);
 });

@@ -17,7 +17,9 @@ async function becomes(c: PoolClient, username: string) {
 }
 
 const trail = (c: PoolClient) =>
-  c.query("select user_id::int, acting_role, table_name, operation, row_key, old_row->>'name' as old_name, new_row->>'name' as new_name from gatehouse.audit_log order by id");
+  c.query(
+    "select user_id::int, acting_role, table_name, operation, row_key, old_row->>'name' as old_name, new_row->>'name' as new_name from gatehouse.audit_log order by id",
+  );
 
 test("the seed, written by the owner, left no audit row", async () => {
   expect(await crm.root((c) => column(c, "select count(*)::int from gatehouse.audit_log"))).toEqual([0]);
@@ -25,14 +27,32 @@ test("the seed, written by the owner, left no audit row", async () => {
 
 test("rita's insert and update of a customer are recorded with her id and role, and aude reads them", async () => {
   await crm.as(persona("rita"), async (c) => {
-    const { rows } = await c.query("insert into crm.customers (name, owner_id, unit_id) values ('Audited Co', 4, 4) returning id");
+    const { rows } = await c.query(
+      "insert into crm.customers (name, owner_id, unit_id) values ('Audited Co', 4, 4) returning id",
+    );
     const id = String(rows[0].id);
     await c.query("update crm.customers set name = 'Audited Ltd' where id = $1", [id]);
     await becomes(c, "aude");
     const role = `${crm.app.rolePrefix}sales_rep`;
     expect((await trail(c)).rows).toEqual([
-      { user_id: 4, acting_role: role, table_name: "customers", operation: "insert", row_key: id, old_name: null, new_name: "Audited Co" },
-      { user_id: 4, acting_role: role, table_name: "customers", operation: "update", row_key: id, old_name: "Audited Co", new_name: "Audited Ltd" },
+      {
+        user_id: 4,
+        acting_role: role,
+        table_name: "customers",
+        operation: "insert",
+        row_key: id,
+        old_name: null,
+        new_name: "Audited Co",
+      },
+      {
+        user_id: 4,
+        acting_role: role,
+        table_name: "customers",
+        operation: "update",
+        row_key: id,
+        old_name: "Audited Co",
+        new_name: "Audited Ltd",
+      },
     ]);
   });
 });

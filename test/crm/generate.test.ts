@@ -1,16 +1,16 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { PoolClient } from 'pg';
-import { generateData, type GenerateOptions } from '../../db/crm/generate';
-import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { PoolClient } from "pg";
+import { generateData, type GenerateOptions } from "../../db/crm/generate";
+import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
 
-const SCHEMA_MIGRATION = path.join(__dirname, '../../migrations/committed/000001-crm-schema.sql');
+const SCHEMA_MIGRATION = path.join(__dirname, "../../migrations/committed/000001-crm-schema.sql");
 const SMALL: GenerateOptions = { customers: 2_000, users: 100, depth: 4, grants: 50 };
 
 /** A fresh database with the committed CRM schema migration applied (its header lines are comments). */
 async function migratedDatabase(): Promise<TestDatabase> {
   const db = await createTestDatabase();
-  await db.pool.query(readFileSync(SCHEMA_MIGRATION, 'utf8'));
+  await db.pool.query(readFileSync(SCHEMA_MIGRATION, "utf8"));
   return db;
 }
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all(databases.map((db) => db.drop())));
 
-test('generates exactly the requested counts, reporting the tree it chose', async () => {
+test("generates exactly the requested counts, reporting the tree it chose", async () => {
   const shape = await withClient(first, (client) => generateData(client, SMALL));
   expect(shape).toEqual({ branching: 2, units: 15, leaves: 8, reps: 78 });
   const { rows } = await first.pool.query(
@@ -47,7 +47,7 @@ test('generates exactly the requested counts, reporting the tree it chose', asyn
   expect(rows[0]).toEqual({ customers: 2_000, users: 100, grants: 50, units: 15 });
 });
 
-test('the org tree has the requested depth, one root and full levels', async () => {
+test("the org tree has the requested depth, one root and full levels", async () => {
   const { rows } = await first.pool.query(
     `with recursive tree as (
        select id, 1 as level from crm.org_units where parent_id is null
@@ -64,14 +64,14 @@ test('the org tree has the requested depth, one root and full levels', async () 
   ]);
 });
 
-test('roles: a director, a regional manager per region, a supervisor per deeper unit, mostly reps', async () => {
+test("roles: a director, a regional manager per region, a supervisor per deeper unit, mostly reps", async () => {
   const { rows } = await first.pool.query(`select role, count(*)::int as users from crm.user_roles group by role`);
   const byRole = Object.fromEntries(rows.map((r: { role: string; users: number }) => [r.role, r.users]));
   expect(byRole).toMatchObject({ director: 1, regional_manager: 2, supervisor: 12, sales_rep: 78 });
   expect(Object.values(byRole).reduce((a, b) => a + b, 0)).toBe(100);
 });
 
-test('customers: owned by a rep of their unit or in the pool, some vip, archived and deleted', async () => {
+test("customers: owned by a rep of their unit or in the pool, some vip, archived and deleted", async () => {
   const { rows } = await first.pool.query(
     `select count(*) filter (where c.owner_id is null)::int as pool,
             count(*) filter (where c.owner_id is not null and (r.role is distinct from 'sales_rep' or u.unit_id <> c.unit_id))::int as misplaced,
@@ -94,7 +94,7 @@ test('customers: owned by a rep of their unit or in the pool, some vip, archived
   expect(stats.stages).toBe(6);
 });
 
-test('is deterministic: the same options give the same customers, another seed does not', async () => {
+test("is deterministic: the same options give the same customers, another seed does not", async () => {
   const again = await migratedDatabase();
   const reseeded = await migratedDatabase();
   databases.push(again, reseeded);
@@ -105,24 +105,24 @@ test('is deterministic: the same options give the same customers, another seed d
   expect(await customersChecksum(reseeded)).not.toBe(checksum);
 });
 
-test('identity sequences continue after the generated ids', async () => {
+test("identity sequences continue after the generated ids", async () => {
   await withClient(first, async (client) => {
-    await client.query('begin');
+    await client.query("begin");
     try {
       const { rows } = await client.query(`insert into crm.customers (name, unit_id) values ('New', 1) returning id`);
-      expect(rows[0].id).toBe('2001');
+      expect(rows[0].id).toBe("2001");
     } finally {
-      await client.query('rollback');
+      await client.query("rollback");
     }
   });
 });
 
-test('refuses a database that already has users', async () => {
+test("refuses a database that already has users", async () => {
   await expect(withClient(first, (client) => generateData(client, SMALL))).rejects.toThrow(/already has rows/);
 });
 
-test('refuses too few users to staff the tree', async () => {
-  await expect(
-    withClient(first, (client) => generateData(client, { ...SMALL, users: 20 })),
-  ).rejects.toThrow(/cannot staff 15 units; need at least 23/);
+test("refuses too few users to staff the tree", async () => {
+  await expect(withClient(first, (client) => generateData(client, { ...SMALL, users: 20 }))).rejects.toThrow(
+    /cannot staff 15 units; need at least 23/,
+  );
 });

@@ -9,7 +9,11 @@ import { DEFAULT_LIMITS, type Limits } from "../../server/limits";
 import { signDevToken } from "../../server/tokens";
 import { openCrmDatabase, persona } from "../crm/crm-database";
 
-export const TEST_AUTH = { secret: "test-secret-of-at-least-thirty-two-bytes", audience: "gatehouse-test", issuer: "gatehouse-test-issuer" } as const;
+export const TEST_AUTH = {
+  secret: "test-secret-of-at-least-thirty-two-bytes",
+  audience: "gatehouse-test",
+  issuer: "gatehouse-test-issuer",
+} as const;
 
 /** A GraphQL response as the client receives it. */
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -25,7 +29,10 @@ export interface CrmApi {
   /** A valid token for a demo persona, in its own role unless `role` (unprefixed) says otherwise. */
   token(username: string, options?: { role?: string; channel?: string; expiresIn?: string }): Promise<string>;
   /** POSTs a query to /graphql with the token (none: anonymous). */
-  query<T = Record<string, any>>(query: string | TypedDocumentNode<T, any>, options?: { token?: string; variables?: Record<string, unknown>; operationName?: string }): Promise<GraphQLResponse<T>>;
+  query<T = Record<string, any>>(
+    query: string | TypedDocumentNode<T, any>,
+    options?: { token?: string; variables?: Record<string, unknown>; operationName?: string },
+  ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -63,7 +70,12 @@ export async function openCrmApi(
     server,
     token: (username, o = {}) => {
       const p = persona(username, o.role ? { role: o.role } : {});
-      return signDevToken(TEST_AUTH, { userId: p.userId, role: roleName(crm.app, p.role), ...(o.channel ? { channel: o.channel } : {}), ...(o.expiresIn ? { expiresIn: o.expiresIn } : {}) });
+      return signDevToken(TEST_AUTH, {
+        userId: p.userId,
+        role: roleName(crm.app, p.role),
+        ...(o.channel ? { channel: o.channel } : {}),
+        ...(o.expiresIn ? { expiresIn: o.expiresIn } : {}),
+      });
     },
     query: (query, o = {}) => postGraphQL(server.url, typeof query === "string" ? query : print(query), o),
     close: async () => {

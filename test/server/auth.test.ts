@@ -40,10 +40,16 @@ afterAll(async () => {
 });
 
 const CUSTOMERS = "{ allCustomers { nodes { rowId } } }";
-const ids = (data: { allCustomers: { nodes: { rowId: string }[] } } | null | undefined) => data!.allCustomers.nodes.map((n) => Number(n.rowId)).sort((a, b) => a - b);
+const ids = (data: { allCustomers: { nodes: { rowId: string }[] } } | null | undefined) =>
+  data!.allCustomers.nodes.map((n) => Number(n.rowId)).sort((a, b) => a - b);
 
 /** A token with the test audience and issuer, signed by `key` with `alg`, carrying `claims`. */
-function sign(claims: Record<string, unknown>, key: CryptoKey | Uint8Array, alg: string, options: { kid?: string; expiresIn?: string; audience?: string; issuer?: string } = {}) {
+function sign(
+  claims: Record<string, unknown>,
+  key: CryptoKey | Uint8Array,
+  alg: string,
+  options: { kid?: string; expiresIn?: string; audience?: string; issuer?: string } = {},
+) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg, ...(options.kid ? { kid: options.kid } : {}) })
     .setAudience(options.audience ?? TEST_AUTH.audience)
@@ -53,7 +59,8 @@ function sign(claims: Record<string, unknown>, key: CryptoKey | Uint8Array, alg:
     .sign(key);
 }
 
-const hs256 = (claims: Record<string, unknown>, options: Parameters<typeof sign>[3] = {}) => sign(claims, new TextEncoder().encode(TEST_AUTH.secret), "HS256", options);
+const hs256 = (claims: Record<string, unknown>, options: Parameters<typeof sign>[3] = {}) =>
+  sign(claims, new TextEncoder().encode(TEST_AUTH.secret), "HS256", options);
 const rita = () => ({ sub: "4", role: roleName(api.crm.app, "sales_rep") });
 
 describe("accepted tokens", () => {
@@ -77,19 +84,52 @@ describe("accepted tokens", () => {
 
 describe("refused tokens get 401 with a short reason", () => {
   const refusals: [string, () => Promise<string>, string | (() => string)][] = [
-    ["a bad signature", async () => (await api.token("rita")).replace(/.{6}$/, "AAAAAA"), "invalid token: signature verification failed"],
-    ["alg none", async () => `${b64({ alg: "none", typ: "JWT" })}.${b64({ ...rita(), aud: TEST_AUTH.audience, iss: TEST_AUTH.issuer, exp: now() + 300 })}.`, "invalid token: unsigned tokens (alg none) are refused"],
+    [
+      "a bad signature",
+      async () => (await api.token("rita")).replace(/.{6}$/, "AAAAAA"),
+      "invalid token: signature verification failed",
+    ],
+    [
+      "alg none",
+      async () =>
+        `${b64({ alg: "none", typ: "JWT" })}.${b64({ ...rita(), aud: TEST_AUTH.audience, iss: TEST_AUTH.issuer, exp: now() + 300 })}.`,
+      "invalid token: unsigned tokens (alg none) are refused",
+    ],
     ["an expired token", () => api.token("rita", { expiresIn: "-1m" }), "invalid token: expired"],
-    ["a role that is not an API role", () => hs256({ sub: "4", role: "postgres" }), 'invalid token: role "postgres" is not an API role'],
-    ["the authenticator's role", () => hs256({ sub: "4", role: roleName(api.crm.app, "authenticator") }), () => `invalid token: role "${roleName(api.crm.app, "authenticator")}" is not an API role`],
-    ["an unprefixed role name", () => hs256({ sub: "4", role: "sales_rep" }), 'invalid token: role "sales_rep" is not an API role'],
+    [
+      "a role that is not an API role",
+      () => hs256({ sub: "4", role: "postgres" }),
+      'invalid token: role "postgres" is not an API role',
+    ],
+    [
+      "the authenticator's role",
+      () => hs256({ sub: "4", role: roleName(api.crm.app, "authenticator") }),
+      () => `invalid token: role "${roleName(api.crm.app, "authenticator")}" is not an API role`,
+    ],
+    [
+      "an unprefixed role name",
+      () => hs256({ sub: "4", role: "sales_rep" }),
+      'invalid token: role "sales_rep" is not an API role',
+    ],
     ["no role claim", () => hs256({ sub: "4" }), 'invalid token: no "role" claim'],
     ["no sub claim", () => hs256({ role: rita().role }), 'invalid token: no "sub" claim'],
-    ["a channel that is not a short word", () => hs256({ ...rita(), channel: "Mobile; drop table" }), 'invalid token: "channel" must be a short lowercase word'],
+    [
+      "a channel that is not a short word",
+      () => hs256({ ...rita(), channel: "Mobile; drop table" }),
+      'invalid token: "channel" must be a short lowercase word',
+    ],
     ["another audience", () => hs256(rita(), { audience: "someone-else" }), "invalid token: wrong audience"],
     ["another issuer", () => hs256(rita(), { issuer: "someone-else" }), "invalid token: wrong issuer"],
-    ["an RS256 key not in the JWKS", () => sign(rita(), stranger, "RS256", { kid: "rsa-2" }), "invalid token: signed by an unknown key"],
-    ["an HS256 token signed with the public key (algorithm confusion)", async () => hs256Forged(), "invalid token: signature verification failed"],
+    [
+      "an RS256 key not in the JWKS",
+      () => sign(rita(), stranger, "RS256", { kid: "rsa-2" }),
+      "invalid token: signed by an unknown key",
+    ],
+    [
+      "an HS256 token signed with the public key (algorithm confusion)",
+      async () => hs256Forged(),
+      "invalid token: signature verification failed",
+    ],
     ["garbage", async () => "not-a-jwt", "invalid token: malformed"],
   ];
 
@@ -101,19 +141,37 @@ describe("refused tokens get 401 with a short reason", () => {
       body: JSON.stringify({ query: CUSTOMERS }),
     });
     expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toBe(`Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"`);
+    expect(res.headers.get("www-authenticate")).toBe(
+      `Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"`,
+    );
     expect(await res.json()).toEqual({ errors: [{ message, extensions: { code: "UNAUTHENTICATED" } }] });
   });
 
   test("an Authorization header that is not a bearer token", async () => {
     const res = await postGraphQL(api.server.url, CUSTOMERS, { headers: { Authorization: "Basic cml0YTpyaXRh" } });
-    expect(res).toEqual({ status: 401, errors: [{ message: "expected an Authorization header of the form: Bearer <token>", extensions: { code: "UNAUTHENTICATED" } }] });
+    expect(res).toEqual({
+      status: 401,
+      errors: [
+        { message: "expected an Authorization header of the form: Bearer <token>", extensions: { code: "UNAUTHENTICATED" } },
+      ],
+    });
   });
 
   test("a server that verifies with a JWKS only refuses an HS256 token, whatever its secret", async () => {
-    const jwksOnly = makeAuthenticator(api.crm.app, { jwksUrl: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/`, audience: TEST_AUTH.audience, issuer: TEST_AUTH.issuer });
-    await expect(jwksOnly(`Bearer ${await api.token("rita")}`)).rejects.toMatchObject({ statusCode: 401, message: "invalid token: signing algorithm not accepted" });
-    expect(await jwksOnly(`Bearer ${await sign(rita(), rsa, "RS256", { kid: "rsa-1" })}`)).toEqual({ role: rita().role, userId: "4", channel: null });
+    const jwksOnly = makeAuthenticator(api.crm.app, {
+      jwksUrl: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/`,
+      audience: TEST_AUTH.audience,
+      issuer: TEST_AUTH.issuer,
+    });
+    await expect(jwksOnly(`Bearer ${await api.token("rita")}`)).rejects.toMatchObject({
+      statusCode: 401,
+      message: "invalid token: signing algorithm not accepted",
+    });
+    expect(await jwksOnly(`Bearer ${await sign(rita(), rsa, "RS256", { kid: "rsa-1" })}`)).toEqual({
+      role: rita().role,
+      userId: "4",
+      channel: null,
+    });
   });
 
   test("when the JWKS cannot be fetched, an RS256 token gets 503, not a pass", async () => {
@@ -122,13 +180,18 @@ describe("refused tokens get 401 with a short reason", () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
     const authenticate = makeAuthenticator(api.crm.app, { ...TEST_AUTH, jwksUrl: `http://127.0.0.1:${port}/jwks.json` });
-    await expect(authenticate(`Bearer ${await sign(rita(), rsa, "RS256", { kid: "rsa-1" })}`)).rejects.toMatchObject({ statusCode: 503, message: "token keys are unavailable; try again later" });
+    await expect(authenticate(`Bearer ${await sign(rita(), rsa, "RS256", { kid: "rsa-1" })}`)).rejects.toMatchObject({
+      statusCode: 503,
+      message: "token keys are unavailable; try again later",
+    });
   });
 });
 
 describe("identities the database refuses", () => {
   test("a request without a token is anonymous: its schema has no table and customers are FORBIDDEN", async () => {
-    const schema = await api.query<{ __schema: { queryType: { fields: { name: string }[] } } }>("{ __schema { queryType { fields { name } } } }");
+    const schema = await api.query<{ __schema: { queryType: { fields: { name: string }[] } } }>(
+      "{ __schema { queryType { fields { name } } } }",
+    );
     expect(schema.data!.__schema.queryType.fields.map((f) => f.name).sort()).toEqual(["id", "node", "query"]);
     const { errors } = await api.query(CUSTOMERS);
     expect(errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
@@ -139,17 +202,22 @@ describe("identities the database refuses", () => {
     const { status, data } = await api.query(CUSTOMERS, { token: await api.token("olga") });
     expect(status).toBe(200);
     expect(ids(data as never)).toEqual([]);
-    expect(await api.crm.root((c) => column<number>(c, "select id::int from crm.customers where owner_id = 17 order by id"))).toEqual([19, 20]);
+    expect(
+      await api.crm.root((c) => column<number>(c, "select id::int from crm.customers where owner_id = 17 order by id")),
+    ).toEqual([19, 20]);
   });
 
   test("rita with a valid token naming the finance role, which she does not hold, sees no contract", async () => {
-    const { data } = await api.query("{ allContracts { nodes { rowId } } }", { token: await api.token("rita", { role: "finance" }) });
+    const { data } = await api.query("{ allContracts { nodes { rowId } } }", {
+      token: await api.token("rita", { role: "finance" }),
+    });
     expect(data).toEqual({ allContracts: { nodes: [] } });
     expect(await api.crm.root((c) => column(c, "select count(*)::int from crm.contracts"))).toEqual([8]);
   });
 
   test("rita's token for the mobile channel reaches the database as the channel claim: her contract is read-only there", async () => {
-    const mutation = 'mutation { updateContractByRowId(input: { rowId: "1", contractPatch: { amount: "1.00" } }) { contract { amount } } }';
+    const mutation =
+      'mutation { updateContractByRowId(input: { rowId: "1", contractPatch: { amount: "1.00" } }) { contract { amount } } }';
     const { data, errors } = await api.query(mutation, { token: await api.token("rita", { channel: "mobile" }) });
     expect(data).toEqual({ updateContractByRowId: null });
     expect(errors?.map((e) => [e.message, e.extensions?.code])).toEqual([

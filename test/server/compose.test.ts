@@ -17,11 +17,20 @@ interface Service {
   networks?: string[];
   depends_on?: Record<string, { condition: string }>;
 }
-const compose = parse(readFileSync("docker-compose.yml", "utf8")) as { services: Record<string, Service>; networks: Record<string, { internal?: boolean }> };
+const compose = parse(readFileSync("docker-compose.yml", "utf8")) as {
+  services: Record<string, Service>;
+  networks: Record<string, { internal?: boolean }>;
+};
 const { db, migrate, server } = compose.services as Record<"db" | "migrate" | "server", Service>;
 
 /** What `docker compose` would pass, with these variables set in the shell. */
-const SHELL = { POSTGRES_PASSWORD: "pg-secret", AUTHENTICATOR_PASSWORD: "auth-secret", JWT_JWKS_URL: "https://idp.example.com/jwks.json", JWT_AUDIENCE: "gatehouse", JWT_ISSUER: "https://idp.example.com/" };
+const SHELL = {
+  POSTGRES_PASSWORD: "pg-secret",
+  AUTHENTICATOR_PASSWORD: "auth-secret",
+  JWT_JWKS_URL: "https://idp.example.com/jwks.json",
+  JWT_AUDIENCE: "gatehouse",
+  JWT_ISSUER: "https://idp.example.com/",
+};
 
 /** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}` interpolation; a missing required variable throws its message. */
 function interpolate(value: string, shell: Record<string, string>): string {
@@ -38,9 +47,16 @@ const environment = (service: Service, shell: Record<string, string> = SHELL) =>
 test("the compose file runs PostgreSQL 17, the migrations and the server", () => {
   expect(Object.keys(compose.services).sort()).toEqual(["db", "install", "migrate", "server"]);
   expect(db.image).toBe("postgres:17");
-  expect(migrate.command).toEqual(["sh", "-c", "npx tsx db/cli/main.ts migrate && npx tsx db/cli/main.ts authenticator-password"]);
+  expect(migrate.command).toEqual([
+    "sh",
+    "-c",
+    "npx tsx db/cli/main.ts migrate && npx tsx db/cli/main.ts authenticator-password",
+  ]);
   expect(server.command).toEqual(["npx", "tsx", "server/main.ts"]);
-  expect(migrate.depends_on).toEqual({ db: { condition: "service_healthy" }, install: { condition: "service_completed_successfully" } });
+  expect(migrate.depends_on).toEqual({
+    db: { condition: "service_healthy" },
+    install: { condition: "service_completed_successfully" },
+  });
   expect(server.depends_on).toEqual({ migrate: { condition: "service_completed_successfully" } });
 });
 
@@ -49,7 +65,9 @@ test("the database is not reachable beyond the compose network: no published por
   expect(db.expose).toBeUndefined();
   expect(db.networks).toEqual(["backend"]);
   expect(compose.networks.backend).toEqual({ internal: true });
-  const onBackend = Object.entries(compose.services).filter(([, s]) => s.networks?.includes("backend")).map(([name]) => name);
+  const onBackend = Object.entries(compose.services)
+    .filter(([, s]) => s.networks?.includes("backend"))
+    .map(([name]) => name);
   expect(onBackend.sort()).toEqual(["db", "migrate", "server"]);
 });
 
@@ -60,7 +78,13 @@ test("the server's environment is a valid production configuration, connecting t
   expect(config.production).toBe(true);
   expect(config.ruru).toBe(false);
   const url = new URL(config.authenticatorUrl);
-  expect([url.username, url.password, url.hostname, url.port, url.pathname]).toEqual([roleName(crm, crm.authenticator), "auth-secret", "db", "5432", `/${db.environment!.POSTGRES_DB}`]);
+  expect([url.username, url.password, url.hostname, url.port, url.pathname]).toEqual([
+    roleName(crm, crm.authenticator),
+    "auth-secret",
+    "db",
+    "5432",
+    `/${db.environment!.POSTGRES_DB}`,
+  ]);
   expect(config.auth).toEqual({ jwksUrl: SHELL.JWT_JWKS_URL, audience: SHELL.JWT_AUDIENCE, issuer: SHELL.JWT_ISSUER });
 });
 
@@ -77,8 +101,11 @@ test("the migrations connect to the db service as its owner, and set the authent
   expect(env.AUTHENTICATOR_PASSWORD).toBe(environment(server).AUTHENTICATOR_DATABASE_URL!.match(/:([^:@]+)@/)![1]);
 });
 
-test.each(["POSTGRES_PASSWORD", "AUTHENTICATOR_PASSWORD", "JWT_JWKS_URL", "JWT_AUDIENCE", "JWT_ISSUER"])("compose refuses to start without %s", (name) => {
-  const shell: Record<string, string> = { ...SHELL };
-  delete shell[name];
-  expect(() => Object.values(compose.services).forEach((s) => environment(s, shell))).toThrow(/^set /);
-});
+test.each(["POSTGRES_PASSWORD", "AUTHENTICATOR_PASSWORD", "JWT_JWKS_URL", "JWT_AUDIENCE", "JWT_ISSUER"])(
+  "compose refuses to start without %s",
+  (name) => {
+    const shell: Record<string, string> = { ...SHELL };
+    delete shell[name];
+    expect(() => Object.values(compose.services).forEach((s) => environment(s, shell))).toThrow(/^set /);
+  },
+);

@@ -30,7 +30,12 @@ const PRODUCTION = {
 };
 
 test("a developer with only DATABASE_URL and the authenticator's password gets the development defaults", () => {
-  expect(loadServerConfig(crm, { DATABASE_URL: "postgres://postgres:owner@127.0.0.1:54329/gatehouse", AUTHENTICATOR_PASSWORD: "authenticator" })).toEqual({
+  expect(
+    loadServerConfig(crm, {
+      DATABASE_URL: "postgres://postgres:owner@127.0.0.1:54329/gatehouse",
+      AUTHENTICATOR_PASSWORD: "authenticator",
+    }),
+  ).toEqual({
     production: false,
     authenticatorUrl: "postgres://crm_authenticator:authenticator@127.0.0.1:54329/gatehouse",
     host: "127.0.0.1",
@@ -43,7 +48,9 @@ test("a developer with only DATABASE_URL and the authenticator's password gets t
 });
 
 test("with no database settings the error says what to set", () => {
-  expect(problems({})).toEqual(["set AUTHENTICATOR_DATABASE_URL (postgres://crm_authenticator:<password>@host/db), or DATABASE_URL with AUTHENTICATOR_PASSWORD"]);
+  expect(problems({})).toEqual([
+    "set AUTHENTICATOR_DATABASE_URL (postgres://crm_authenticator:<password>@host/db), or DATABASE_URL with AUTHENTICATOR_PASSWORD",
+  ]);
   expect(problems({ DATABASE_URL: "postgres://postgres@db/gatehouse" })).toEqual([
     "AUTHENTICATOR_PASSWORD is required with DATABASE_URL: the server connects as crm_authenticator, never as the owner",
   ]);
@@ -51,7 +58,14 @@ test("with no database settings the error says what to set", () => {
 
 test("production requires the identity provider's JWKS, audience and issuer, and refuses a shared secret and Ruru", () => {
   expect(problems(PRODUCTION)).toEqual([]);
-  expect(problems({ GATEHOUSE_ENV: "production", AUTHENTICATOR_DATABASE_URL: PRODUCTION.AUTHENTICATOR_DATABASE_URL, JWT_SECRET: "x".repeat(40), RURU: "on" })).toEqual([
+  expect(
+    problems({
+      GATEHOUSE_ENV: "production",
+      AUTHENTICATOR_DATABASE_URL: PRODUCTION.AUTHENTICATOR_DATABASE_URL,
+      JWT_SECRET: "x".repeat(40),
+      RURU: "on",
+    }),
+  ).toEqual([
     "JWT_SECRET is refused in production: verify tokens with the identity provider's keys (JWT_JWKS_URL)",
     "JWT_JWKS_URL is required in production (the identity provider's JWKS endpoint)",
     'JWT_AUDIENCE is required in production (the "aud" your identity provider puts in tokens for this API)',
@@ -61,14 +75,29 @@ test("production requires the identity provider's JWKS, audience and issuer, and
 });
 
 test("limits and ports are read as positive whole numbers, each wrong one named", () => {
-  const env = { ...PRODUCTION, MAX_QUERY_DEPTH: "0", MAX_OPERATIONS: "two", MAX_BODY_BYTES: "1e3", STATEMENT_TIMEOUT_MS: "-5", PORT: "70000" };
+  const env = {
+    ...PRODUCTION,
+    MAX_QUERY_DEPTH: "0",
+    MAX_OPERATIONS: "two",
+    MAX_BODY_BYTES: "1e3",
+    STATEMENT_TIMEOUT_MS: "-5",
+    PORT: "70000",
+  };
   expect(problems(env)).toEqual([
     'PORT must be a whole number from 1 to 65535, not "70000"',
     'MAX_QUERY_DEPTH must be a whole number from 1 to 100, not "0"',
     'MAX_OPERATIONS must be a whole number from 1 to 100, not "two"',
     'STATEMENT_TIMEOUT_MS must be a whole number from 1 to 9007199254740991, not "-5"',
   ]);
-  expect(loadServerConfig(crm, { ...PRODUCTION, MAX_QUERY_DEPTH: "7", MAX_OPERATIONS: "1", MAX_BODY_BYTES: "2048", STATEMENT_TIMEOUT_MS: "900" }).limits).toEqual({
+  expect(
+    loadServerConfig(crm, {
+      ...PRODUCTION,
+      MAX_QUERY_DEPTH: "7",
+      MAX_OPERATIONS: "1",
+      MAX_BODY_BYTES: "2048",
+      STATEMENT_TIMEOUT_MS: "900",
+    }).limits,
+  ).toEqual({
     maxDepth: 7,
     maxOperations: 1,
     maxBodyBytes: 2048,
@@ -77,16 +106,23 @@ test("limits and ports are read as positive whole numbers, each wrong one named"
 });
 
 test("a short JWT secret is refused", () => {
-  expect(problems({ AUTHENTICATOR_DATABASE_URL: PRODUCTION.AUTHENTICATOR_DATABASE_URL, JWT_SECRET: "short" })).toEqual(["JWT_SECRET must be at least 32 bytes long"]);
+  expect(problems({ AUTHENTICATOR_DATABASE_URL: PRODUCTION.AUTHENTICATOR_DATABASE_URL, JWT_SECRET: "short" })).toEqual([
+    "JWT_SECRET must be at least 32 bytes long",
+  ]);
 });
 
 describe("development tokens", () => {
-  const verify = (token: string) => makeAuthenticator(crm, { secret: DEV_JWT_SECRET, audience: DEV_JWT_AUDIENCE, issuer: DEV_JWT_ISSUER })(`Bearer ${token}`);
+  const verify = (token: string) =>
+    makeAuthenticator(crm, { secret: DEV_JWT_SECRET, audience: DEV_JWT_AUDIENCE, issuer: DEV_JWT_ISSUER })(`Bearer ${token}`);
 
   test("gatehouse token --user rita --channel mobile prints a token the development server accepts as rita on mobile", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "db/cli/main.ts", "token", "--user", "rita", "--channel", "mobile"], {
-      env: { ...process.env, GATEHOUSE_ENV: "development", JWT_SECRET: "", JWT_AUDIENCE: "", JWT_ISSUER: "" },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "db/cli/main.ts", "token", "--user", "rita", "--channel", "mobile"],
+      {
+        env: { ...process.env, GATEHOUSE_ENV: "development", JWT_SECRET: "", JWT_AUDIENCE: "", JWT_ISSUER: "" },
+      },
+    );
     expect(await verify(stdout.trim())).toEqual({ role: "crm_sales_rep", userId: "4", channel: "mobile" });
   });
 
@@ -98,7 +134,11 @@ describe("development tokens", () => {
 
   test("an unknown user or role is refused, and so is any token in production", async () => {
     await expect(devToken(config, { user: "zoe" }, {})).rejects.toThrow(/^no persona "zoe"; known: dana, erin, sam, rita/);
-    await expect(devToken(config, { user: "rita", role: "ceo" }, {})).rejects.toThrow(/^no app role "ceo"; roles: sales_rep, intern/);
-    await expect(devToken(config, { user: "rita" }, { GATEHOUSE_ENV: "production" })).rejects.toThrow("development tokens are refused in production: tokens come from your identity provider");
+    await expect(devToken(config, { user: "rita", role: "ceo" }, {})).rejects.toThrow(
+      /^no app role "ceo"; roles: sales_rep, intern/,
+    );
+    await expect(devToken(config, { user: "rita" }, { GATEHOUSE_ENV: "production" })).rejects.toThrow(
+      "development tokens are refused in production: tokens come from your identity provider",
+    );
   });
 });

@@ -7,7 +7,8 @@ import { serviceTickets } from "../crm/expectations/service-tickets";
 import { PERSONA_NAMES, type PersonaName, type TableAccess } from "../crm/table-access";
 
 /** The GraphQL field amber gives a column: camelCase, and `id` becomes `rowId` (`id` is the global node id). */
-export const fieldOf = (column: string): string => (column === "id" ? "rowId" : column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+export const fieldOf = (column: string): string =>
+  column === "id" ? "rowId" : column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** One relation as the API shows it, with what each persona may read of it (shared with the SQL-level tests). */
 export interface ApiRelation {
@@ -21,7 +22,11 @@ export interface ApiRelation {
   readonly personas: Readonly<Record<PersonaName, TableAccess>>;
 }
 
-const fromTable = (e: { table: string; ids: readonly number[]; personas: Readonly<Record<PersonaName, TableAccess>> }, type: string, list: string): ApiRelation => ({
+const fromTable = (
+  e: { table: string; ids: readonly number[]; personas: Readonly<Record<PersonaName, TableAccess>> },
+  type: string,
+  list: string,
+): ApiRelation => ({
   relation: `crm.${e.table}`,
   type,
   list,
@@ -45,7 +50,8 @@ const customersAccess = Object.fromEntries(
 const exportAccess = Object.fromEntries(
   PERSONA_NAMES.map((name) => {
     const e = CUSTOMER_EXPECTATIONS[name]!;
-    const access: TableAccess = e.relation === "crm.marketing_export" ? { ids: e.ids, columns: MARKETING_EXPORT_COLUMNS } : { ids: null, columns: [] };
+    const access: TableAccess =
+      e.relation === "crm.marketing_export" ? { ids: e.ids, columns: MARKETING_EXPORT_COLUMNS } : { ids: null, columns: [] };
     return [name, access];
   }),
 ) as Record<PersonaName, TableAccess>;
@@ -55,7 +61,13 @@ const ALL_CUSTOMERS = Array.from({ length: 22 }, (_, i) => i + 1);
 /** Every relation the per-persona API tests cover. */
 export const API_RELATIONS: readonly ApiRelation[] = [
   { relation: "crm.customers", type: "Customer", list: "allCustomers", ids: ALL_CUSTOMERS, personas: customersAccess },
-  { relation: "crm.marketing_export", type: "MarketingExport", list: "allMarketingExports", ids: [2, 4, 7, 11, 12, 16, 18], personas: exportAccess },
+  {
+    relation: "crm.marketing_export",
+    type: "MarketingExport",
+    list: "allMarketingExports",
+    ids: [2, 4, 7, 11, 12, 16, 18],
+    personas: exportAccess,
+  },
   fromTable(contacts, "Contact", "allContacts"),
   fromTable(followUps, "FollowUp", "allFollowUps"),
   fromTable(quotes, "Quote", "allQuotes"),

@@ -25,29 +25,49 @@ afterAll(async () => {
 });
 
 test("rita may nest fields five levels deep", async () => {
-  const { data, errors } = await api.query('{ customerByRowId(rowId: "2") { contactsByCustomerId { nodes { customerByCustomerId { name } } } } }', { token: await api.token("rita") });
+  const { data, errors } = await api.query(
+    '{ customerByRowId(rowId: "2") { contactsByCustomerId { nodes { customerByCustomerId { name } } } } }',
+    { token: await api.token("rita") },
+  );
   expect(errors).toBeUndefined();
-  expect(data).toEqual({ customerByRowId: { contactsByCustomerId: { nodes: [{ customerByCustomerId: { name: "Bluebird Bakery" } }] } } });
+  expect(data).toEqual({
+    customerByRowId: { contactsByCustomerId: { nodes: [{ customerByCustomerId: { name: "Bluebird Bakery" } }] } },
+  });
 });
 
 test("rita's query nesting six levels deep is refused before it runs", async () => {
-  const { data, errors } = await api.query('query Deep { customerByRowId(rowId: "2") { contactsByCustomerId { nodes { customerByCustomerId { contactsByCustomerId { totalCount } } } } } }', { token: await api.token("rita") });
+  const { data, errors } = await api.query(
+    'query Deep { customerByRowId(rowId: "2") { contactsByCustomerId { nodes { customerByCustomerId { contactsByCustomerId { totalCount } } } } } }',
+    { token: await api.token("rita") },
+  );
   expect(data).toBeUndefined();
-  expect(errors?.map((e) => [e.message, e.extensions?.code])).toEqual([["operation Deep nests fields more than 5 levels deep, the limit", "QUERY_TOO_DEEP"]]);
+  expect(errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+    ["operation Deep nests fields more than 5 levels deep, the limit", "QUERY_TOO_DEEP"],
+  ]);
 });
 
 test("GraphiQL's introspection query is not held to the depth limit", async () => {
-  const { data, errors } = await api.query<{ __schema: { queryType: { name: string } } }>(getIntrospectionQuery(), { token: await api.token("rita") });
+  const { data, errors } = await api.query<{ __schema: { queryType: { name: string } } }>(getIntrospectionQuery(), {
+    token: await api.token("rita"),
+  });
   expect(errors).toBeUndefined();
   expect(data!.__schema.queryType.name).toBe("Query");
 });
 
 test("a document with two operations runs the one named; three operations are refused", async () => {
   const token = await api.token("fiona");
-  const two = await api.query("query A { allContracts { totalCount } } query B { allCustomers { totalCount } }", { token, operationName: "B" });
+  const two = await api.query("query A { allContracts { totalCount } } query B { allCustomers { totalCount } }", {
+    token,
+    operationName: "B",
+  });
   expect(two.data).toEqual({ allCustomers: { totalCount: 6 } });
-  const three = await api.query("query A { allContracts { totalCount } } query B { allCustomers { totalCount } } query C { query { id } }", { token, operationName: "A" });
-  expect(three.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([["the request holds 3 operations; at most 2 are allowed", "TOO_MANY_OPERATIONS"]]);
+  const three = await api.query(
+    "query A { allContracts { totalCount } } query B { allCustomers { totalCount } } query C { query { id } }",
+    { token, operationName: "A" },
+  );
+  expect(three.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+    ["the request holds 3 operations; at most 2 are allowed", "TOO_MANY_OPERATIONS"],
+  ]);
 });
 
 test("a request body larger than the limit gets 413", async () => {
@@ -64,7 +84,9 @@ test("adam's slow report is cancelled at the statement timeout with a clear TIME
   const { data, errors } = await api.query("{ slowReport }", { token: await api.token("adam") });
   expect(Date.now() - started).toBeLessThan(2_500);
   expect(data).toEqual({ slowReport: null });
-  expect(errors?.map((e) => [e.message, e.extensions?.code])).toEqual([["the request ran longer than its statement timeout and was cancelled", "TIMEOUT"]]);
+  expect(errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+    ["the request ran longer than its statement timeout and was cancelled", "TIMEOUT"],
+  ]);
 });
 
 test("rita's schema has no slow report: the function is granted to admin only", async () => {
@@ -80,7 +102,13 @@ test("GET /health checks the database", async () => {
 
 test("closing the server ends every connection it opened", async () => {
   const sessions = () =>
-    crm.root((c) => column<number>(c, "select count(*)::int from pg_stat_activity where datname = current_database() and usename = $1 and application_name = $2", [roleName(crm.app, crm.app.authenticator), APPLICATION_NAME]));
+    crm.root((c) =>
+      column<number>(
+        c,
+        "select count(*)::int from pg_stat_activity where datname = current_database() and usename = $1 and application_name = $2",
+        [roleName(crm.app, crm.app.authenticator), APPLICATION_NAME],
+      ),
+    );
   expect((await sessions())[0]).toBeGreaterThan(0);
   await api.server.close();
   await new Promise((resolve) => setTimeout(resolve, 100));

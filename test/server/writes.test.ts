@@ -18,10 +18,14 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const contract = (id: number) => api.crm.root((c) => c.query("select amount::text, payment_status, legal_status from crm.contracts where id = $1", [id]).then((r) => r.rows[0]));
+const contract = (id: number) =>
+  api.crm.root((c) =>
+    c.query("select amount::text, payment_status, legal_status from crm.contracts where id = $1", [id]).then((r) => r.rows[0]),
+  );
 
 test("fiona (finance) sets the payment status of contract 2", async () => {
-  const mutation = 'mutation { updateContractByRowId(input: { rowId: "2", contractPatch: { paymentStatus: "invoiced" } }) { contract { rowId paymentStatus amount } } }';
+  const mutation =
+    'mutation { updateContractByRowId(input: { rowId: "2", contractPatch: { paymentStatus: "invoiced" } }) { contract { rowId paymentStatus amount } } }';
   const { data, errors } = await api.query(mutation, { token: await api.token("fiona") });
   expect(errors).toBeUndefined();
   expect(data).toEqual({ updateContractByRowId: { contract: { rowId: "2", paymentStatus: "invoiced", amount: "125000.00" } } });
@@ -29,7 +33,8 @@ test("fiona (finance) sets the payment status of contract 2", async () => {
 });
 
 test("fiona setting the amount of contract 3 is FORBIDDEN, naming the column, and nothing changes", async () => {
-  const mutation = 'mutation { updateContractByRowId(input: { rowId: "3", contractPatch: { paymentStatus: "paid", amount: "1.00" } }) { contract { amount } } }';
+  const mutation =
+    'mutation { updateContractByRowId(input: { rowId: "3", contractPatch: { paymentStatus: "paid", amount: "1.00" } }) { contract { amount } } }';
   const { data, errors } = await api.query(mutation, { token: await api.token("fiona") });
   expect(data).toBeUndefined();
   expect(errors).toEqual([
@@ -44,28 +49,32 @@ test("fiona setting the amount of contract 3 is FORBIDDEN, naming the column, an
 
 test("lena (legal) may not set a payment status: FORBIDDEN, and contract 2's stays", async () => {
   const before = await contract(2);
-  const mutation = 'mutation { updateContractByRowId(input: { rowId: "2", contractPatch: { paymentStatus: "paid" } }) { contract { rowId } } }';
+  const mutation =
+    'mutation { updateContractByRowId(input: { rowId: "2", contractPatch: { paymentStatus: "paid" } }) { contract { rowId } } }';
   const { errors } = await api.query(mutation, { token: await api.token("lena") });
   expect(errors?.map((e) => [e.extensions?.code, e.extensions?.column])).toEqual([["FORBIDDEN", "crm.contracts.payment_status"]]);
   expect(await contract(2)).toEqual(before);
 });
 
 test("lena sets the legal status of contract 3, in review or signed", async () => {
-  const mutation = 'mutation { updateContractByRowId(input: { rowId: "3", contractPatch: { legalStatus: "rejected" } }) { contract { legalStatus } } }';
+  const mutation =
+    'mutation { updateContractByRowId(input: { rowId: "3", contractPatch: { legalStatus: "rejected" } }) { contract { legalStatus } } }';
   const { data } = await api.query(mutation, { token: await api.token("lena") });
   expect(data).toEqual({ updateContractByRowId: { contract: { legalStatus: "rejected" } } });
   expect((await contract(3)).legal_status).toBe("rejected");
 });
 
 test("lena's update of draft contract 1, which she cannot see, changes nothing and reveals nothing", async () => {
-  const mutation = 'mutation { updateContractByRowId(input: { rowId: "1", contractPatch: { legalStatus: "approved" } }) { contract { rowId } } }';
+  const mutation =
+    'mutation { updateContractByRowId(input: { rowId: "1", contractPatch: { legalStatus: "approved" } }) { contract { rowId } } }';
   const { data, errors } = await api.query(mutation, { token: await api.token("lena") });
   expect({ data, errors }).toEqual({ data: { updateContractByRowId: { contract: null } }, errors: undefined });
   expect(await contract(1)).toEqual({ amount: "48000.00", payment_status: "pending", legal_status: "pending" });
 });
 
 test("rita creating a customer owned by rick is FORBIDDEN by row-level security, and no row is added", async () => {
-  const mutation = 'mutation { createCustomer(input: { customer: { name: "Handed Over Ltd", ownerId: "5", unitId: "4" } }) { customer { rowId } } }';
+  const mutation =
+    'mutation { createCustomer(input: { customer: { name: "Handed Over Ltd", ownerId: "5", unitId: "4" } }) { customer { rowId } } }';
   const { data, errors } = await api.query(mutation, { token: await api.token("rita") });
   expect(data).toEqual({ createCustomer: null });
   expect(errors).toEqual([
@@ -76,18 +85,24 @@ test("rita creating a customer owned by rick is FORBIDDEN by row-level security,
       extensions: { code: "FORBIDDEN", table: "customers" },
     },
   ]);
-  expect(await api.crm.root((c) => column(c, "select count(*)::int from crm.customers where name = 'Handed Over Ltd'"))).toEqual([0]);
+  expect(await api.crm.root((c) => column(c, "select count(*)::int from crm.customers where name = 'Handed Over Ltd'"))).toEqual([
+    0,
+  ]);
 });
 
 test("rita creates a customer of her own in East-1", async () => {
-  const mutation = 'mutation { createCustomer(input: { customer: { name: "Own Lead Ltd", ownerId: "4", unitId: "4" } }) { customer { name ownerId tier } } }';
+  const mutation =
+    'mutation { createCustomer(input: { customer: { name: "Own Lead Ltd", ownerId: "4", unitId: "4" } }) { customer { name ownerId tier } } }';
   const { data } = await api.query(mutation, { token: await api.token("rita") });
   expect(data).toEqual({ createCustomer: { customer: { name: "Own Lead Ltd", ownerId: "4", tier: "standard" } } });
-  expect(await api.crm.root((c) => column(c, "select owner_id::int from crm.customers where name = 'Own Lead Ltd'"))).toEqual([4]);
+  expect(await api.crm.root((c) => column(c, "select owner_id::int from crm.customers where name = 'Own Lead Ltd'"))).toEqual([
+    4,
+  ]);
 });
 
 test("a database error other than a permission is masked with a reference the server log explains", async () => {
-  const mutation = 'mutation { updateServiceTicketByRowId(input: { rowId: "2", serviceTicketPatch: { status: "escalated" } }) { serviceTicket { status } } }';
+  const mutation =
+    'mutation { updateServiceTicketByRowId(input: { rowId: "2", serviceTicketPatch: { status: "escalated" } }) { serviceTicket { status } } }';
   const { errors } = await api.query(mutation, { token: await api.token("suki") });
   expect(errors).toHaveLength(1);
   const { reference } = errors![0]!.extensions as { reference: string };
@@ -109,7 +124,9 @@ test("a grant revoked after the schema was built surfaces as FORBIDDEN naming th
   try {
     const { data, errors } = await api.query("{ allContacts { nodes { rowId email } } }", { token: await api.token("rita") });
     expect(data).toEqual({ allContacts: null });
-    expect(errors?.map((e) => [e.message, e.extensions])).toEqual([["forbidden: permission denied for table contacts", { code: "FORBIDDEN", table: "contacts" }]]);
+    expect(errors?.map((e) => [e.message, e.extensions])).toEqual([
+      ["forbidden: permission denied for table contacts", { code: "FORBIDDEN", table: "contacts" }],
+    ]);
   } finally {
     await api.crm.db.pool.query(`grant select (email) on crm.contacts to ${rep}`);
   }
@@ -121,12 +138,24 @@ describe("the typed client (generated/graphql) against the running server", () =
   test("rita's RepCustomers lists her customers, the pool and her project's customer", async () => {
     const data = await request(endpoint(), RepCustomersDocument, { first: 50 }, { token: await api.token("rita") });
     // ids above the seed's 22 are customers rita created in the tests above
-    expect(data.allCustomers!.nodes.map((n) => Number(n!.rowId)).filter((id) => id <= 22)).toEqual(customerExpectation("rita").ids);
+    expect(data.allCustomers!.nodes.map((n) => Number(n!.rowId)).filter((id) => id <= 22)).toEqual(
+      customerExpectation("rita").ids,
+    );
   });
 
   test("fiona's SetPaymentStatus marks contract 5 paid", async () => {
-    const data = await request(endpoint(), SetPaymentStatusDocument, { rowId: "5", paymentStatus: "paid" }, { token: await api.token("fiona") });
-    expect(data.updateContractByRowId?.contract).toEqual({ rowId: "5", amount: "54000.00", stage: "active", paymentStatus: "paid" });
+    const data = await request(
+      endpoint(),
+      SetPaymentStatusDocument,
+      { rowId: "5", paymentStatus: "paid" },
+      { token: await api.token("fiona") },
+    );
+    expect(data.updateContractByRowId?.contract).toEqual({
+      rowId: "5",
+      amount: "54000.00",
+      stage: "active",
+      paymentStatus: "paid",
+    });
     expect((await contract(5)).payment_status).toBe("paid");
   });
 
@@ -143,8 +172,14 @@ describe("the typed client (generated/graphql) against the running server", () =
   });
 
   test("rita cannot run finance's SetPaymentStatus: the client throws FORBIDDEN and contract 1 keeps its status", async () => {
-    await expect(request(endpoint(), SetPaymentStatusDocument, { rowId: "1", paymentStatus: "paid" }, { token: await api.token("rita") })).rejects.toMatchObject({
-      errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: "FORBIDDEN", column: "crm.contracts.payment_status" }) })],
+    await expect(
+      request(endpoint(), SetPaymentStatusDocument, { rowId: "1", paymentStatus: "paid" }, { token: await api.token("rita") }),
+    ).rejects.toMatchObject({
+      errors: [
+        expect.objectContaining({
+          extensions: expect.objectContaining({ code: "FORBIDDEN", column: "crm.contracts.payment_status" }),
+        }),
+      ],
     });
     expect((await contract(1)).payment_status).toBe("pending");
   });

@@ -1,8 +1,8 @@
-import { TEST_ADMIN_URL_ENV } from '../../db/testing/database';
-import { provisionTestCluster, type TestCluster } from '../../db/testing/provision';
+import { TEST_ADMIN_URL_ENV } from "../../db/testing/database";
+import { provisionTestCluster, type TestCluster } from "../../db/testing/provision";
 
 /** Where globalTeardown finds the cluster (jest shares globals between the two, not with workers). */
-export const CLUSTER_KEY = Symbol.for('gatehouse.testCluster');
+export const CLUSTER_KEY = Symbol.for("gatehouse.testCluster");
 
 /** Provisions the run's cluster once; workers inherit its URL through the environment. */
 export default async function globalSetup(): Promise<void> {

@@ -1,5 +1,5 @@
-import type { TestCluster } from '../../db/testing/provision';
-import { CLUSTER_KEY } from './global-setup';
+import type { TestCluster } from "../../db/testing/provision";
+import { CLUSTER_KEY } from "./global-setup";
 
 /** Stops what globalSetup started (nothing when the cluster came from TEST_DATABASE_URL). */
 export default async function globalTeardown(): Promise<void> {

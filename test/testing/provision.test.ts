@@ -1,7 +1,7 @@
-import { Pool } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
-import { connectionUrl } from '../../db/runtime/connection-url';
-import { asPersona, asRoot, openLogin } from '../../db/testing/persona';
+import { Pool } from "pg";
+import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+import { connectionUrl } from "../../db/runtime/connection-url";
+import { asPersona, asRoot, openLogin } from "../../db/testing/persona";
 
 /** Superuser pool on the cluster's maintenance database, for looking at pg_database and pg_roles. */
 let cluster: Pool;
@@ -24,32 +24,32 @@ afterAll(async () => {
 });
 
 async function databaseExists(name: string): Promise<boolean> {
-  const { rowCount } = await cluster.query('select 1 from pg_database where datname = $1', [name]);
+  const { rowCount } = await cluster.query("select 1 from pg_database where datname = $1", [name]);
   return rowCount === 1;
 }
 
 async function rolesWithPrefix(prefix: string): Promise<string[]> {
   const { rows } = await cluster.query<{ rolname: string }>(
-    'select rolname from pg_roles where starts_with(rolname, $1) order by 1',
+    "select rolname from pg_roles where starts_with(rolname, $1) order by 1",
     [prefix],
   );
   return rows.map((row) => row.rolname);
 }
 
-describe('createTestDatabase', () => {
-  test('gives a database of its own that the superuser pool is connected to', async () => {
-    const { rows } = await db.pool.query('select current_database() as name, current_user as who');
+describe("createTestDatabase", () => {
+  test("gives a database of its own that the superuser pool is connected to", async () => {
+    const { rows } = await db.pool.query("select current_database() as name, current_user as who");
     expect(rows[0]).toEqual({ name: db.name, who: expect.any(String) });
     expect(await databaseExists(db.name)).toBe(true);
     expect(db.rolePrefix).toMatch(/^t[0-9a-f]{6}_$/);
   });
 
-  test('two databases created in parallel have different names and role prefixes and share no tables', async () => {
+  test("two databases created in parallel have different names and role prefixes and share no tables", async () => {
     const [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     try {
       expect(a.name).not.toBe(b.name);
       expect(a.rolePrefix).not.toBe(b.rolePrefix);
-      await a.pool.query('create table only_in_a (id int)');
+      await a.pool.query("create table only_in_a (id int)");
       const { rows } = await b.pool.query("select to_regclass('only_in_a') as found");
       expect(rows[0].found).toBeNull();
     } finally {
@@ -57,7 +57,7 @@ describe('createTestDatabase', () => {
     }
   });
 
-  test('drop removes the database and every role with its prefix, even roles that own objects and hold grants', async () => {
+  test("drop removes the database and every role with its prefix, even roles that own objects and hold grants", async () => {
     const doomed = await createTestDatabase();
     const owner = `${doomed.rolePrefix}owner`;
     const member = `${doomed.rolePrefix}member`;
@@ -72,8 +72,8 @@ describe('createTestDatabase', () => {
     `);
     await cluster.query(`grant connect on database postgres to "${member}"`); // a privilege outside the test database
     const idle = new Pool({ connectionString: doomed.url, max: 1 });
-    idle.on('error', () => {}); // drop() terminates this pool's session
-    await idle.query('select 1');
+    idle.on("error", () => {}); // drop() terminates this pool's session
+    await idle.query("select 1");
 
     await doomed.drop();
     await doomed.drop(); // a second call is harmless
@@ -84,7 +84,7 @@ describe('createTestDatabase', () => {
   });
 });
 
-describe('asPersona', () => {
+describe("asPersona", () => {
   let authenticator: Pool;
 
   beforeAll(() => {
@@ -92,7 +92,7 @@ describe('asPersona', () => {
       connectionString: connectionUrl(db.adminUrl, {
         database: db.name,
         user: `${db.rolePrefix}authenticator`,
-        password: 'auth-pw',
+        password: "auth-pw",
       }),
       max: 2,
     });
@@ -100,10 +100,10 @@ describe('asPersona', () => {
 
   afterAll(() => authenticator.end());
 
-  test('switches current_user to the role and sets the claims, when connected as the authenticator', async () => {
+  test("switches current_user to the role and sets the claims, when connected as the authenticator", async () => {
     const seen = await asPersona(
       authenticator,
-      { role: `${db.rolePrefix}reader`, userId: 42, channel: 'web' },
+      { role: `${db.rolePrefix}reader`, userId: 42, channel: "web" },
       async (client) =>
         (
           await client.query(`
@@ -115,83 +115,86 @@ describe('asPersona', () => {
     expect(seen).toEqual({
       session: `${db.rolePrefix}authenticator`,
       current: `${db.rolePrefix}reader`,
-      user_id: '42',
-      channel: 'web',
+      user_id: "42",
+      channel: "web",
     });
   });
 
-  test('also switches roles on a superuser pool, and leaves the channel unset when none is given', async () => {
-    const seen = await asPersona(db.pool, { role: `${db.rolePrefix}reader`, userId: 'u-7' }, async (client) =>
-      (
-        await client.query(`
+  test("also switches roles on a superuser pool, and leaves the channel unset when none is given", async () => {
+    const seen = await asPersona(
+      db.pool,
+      { role: `${db.rolePrefix}reader`, userId: "u-7" },
+      async (client) =>
+        (
+          await client.query(`
           select current_user::text as current,
                  current_setting('jwt.claims.user_id', true) as user_id,
                  coalesce(current_setting('jwt.claims.channel', true), '') as channel`)
-      ).rows[0],
+        ).rows[0],
     );
-    expect(seen).toEqual({ current: `${db.rolePrefix}reader`, user_id: 'u-7', channel: '' });
+    expect(seen).toEqual({ current: `${db.rolePrefix}reader`, user_id: "u-7", channel: "" });
   });
 
-  test('rolls back: a table created inside is gone afterwards, and the pooled connection is back to its own role', async () => {
+  test("rolls back: a table created inside is gone afterwards, and the pooled connection is back to its own role", async () => {
     await db.pool.query(`grant create on schema public to "${db.rolePrefix}reader"`);
     await asPersona(authenticator, { role: `${db.rolePrefix}reader`, userId: 1 }, async (client) => {
-      await client.query('create table made_by_persona (id int)');
-      expect((await client.query("select to_regclass('made_by_persona') as t")).rows[0].t).toBe('made_by_persona');
+      await client.query("create table made_by_persona (id int)");
+      expect((await client.query("select to_regclass('made_by_persona') as t")).rows[0].t).toBe("made_by_persona");
     });
     const after = await authenticator.query(
       "select current_user::text as current, to_regclass('made_by_persona') as t, coalesce(current_setting('jwt.claims.user_id', true), '') as user_id",
     );
-    expect(after.rows[0]).toEqual({ current: `${db.rolePrefix}authenticator`, t: null, user_id: '' });
+    expect(after.rows[0]).toEqual({ current: `${db.rolePrefix}authenticator`, t: null, user_id: "" });
   });
 
-  test('passes the error of the callback through and still rolls back', async () => {
+  test("passes the error of the callback through and still rolls back", async () => {
     await expect(
       asPersona(authenticator, { role: `${db.rolePrefix}reader`, userId: 1 }, async (client) => {
-        await client.query('create table doomed_by_error (id int)');
-        throw new Error('boom');
+        await client.query("create table doomed_by_error (id int)");
+        throw new Error("boom");
       }),
-    ).rejects.toThrow('boom');
+    ).rejects.toThrow("boom");
     expect((await db.pool.query("select to_regclass('doomed_by_error') as t")).rows[0].t).toBeNull();
   });
 
-  test('refuses a role the authenticator is not a member of', async () => {
-    await expect(asPersona(authenticator, { role: 'postgres', userId: 1 }, async () => 'unreachable')).rejects.toThrow(
+  test("refuses a role the authenticator is not a member of", async () => {
+    await expect(asPersona(authenticator, { role: "postgres", userId: 1 }, async () => "unreachable")).rejects.toThrow(
       /permission denied to set role/,
     );
   });
 });
 
-describe('asRoot', () => {
-  test('runs as the pool user without switching roles, and rolls back', async () => {
+describe("asRoot", () => {
+  test("runs as the pool user without switching roles, and rolls back", async () => {
     const who = await asRoot(db.pool, async (client) => {
-      await client.query('create table made_by_root (id int)');
-      return (await client.query('select current_user = session_user as same')).rows[0].same;
+      await client.query("create table made_by_root (id int)");
+      return (await client.query("select current_user = session_user as same")).rows[0].same;
     });
     expect(who).toBe(true);
     expect((await db.pool.query("select to_regclass('made_by_root') as t")).rows[0].t).toBeNull();
   });
 });
 
-describe('openLogin', () => {
-  test('connects as an existing LOGIN role, so session_user is that role', async () => {
+describe("openLogin", () => {
+  test("connects as an existing LOGIN role, so session_user is that role", async () => {
     const login = `${db.rolePrefix}analyst`;
     await db.pool.query(`create role "${login}" login password 'analyst-pw'`);
     await db.pool.query(`grant connect on database "${db.name}" to "${login}"`);
-    const analyst = await openLogin(db.pool, db.adminUrl, { login, password: 'analyst-pw', database: db.name });
+    const analyst = await openLogin(db.pool, db.adminUrl, { login, password: "analyst-pw", database: db.name });
     try {
-      const { rows } = await analyst.query('select session_user::text as who, current_database() as db');
+      const { rows } = await analyst.query("select session_user::text as who, current_database() as db");
       expect(rows[0]).toEqual({ who: login, db: db.name });
     } finally {
       await analyst.end();
     }
   });
 
-  test('says so when the role does not exist or cannot log in', async () => {
-    await expect(
-      openLogin(db.pool, db.adminUrl, { login: `${db.rolePrefix}nobody`, database: db.name }),
-    ).rejects.toThrow(/does not exist/);
-    await expect(
-      openLogin(db.pool, db.adminUrl, { login: `${db.rolePrefix}reader`, database: db.name }),
-    ).rejects.toThrow(/not a LOGIN role/);
+  test("says so when the role does not exist or cannot log in", async () => {
+    await expect(openLogin(db.pool, db.adminUrl, { login: `${db.rolePrefix}nobody`, database: db.name })).rejects.toThrow(
+      /does not exist/,
+    );
+    await expect(openLogin(db.pool, db.adminUrl, { login: `${db.rolePrefix}reader`, database: db.name })).rejects.toThrow(
+      /not a LOGIN role/,
+    );
   });
 });

@@ -114,7 +114,10 @@ ${readers.length ? sql`grant select on table ${log} to ${sql.join(readers, ", ")
       kind: "table",
       target: table.name,
       sql: sql`create or replace trigger ${sql.identifier(AUDIT_TRIGGER)} after insert or update or delete on ${tableIdent(app, table.name)}
-  for each row execute function ${helperIdent(app, AUDIT_FUNCTION)}(${sql.join(table.primaryKey.map((k) => literal(k)), ", ")});`,
+  for each row execute function ${helperIdent(app, AUDIT_FUNCTION)}(${sql.join(
+    table.primaryKey.map((k) => literal(k)),
+    ", ",
+  )});`,
     });
   }
   return out;

@@ -3,7 +3,11 @@ import { helperIdent, requestRoles, roleIdent, tableIdent } from "../names";
 import type { GrantNode, Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
 
-const columns = (names: readonly string[]): SQL => sql.join(names.map((n) => sql.identifier(n)), ", ");
+const columns = (names: readonly string[]): SQL =>
+  sql.join(
+    names.map((n) => sql.identifier(n)),
+    ", ",
+  );
 
 /** Every role the app manages, plus PUBLIC: table privileges are revoked from all before granting. */
 const managed = (plan: Plan): SQL =>
@@ -11,7 +15,10 @@ const managed = (plan: Plan): SQL =>
 
 /** Usage on the app and toolkit schemas for every app role. */
 export function emitSchemaGrants(plan: Plan): Statement[] {
-  const roles = sql.join(requestRoles(plan).map((r) => roleIdent(plan.app, r)), ", ");
+  const roles = sql.join(
+    requestRoles(plan).map((r) => roleIdent(plan.app, r)),
+    ", ",
+  );
   return [
     {
       kind: "grant",
@@ -36,13 +43,13 @@ function grantStatements(plan: Plan, node: GrantNode): SQL[] {
 /** Column grants for one table: revoke everything the app's roles hold, then grant what each role's definition names. */
 export function emitTableGrants(plan: Plan, table: TablePlan): Statement[] {
   const t = tableIdent(plan.app, table.name);
-  const out: Statement[] = [
-    { kind: "grant", target: table.name, sql: sql`revoke all on table ${t} from ${managed(plan)};` },
-  ];
+  const out: Statement[] = [{ kind: "grant", target: table.name, sql: sql`revoke all on table ${t} from ${managed(plan)};` }];
   for (const node of table.grants) {
     const lines = grantStatements(plan, node);
     if (lines.length === 0) continue;
-    const masked = Object.entries(node.access).filter(([, a]) => a === "masked").map(([c]) => c);
+    const masked = Object.entries(node.access)
+      .filter(([, a]) => a === "masked")
+      .map(([c]) => c);
     const why = `${node.role} on ${table.name}: columns from ${node.sources.join(", ")}${masked.length ? `; ${masked.join(", ")} only masked` : ""}`;
     out.push({ kind: "grant", target: table.name, sql: sql`${lineComment(why)}\n${sql.join(lines, "\n")}` });
   }

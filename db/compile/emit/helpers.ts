@@ -190,7 +190,9 @@ end`,
 
   for (const set of plan.memberSets) {
     const rowType = trusted(set.rowType);
-    const linkWhere = set.link.where ? sql`\n     and ${renderScope(set.link.where, { ...scopeContext(set.link.table), row: "l" })}` : sql.blank;
+    const linkWhere = set.link.where
+      ? sql`\n     and ${renderScope(set.link.where, { ...scopeContext(set.link.table), row: "l" })}`
+      : sql.blank;
     const live = set.live
       ? sql`\n     and exists (select 1 from ${t(set.live.table)} live where live.${c(set.live.key)} = l.${c(set.link.group)} and ${renderScope(set.live.where, { ...scopeContext(set.live.table), row: "live" })})`
       : sql.blank;

@@ -32,7 +32,12 @@ const MASK_FUNCTIONS: readonly MaskSql[] = [
     body: "case when position('@' in value) > 0 then '***' || substr(value, position('@' in value)) else '***' end",
   },
   { name: "mask_redact", args: "value text", returns: "text", body: "'[redacted]'" },
-  { name: "mask_date_to_month", args: "value timestamptz", returns: "date", body: "date_trunc('month', value at time zone 'UTC')::date" },
+  {
+    name: "mask_date_to_month",
+    args: "value timestamptz",
+    returns: "date",
+    body: "date_trunc('month', value at time zone 'UTC')::date",
+  },
   { name: "mask_date_to_month", args: "value timestamp", returns: "date", body: "date_trunc('month', value)::date" },
   { name: "mask_date_to_month", args: "value date", returns: "date", body: "date_trunc('month', value)::date" },
   {

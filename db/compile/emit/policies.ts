@@ -31,7 +31,9 @@ create policy ${sql.identifier(policyName(node.role, node.command))} on ${tableI
 function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Statement[] {
   const allCommands = node.commands.length === 4;
   const hides = renderScope(node.hides, ctx);
-  const predicate = node.keeps ? sql`(${hides}) is not true\n    or ${renderScope(node.keeps, ctx)}` : sql`(${hides}) is not true`;
+  const predicate = node.keeps
+    ? sql`(${hides}) is not true\n    or ${renderScope(node.keeps, ctx)}`
+    : sql`(${hides}) is not true`;
   const words = `hides ${describeScope(node.hides)}${node.keeps ? ` unless ${describeScope(node.keeps)}` : ""}`;
   const commands = allCommands ? (["all"] as const) : node.commands;
   return commands.map((command) => {
@@ -39,7 +41,10 @@ function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Stat
     // A ban on a whole command (hides every row) refuses an update with an error instead of matching no row.
     const ban = node.hides.kind === "all" && command === "update";
     const using = command === "insert" ? sql.blank : ban ? sql`\n  using (true)` : sql`\n  using (\n    ${predicate}\n  )`;
-    const check = command === "select" || command === "delete" || command === "all" ? sql.blank : sql`\n  with check (\n    ${predicate}\n  )`;
+    const check =
+      command === "select" || command === "delete" || command === "all"
+        ? sql.blank
+        : sql`\n  with check (\n    ${predicate}\n  )`;
     return {
       kind: "policy" as const,
       target: node.table,
@@ -54,7 +59,11 @@ create policy ${sql.identifier(name)} on ${tableIdent(plan.app, node.table)}
  * Row security for one table: enable and force it, drop the policies a previous compile left, and
  * create one permissive policy per (role, command) and the restrictive ones.
  */
-export function emitTablePolicies(plan: Plan, table: TablePlan, ctx: (table: string, command: PolicyNode["command"]) => ScopeContext): Statement[] {
+export function emitTablePolicies(
+  plan: Plan,
+  table: TablePlan,
+  ctx: (table: string, command: PolicyNode["command"]) => ScopeContext,
+): Statement[] {
   const t = tableIdent(plan.app, table.name);
   const out: Statement[] = [
     {

@@ -19,9 +19,15 @@ end`,
 export function emitRoles(plan: Plan): Statement[] {
   const { app } = plan;
   const out: Statement[] = [];
-  for (const r of [...plan.roles, { name: app.anonymous, description: "requests without identity; can read nothing", inherits: [] }]) {
+  for (const r of [
+    ...plan.roles,
+    { name: app.anonymous, description: "requests without identity; can read nothing", inherits: [] },
+  ]) {
     const name = roleName(app, r.name);
-    out.push({ kind: "role", sql: sql`${lineComment(`role ${r.name}: ${r.description || "app role"}`)}\n${guardedCreate(name, "nologin noinherit")}` });
+    out.push({
+      kind: "role",
+      sql: sql`${lineComment(`role ${r.name}: ${r.description || "app role"}`)}\n${guardedCreate(name, "nologin noinherit")}`,
+    });
     out.push({ kind: "role", sql: sql`alter role ${sql.identifier(name)} nologin noinherit nobypassrls;` });
   }
   const authenticator = roleName(app, app.authenticator);

@@ -17,7 +17,13 @@ export const ALL_MEMBERS = [1, 2, 3, 4, 5, 6] as const;
 export const ALL_PURCHASES = [1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 export const VISIBILITY: readonly Visibility[] = [
-  { name: "hannah (hq) sees every store, member and purchase", login: "hannah", stores: [1, 2, 3], members: [1, 2, 3, 4, 5, 6], purchases: [1, 2, 3, 4, 5, 6, 7, 8, 9] },
+  {
+    name: "hannah (hq) sees every store, member and purchase",
+    login: "hannah",
+    stores: [1, 2, 3],
+    members: [1, 2, 3, 4, 5, 6],
+    purchases: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  },
   {
     name: "nora (regional manager, North) sees Northgate and Lakeside (through the Lakes district), not Harbor in the South",
     login: "nora",
@@ -25,7 +31,13 @@ export const VISIBILITY: readonly Visibility[] = [
     members: [1, 2, 3, 4, 5],
     purchases: [1, 2, 3, 4, 5, 6, 7],
   },
-  { name: "sol (regional manager, South) sees only Harbor, its member and its purchases", login: "sol", stores: [3], members: [6], purchases: [8, 9] },
+  {
+    name: "sol (regional manager, South) sees only Harbor, its member and its purchases",
+    login: "sol",
+    stores: [3],
+    members: [6],
+    purchases: [8, 9],
+  },
   {
     name: "mike (store manager, Northgate) sees his store, its members and all its purchases, large ones included",
     login: "mike",
@@ -47,9 +59,21 @@ export const VISIBILITY: readonly Visibility[] = [
     members: [1, 2, 3],
     purchases: [1, 2, 4],
   },
-  { name: "lina (cashier, Lakeside) sees only Lakeside, her large purchase included", login: "lina", stores: [2], members: [4, 5], purchases: [6, 7] },
+  {
+    name: "lina (cashier, Lakeside) sees only Lakeside, her large purchase included",
+    login: "lina",
+    stores: [2],
+    members: [4, 5],
+    purchases: [6, 7],
+  },
   { name: "hank (cashier, Harbor) sees only Harbor", login: "hank", stores: [3], members: [6], purchases: [8, 9] },
-  { name: "leo (cashier who left Northgate) sees no store, no member, no purchase, not even his own", login: "leo", stores: [], members: [], purchases: [] },
+  {
+    name: "leo (cashier who left Northgate) sees no store, no member, no purchase, not even his own",
+    login: "leo",
+    stores: [],
+    members: [],
+    purchases: [],
+  },
 ];
 
 /** purchase_stats as andy (analyst, North) reads it: Northgate and Lakeside, by store, month and range. */

@@ -35,7 +35,11 @@ const visibleStore = via("store_id", "stores");
 export const storeManager = role("store_manager", {
   description: "their own store, its members (card numbers masked) and purchases; sets the store's opening hours",
   tables: {
-    stores: { select: unit("region_id"), update: { using: unit("region_id") }, columns: { default: "read", opening_hours: "write" } },
+    stores: {
+      select: unit("region_id"),
+      update: { using: unit("region_id") },
+      columns: { default: "read", opening_hours: "write" },
+    },
     members: { select: visibleStore, columns: { default: "read", card_number: "masked" } },
     purchases: { select: visibleStore, columns: { default: "read" } },
   },
@@ -77,7 +81,12 @@ export const memberService = role("member_service", {
   description: "members of every store in their region's subtree, read and write; no purchases",
   tables: {
     stores: { select: unitTree("region_id"), columns: { default: "hidden", store_id: "read", name: "read" } },
-    members: { select: visibleStore, insert: { check: visibleStore }, update: { using: visibleStore }, columns: { default: "write", id: "read" } },
+    members: {
+      select: visibleStore,
+      insert: { check: visibleStore },
+      update: { using: visibleStore },
+      columns: { default: "write", id: "read" },
+    },
   },
 });
 
@@ -101,7 +110,10 @@ export const storeChain = defineApp({
       table: "purchases",
       hides: raw(sql`${sql.identifier("amount")} >= 500`, "amount of 500 or more"),
       unless: own("cashier_id"),
-      exempt: [[storeManager, all()], [analyst, all()]],
+      exempt: [
+        [storeManager, all()],
+        [analyst, all()],
+      ],
     }),
   ],
   masks: [

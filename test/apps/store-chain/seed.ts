@@ -49,8 +49,22 @@ export const STAFF: readonly StaffMember[] = [
   { login: "andy", id: 11, regionId: 2, role: "analyst" },
 ];
 
-export const MEMBERS: readonly { id: number; storeId: number; fullName: string; phone: string; email: string; cardNumber: string }[] = [
-  { id: 1, storeId: 1, fullName: "Alice Archer", phone: "07700900001", email: "alice@example.org", cardNumber: "4000000000001111" },
+export const MEMBERS: readonly {
+  id: number;
+  storeId: number;
+  fullName: string;
+  phone: string;
+  email: string;
+  cardNumber: string;
+}[] = [
+  {
+    id: 1,
+    storeId: 1,
+    fullName: "Alice Archer",
+    phone: "07700900001",
+    email: "alice@example.org",
+    cardNumber: "4000000000001111",
+  },
   { id: 2, storeId: 1, fullName: "Ben Brook", phone: "07700900002", email: "ben@example.org", cardNumber: "4000000000002222" },
   { id: 3, storeId: 1, fullName: "Cleo Cross", phone: "07700900003", email: "cleo@example.org", cardNumber: "4000000000003333" },
   { id: 4, storeId: 2, fullName: "Dev Dunn", phone: "07700900004", email: "dev@example.org", cardNumber: "4000000000004444" },
@@ -59,7 +73,14 @@ export const MEMBERS: readonly { id: number; storeId: number; fullName: string; 
 ];
 
 /** Purchases; `cashierId` is the staff member who rang it up. Large ones: 2, 3, 5, 7, 9. */
-export const PURCHASES: readonly { id: number; memberId: number | null; storeId: number; cashierId: number; amount: string; createdAt: string }[] = [
+export const PURCHASES: readonly {
+  id: number;
+  memberId: number | null;
+  storeId: number;
+  cashierId: number;
+  amount: string;
+  createdAt: string;
+}[] = [
   { id: 1, memberId: 1, storeId: 1, cashierId: 5, amount: "25.00", createdAt: "2025-01-05T12:00:00Z" },
   { id: 2, memberId: 2, storeId: 1, cashierId: 6, amount: "750.00", createdAt: "2025-01-12T12:00:00Z" },
   { id: 3, memberId: null, storeId: 1, cashierId: 5, amount: "620.00", createdAt: "2025-02-03T12:00:00Z" },
@@ -82,7 +103,11 @@ export const NEXT_ID = 100;
  */
 export async function seedStoreChain(client: ClientBase): Promise<void> {
   for (const r of REGIONS) {
-    await client.query("insert into shop.regions (region_id, parent_region_id, label) values ($1, $2, $3)", [r.id, r.parent, r.label]);
+    await client.query("insert into shop.regions (region_id, parent_region_id, label) values ($1, $2, $3)", [
+      r.id,
+      r.parent,
+      r.label,
+    ]);
   }
   for (const s of STAFF) {
     await client.query("insert into shop.staff (staff_id, login, region_id, state) values ($1, $2, $3, $4)", [
@@ -97,24 +122,16 @@ export async function seedStoreChain(client: ClientBase): Promise<void> {
     await client.query("insert into shop.stores (store_id, region_id, name) values ($1, $2, $3)", [s.id, s.regionId, s.name]);
   }
   for (const m of MEMBERS) {
-    await client.query("insert into shop.members (id, store_id, full_name, phone, email, card_number) values ($1, $2, $3, $4, $5, $6)", [
-      m.id,
-      m.storeId,
-      m.fullName,
-      m.phone,
-      m.email,
-      m.cardNumber,
-    ]);
+    await client.query(
+      "insert into shop.members (id, store_id, full_name, phone, email, card_number) values ($1, $2, $3, $4, $5, $6)",
+      [m.id, m.storeId, m.fullName, m.phone, m.email, m.cardNumber],
+    );
   }
   for (const p of PURCHASES) {
-    await client.query("insert into shop.purchases (id, member_id, store_id, cashier_id, amount, created_at) values ($1, $2, $3, $4, $5, $6)", [
-      p.id,
-      p.memberId,
-      p.storeId,
-      p.cashierId,
-      p.amount,
-      p.createdAt,
-    ]);
+    await client.query(
+      "insert into shop.purchases (id, member_id, store_id, cashier_id, amount, created_at) values ($1, $2, $3, $4, $5, $6)",
+      [p.id, p.memberId, p.storeId, p.cashierId, p.amount, p.createdAt],
+    );
   }
   await client.query(`alter table shop.members alter column id restart with ${NEXT_ID}`);
   await client.query(`alter table shop.purchases alter column id restart with ${NEXT_ID}`);
