@@ -17,7 +17,7 @@ export const loginName = (app: AppDefinition, username: string): string => `${ap
 
 /**
  * Creates (or updates) a role-bound login for a BI tool or psql: a LOGIN role that inherits exactly
- * one app role, mapped to one user, so the helpers read its identity from `session_user`. Run as an
+ * one app role (any other it held is revoked), mapped to one user, so the helpers read its identity from `session_user`. Run as an
  * administrator; one transaction.
  *
  * @example
@@ -43,6 +43,10 @@ export async function createRoleBoundLogin(
   end if;
 end $gh$;`,
     sql`alter role ${ident} login inherit nobypassrls password ${literal(options.password)};`,
+    sql`revoke ${sql.join(
+      app.roles.map((r) => sql.identifier(roleName(app, r.name))),
+      ", ",
+    )} from ${ident};`,
     sql`grant ${sql.identifier(roleName(app, options.role))} to ${ident};`,
     sql`grant connect on database ${sql.identifier((await client.query<{ db: string }>("select current_database() as db")).rows[0]!.db)} to ${ident};`,
     sql`insert into ${logins} (login, user_id, role) values (${literal(login)}, ${literal(String(options.userId))}, ${literal(options.role)})
