@@ -3,6 +3,24 @@ import { crm } from "../../db/crm/roles";
 import { PERSONAS, seedDemo } from "../../db/crm/seed";
 import { createAppDatabase, type AppTestDatabase } from "../../db/testing/app-database";
 
+/** Every table of schema crm, by name. */
+export const CRM_TABLES = [
+  "access_grants",
+  "contacts",
+  "contracts",
+  "customers",
+  "follow_ups",
+  "org_units",
+  "partner_shares",
+  "project_customers",
+  "project_members",
+  "projects",
+  "quotes",
+  "service_tickets",
+  "user_roles",
+  "users",
+] as const;
+
 export const CRM_SCHEMA_MIGRATION = "migrations/committed/000001-crm-schema.sql";
 
 /** A fresh database with the CRM schema, its compiled security under a unique prefix, and the demo seed. */

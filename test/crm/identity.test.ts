@@ -13,7 +13,7 @@ import { compile, sql } from "pg-sql2";
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { asRoot } from "../../db/testing/persona";
-import { column, openCrmDatabase, persona } from "./crm-database";
+import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
 import { attempt, permissionDenied, rows, rowSecurityViolation } from "./table-access";
 
 let crm: AppTestDatabase;
@@ -21,24 +21,6 @@ beforeAll(async () => {
   crm = await openCrmDatabase();
 });
 afterAll(() => crm?.close());
-
-/** Every table of schema crm, by name. */
-const CRM_TABLES = [
-  "access_grants",
-  "contacts",
-  "contracts",
-  "customers",
-  "follow_ups",
-  "org_units",
-  "partner_shares",
-  "project_customers",
-  "project_members",
-  "projects",
-  "quotes",
-  "service_tickets",
-  "user_roles",
-  "users",
-] as const;
 
 type Counts = Record<(typeof CRM_TABLES)[number], number | "42501">;
 

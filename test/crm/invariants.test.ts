@@ -6,7 +6,7 @@
  */
 import type { PoolClient } from "pg";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { column, openCrmDatabase, persona } from "./crm-database";
+import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
 import { rows } from "./table-access";
 
 let crm: AppTestDatabase;
@@ -55,22 +55,7 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
         "select relname, relrowsecurity, relforcerowsecurity from pg_class where relnamespace = 'crm'::regnamespace and relkind in ('r', 'p') order by relname",
       ),
     );
-    expect(tables.map((t) => t.relname)).toEqual([
-      "access_grants",
-      "contacts",
-      "contracts",
-      "customers",
-      "follow_ups",
-      "org_units",
-      "partner_shares",
-      "project_customers",
-      "project_members",
-      "projects",
-      "quotes",
-      "service_tickets",
-      "user_roles",
-      "users",
-    ]);
+    expect(tables.map((t) => t.relname)).toEqual(CRM_TABLES);
     expect(tables.filter((t) => !t.relrowsecurity || !t.relforcerowsecurity)).toEqual([]);
   });
 
