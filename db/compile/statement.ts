@@ -11,6 +11,8 @@ export interface Statement {
   /** For `function` statements. */
   readonly fn?: {
     readonly name: string;
+    /** Argument types, which name the function in grants and revokes. */
+    readonly argTypes: readonly string[];
     readonly securityDefiner: boolean;
     readonly volatility: "immutable" | "stable" | "volatile";
     readonly searchPath: boolean;

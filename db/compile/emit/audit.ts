@@ -71,7 +71,7 @@ create policy audit__read on ${log} as permissive for select to ${sql.join(reade
   out.push(
     {
       kind: "function",
-      fn: { name: AUDIT_FUNCTION, securityDefiner: true, volatility: "volatile", searchPath: true },
+      fn: { name: AUDIT_FUNCTION, argTypes: [], securityDefiner: true, volatility: "volatile", searchPath: true },
       sql: sql`${lineComment("records one written row; the actor is the role set for the request, or the role-bound login")}
 create or replace function ${helperIdent(app, AUDIT_FUNCTION)}() returns trigger
   language plpgsql volatile security definer

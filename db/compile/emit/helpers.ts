@@ -6,14 +6,27 @@ import type { Statement } from "../statement";
 
 type Fn = NonNullable<Statement["fn"]>;
 
+/** Every helper takes the acting role: `current_user` where the policy calls it. */
+const ACTING_ROLE: readonly (readonly [string, string])[] = [["acting_role", "name"]];
+
 /** A `security definer` plpgsql helper: fixed search_path, plans cached per session, stable. */
-function definer(plan: Plan, name: string, args: SQL, returns: SQL, body: SQL, why: string): Statement {
-  const fn: Fn = { name, securityDefiner: true, volatility: "stable", searchPath: true };
+function definer(
+  plan: Plan,
+  name: string,
+  args: readonly (readonly [string, string])[],
+  returns: SQL,
+  body: SQL,
+  why: string,
+): Statement {
+  const fn: Fn = { name, argTypes: args.map(([, type]) => type), securityDefiner: true, volatility: "stable", searchPath: true };
   return {
     kind: "function",
     fn,
     sql: sql`${lineComment(why)}
-create or replace function ${helperIdent(plan.app, name)}(${args}) returns ${returns}
+create or replace function ${helperIdent(plan.app, name)}(${sql.join(
+      args.map(([arg, type]) => trusted(`${arg} ${type}`)),
+      ", ",
+    )}) returns ${returns}
   language plpgsql stable security definer
   set search_path = pg_catalog, pg_temp
 as $fn$
@@ -58,7 +71,7 @@ revoke all on table ${logins} from public;`,
     definer(
       plan,
       HELPERS.userId,
-      sql`acting_role name`,
+      ACTING_ROLE,
       userId,
       sql`declare
   uid ${userId};
@@ -99,7 +112,7 @@ end`,
     definer(
       plan,
       HELPERS.unitId,
-      sql`acting_role name`,
+      ACTING_ROLE,
       unitId,
       sql`declare
   result ${unitId};
@@ -117,7 +130,7 @@ end`,
     definer(
       plan,
       HELPERS.unitTree,
-      sql`acting_role name`,
+      ACTING_ROLE,
       sql`${unitId}[]`,
       sql`declare
   result ${unitId}[];
@@ -138,7 +151,7 @@ end`,
     definer(
       plan,
       HELPERS.treeUsers,
-      sql`acting_role name`,
+      ACTING_ROLE,
       sql`${userId}[]`,
       sql`declare
   result ${userId}[];
@@ -154,7 +167,7 @@ end`,
 
   out.push({
     kind: "function",
-    fn: { name: HELPERS.channel, securityDefiner: false, volatility: "stable", searchPath: true },
+    fn: { name: HELPERS.channel, argTypes: [], securityDefiner: false, volatility: "stable", searchPath: true },
     sql: sql`${lineComment("the request channel, trusted only when set by the authenticator")}
 create or replace function ${helperIdent(app, HELPERS.channel)}() returns text
   language sql stable
@@ -170,7 +183,7 @@ $fn$;`,
       definer(
         plan,
         HELPERS.granted,
-        sql`acting_role name, target text, privileges text[]`,
+        [...ACTING_ROLE, ["target", "text"], ["privileges", "text[]"]],
         sql`${rowType}[]`,
         sql`declare
   result ${rowType}[];
@@ -200,7 +213,7 @@ end`,
       definer(
         plan,
         memberHelper(set.name),
-        sql`acting_role name`,
+        ACTING_ROLE,
         sql`${rowType}[]`,
         sql`declare
   result ${rowType}[];
@@ -217,9 +230,11 @@ end`,
   }
 
   const roles = requestRoles(plan).map((r) => roleIdent(app, r));
-  const names = out.filter((s) => s.fn).map((s) => s.fn!.name);
-  for (const name of names) {
-    const signature = name === HELPERS.channel ? sql`()` : name === HELPERS.granted ? sql`(name, text, text[])` : sql`(name)`;
+  for (const { name, argTypes } of out.flatMap((s) => (s.fn ? [s.fn] : []))) {
+    const signature = sql`(${sql.join(
+      argTypes.map((type) => trusted(type)),
+      ", ",
+    )})`;
     out.push({
       kind: "grant",
       sql: sql`revoke all on function ${helperIdent(app, name)}${signature} from public;

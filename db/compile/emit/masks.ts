@@ -82,7 +82,13 @@ export const describeMask = (mask: MaskPlan): string => {
 export function emitMaskFunctions(plan: Plan): Statement[] {
   return MASK_FUNCTIONS.map((m) => ({
     kind: "function" as const,
-    fn: { name: m.name, securityDefiner: false, volatility: "immutable" as const, searchPath: true },
+    fn: {
+      name: m.name,
+      argTypes: m.args.split(", ").map((arg) => arg.split(" ")[1]!),
+      securityDefiner: false,
+      volatility: "immutable" as const,
+      searchPath: true,
+    },
     sql: sql`create or replace function ${helperIdent(plan.app, m.name)}(${trusted(m.args)}) returns ${trusted(m.returns)}
   language sql immutable strict parallel safe
   set search_path = pg_catalog, pg_temp
