@@ -10,5 +10,6 @@ export default defineConfig({
   databaseName: "gatehouse",
   seed: { isSeeded, run: seedDemo, logins: [{ username: "ana", role: "analyst", password: "ana" }] },
   personas: PERSONAS,
+  featuredPersonas: ["rita", "sam", "suki"],
   generate: generateData,
 });

@@ -19,6 +19,8 @@ export interface GatehouseConfig {
   readonly migrationsFolder: string;
   /** Name of the database the demo creates in the embedded cluster. */
   readonly databaseName: string;
+  /** The embedded PostgreSQL used when `DATABASE_URL` is unset: data directory (default `.gatehouse/pgdata`) and port (default 54329). */
+  readonly embedded?: { readonly dataDir?: string; readonly port?: number };
   readonly seed?: {
     readonly isSeeded: (client: ClientBase) => Promise<boolean>;
     readonly run: (client: ClientBase) => Promise<void>;
@@ -26,6 +28,8 @@ export interface GatehouseConfig {
     readonly logins?: readonly { readonly username: string; readonly role: string; readonly password: string }[];
   };
   readonly personas?: readonly PersonaInfo[];
+  /** Usernames of the two or three personas `gatehouse start` shows on its first screen (default: the first three with distinct roles). */
+  readonly featuredPersonas?: readonly string[];
   /** The scalable data generator, for benchmarks. */
   readonly generate?: (
     client: ClientBase,

