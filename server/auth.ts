@@ -14,6 +14,24 @@ export interface AuthSettings {
   readonly issuer: string;
   /** Leeway for `exp`/`nbf`/`iat`, in seconds. Default 5. */
   readonly clockToleranceSeconds?: number;
+  /** Longest lifetime accepted, in seconds: `exp` no further than this from now (and from `iat`). Default one day. */
+  readonly maxLifetimeSeconds?: number;
+}
+
+/** The longest token lifetime a server accepts when `JWT_MAX_LIFETIME` is not set: one day. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+
+/**
+ * A lifetime in seconds as a short span, in the largest of hours, minutes or seconds that divides it.
+ *
+ * @example
+ * formatLifetime(86_400); // "24h"
+ * formatLifetime(900); // "15m"
+ */
+export function formatLifetime(seconds: number): string {
+  if (seconds % 3_600 === 0) return `${seconds / 3_600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
 }
 
 /** Who a request acts as, after its token was checked: what the server sets in the transaction. */
@@ -47,9 +65,11 @@ const MIN_SECRET_BYTES = 32;
 
 /**
  * Makes the request authenticator for an app: no `Authorization` header means the app's anonymous role;
- * otherwise a `Bearer` JWT whose signature, `exp`, `aud` and `iss` are checked with jose, whose `role` is one of
- * the app's roles (prefixed, e.g. `crm_sales_rep`), whose `sub` is the user id, and whose optional `channel` is a
- * short lowercase word. Everything else is refused with a short message that reveals no internals.
+ * otherwise a `Bearer` JWT whose signature, `exp`, `aud` and `iss` are checked with jose, whose lifetime is at
+ * most `maxLifetimeSeconds` (its `exp` no further out from now, nor from its `iat` when it has one), whose
+ * `role` is one of the app's roles (prefixed, e.g. `crm_sales_rep`), whose `sub` is the user id, and whose
+ * optional `channel` is a short lowercase word. Everything else is refused with a short message that reveals
+ * no internals.
  *
  * @example
  * const authenticate = makeAuthenticator(crm, { secret: process.env.JWT_SECRET, audience: "gatehouse", issuer: "gatehouse-dev" });
@@ -60,6 +80,8 @@ export function makeAuthenticator(app: AppDefinition, settings: AuthSettings): A
   const algorithms = [...(settings.secret ? HMAC_ALGORITHMS : []), ...(settings.jwksUrl ? JWKS_ALGORITHMS : [])];
   const roles = new Set(app.roles.map((r) => roleName(app, r.name)));
   const anonymous: Identity = Object.freeze({ role: roleName(app, app.anonymous), userId: null, channel: null });
+  const clockTolerance = settings.clockToleranceSeconds ?? 5;
+  const maxLifetime = settings.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   return async (authorization) => {
     if (authorization === undefined) return anonymous;
     const match = /^Bearer +([^ ]+) *$/i.exec(authorization);
@@ -70,8 +92,9 @@ export function makeAuthenticator(app: AppDefinition, settings: AuthSettings): A
       algorithms,
       audience: settings.audience,
       issuer: settings.issuer,
-      clockTolerance: settings.clockToleranceSeconds ?? 5,
+      clockTolerance,
     });
+    refuseLongLived(payload, maxLifetime, clockTolerance);
     return identityOf(payload, roles);
   };
 }
@@ -100,6 +123,15 @@ function refuseUnsigned(token: string): void {
   }
   if (typeof alg !== "string" || alg.toLowerCase() === "none")
     throw new AuthError("invalid token: unsigned tokens (alg none) are refused");
+}
+
+/** A token whose `exp` is further out than the maximum lifetime, from now or from its `iat`, is refused. */
+function refuseLongLived(payload: JWTPayload, maxLifetime: number, clockTolerance: number): void {
+  const exp = payload.exp!; // required and checked to be a number by jose
+  const now = Math.floor(Date.now() / 1000);
+  const from = typeof payload.iat === "number" ? Math.min(now, payload.iat) : now;
+  if (exp - from > maxLifetime + clockTolerance)
+    throw new AuthError(`invalid token: lifetime longer than the server allows (max ${formatLifetime(maxLifetime)})`);
 }
 
 async function verify(token: string, key: JWTVerifyGetKey, options: Parameters<typeof jwtVerify>[2]): Promise<JWTPayload> {

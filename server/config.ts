@@ -1,6 +1,7 @@
+import { BlockList, isIP } from "node:net";
 import { roleName } from "../db/compile/names";
 import type { AppDefinition } from "../db/policy/define";
-import type { AuthSettings } from "./auth";
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, formatLifetime, type AuthSettings } from "./auth";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
 
 /** Everything the API server reads from its environment, checked. */
@@ -12,7 +13,7 @@ export interface ServerConfig {
   readonly port: number;
   readonly auth: AuthSettings;
   readonly limits: Limits;
-  /** Serve Ruru (GraphiQL) at /graphiql: development only. */
+  /** Serve Ruru (GraphiQL) at /graphiql: development on a loopback address only. */
   readonly ruru: boolean;
   /** Connections the server may hold. */
   readonly poolMax: number;
@@ -29,7 +30,10 @@ export class ConfigError extends Error {
 /** The API's port when `PORT` is not set. */
 export const DEFAULT_PORT = 5678;
 
-/** Development-only HS256 secret, shared by `npm start`, `gatehouse token` and `gatehouse serve`; refused in production. */
+/**
+ * Development-only HS256 secret, shared by `npm start`, `gatehouse token` and `gatehouse serve`. It is published
+ * in this repository, so it is accepted only by a development server on a loopback address; refused in production.
+ */
 export const DEV_JWT_SECRET = "gatehouse-development-secret-do-not-use-in-production";
 export const DEV_JWT_AUDIENCE = "gatehouse";
 export const DEV_JWT_ISSUER = "gatehouse-dev";
@@ -41,26 +45,29 @@ export const SERVER_ENV = {
   DATABASE_URL:
     "owner's connection URL; with AUTHENTICATOR_PASSWORD, the server connects to the same database as the authenticator",
   AUTHENTICATOR_PASSWORD: "the authenticator's password, when AUTHENTICATOR_DATABASE_URL is not given",
-  HOST: "address to listen on (default 127.0.0.1; 0.0.0.0 in production)",
+  HOST: "address to listen on (default 127.0.0.1; 0.0.0.0 in production); development mode needs a loopback address",
   PORT: `port to listen on (default ${DEFAULT_PORT})`,
-  JWT_SECRET: "HS256 secret, at least 32 bytes (development only)",
+  JWT_SECRET: "HS256 secret, at least 32 bytes (development only); this or JWT_JWKS_URL is required off a loopback address",
   JWT_JWKS_URL: "JWKS URL of the identity provider (RS256/ES256); required in production",
   JWT_AUDIENCE: `required "aud" of tokens (default ${DEV_JWT_AUDIENCE} in development)`,
   JWT_ISSUER: `required "iss" of tokens (default ${DEV_JWT_ISSUER} in development)`,
+  JWT_MAX_LIFETIME: `longest token lifetime accepted, as a whole number with s, m, h or d: 15m, 24h, 7d (default ${formatLifetime(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS)})`,
   MAX_QUERY_DEPTH: `deepest field nesting (default ${DEFAULT_LIMITS.maxDepth})`,
   MAX_OPERATIONS: `operations per request document (default ${DEFAULT_LIMITS.maxOperations})`,
   MAX_BODY_BYTES: `largest request body (default ${DEFAULT_LIMITS.maxBodyBytes})`,
   STATEMENT_TIMEOUT_MS: `statement timeout of each request, ms (default ${DEFAULT_LIMITS.statementTimeoutMs})`,
   DB_POOL_MAX: "database connections the server may hold (default 10)",
-  RURU: "serve Ruru (GraphiQL) at /graphiql: on or off (default on in development; always off in production)",
+  RURU: "serve Ruru (GraphiQL) at /graphiql: on or off (default on in development on a loopback address; otherwise off, and on is refused)",
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads and checks the server's configuration from `env`. In development the JWT settings default to the
- * development secret, audience and issuer; in production a JWKS URL, audience and issuer are required and a
- * shared secret or Ruru is refused. Throws a {@link ConfigError} naming every missing or invalid variable.
+ * published development secret, audience and issuer — on a loopback `HOST` only: elsewhere `JWT_SECRET` (not the
+ * published one) or `JWT_JWKS_URL` is required, and Ruru is off. In production a JWKS URL, audience and issuer
+ * are required and a shared secret or Ruru is refused. Throws a {@link ConfigError} naming every missing or
+ * invalid variable.
  *
  * @example
  * const config = loadServerConfig(crm, process.env);
@@ -78,16 +85,23 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
     if (!Number.isInteger(n) || n <= 0 || n > max) problems.push(`${name} must be a whole number from 1 to ${max}, not "${raw}"`);
     return n;
   };
+  const host = env.HOST || (production ? "0.0.0.0" : "127.0.0.1");
+  const loopback = isLoopback(host);
   const authenticatorUrl = authenticatorUrlOf(app, env, problems);
   const auth = authOf(env, production, problems);
-  const ruruSetting = env.RURU ?? (production ? "off" : "on");
+  if (!production && !loopback) problems.push(...unpublishedSecretProblems(env, host));
+  const ruruSetting = env.RURU ?? (production || !loopback ? "off" : "on");
   if (ruruSetting !== "on" && ruruSetting !== "off") problems.push(`RURU must be on or off, not "${ruruSetting}"`);
   if (production && ruruSetting === "on")
     problems.push("RURU=on is refused in production: Ruru (GraphiQL) is a development tool");
+  else if (!loopback && ruruSetting === "on")
+    problems.push(
+      `RURU=on is refused on HOST=${host}, which is not a loopback address: Ruru (GraphiQL) is a development tool; listen on 127.0.0.1 or leave RURU unset`,
+    );
   const config: ServerConfig = {
     production,
     authenticatorUrl,
-    host: env.HOST || (production ? "0.0.0.0" : "127.0.0.1"),
+    host,
     port: int("PORT", DEFAULT_PORT, 65_535),
     auth,
     limits: {
@@ -139,20 +153,96 @@ function checkedUrl(name: string, value: string, problems: string[]): string {
 
 /**
  * The HS256 settings development tokens are signed with: `JWT_SECRET`, `JWT_AUDIENCE` and `JWT_ISSUER` when
- * set, else the development defaults — the same ones a development server verifies with. Throws in production.
+ * set, else the development defaults — the same ones a development server verifies with — and the longest
+ * lifetime that server accepts (`JWT_MAX_LIFETIME`). Throws in production, for an invalid `JWT_MAX_LIFETIME`,
+ * and for the published secret when `HOST` is not a loopback address (no server there accepts it).
  *
  * @example
  * await signDevToken(devTokenSettings(process.env), { userId: 4, role: "crm_sales_rep" });
  */
-export function devTokenSettings(env: Env): { secret: string; audience: string; issuer: string } {
+export function devTokenSettings(env: Env): { secret: string; audience: string; issuer: string; maxLifetimeSeconds: number } {
   if ((env.GATEHOUSE_ENV ?? (env.NODE_ENV === "production" ? "production" : "development")) === "production") {
     throw new Error("development tokens are refused in production: tokens come from your identity provider");
   }
-  return {
-    secret: env.JWT_SECRET || DEV_JWT_SECRET,
-    audience: env.JWT_AUDIENCE || DEV_JWT_AUDIENCE,
-    issuer: env.JWT_ISSUER || DEV_JWT_ISSUER,
-  };
+  const secret = env.JWT_SECRET || DEV_JWT_SECRET;
+  if (secret === DEV_JWT_SECRET && env.HOST && !isLoopback(env.HOST)) {
+    throw new Error(
+      `development tokens signed with the published secret are refused with HOST=${env.HOST}, which is not a loopback address: set JWT_SECRET to the server's own secret, or listen on 127.0.0.1`,
+    );
+  }
+  const problems: string[] = [];
+  const maxLifetimeSeconds = maxLifetimeOf(env, problems);
+  if (problems.length > 0) throw new Error(problems.join("; "));
+  return { secret, audience: env.JWT_AUDIENCE || DEV_JWT_AUDIENCE, issuer: env.JWT_ISSUER || DEV_JWT_ISSUER, maxLifetimeSeconds };
+}
+
+/**
+ * The line a starting server prints about its mode: where it listens, which tokens it accepts and whether Ruru
+ * is on; development mode (the published secret) says it is not for a reachable server.
+ *
+ * @example
+ * console.log(describeMode(loadServerConfig(crm, process.env)));
+ * // development mode on 127.0.0.1: tokens signed with the published development secret are accepted; Ruru at /graphiql. Not for a reachable server.
+ */
+export function describeMode(config: Pick<ServerConfig, "production" | "host" | "auth" | "ruru">): string {
+  const { secret, jwksUrl } = config.auth;
+  const published = secret === DEV_JWT_SECRET;
+  const mode = config.production ? "production mode" : published ? "development mode" : "development settings";
+  const tokens = published
+    ? "tokens signed with the published development secret"
+    : [
+        ...(secret ? ["HS256 tokens signed with JWT_SECRET"] : []),
+        ...(jwksUrl ? [`RS256/ES256 tokens signed by the keys at ${jwksUrl}`] : []),
+      ].join(" and ");
+  return `${mode} on ${config.host}: ${tokens} are accepted; ${config.ruru ? "Ruru at /graphiql" : "Ruru off"}.${published ? " Not for a reachable server." : ""}`;
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+
+/**
+ * Whether `host` is a loopback address (127.0.0.0/8, ::1, including IPv4-mapped forms) or `localhost`: the
+ * only places development mode may listen. Any other name or address counts as reachable.
+ *
+ * @example
+ * isLoopback("127.0.0.1"); // true
+ * isLoopback("0.0.0.0"); // false
+ */
+export function isLoopback(host: string): boolean {
+  const address = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (address === "localhost") return true;
+  const version = isIP(address);
+  return version !== 0 && LOOPBACK.check(address, version === 6 ? "ipv6" : "ipv4");
+}
+
+/** Off a loopback address a development server must verify with keys of its own, not the published secret. */
+function unpublishedSecretProblems(env: Env, host: string): string[] {
+  if (env.JWT_SECRET === DEV_JWT_SECRET)
+    return [
+      `JWT_SECRET is the development secret published in this repository: refused on HOST=${host}, which is not a loopback address; set a secret of your own (32 bytes or more) or listen on 127.0.0.1`,
+    ];
+  if (!env.JWT_SECRET && !env.JWT_JWKS_URL)
+    return [
+      `HOST=${host} is not a loopback address: without JWT_SECRET or JWT_JWKS_URL the server would accept tokens signed with the development secret published in this repository; set JWT_SECRET (32 bytes or more, your own) or JWT_JWKS_URL, or listen on 127.0.0.1`,
+    ];
+  return [];
+}
+
+const SPAN = /^(\d+)(s|m|h|d)$/;
+const SPAN_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+
+/** `JWT_MAX_LIFETIME` in seconds: a whole number with a unit (`15m`, `24h`, `7d`); one day when unset. */
+function maxLifetimeOf(env: Env, problems: string[]): number {
+  const raw = env.JWT_MAX_LIFETIME;
+  if (raw === undefined || raw === "") return DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const match = SPAN.exec(raw);
+  const seconds = match ? Number(match[1]) * SPAN_SECONDS[match[2] as keyof typeof SPAN_SECONDS] : 0;
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    problems.push(`JWT_MAX_LIFETIME must be a whole number with s, m, h or d, such as 15m, 24h or 7d, not "${raw}"`);
+    return DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  }
+  return seconds;
 }
 
 function authOf(env: Env, production: boolean, problems: string[]): AuthSettings {
@@ -182,5 +272,6 @@ function authOf(env: Env, production: boolean, problems: string[]): AuthSettings
     ...(jwksUrl ? { jwksUrl } : {}),
     audience: env.JWT_AUDIENCE || DEV_JWT_AUDIENCE,
     issuer: env.JWT_ISSUER || DEV_JWT_ISSUER,
+    maxLifetimeSeconds: maxLifetimeOf(env, problems),
   };
 }

@@ -6,12 +6,13 @@
 import "./polyfill";
 import { loadConfig } from "../db/cli/config";
 import type { AppDefinition } from "../db/policy/define";
-import { ConfigError, loadServerConfig } from "./config";
+import { ConfigError, describeMode, loadServerConfig } from "./config";
 import { startApiServer, type ApiServer } from "./http";
 
 /**
- * Starts the server for `app` with the configuration in `env` and stops it (releasing every pool) on
- * SIGINT or SIGTERM. Resolves with the running server.
+ * Starts the server for `app` with the configuration in `env`, says where it listens and in which mode (one
+ * line, {@link describeMode}), and stops it (releasing every pool) on SIGINT or SIGTERM. Resolves with the
+ * running server.
  *
  * @example
  * await serveUntilSignal(crm, process.env);
@@ -23,10 +24,10 @@ export async function serveUntilSignal(
 ): Promise<ApiServer> {
   const config = loadServerConfig(app, env);
   const server = await startApiServer({ app, ...config });
-  const mode = config.production ? "production" : "development";
   console.log(
-    `GraphQL API (${mode}) listening on ${server.url}/graphql${config.ruru ? `; Ruru at ${server.url}/graphiql` : ""}; health at ${server.url}/health`,
+    `GraphQL API listening on ${server.url}/graphql${config.ruru ? `; Ruru at ${server.url}/graphiql` : ""}; health at ${server.url}/health`,
   );
+  console.log(describeMode(config));
   const stop = async (signal: string) => {
     console.log(`${signal}: shutting down the API server`);
     await server.close();

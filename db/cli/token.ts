@@ -1,5 +1,7 @@
+import { decodeJwt } from "jose";
 import { roleName } from "../compile/names";
 import type { GatehouseConfig } from "../config";
+import { formatLifetime } from "../../server/auth";
 import { devTokenSettings } from "../../server/config";
 import { signDevToken } from "../../server/tokens";
 
@@ -15,7 +17,9 @@ export interface TokenRequest {
 
 /**
  * Signs a development token for a persona of the project, verified by a development server with the same
- * environment (`JWT_SECRET`/`JWT_AUDIENCE`/`JWT_ISSUER`, or their development defaults). Refused in production.
+ * environment (`JWT_SECRET`/`JWT_AUDIENCE`/`JWT_ISSUER`, or their development defaults). Refused in production,
+ * with the published secret when `HOST` is not a loopback address, and for a lifetime longer than that server
+ * accepts (`JWT_MAX_LIFETIME`, default 24h).
  * A role the user does not hold is signed all the same (with `warning` set): the database then shows nothing,
  * which is worth trying.
  *
@@ -43,6 +47,13 @@ export async function devToken(
     ...(request.channel ? { channel: request.channel } : {}),
     ...(request.expires ? { expiresIn: request.expires } : {}),
   });
+  const { exp, iat } = decodeJwt(token); // the span as jose read it
+  if (exp! - iat! > settings.maxLifetimeSeconds) {
+    const max = formatLifetime(settings.maxLifetimeSeconds);
+    throw new Error(
+      `--expires ${request.expires ?? "1h"} is longer than the server allows: tokens live at most ${max} (JWT_MAX_LIFETIME); pass --expires ${max} or less`,
+    );
+  }
   return persona.roles.includes(role)
     ? { token }
     : { token, warning: `${persona.username} does not hold ${role}: the database will show this token nothing` };

@@ -187,6 +187,68 @@ describe("refused tokens get 401 with a short reason", () => {
   });
 });
 
+describe("tokens live at most JWT_MAX_LIFETIME (default 24h)", () => {
+  const LONG = "invalid token: lifetime longer than the server allows (max 24h)";
+  /** An HS256 token for rita expiring `exp` seconds from now, issued `iat` seconds from now (no `iat` when undefined). */
+  const lived = (exp: number, iat?: number) => {
+    const jwt = new SignJWT(rita())
+      .setProtectedHeader({ alg: "HS256" })
+      .setAudience(TEST_AUTH.audience)
+      .setIssuer(TEST_AUTH.issuer)
+      .setExpirationTime(now() + exp);
+    return (iat === undefined ? jwt : jwt.setIssuedAt(now() + iat)).sign(new TextEncoder().encode(TEST_AUTH.secret));
+  };
+  const HOUR = 3_600;
+  const authenticate = (settings: { maxLifetimeSeconds?: number } = {}) =>
+    makeAuthenticator(api.crm.app, { ...TEST_AUTH, ...settings });
+
+  test("a token valid for two days is refused with 401", async () => {
+    const res = await fetch(`${api.server.url}/graphql`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        Authorization: `Bearer ${await api.token("rita", { expiresIn: "2d" })}`,
+      },
+      body: JSON.stringify({ query: CUSTOMERS }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe(`Bearer error="invalid_token", error_description="${LONG}"`);
+    expect(await res.json()).toEqual({ errors: [{ message: LONG, extensions: { code: "UNAUTHENTICATED" } }] });
+  });
+
+  test("a token valid for 24 hours, and npm start's 12-hour token, read rita's customers", async () => {
+    for (const expiresIn of ["24h", "12h"]) {
+      const { status, data } = await api.query(CUSTOMERS, { token: await api.token("rita", { expiresIn }) });
+      expect([status, ids(data as never)]).toEqual([200, customerExpectation("rita").ids]);
+    }
+  });
+
+  test("a token without iat is measured from now: 23 hours left is accepted, two days is refused", async () => {
+    expect(await authenticate()(`Bearer ${await lived(23 * HOUR)}`)).toEqual({ role: rita().role, userId: "4", channel: null });
+    await expect(authenticate()(`Bearer ${await lived(48 * HOUR)}`)).rejects.toMatchObject({ statusCode: 401, message: LONG });
+  });
+
+  test("a two-day token issued 47 hours ago is refused although one hour is left: its lifetime counts from iat", async () => {
+    await expect(authenticate()(`Bearer ${await lived(HOUR, -47 * HOUR)}`)).rejects.toMatchObject({
+      statusCode: 401,
+      message: LONG,
+    });
+  });
+
+  test("an iat in the future does not shorten the lifetime: exp is measured from now as well", async () => {
+    await expect(authenticate()(`Bearer ${await lived(48 * HOUR, 36 * HOUR)}`)).rejects.toMatchObject({ message: LONG });
+  });
+
+  test("a server with a 15-minute maximum refuses a one-hour token and names its limit", async () => {
+    await expect(authenticate({ maxLifetimeSeconds: 900 })(`Bearer ${await lived(HOUR, 0)}`)).rejects.toMatchObject({
+      statusCode: 401,
+      message: "invalid token: lifetime longer than the server allows (max 15m)",
+    });
+    expect(await authenticate({ maxLifetimeSeconds: 900 })(`Bearer ${await lived(900, 0)}`)).toMatchObject({ userId: "4" });
+  });
+});
+
 describe("identities the database refuses", () => {
   test("a request without a token is anonymous: its schema has no table and customers are FORBIDDEN", async () => {
     const schema = await api.query<{ __schema: { queryType: { fields: { name: string }[] } } }>(

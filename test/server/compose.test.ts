@@ -85,7 +85,12 @@ test("the server's environment is a valid production configuration, connecting t
     "5432",
     `/${db.environment!.POSTGRES_DB}`,
   ]);
-  expect(config.auth).toEqual({ jwksUrl: SHELL.JWT_JWKS_URL, audience: SHELL.JWT_AUDIENCE, issuer: SHELL.JWT_ISSUER });
+  expect(config.auth).toEqual({
+    jwksUrl: SHELL.JWT_JWKS_URL,
+    audience: SHELL.JWT_AUDIENCE,
+    issuer: SHELL.JWT_ISSUER,
+    maxLifetimeSeconds: 86_400,
+  });
 });
 
 test("the server publishes the port it listens on, on all interfaces of its container", () => {

@@ -4,11 +4,20 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { decodeJwt } from "jose";
 import { crm } from "../../db/crm/roles";
 import config from "../../gatehouse.config";
 import { devToken } from "../../db/cli/token";
 import { makeAuthenticator } from "../../server/auth";
-import { ConfigError, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, loadServerConfig } from "../../server/config";
+import {
+  ConfigError,
+  describeMode,
+  DEV_JWT_AUDIENCE,
+  DEV_JWT_ISSUER,
+  DEV_JWT_SECRET,
+  isLoopback,
+  loadServerConfig,
+} from "../../server/config";
 import { DEFAULT_LIMITS } from "../../server/limits";
 
 const problems = (env: Record<string, string>) => {
@@ -40,7 +49,7 @@ test("a developer with only DATABASE_URL and the authenticator's password gets t
     authenticatorUrl: "postgres://crm_authenticator:authenticator@127.0.0.1:54329/gatehouse",
     host: "127.0.0.1",
     port: 5678,
-    auth: { secret: DEV_JWT_SECRET, audience: DEV_JWT_AUDIENCE, issuer: DEV_JWT_ISSUER },
+    auth: { secret: DEV_JWT_SECRET, audience: DEV_JWT_AUDIENCE, issuer: DEV_JWT_ISSUER, maxLifetimeSeconds: 86_400 },
     limits: DEFAULT_LIMITS,
     ruru: true,
     poolMax: 10,
@@ -111,6 +120,86 @@ test("a short JWT secret is refused", () => {
   ]);
 });
 
+describe("development mode runs on loopback only", () => {
+  const DEVELOPER = { AUTHENTICATOR_DATABASE_URL: PRODUCTION.AUTHENTICATOR_DATABASE_URL };
+  const OWN_SECRET = "a-secret-of-our-own-at-least-32-bytes-long";
+
+  test("loopback is 127.0.0.0/8, ::1 and localhost; every other address or name counts as reachable", () => {
+    const hosts = ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "::ffff:127.0.0.1", "localhost", "0.0.0.0", "::", "192.168.1.20"];
+    expect(Object.fromEntries(hosts.map((h) => [h, isLoopback(h)]))).toEqual({
+      "127.0.0.1": true,
+      "127.8.9.10": true,
+      "::1": true,
+      "[::1]": true,
+      "::ffff:127.0.0.1": true,
+      localhost: true,
+      "0.0.0.0": false,
+      "::": false,
+      "192.168.1.20": false,
+    });
+    expect([isLoopback("127.1"), isLoopback("db.internal"), isLoopback("localhost.example.com")]).toEqual([false, false, false]);
+  });
+
+  test("the server refuses to start on 0.0.0.0 with the published development secret", () => {
+    expect(problems({ ...DEVELOPER, HOST: "0.0.0.0" })).toEqual([
+      "HOST=0.0.0.0 is not a loopback address: without JWT_SECRET or JWT_JWKS_URL the server would accept tokens signed with the development secret published in this repository; set JWT_SECRET (32 bytes or more, your own) or JWT_JWKS_URL, or listen on 127.0.0.1",
+    ]);
+    expect(problems({ ...DEVELOPER, HOST: "192.168.1.20", JWT_SECRET: DEV_JWT_SECRET })).toEqual([
+      "JWT_SECRET is the development secret published in this repository: refused on HOST=192.168.1.20, which is not a loopback address; set a secret of your own (32 bytes or more) or listen on 127.0.0.1",
+    ]);
+    expect(() => loadServerConfig(crm, { ...DEVELOPER, HOST: "0.0.0.0" })).toThrow(
+      /^the API server is not configured:\n {2}- HOST=0\.0\.0\.0 is not a loopback address: /,
+    );
+  });
+
+  test("a configured secret on 0.0.0.0 is accepted, with Ruru off", () => {
+    const config = loadServerConfig(crm, { ...DEVELOPER, HOST: "0.0.0.0", JWT_SECRET: OWN_SECRET });
+    expect([config.production, config.host, config.auth.secret, config.ruru]).toEqual([false, "0.0.0.0", OWN_SECRET, false]);
+    expect(loadServerConfig(crm, { ...DEVELOPER, HOST: "0.0.0.0", JWT_JWKS_URL: PRODUCTION.JWT_JWKS_URL }).auth).toEqual({
+      jwksUrl: PRODUCTION.JWT_JWKS_URL,
+      audience: DEV_JWT_AUDIENCE,
+      issuer: DEV_JWT_ISSUER,
+      maxLifetimeSeconds: 86_400,
+    });
+  });
+
+  test("RURU=on is refused on a reachable address; on loopback it is on unless RURU=off", () => {
+    expect(problems({ ...DEVELOPER, HOST: "0.0.0.0", JWT_SECRET: OWN_SECRET, RURU: "on" })).toEqual([
+      "RURU=on is refused on HOST=0.0.0.0, which is not a loopback address: Ruru (GraphiQL) is a development tool; listen on 127.0.0.1 or leave RURU unset",
+    ]);
+    expect(loadServerConfig(crm, { ...DEVELOPER, HOST: "::1" }).ruru).toBe(true);
+    expect(loadServerConfig(crm, { ...DEVELOPER, RURU: "off" }).ruru).toBe(false);
+  });
+
+  test("development mode is announced in one line", () => {
+    expect(describeMode(loadServerConfig(crm, DEVELOPER))).toBe(
+      "development mode on 127.0.0.1: tokens signed with the published development secret are accepted; Ruru at /graphiql. Not for a reachable server.",
+    );
+    expect(describeMode(loadServerConfig(crm, { ...DEVELOPER, RURU: "off" }))).toBe(
+      "development mode on 127.0.0.1: tokens signed with the published development secret are accepted; Ruru off. Not for a reachable server.",
+    );
+    expect(describeMode(loadServerConfig(crm, { ...DEVELOPER, HOST: "0.0.0.0", JWT_SECRET: OWN_SECRET }))).toBe(
+      "development settings on 0.0.0.0: HS256 tokens signed with JWT_SECRET are accepted; Ruru off.",
+    );
+    expect(describeMode(loadServerConfig(crm, PRODUCTION))).toBe(
+      "production mode on 0.0.0.0: RS256/ES256 tokens signed by the keys at https://idp.example.com/jwks.json are accepted; Ruru off.",
+    );
+  });
+});
+
+test("JWT_MAX_LIFETIME is a whole number with s, m, h or d; one day when unset", () => {
+  const lifetime = (value: string) => loadServerConfig(crm, { ...PRODUCTION, JWT_MAX_LIFETIME: value }).auth.maxLifetimeSeconds;
+  expect([lifetime(""), lifetime("90s"), lifetime("15m"), lifetime("12h"), lifetime("7d")]).toEqual([
+    86_400, 90, 900, 43_200, 604_800,
+  ]);
+  expect(["0h", "24", "1 day", "1.5h"].flatMap((value) => problems({ ...PRODUCTION, JWT_MAX_LIFETIME: value }))).toEqual([
+    'JWT_MAX_LIFETIME must be a whole number with s, m, h or d, such as 15m, 24h or 7d, not "0h"',
+    'JWT_MAX_LIFETIME must be a whole number with s, m, h or d, such as 15m, 24h or 7d, not "24"',
+    'JWT_MAX_LIFETIME must be a whole number with s, m, h or d, such as 15m, 24h or 7d, not "1 day"',
+    'JWT_MAX_LIFETIME must be a whole number with s, m, h or d, such as 15m, 24h or 7d, not "1.5h"',
+  ]);
+});
+
 describe("development tokens", () => {
   const verify = (token: string) =>
     makeAuthenticator(crm, { secret: DEV_JWT_SECRET, audience: DEV_JWT_AUDIENCE, issuer: DEV_JWT_ISSUER })(`Bearer ${token}`);
@@ -120,7 +209,7 @@ describe("development tokens", () => {
       process.execPath,
       ["--import", "tsx", "db/cli/main.ts", "token", "--user", "rita", "--channel", "mobile"],
       {
-        env: { ...process.env, GATEHOUSE_ENV: "development", JWT_SECRET: "", JWT_AUDIENCE: "", JWT_ISSUER: "" },
+        env: { ...process.env, GATEHOUSE_ENV: "development", HOST: "", JWT_SECRET: "", JWT_AUDIENCE: "", JWT_ISSUER: "" },
       },
     );
     expect(await verify(stdout.trim())).toEqual({ role: "crm_sales_rep", userId: "4", channel: "mobile" });
@@ -140,5 +229,29 @@ describe("development tokens", () => {
     await expect(devToken(config, { user: "rita" }, { GATEHOUSE_ENV: "production" })).rejects.toThrow(
       "development tokens are refused in production: tokens come from your identity provider",
     );
+  });
+
+  test("gatehouse token --expires 7d is refused, naming the limit and the setting; under JWT_MAX_LIFETIME=7d it is signed", async () => {
+    await expect(devToken(config, { user: "rita", expires: "7d" }, {})).rejects.toThrow(
+      "--expires 7d is longer than the server allows: tokens live at most 24h (JWT_MAX_LIFETIME); pass --expires 24h or less",
+    );
+    await expect(devToken(config, { user: "rita" }, { JWT_MAX_LIFETIME: "15m" })).rejects.toThrow(
+      "--expires 1h is longer than the server allows: tokens live at most 15m (JWT_MAX_LIFETIME); pass --expires 15m or less",
+    );
+    const { token } = await devToken(config, { user: "rita", expires: "7d" }, { JWT_MAX_LIFETIME: "7d" });
+    expect(decodeJwt(token).exp! - decodeJwt(token).iat!).toBe(7 * 86_400);
+    const { token: twelveHours } = await devToken(config, { user: "rita", expires: "12h" }, {});
+    expect(await verify(twelveHours)).toEqual({ role: "crm_sales_rep", userId: "4", channel: null });
+  });
+
+  test("gatehouse token with the published secret is refused when HOST is not a loopback address", async () => {
+    await expect(devToken(config, { user: "rita" }, { HOST: "0.0.0.0" })).rejects.toThrow(
+      "development tokens signed with the published secret are refused with HOST=0.0.0.0, which is not a loopback address: set JWT_SECRET to the server's own secret, or listen on 127.0.0.1",
+    );
+    await expect(devToken(config, { user: "rita" }, { HOST: "0.0.0.0", JWT_SECRET: DEV_JWT_SECRET })).rejects.toThrow(
+      /^development tokens signed with the published secret are refused with HOST=0\.0\.0\.0/,
+    );
+    const { token } = await devToken(config, { user: "rita" }, { HOST: "0.0.0.0", JWT_SECRET: "x".repeat(32) });
+    expect(decodeJwt(token).sub).toBe("4");
   });
 });
