@@ -2,6 +2,7 @@ import type { Catalog } from "../catalog/introspect";
 import type { AppDefinition } from "../policy/define";
 import { lineComment, sql, toDdl } from "../sql/ddl";
 import { emitAudit } from "./emit/audit";
+import { emitColumnHelpers } from "./emit/columns";
 import { emitHelpers } from "./emit/helpers";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
@@ -19,6 +20,7 @@ export { CompileError } from "./validate";
 export type { Plan } from "./plan";
 export type { Statement } from "./statement";
 export type { LintFinding } from "./lint";
+export { readableColumns } from "./readable";
 
 /** The output of a compile: the SQL to apply, the access matrix, and what they were made from. */
 export interface CompileResult {
@@ -73,6 +75,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     },
     ...emitRoles(plan),
     ...emitHelpers(plan, (table) => ctx(table)),
+    ...emitColumnHelpers(plan),
     ...emitMaskFunctions(plan),
     ...emitViewDrops(plan),
     ...emitMaskTwins(plan),

@@ -33,3 +33,10 @@ export const HELPERS = {
   channel: "current_channel",
   granted: "granted_rows",
 } as const;
+
+/** Helpers that tell the calling role what it may read: its own privileges, nothing about rows. */
+export const COLUMN_HELPERS = {
+  resolve: "resolve_table",
+  columnsFor: "columns_for",
+  selectFor: "select_for",
+} as const;

@@ -55,6 +55,8 @@ export interface SupportIndex {
 
 export interface TablePlan {
   readonly name: string;
+  /** Its columns in table order, masked twins left out. */
+  readonly columns: readonly string[];
   readonly supportIndexes: readonly SupportIndex[];
   readonly primaryKey: readonly string[];
   readonly policies: readonly PolicyNode[];
@@ -307,6 +309,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
     }
     return Object.freeze({
       name: table,
+      columns: Object.freeze(rawColumns.map((c) => c.name)),
       primaryKey: meta.primaryKey,
       supportIndexes: supportIndexes(table, policies),
       policies: Object.freeze(policies),

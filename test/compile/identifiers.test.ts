@@ -80,6 +80,22 @@ test("sue reads the directory view of customers at stage it's or won", async () 
   ]);
 });
 
+test("sue's columns_for on the quoted customers table lists nâme's masked twin in its place, and select_for's statement runs", async () => {
+  const [listed, statement, selected] = await app.as({ role: "support", userId: 3 }, async (c) => {
+    const listed = (await c.query("select column_name, masks from gatehouse.columns_for($1)", [CUSTOMERS])).rows;
+    const statement = (await c.query("select gatehouse.select_for($1) as s", [CUSTOMERS])).rows[0].s as string;
+    return [listed, statement, (await c.query(`${statement} order by id`)).rows.map((r) => r[`${NAME}_masked`])];
+  });
+  expect(listed).toEqual([
+    { column_name: "id", masks: null },
+    { column_name: OWNER, masks: null },
+    { column_name: `${NAME}_masked`, masks: NAME },
+    { column_name: "stage", masks: null },
+  ]);
+  expect(statement).toBe(`select id, ${q(OWNER)}, ${q(`${NAME}_masked`)}, stage from ${customers}`);
+  expect(selected).toEqual(["A***", "B***", "C***", "D***", "E***"]);
+});
+
 test("alice, a clerk, cannot read the directory view", async () => {
   await expect(
     app.as({ role: "clerk", userId: 1 }, (c) => c.query(`select id from ${q(WEIRD_SCHEMA, DIRECTORY)}`)),

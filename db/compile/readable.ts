@@ -1,0 +1,31 @@
+import type { Plan } from "./plan";
+import { didYouMean } from "../policy/suggest";
+
+/**
+ * The columns an app role may select from a table or masking view of the app schema, as the compiled
+ * grants give them: in table order, a masked twin in the place of the column it masks. Empty when the
+ * role may read nothing there (the anonymous role included). The same list, in the same order, as
+ * `<toolkit schema>.columns_for(table)` returns in the database when run as that role, computed from the plan alone.
+ * Throws naming the nearest role or table when one is unknown.
+ *
+ * @example
+ * const { plan } = compileApp(crm, await introspect(client, crm.schema, [crm.toolkitSchema]));
+ * readableColumns(plan, "support", "contacts");
+ * // ["id", "customer_id", "full_name", "phone_masked", "email_masked", "id_number_masked"]
+ */
+export function readableColumns(plan: Plan, role: string, table: string): string[] {
+  const roles = [...plan.roles.map((r) => r.name), plan.app.anonymous];
+  if (!roles.includes(role)) throw new Error(`no role "${role}" in the app${didYouMean(role, roles)}`);
+  const view = plan.views.find((v) => v.name === table);
+  if (view) return view.roles.includes(role) ? [...view.columns] : [];
+  const found = plan.tables.find((t) => t.name === table);
+  if (!found) {
+    const names = [...plan.tables.map((t) => t.name), ...plan.views.map((v) => v.name)];
+    throw new Error(`no table "${table}" in schema ${plan.app.schema}${didYouMean(table, names)}`);
+  }
+  const select = new Set(found.grants.find((g) => g.role === role)?.select ?? []);
+  return found.columns.flatMap((column) => {
+    const twin = plan.masks.find((m) => m.table === table && m.column === column && select.has(m.twin))?.twin;
+    return [...(select.has(column) ? [column] : []), ...(twin ? [twin] : [])];
+  });
+}
