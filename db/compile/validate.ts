@@ -1,12 +1,11 @@
 import type { Catalog, CatalogTable } from "../catalog/introspect";
-import { COLUMN_ACCESS } from "../policy/columns";
 import { COMMANDS, type RoleDefinition } from "../policy/roles";
 import { ancestorsOf } from "./plan";
 import type { AppDefinition } from "../policy/define";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { toDdl } from "../sql/ddl";
 import { policyName, restrictiveName } from "./names";
-import { didYouMean } from "./suggest";
+import { didYouMean } from "../policy/suggest";
 import { walkScope } from "./walk";
 
 /** A compile that cannot go on; `problems` each name the definition, the table or column, and the fix. */
@@ -191,10 +190,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
         if (rules.update.check) checkScope(who, table, rules.update.check);
       }
       for (const [column, access] of Object.entries(rules.columns ?? {})) {
-        if (access === undefined) continue;
-        if (!COLUMN_ACCESS.includes(access))
-          problems.push(`${who}: ${tableName}.${column} has unknown access "${access}"; use one of ${COLUMN_ACCESS.join(", ")}`);
-        if (column === "default") continue;
+        if (access === undefined || column === "default") continue;
         if (!hasColumn(who, table, column)) continue;
         if (access === "masked" && !app.masks.some((m) => m.table === tableName && m.column === column)) {
           problems.push(

@@ -1,6 +1,7 @@
 import type { MaskDefinition } from "./masks";
 import type { RestrictionDefinition } from "./restrict";
 import type { RoleDefinition } from "./roles";
+import { assertShape } from "./shape";
 import type { ViewDefinition } from "./views";
 
 /** Where the app keeps who its users are; every name is a table or column in the app schema. */
@@ -50,8 +51,9 @@ export interface AppDefinition {
 const NAME = /^[a-z_][a-z0-9_]*$/;
 
 /**
- * Defines an application. Checks what can be checked without a database (names, duplicates, roles
- * that are extended or exempted but not listed) and returns a frozen definition.
+ * Defines an application. Checks what can be checked without a database (the shape of the
+ * definition, names, duplicates, roles that are extended or exempted but not listed) and returns a
+ * frozen definition.
  *
  * @example
  * export const app = defineApp({
@@ -72,6 +74,7 @@ export function defineApp(definition: {
   views?: readonly ViewDefinition[];
   audit?: { readers: readonly RoleDefinition[] };
 }): AppDefinition {
+  assertShape("app", [definition]);
   const app: AppDefinition = Object.freeze({
     kind: "app",
     schema: definition.schema,

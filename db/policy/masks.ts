@@ -1,3 +1,5 @@
+import { assertShape } from "./shape";
+
 /** How a mask turns a raw value into its masked twin; each is an IMMUTABLE SQL function. */
 export type MaskFunction =
   | { readonly kind: "keep_first"; readonly n: number }
@@ -42,12 +44,13 @@ export const numberToRange = (step: number): MaskFunction =>
   Object.freeze({ kind: "number_to_range", step: positive(step, "numberToRange") });
 
 /**
- * Declares a masked twin of `table.column`.
+ * Declares a masked twin of `table.column`. Throws when an argument has the wrong kind or `options` an unknown key.
  *
  * @example
  * mask("contacts", "phone", keepLast(4)) // adds contacts.phone_masked
  * mask("customers", "created_at", dateToMonth(), { as: "created_month" })
  */
 export function mask(table: string, column: string, fn: MaskFunction, options: { as?: string } = {}): MaskDefinition {
+  assertShape("mask", [table, column, fn, options]);
   return Object.freeze({ kind: "mask", table, column, twin: options.as ?? `${column}_masked`, fn });
 }

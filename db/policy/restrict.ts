@@ -1,5 +1,6 @@
 import type { Command, RoleDefinition } from "./roles";
 import type { Scope } from "./scopes";
+import { assertShape } from "./shape";
 
 /**
  * A restrictive rule: rows matching `hides` are taken away from every role, except where `unless`
@@ -16,7 +17,7 @@ export interface RestrictionDefinition {
 }
 
 /**
- * Defines a restrictive rule.
+ * Defines a restrictive rule. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
  * restrict("vip", {
@@ -34,6 +35,7 @@ export function restrict(
     commands?: readonly Command[];
   },
 ): RestrictionDefinition {
+  assertShape("restriction", [name, definition]);
   return Object.freeze({
     kind: "restriction",
     name,

@@ -1,9 +1,8 @@
 import type { ColumnRules } from "./columns";
 import type { Scope } from "./scopes";
+import { assertShape } from "./shape";
 
-/** The four commands a row rule can cover. */
-export type Command = "select" | "insert" | "update" | "delete";
-export const COMMANDS: readonly Command[] = ["select", "insert", "update", "delete"];
+export { COMMANDS, type Command } from "./commands";
 
 /**
  * What one role may do with one table. `select` and `delete` take a row scope; `insert` takes the
@@ -30,6 +29,7 @@ export interface RoleDefinition {
 
 /**
  * Defines a role. Inheritance is by reference, so a role can only extend a role that already exists.
+ * Throws when the definition has an unknown key or a value of the wrong kind (see `shape.ts`).
  *
  * @example
  * const salesRep = role("sales_rep", {
@@ -42,6 +42,7 @@ export function role(
   name: string,
   definition: { description?: string; extends?: readonly RoleDefinition[]; tables?: Record<string, TableRules> },
 ): RoleDefinition {
+  assertShape("role", [name, definition]);
   const tables: Record<string, TableRules> = {};
   for (const [table, rules] of Object.entries(definition.tables ?? {})) {
     tables[table] = Object.freeze({ ...rules, ...(rules.columns ? { columns: Object.freeze({ ...rules.columns }) } : {}) });

@@ -1,4 +1,5 @@
 import type { SQL } from "pg-sql2";
+import { assertShape } from "./shape";
 
 /** A literal value a scope may compare a column with. */
 export type ScopeValue = string | number | boolean;
@@ -81,7 +82,7 @@ export const granted = (column = "id"): Scope => freeze({ kind: "granted", colum
 export const member = (column: string, set: MemberSet): Scope => freeze({ kind: "member", column, set });
 
 /**
- * Defines a membership set for {@link member}.
+ * Defines a membership set for {@link member}. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
  * memberSet({ name: "open_project_customers",
@@ -90,6 +91,7 @@ export const member = (column: string, set: MemberSet): Scope => freeze({ kind: 
  *   live: { table: "projects", key: "id", where: is("status", "open") } })
  */
 export function memberSet(definition: Omit<MemberSet, "kind">): MemberSet {
+  assertShape("member set", [definition]);
   return freeze({
     kind: "memberSet",
     name: definition.name,

@@ -1,5 +1,6 @@
 import type { RoleDefinition } from "./roles";
 import type { Scope } from "./scopes";
+import { assertShape } from "./shape";
 
 /**
  * A masking view: a `security_invoker` view over one table that selects only the listed columns
@@ -17,7 +18,7 @@ export interface ViewDefinition {
 }
 
 /**
- * Defines a masking view.
+ * Defines a masking view. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
  * view("marketing_export", {
@@ -29,6 +30,7 @@ export function view(
   name: string,
   definition: { from: string; columns: readonly string[]; where: Scope; roles: readonly RoleDefinition[]; description?: string },
 ): ViewDefinition {
+  assertShape("view", [name, definition]);
   return Object.freeze({
     kind: "view",
     name,

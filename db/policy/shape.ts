@@ -1,0 +1,303 @@
+/**
+ * The shape of every definition, as zod schemas. Definitions run under tsx, which does not
+ * type-check, so the factories check their arguments here before freezing them: a misspelled key
+ * (`selct`), a wrong access word (`"wirte"`) or a string where a scope belongs is an error that names
+ * the definition, the place and the likely fix, not a rule that silently goes missing.
+ *
+ * The TypeScript types stay the contract for editors and `tsc`; each schema `satisfies` its type, so
+ * `tsc` fails if a schema accepts what its type does not. Every factory checks through
+ * {@link assertShape}, which also words zod's issues as our problems.
+ */
+import { isSQL, type SQL } from "pg-sql2";
+import { z } from "zod";
+import { COLUMN_ACCESS } from "./columns";
+import { COMMANDS } from "./commands";
+import type { defineApp, IdentityDefinition } from "./define";
+import type { MaskFunction, MaskDefinition } from "./masks";
+import type { RestrictionDefinition, restrict } from "./restrict";
+import type { RoleDefinition, role, TableRules } from "./roles";
+import type { MemberSet, Scope } from "./scopes";
+import { didYouMean } from "./suggest";
+import type { view, ViewDefinition } from "./views";
+
+const DEFINITION_KINDS: Readonly<Record<string, string>> = {
+  role: "a role",
+  restriction: "a restriction",
+  mask: "a mask",
+  view: "a view",
+  memberSet: "a member set",
+  app: "an app",
+};
+
+/** A value as a problem quotes it: `"own"`, `12`, `a list of 2`, `a role`, `the function all (did you mean all(…)?)`. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function")
+    return value.name ? `the function ${value.name} (did you mean ${value.name}(…)?)` : "a function";
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === "object" && value !== null) {
+    const kind = (value as { kind?: unknown }).kind;
+    if (typeof kind !== "string") return "an object";
+    return DEFINITION_KINDS[kind] ?? `an object of kind "${kind}"`;
+  }
+  return String(value);
+}
+
+/** The problem phrase for a value that is missing or of the wrong kind: `must be <noun>, not <value>`. */
+const expected =
+  (noun: string) =>
+  (issue: { readonly input?: unknown }): string =>
+    issue.input === undefined ? `is missing: it must be ${noun}` : `must be ${noun}, not ${describe(issue.input)}`;
+
+const TYPE_NOUNS: Readonly<Record<string, string>> = {
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  object: "an object",
+  record: "an object",
+  array: "a list",
+};
+
+/** Our wording for the problems zod finds; schemas with a noun of their own (a scope, a role) say it themselves. */
+const phrase: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case "invalid_type":
+      return expected(TYPE_NOUNS[issue.expected] ?? `a ${issue.expected}`)(issue);
+    case "invalid_value": {
+      const close = typeof issue.input === "string" ? didYouMean(issue.input, issue.values.map(String)) : "";
+      return `must be one of ${issue.values.join(", ")}, not ${describe(issue.input)}${close}`;
+    }
+    default:
+      return undefined;
+  }
+};
+
+/** A strict object: an unknown key is a problem that names the closest known key. */
+function closed<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.length === 1
+          ? `has an unknown key "${issue.keys[0]}"${didYouMean(issue.keys[0]!, known)}`
+          : `has unknown keys ${issue.keys.map((key) => `"${key}"${didYouMean(key, known)}`).join(", ")}`
+        : undefined,
+  });
+}
+
+/** A definition made by another factory (which checked its shape), recognized by its `kind`. */
+const definitionOf = <T>(kind: string, noun: string) =>
+  z.custom<T>((value) => typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === kind, {
+    error: expected(noun),
+  });
+
+const name = z.string();
+const column = z.string();
+const roleRef = definitionOf<RoleDefinition>("role", "a role made with role()");
+const columnAccess = z.enum(COLUMN_ACCESS);
+const command = z.enum(COMMANDS);
+const inOrNotIn = z.enum(["in", "not in"]);
+
+const scope: z.ZodType<Scope> = z.lazy(() =>
+  z.discriminatedUnion(
+    "kind",
+    [
+      closed({ kind: z.literal("own"), column }),
+      closed({ kind: z.literal("unit"), column }),
+      closed({ kind: z.literal("unitTree"), column }),
+      closed({ kind: z.literal("userInTree"), column }),
+      closed({ kind: z.literal("all") }),
+      closed({ kind: z.literal("pool"), column }),
+      closed({ kind: z.literal("via"), column, parent: name, where: scope.optional() }),
+      closed({ kind: z.literal("granted"), column }),
+      closed({ kind: z.literal("member"), column, set: memberSet }),
+      closed({
+        kind: z.literal("attr"),
+        column,
+        op: inOrNotIn,
+        values: z.array(z.union([z.string(), z.number(), z.boolean()], { error: expected("a string, number or boolean") })),
+      }),
+      closed({ kind: z.literal("isNull"), column, negate: z.boolean() }),
+      closed({ kind: z.literal("future"), column }),
+      closed({ kind: z.literal("channel"), op: inOrNotIn, values: z.array(z.string()) }),
+      closed({
+        kind: z.literal("raw"),
+        sql: z.custom<SQL>(isSQL, { error: expected("a predicate built with the sql tag") }),
+        description: z.string(),
+      }),
+      closed({ kind: z.literal("or"), scopes: z.array(scope) }),
+      closed({ kind: z.literal("and"), scopes: z.array(scope) }),
+    ],
+    { error: expected('a scope such as own("owner_id") or all()') },
+  ),
+);
+
+const memberSetFields = {
+  name,
+  membership: closed({ table: name, user: column, group: column }),
+  link: closed({ table: name, group: column, row: column, where: scope.optional() }),
+  live: closed({ table: name, key: column, where: scope }).optional(),
+};
+const memberSet = closed({ kind: z.literal("memberSet"), ...memberSetFields }) satisfies z.ZodType<MemberSet>;
+
+const tableRules = closed({
+  select: scope.optional(),
+  insert: closed({ check: scope }).optional(),
+  update: closed({ using: scope, check: scope.optional() }).optional(),
+  delete: scope.optional(),
+  columns: z.record(z.string(), columnAccess.optional()).optional(),
+}) satisfies z.ZodType<TableRules>;
+
+const roleDefinition = closed({
+  description: z.string().optional(),
+  extends: z.array(roleRef).optional(),
+  tables: z.record(z.string(), tableRules).optional(),
+}) satisfies z.ZodType<Parameters<typeof role>[1]>;
+
+const restrictionDefinition = closed({
+  table: name,
+  hides: scope,
+  unless: scope.optional(),
+  exempt: z.array(z.tuple([roleRef, scope], { error: expected("a pair [role, scope]") })).optional(),
+  commands: z.array(command).optional(),
+}) satisfies z.ZodType<Parameters<typeof restrict>[1]>;
+
+const maskFunction = z.discriminatedUnion(
+  "kind",
+  [
+    closed({ kind: z.literal("keep_first"), n: z.number() }),
+    closed({ kind: z.literal("keep_last"), n: z.number() }),
+    closed({ kind: z.literal("email_domain") }),
+    closed({ kind: z.literal("redact") }),
+    closed({ kind: z.literal("date_to_month") }),
+    closed({ kind: z.literal("number_to_range"), step: z.number() }),
+  ],
+  { error: expected("a mask function such as keepLast(4) or redact()") },
+) satisfies z.ZodType<MaskFunction>;
+
+const viewDefinition = closed({
+  from: name,
+  columns: z.array(column),
+  where: scope,
+  roles: z.array(roleRef),
+  description: z.string().optional(),
+}) satisfies z.ZodType<Parameters<typeof view>[1]>;
+
+const identityDefinition = closed({
+  users: closed({ table: name, id: column, unit: column, status: column, activeStatus: z.string() }),
+  userRoles: closed({ table: name, user: column, role: column }),
+  units: closed({ table: name, id: column, parent: column }),
+  grants: closed({
+    table: name,
+    grantee: column,
+    tableName: column,
+    row: column,
+    privilege: column,
+    expires: column,
+  }).optional(),
+}) satisfies z.ZodType<IdentityDefinition>;
+
+const appDefinition = closed({
+  schema: name,
+  rolePrefix: z.string(),
+  identity: identityDefinition,
+  roles: z.array(roleRef),
+  toolkitSchema: name.optional(),
+  authenticator: name.optional(),
+  anonymous: name.optional(),
+  restrictions: z.array(definitionOf<RestrictionDefinition>("restriction", "a restriction made with restrict()")).optional(),
+  masks: z.array(definitionOf<MaskDefinition>("mask", "a mask made with mask()")).optional(),
+  views: z.array(definitionOf<ViewDefinition>("view", "a view made with view()")).optional(),
+  audit: closed({ readers: z.array(roleRef) }).optional(),
+}) satisfies z.ZodType<Parameters<typeof defineApp>[0]>;
+
+const named = (label: string, value: unknown) => (typeof value === "string" ? `${label} ${value}` : label);
+const field = (value: unknown, key: string): unknown =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+
+/**
+ * Each factory's arguments: their schema, how a problem names each argument (the keys of the last,
+ * the definition or options object, are named bare: `exempt[0]`, not `definition.exempt[0]`), and
+ * the definition a problem belongs to.
+ */
+const FACTORIES = {
+  role: {
+    args: z.tuple([name, roleDefinition]),
+    names: ["name", "definition"],
+    subject: ([n]: readonly unknown[]) => named("role", n),
+  },
+  restriction: {
+    args: z.tuple([name, restrictionDefinition]),
+    names: ["name", "definition"],
+    subject: ([n]: readonly unknown[]) => named("restriction", n),
+  },
+  mask: {
+    args: z.tuple([name, column, maskFunction, closed({ as: column.optional() })]),
+    names: ["table", "column", "fn", "options"],
+    subject: ([table, col]: readonly unknown[]) =>
+      typeof table === "string" && typeof col === "string" ? `mask ${table}.${col}` : "mask",
+  },
+  view: {
+    args: z.tuple([name, viewDefinition]),
+    names: ["name", "definition"],
+    subject: ([n]: readonly unknown[]) => named("view", n),
+  },
+  "member set": {
+    args: z.tuple([closed(memberSetFields)]),
+    names: ["definition"],
+    subject: ([d]: readonly unknown[]) => named("member set", field(d, "name")),
+  },
+  app: {
+    args: z.tuple([appDefinition]),
+    names: ["definition"],
+    subject: ([d]: readonly unknown[]) => named("app", field(d, "schema")),
+  },
+} as const;
+
+/** Where in a definition an issue is, in the definition's own words: `exempt[0][1]`, `table customers, columns.phone`. */
+function place(issue: z.core.$ZodIssue, names: readonly string[]): string {
+  const [argument, ...rest] = issue.path as [number, ...PropertyKey[]];
+  // a scope or mask function whose `kind` is unknown is a wrong value as a whole
+  if (issue.code === "invalid_union" && rest.at(-1) === issue.discriminator) rest.pop();
+  const bare = argument === names.length - 1 && (rest.length > 0 || issue.code === "unrecognized_keys");
+  const words = bare ? [] : [names[argument]!];
+  if (rest[0] === "tables" && rest.length > 1) words.push(`table ${String(rest.splice(0, 2)[1])}`);
+  const tail = rest.map((segment, i) => (typeof segment === "number" ? `[${segment}]` : `${i ? "." : ""}${String(segment)}`));
+  if (tail.length > 0) words.push(tail.join(""));
+  return words.join(", ");
+}
+
+/**
+ * Checks a factory's arguments against their schema and throws one Error listing every problem, each
+ * naming the definition, where in it the problem is, and the likely fix. Returns nothing when the
+ * shape is right.
+ *
+ * @example
+ * assertShape("role", ["sales_rep", { tables: { customers: { selct: all() } } }]);
+ * // Error: invalid role definition:
+ * //   - role sales_rep: table customers has an unknown key "selct" (did you mean "select"?)
+ */
+export function assertShape(factory: keyof typeof FACTORIES, args: readonly unknown[]): void {
+  const { args: schema, names, subject } = FACTORIES[factory];
+  const result = schema.safeParse(
+    names.map((_, i) => args[i]),
+    { error: phrase, reportInput: true },
+  );
+  if (result.success) return;
+  const { issues } = result.error;
+  const unknownKeys = new Map(
+    issues.flatMap((i) => (i.code === "unrecognized_keys" ? [[JSON.stringify(i.path), i.keys] as const] : [])),
+  );
+  // a misspelled key is one problem: `chek` already suggests "check", so "check is missing" is left out
+  const misspelled = (issue: z.core.$ZodIssue) =>
+    issue.code === "invalid_type" &&
+    issue.input === undefined &&
+    (unknownKeys.get(JSON.stringify(issue.path.slice(0, -1))) ?? []).some((key) => didYouMean(key, [String(issue.path.at(-1))]));
+  const problems = issues
+    .filter((issue) => !misspelled(issue))
+    .map((issue) => {
+      const where = place(issue, names);
+      return `${subject(args)}${where ? `: ${where}` : ""} ${issue.message}`;
+    });
+  throw new Error(`invalid ${factory} definition:\n  - ${problems.join("\n  - ")}`);
+}
