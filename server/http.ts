@@ -7,7 +7,9 @@ import type { AppDefinition } from "../db/policy/define";
 import { AuthError, makeAuthenticator, type AuthSettings, type Identity } from "./auth";
 import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
+import type { RuruExample } from "./ruru-example";
 import { buildRoleApis, type RoleApi } from "./schemas";
+import type { GraphQLSchema } from "postgraphile/graphql";
 
 /** `application_name` of the server's database sessions (visible in pg_stat_activity). */
 export const APPLICATION_NAME = "gatehouse-api";
@@ -19,6 +21,14 @@ export interface ApiServerOptions {
   readonly auth: AuthSettings;
   readonly limits: Limits;
   readonly ruru: boolean;
+  /**
+   * With `ruru`: what `/graphiql?as=<username>` opens with, given the schema of each prefixed role (the
+   * persona's token and a first query for its role). `gatehouse start` passes one; development only.
+   */
+  readonly ruruExample?: (
+    username: string,
+    schemaOf: (role: string) => GraphQLSchema | undefined,
+  ) => Promise<RuruExample | undefined>;
   /** 0 picks a free port. */
   readonly port: number;
   readonly host: string;
@@ -68,6 +78,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       pool,
       limits: options.limits,
       ruru: options.ruru,
+      ...(options.ruruExample
+        ? { ruruExample: (username: string) => options.ruruExample!(username, (role) => apis?.get(role)?.schema) }
+        : {}),
       identityOf: (req) => identities.get(req),
       ...(options.log ? { log: options.log } : {}),
     });

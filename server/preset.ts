@@ -7,6 +7,7 @@ import type { Identity } from "./auth";
 import { makeMaskError, type ErrorLog } from "./errors";
 import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-fields";
 import { maxDepthRule, maxOperationsRule, type Limits } from "./limits";
+import { ruruExamplePlugin, type RuruExampleLookup } from "./ruru-example";
 
 /** Everything one role's PostGraphile instance needs. */
 export interface RolePresetOptions {
@@ -19,6 +20,8 @@ export interface RolePresetOptions {
   readonly limits: Limits;
   /** Serve Ruru (GraphiQL) at /graphiql. */
   readonly ruru: boolean;
+  /** With `ruru`: what `/graphiql?as=<username>` opens with (development). */
+  readonly ruruExample?: RuruExampleLookup;
   /** The identity the HTTP layer verified for a request. */
   readonly identityOf: (req: IncomingMessage) => Identity | undefined;
   /** Filled with the fields of every role's schema as they are built, to tell "hidden from you" from "no such field". */
@@ -67,6 +70,7 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
       UnreadableKeyPlugin,
       limitsPlugin(limits, options.allFields),
       ...(options.allFields ? [columnLabelPlugin(options.allFields.labels)] : []),
+      ...(options.ruru && options.ruruExample ? [ruruExamplePlugin(options.ruruExample)] : []),
     ],
   };
 }

@@ -11,6 +11,7 @@ import type { ErrorLog } from "./errors";
 import { addSchemaFields, emptyFieldIndex } from "./hidden-fields";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
 import { rolePreset } from "./preset";
+import type { RuruExampleLookup } from "./ruru-example";
 
 /** One role's API: its GraphQL schema (as the role sees the database) and the grafserv handler serving it. */
 export interface RoleApi {
@@ -33,6 +34,8 @@ export interface RoleSchemaOptions {
   readonly pool: Pool;
   readonly limits: Limits;
   readonly ruru: boolean;
+  /** With `ruru`: what `/graphiql?as=<username>` opens with (development). */
+  readonly ruruExample?: RuruExampleLookup;
   readonly identityOf: (req: IncomingMessage) => Identity | undefined;
   readonly log?: ErrorLog;
 }

@@ -64,9 +64,13 @@ program
 
 program
   .command("seed")
-  .description("load the demo data if the database is empty; in the embedded cluster, create the demo's role-bound logins that do not exist yet")
+  .description(
+    "load the demo data if the database is empty; in the embedded cluster, create the demo's role-bound logins that do not exist yet",
+  )
   .action(async () => {
-    const outcome = await onDatabase(program.opts(), (config, db) => seedProject(config, db.url, { demoCredentials: db.embedded }));
+    const outcome = await onDatabase(program.opts(), (config, db) =>
+      seedProject(config, db.url, { demoCredentials: db.embedded }),
+    );
     console.log(outcome.seeded ? "seeded" : "already seeded; nothing loaded");
     for (const username of outcome.loginsCreated) console.log(`created demo login ${username}`);
     for (const { username, reason } of outcome.loginsSkipped) console.log(`demo login ${username} not created: ${reason}`);
@@ -108,7 +112,11 @@ program
     const config = loadConfig(program.opts().config);
     const db = process.env.AUTHENTICATOR_DATABASE_URL ? undefined : await openProjectDatabase(config);
     try {
-      await requireMigrated(config.app, db?.url ?? process.env.AUTHENTICATOR_DATABASE_URL!, db ? "DATABASE_URL" : "AUTHENTICATOR_DATABASE_URL");
+      await requireMigrated(
+        config.app,
+        db?.url ?? process.env.AUTHENTICATOR_DATABASE_URL!,
+        db ? "DATABASE_URL" : "AUTHENTICATOR_DATABASE_URL",
+      );
     } catch (error) {
       await db?.stop();
       throw error;

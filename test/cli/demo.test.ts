@@ -75,10 +75,14 @@ test("the demo starts on a fresh data directory and prints one screen", async ()
   demo = await startDemo();
   const screen = demo.stdout;
   expect(screen).toContain(`PostgreSQL 17 (embedded)  ${ownerUrl()}`);
-  expect(screen).toContain(`GraphQL API  http://127.0.0.1:${apiPort}/graphql   Ruru: http://127.0.0.1:${apiPort}/graphiql?as=<username>`);
+  expect(screen).toContain(
+    `GraphQL API  http://127.0.0.1:${apiPort}/graphql   Ruru: http://127.0.0.1:${apiPort}/graphiql?as=<username>`,
+  );
   expect(screen).toMatch(/development mode on 127\.0\.0\.1: .*Not for a reachable server\./);
   expect(screen.match(/^As [a-z]+ \(/gm)).toEqual(["As rita (", "As sam (", "As suki ("]);
-  expect(screen).toContain(`Every persona (17) with its token, queries and psql session: ${path.relative(path.join(__dirname, "../.."), path.join(folder, "personas.md"))}`);
+  expect(screen).toContain(
+    `Every persona (17) with its token, queries and psql session: ${path.relative(path.join(__dirname, "../.."), path.join(folder, "personas.md"))}`,
+  );
   expect(screen.split("\n").length).toBeLessThanOrEqual(45);
   expect(screen).not.toMatch(/db\/crm|roles\.ts/);
   const personas = await readFile(path.join(folder, "personas.md"), "utf8");
@@ -92,27 +96,50 @@ test("while the demo runs, compile --check, migrate and seed from a second termi
   expect(migrate.code).toBe(0);
   expect(migrate.stderr).not.toContain("PgPool");
   const seed = await runCli(["--config", config, "seed"]);
-  expect(seed).toMatchObject({ code: 0, stdout: "already seeded; nothing loaded\ndemo login ana not created: crm_login_ana exists; its password and mapping are left as they are\n" });
+  expect(seed).toMatchObject({
+    code: 0,
+    stdout:
+      "already seeded; nothing loaded\ndemo login ana not created: crm_login_ana exists; its password and mapping are left as they are\n",
+  });
   const health = await fetch(`http://127.0.0.1:${apiPort}/health`);
   expect(health.status).toBe(200);
   expect(await ritaSeesCustomers()).toEqual(["1", "2", "3", "11", "16", "17", "18"]);
 });
 
+test("Ruru at /graphiql?as=sam opens with sam's token and a first query; an unknown name opens it empty", async () => {
+  const page = async (query: string) => (await fetch(`http://127.0.0.1:${apiPort}/graphiql${query}`)).text();
+  const config = (html: string) => JSON.parse(/const RURU_CONFIG = (\{[\s\S]*?\});/.exec(html)![1]!) as Record<string, string>;
+  const sam = config(await page("?as=sam"));
+  expect(sam.initialQuery).toBe("# sam (supervisor, East-1)\n{ allCustomers { nodes { rowId name industry region } } }\n");
+  const token = /^Bearer (.+)$/.exec(JSON.parse(sam.initialHeaders!).Authorization)![1]!;
+  expect(JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString())).toMatchObject({
+    sub: "3",
+    role: "crm_supervisor",
+  });
+  expect(config(await page("?as=nobody"))).not.toHaveProperty("initialHeaders");
+  expect(config(await page(""))).not.toHaveProperty("initialQuery");
+});
+
 test("the printed psql example works for rita, where select * is refused", async () => {
   const example = /^  (select .* from crm\.customers;)$/m.exec(demo!.stdout)?.[1];
   expect(example).toBe("select id, name, industry, region, tier from crm.customers;");
-  const as = async (statement: string) =>
-    asOwner(async (client) => {
+  const psqlUrl = /^  psql "(postgres:\/\/crm_authenticator:[^"]+)"$/m.exec(demo!.stdout)![1]!;
+  const as = async (statement: string) => {
+    const client = new Client({ connectionString: psqlUrl });
+    await client.connect();
+    try {
       await client.query("begin");
       try {
-        await client.query("set local role crm_authenticator");
         await client.query("set local role crm_sales_rep");
         await client.query("select set_config('jwt.claims.user_id', '4', true)");
         return (await client.query(statement)).rows;
       } finally {
         await client.query("rollback");
       }
-    });
+    } finally {
+      await client.end();
+    }
+  };
   expect((await as(example!)).map((r) => r.id)).toEqual(["1", "2", "3", "11", "16", "17", "18"]);
   await expect(as("select * from crm.customers")).rejects.toThrow("permission denied for table customers");
 });
@@ -168,15 +195,17 @@ test("a restarted demo keeps passwords someone changed, and ana's mapping", asyn
   const result = await refused.exited;
   expect(result.code).toBe(1);
   expect(result.stderr).toContain(
-    "cannot connect to PostgreSQL at 127.0.0.1:" + pgPort + ' (the authenticator\'s password, AUTHENTICATOR_PASSWORD): password authentication failed for user "crm_authenticator"',
+    "cannot connect to PostgreSQL at 127.0.0.1:" +
+      pgPort +
+      ' (the authenticator\'s password, AUTHENTICATOR_PASSWORD): password authentication failed for user "crm_authenticator"',
   );
   demo = await startDemo({ AUTHENTICATOR_PASSWORD: "changed-authenticator" });
   expect(await canLogIn("crm_authenticator", "authenticator")).toBe(false);
   expect(await canLogIn("crm_authenticator", "changed-authenticator")).toBe(true);
   expect(await canLogIn("crm_login_ana", "ana")).toBe(false);
   expect(await canLogIn("crm_login_ana", "changed-ana")).toBe(true);
-  expect(await asOwner(async (c) => (await c.query("select user_id from gatehouse.logins where login = 'crm_login_ana'")).rows)).toEqual([
-    { user_id: "2" },
-  ]);
+  expect(
+    await asOwner(async (c) => (await c.query("select user_id from gatehouse.logins where login = 'crm_login_ana'")).rows),
+  ).toEqual([{ user_id: "2" }]);
   expect((await demo.interrupt()).code).toBe(0);
 });
