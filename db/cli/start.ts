@@ -192,10 +192,11 @@ function personasDocument(
   return `${lines.join("\n")}\n`;
 }
 
-function seedLine(outcome: SeedOutcome): string[] {
+/** What the seed did, in a line or two: a demo login the seed left alone is news only outside the embedded cluster. */
+function seedLines(outcome: SeedOutcome, db: ProjectDatabase): string[] {
   return [
-    outcome.seeded ? "Demo data seeded." : "Demo data already there; not seeded again.",
-    ...outcome.loginsSkipped.map((s) => `Demo login ${s.username} not created: ${s.reason}.`),
+    `  migrations applied; ${outcome.seeded ? "demo data seeded" : "demo data already there (not seeded again)"}`,
+    ...(db.embedded ? [] : outcome.loginsSkipped.map((s) => `  demo login ${s.username} not created: ${s.reason}`)),
   ];
 }
 
@@ -217,7 +218,7 @@ export async function startDemo(
   const db = await openProjectDatabase(config, options);
   let server: ApiServer | undefined;
   try {
-    await migrateProject(config, db);
+    await migrateProject(config, db, { quiet: true });
     const seeded = await seedProject(config, db.url, { demoCredentials: db.embedded });
     const plan = (await withClient(db.url, (client) => compileAgainst(client, config.app))).plan;
     const password = options.api === false ? DEV_AUTHENTICATOR_PASSWORD : await authenticatorPassword(config, db);
@@ -229,7 +230,7 @@ export async function startDemo(
       db.embedded
         ? `  PostgreSQL 17 (embedded${db.shared ? ", already running" : ""})  ${db.url}   data: ${path.relative(process.cwd(), db.dataDir!) || "."}`
         : `  PostgreSQL (DATABASE_URL)  ${redacted(db.url)}`,
-      "  migrations applied; " + seedLine(seeded).join(" "),
+      ...seedLines(seeded, db),
     ];
     if (options.api ?? true) {
       const env = { ...process.env, DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: password };
