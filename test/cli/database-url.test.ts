@@ -99,6 +99,18 @@ test("start and seed through DATABASE_URL keep the authenticator's password and 
   await ana.end();
 });
 
+test("serve on a migrated database says its mode, and its Ruru hands out no persona's token", async () => {
+  const port = await freePort();
+  const serve = spawnCli(["serve"], { DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: "set-by-the-dba", PORT: String(port) });
+  await serve.waitFor("development mode on 127.0.0.1");
+  const html = await (await fetch(`http://127.0.0.1:${port}/graphiql?as=rita`)).text();
+  const config = JSON.parse(/const RURU_CONFIG = (\{[\s\S]*?\});/.exec(html)![1]!) as Record<string, unknown>;
+  expect(config.endpoint).toBe("/graphql");
+  expect(config).not.toHaveProperty("initialHeaders");
+  expect(config).not.toHaveProperty("initialQuery");
+  await serve.interrupt();
+});
+
 test("generate prints one summary line when its output is not a terminal", async () => {
   const fresh = await createTestDatabase();
   try {
