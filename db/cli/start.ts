@@ -221,7 +221,9 @@ export async function startDemo(
     await migrateProject(config, db, { quiet: true });
     const seeded = await seedProject(config, db.url, { demoCredentials: db.embedded });
     const plan = (await withClient(db.url, (client) => compileAgainst(client, config.app))).plan;
-    const password = options.api === false ? DEV_AUTHENTICATOR_PASSWORD : await authenticatorPassword(config, db);
+    // without the API, a database the demo does not own needs no authenticator password: psql will ask for it
+    const password =
+      db.embedded || options.api !== false ? await authenticatorPassword(config, db) : process.env.AUTHENTICATOR_PASSWORD;
     const authenticatorUrl = connectionUrl(db.url, { user: roleName(config.app, config.app.authenticator), password });
     const lines = [
       "",
@@ -232,34 +234,33 @@ export async function startDemo(
         : `  PostgreSQL (DATABASE_URL)  ${redacted(db.url)}`,
       ...seedLines(seeded, db),
     ];
+    let ruru = false;
     if (options.api ?? true) {
       const env = { ...process.env, DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: password };
       const serverConfig = loadServerConfig(config.app, options.apiPort ? { ...env, PORT: String(options.apiPort) } : env);
-      const show = featured(config);
+      ruru = serverConfig.ruru;
       server = await startApiServer({
         app: config.app,
         ...serverConfig,
-        ...(serverConfig.ruru ? { ruruExample: ruruExample(config) } : {}),
+        ...(ruru ? { ruruExample: ruruExample(config) } : {}),
       }).catch((error: unknown) => {
         throw explainConnectionError(error, "the authenticator's password, AUTHENTICATOR_PASSWORD", authenticatorUrl);
       });
-      const examples = await examplesFor(config, plan, server);
-      await writePersonas(personasFile(db), personasDocument(config, db, server, serverConfig.ruru, authenticatorUrl, examples));
       lines.push(
-        `  GraphQL API  ${server.url}/graphql${serverConfig.ruru ? `   Ruru: ${server.url}/graphiql?as=<username>` : ""}`,
+        `  GraphQL API  ${server.url}/graphql${ruru ? `   Ruru: ${server.url}/graphiql?as=<username>` : ""}`,
         `  ${describeMode(serverConfig)}`,
       );
-      for (const persona of show) {
-        const example = examples.find((e) => e.persona === persona)!;
-        lines.push("", `As ${describe(persona)}:`, ...curl(server, example));
-      }
-      const psqlExample = examples.find((e) => e.persona === show[0] && e.select);
-      if (psqlExample)
-        lines.push("", `In psql, as ${psqlExample.persona.username}:`, ...psqlSession(config, authenticatorUrl, psqlExample));
-    } else {
-      const examples = await examplesFor(config, plan, undefined);
-      await writePersonas(personasFile(db), personasDocument(config, db, undefined, false, authenticatorUrl, examples));
     }
+    const examples = await examplesFor(config, plan, server);
+    await writePersonas(personasFile(db), personasDocument(config, db, server, ruru, authenticatorUrl, examples));
+    const show = featured(config);
+    for (const persona of server ? show : []) {
+      const example = examples.find((e) => e.persona === persona)!;
+      lines.push("", `As ${describe(persona)}:`, ...curl(server!, example));
+    }
+    const psqlExample = examples.find((e) => e.persona === show[0] && e.select);
+    if (psqlExample)
+      lines.push("", `In psql, as ${psqlExample.persona.username}:`, ...psqlSession(config, authenticatorUrl, psqlExample));
     lines.push(
       "",
       `Every persona (${config.personas?.length ?? 0}) with its token, queries and psql session: ${personasFile(db)}`,
