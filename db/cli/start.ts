@@ -157,6 +157,7 @@ function psqlSession(config: GatehouseConfig, authenticatorUrl: string, example:
 /** `.gatehouse/personas.md`: every persona's token, GraphQL example, Ruru link and psql session. */
 function personasDocument(
   config: GatehouseConfig,
+  plan: Plan,
   db: ProjectDatabase,
   server: ApiServer | undefined,
   ruru: boolean,
@@ -180,12 +181,14 @@ function personasDocument(
   }
   for (const login of config.seed?.logins ?? []) {
     if (!db.embedded) continue;
+    const url = connectionUrl(db.url, { user: loginName(config.app, login.username), password: login.password });
+    const select = psqlSelect(config, plan, login.role);
     lines.push(
       "",
       `## ${login.username}'s role-bound login (acts as ${login.role}; claims set by hand are ignored)`,
       "",
       "```sh",
-      `  psql "${connectionUrl(db.url, { user: loginName(config.app, login.username), password: login.password })}"`,
+      `  psql "${url}"${select ? ` -c "${select}"` : ""}`,
       "```",
     );
   }
@@ -252,7 +255,7 @@ export async function startDemo(
       );
     }
     const examples = await examplesFor(config, plan, server);
-    await writePersonas(personasFile(db), personasDocument(config, db, server, ruru, authenticatorUrl, examples));
+    await writePersonas(personasFile(db), personasDocument(config, plan, db, server, ruru, authenticatorUrl, examples));
     const show = featured(config);
     for (const persona of server ? show : []) {
       const example = examples.find((e) => e.persona === persona)!;

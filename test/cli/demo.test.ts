@@ -37,6 +37,8 @@ const canLogIn = async (user: string, password: string) => {
     await client.end().catch(() => {});
   }
 };
+/** The ids of rows, in numeric order (the printed examples have no order by). */
+const byId = (rows: { id: string }[]) => rows.map((r) => r.id).sort((a, b) => Number(a) - Number(b));
 const postmasterRunning = () => existsSync(path.join(dataDir, "postmaster.pid"));
 
 async function startDemo(env: Record<string, string | undefined> = {}): Promise<CliProcess> {
@@ -140,13 +142,41 @@ test("the printed psql example works for rita, where select * is refused", async
       await client.end();
     }
   };
-  expect((await as(example!)).map((r) => r.id)).toEqual(["1", "2", "3", "11", "16", "17", "18"]);
+  expect(byId(await as(example!))).toEqual(["1", "2", "3", "11", "16", "17", "18"]);
   await expect(as("select * from crm.customers")).rejects.toThrow("permission denied for table customers");
 });
 
 test("the demo gave the authenticator and ana their demo passwords when it created them", async () => {
   expect(await canLogIn("crm_authenticator", "authenticator")).toBe(true);
   expect(await canLogIn("crm_login_ana", "ana")).toBe(true);
+});
+
+test("ana's psql line in the personas file works as her role-bound login", async () => {
+  const personas = await readFile(path.join(folder, "personas.md"), "utf8");
+  const [, url, statement] = /^  psql "(postgres:\/\/crm_login_ana:[^"]+)" -c "([^"]+)"$/m.exec(personas)!;
+  expect(statement).toBe("select id, industry, region, tier, stage from crm.customers;");
+  const ana = new Client({ connectionString: url });
+  await ana.connect();
+  try {
+    expect(byId((await ana.query(statement!)).rows)).toEqual([
+      "2",
+      "3",
+      "4",
+      "5",
+      "6",
+      "7",
+      "8",
+      "9",
+      "10",
+      "15",
+      "16",
+      "17",
+      "19",
+      "20",
+    ]);
+  } finally {
+    await ana.end();
+  }
 });
 
 test("Ctrl-C stops the demo and its PostgreSQL, exiting 0", async () => {
