@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import { withClient } from "../../db/runtime/client";
 import { connectionUrl } from "../../db/runtime/connection-url";
 import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
 import { freePort, runCli, spawnCli } from "./cli";
@@ -11,7 +12,11 @@ let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
 });
-afterAll(() => db?.drop());
+afterAll(async () => {
+  await db?.drop();
+  // the login this file made is cluster-wide and has a known password: it does not outlive the file
+  await withClient(db.adminUrl, (admin) => admin.query("drop role if exists crm_login_ana"));
+});
 
 const hashOf = async (role: string) => {
   const { rows } = await db.pool.query<{ rolpassword: string | null }>("select rolpassword from pg_authid where rolname = $1", [
@@ -48,10 +53,12 @@ test("a missing database says how to create it", async () => {
 });
 
 test("serve on an unmigrated database refuses to start and says to migrate", async () => {
+  // roles are cluster-wide: on a cluster another database was migrated in, the authenticator exists already
+  const { rowCount } = await db.pool.query("select 1 from pg_roles where rolname = 'crm_authenticator'");
   const result = await runCli(["serve"], { DATABASE_URL: db.url, AUTHENTICATOR_PASSWORD: "whatever" });
   expect(result).toMatchObject({
     code: 1,
-    stderr: `gatehouse: database "${db.name}" is not migrated (missing: schema crm, the gatehouse helpers, role crm_authenticator): run npx gatehouse migrate first\n`,
+    stderr: `gatehouse: database "${db.name}" is not migrated (missing: schema crm, the gatehouse helpers${rowCount ? "" : ", role crm_authenticator"}): run npx gatehouse migrate first\n`,
   });
 });
 
