@@ -51,6 +51,8 @@ export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError)
 
 /** PostgreSQL's own wording names the table ("permission denied for table contracts"); keep that, drop the rest. */
 function forbidden(error: DatabaseError): { message: string; table?: string } {
+  // the toolkit's own refusals (emit/guard.ts) are written for the client and say what to do
+  if (error.message.startsWith("gatehouse: ")) return { message: `forbidden: ${error.message.slice("gatehouse: ".length)}` };
   const rls = /^new row violates row-level security policy(?: "[^"]*")? for table "([^"]+)"/.exec(error.message);
   if (rls) return { message: `forbidden: row-level security does not let you write this row of ${rls[1]}`, table: rls[1]! };
   const denied = /^permission denied for (table|view|sequence|function|schema) (\S+)/.exec(error.message);

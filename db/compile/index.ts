@@ -4,6 +4,7 @@ import { lineComment, sql, toDdl } from "../sql/ddl";
 import { emitAudit } from "./emit/audit";
 import { emitColumnHelpers } from "./emit/columns";
 import { emitHelpers } from "./emit/helpers";
+import { emitHolderGuards, emitOwnerChecks } from "./emit/guard";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitRoles } from "./emit/roles";
@@ -82,6 +83,8 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitSchemaGrants(plan),
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),
     ...plan.views.map((v) => emitView(plan, v, (table) => ctx(table))),
+    ...emitHolderGuards(plan),
+    ...emitOwnerChecks(plan),
     ...emitAudit(plan),
     ...emitToolkitRevokes(plan),
   ];

@@ -40,3 +40,18 @@ export const COLUMN_HELPERS = {
   columnsFor: "columns_for",
   selectFor: "select_for",
 } as const;
+
+/** What `emit/guard.ts` installs: the holder guard's triggers and functions, and the owner check. */
+export const GUARD = {
+  before: "gatehouse_guard",
+  after: "gatehouse_guard_moved",
+  functionPrefix: "guard_",
+  ownerFunction: "check_owner",
+  ownerTriggerPrefix: "gatehouse_owner__",
+} as const;
+
+/**
+ * The transaction-local setting that switches borrowed access off: set to `off`, temporary grants and
+ * member sets reach nothing. It can only take access away; the holder guard uses it for one query.
+ */
+export const borrowedAccessSetting = (app: AppDefinition): string => `${app.toolkitSchema}.borrowed_access`;

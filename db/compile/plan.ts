@@ -5,6 +5,7 @@ import type { AppDefinition } from "../policy/define";
 import type { MaskDefinition } from "../policy/masks";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
 import type { MemberSet, Scope } from "../policy/scopes";
+import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
 import { anyOf } from "./simplify";
 import { memberSetsOf } from "./walk";
 
@@ -55,6 +56,10 @@ export interface SupportIndex {
 
 export interface TablePlan {
   readonly name: string;
+  /** Columns that decide who holds a row (see `holderColumns`): borrowed access may not change them. */
+  readonly holders: readonly string[];
+  /** `own(col)` columns and the roles that may own rows through them. */
+  readonly owners: readonly OwnerColumn[];
   /** Its columns in table order, masked twins left out. */
   readonly columns: readonly string[];
   readonly supportIndexes: readonly SupportIndex[];
@@ -196,6 +201,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
     const policies: PolicyNode[] = [];
     const grants: GrantNode[] = [];
     const restrictives: RestrictiveNode[] = [];
+    const selectRules: { role: string; selects: Scope[] }[] = [];
 
     for (const role of app.roles) {
       const rules: { source: string; rules: TableRules }[] = lineage(role)
@@ -203,6 +209,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         .map((r) => ({ source: `role ${r.name}`, rules: r.tables[table]! }));
       const roleViews = views.filter((v) => v.roles.includes(role));
       if (rules.length === 0 && roleViews.length === 0) continue;
+      selectRules.push({ role: role.name, selects: rules.flatMap((r) => (r.rules.select ? [r.rules.select] : [])) });
 
       const scopesFor = (command: Command) => {
         const using: Scope[] = [];
@@ -312,6 +319,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       columns: Object.freeze(rawColumns.map((c) => c.name)),
       primaryKey: meta.primaryKey,
       supportIndexes: supportIndexes(table, policies),
+      holders: Object.freeze(holderColumns(policies)),
+      owners: Object.freeze(ownerColumns(selectRules)),
       policies: Object.freeze(policies),
       restrictives: Object.freeze(restrictives),
       grants: Object.freeze(grants),

@@ -39,10 +39,21 @@ export function lineComment(text: string): SQL {
  * doBlock(sql`begin perform 1; end`) // → do $gh$ begin perform 1; end $gh$;
  */
 export function doBlock(body: SQL): SQL {
+  return sql`do ${dollarQuoted(body, "gh")};`;
+}
+
+/**
+ * A body (of a function or `do` block) between dollar quotes whose tag (`$<name>$`, numbered if need be)
+ * does not occur in it, so no identifier or literal inside can close the quote early.
+ *
+ * @example
+ * sql`create function f() returns int language sql as ${dollarQuoted(sql`select 1`)};` // → as $fn$\nselect 1\n$fn$;
+ */
+export function dollarQuoted(body: SQL, name = "fn"): SQL {
   const text = toDdl(body);
-  let tag = "$gh$";
-  for (let i = 1; text.includes(tag); i++) tag = `$gh${i}$`;
-  return trusted(`do ${tag}\n${text}\n${tag};`);
+  let tag = `$${name}$`;
+  for (let i = 1; text.includes(tag); i++) tag = `$${name}${i}$`;
+  return trusted(`${tag}\n${text}\n${tag}`);
 }
 
 /**

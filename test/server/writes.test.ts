@@ -100,6 +100,32 @@ test("rita creates a customer of her own in East-1", async () => {
   ]);
 });
 
+test("sam, holding a temporary update grant on wendy's customer 13, cannot make it his own: FORBIDDEN, and wendy keeps it", async () => {
+  await api.crm.db.pool.query(
+    `insert into crm.access_grants (grantee_id, "table", row_id, privilege, expires_at, granted_by, reason)
+     select 3, 'customers', 13, p, now() + interval '1 day', 1, 'covering West-1' from unnest(array['select', 'update']) p`,
+  );
+  const token = await api.token("sam");
+  const rename = await api.query(
+    'mutation { updateCustomerByRowId(input: { rowId: "13", customerPatch: { name: "Nimbus Cloud Ltd" } }) { customer { name ownerId } } }',
+    { token },
+  );
+  expect(rename).toEqual({ status: 200, data: { updateCustomerByRowId: { customer: { name: "Nimbus Cloud Ltd", ownerId: "7" } } } });
+  const { data, errors } = await api.query(
+    'mutation { updateCustomerByRowId(input: { rowId: "13", customerPatch: { ownerId: "3" } }) { customer { ownerId } } }',
+    { token },
+  );
+  expect(data).toEqual({ updateCustomerByRowId: null });
+  expect(errors).toEqual([
+    expect.objectContaining({
+      message:
+        "forbidden: you reach this row of customers only through a temporary grant or a membership, which lets you read or edit it, not change owner_id, unit_id",
+      extensions: { code: "FORBIDDEN" },
+    }),
+  ]);
+  expect(await api.crm.root((c) => column(c, "select owner_id from crm.customers where id = 13"))).toEqual(["7"]);
+});
+
 test("a database error other than a permission is masked with a reference the server log explains", async () => {
   const mutation =
     'mutation { updateServiceTicketByRowId(input: { rowId: "2", serviceTicketPatch: { status: "escalated" } }) { serviceTicket { status } } }';

@@ -1,4 +1,4 @@
-import { lineComment, literal, sql, toDdl, trusted, type SQL } from "../../sql/ddl";
+import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { COLUMN_HELPERS, helperIdent, roleIdent } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
@@ -8,9 +8,6 @@ const RELATION_KINDS = trusted("('r', 'p', 'v', 'm', 'f')");
 
 /** An invoker helper taking one table name: stable, fixed search_path, reads only the catalog. */
 function invoker(plan: Plan, name: string, returns: SQL, language: "sql" | "plpgsql", body: SQL, why: string): Statement {
-  const text = toDdl(body);
-  let tag = "$fn$";
-  for (let i = 1; text.includes(tag); i++) tag = `$fn${i}$`;
   return {
     kind: "function",
     fn: { name, argTypes: ["text"], securityDefiner: false, volatility: "stable", searchPath: true },
@@ -18,9 +15,7 @@ function invoker(plan: Plan, name: string, returns: SQL, language: "sql" | "plpg
 create or replace function ${helperIdent(plan.app, name)}(table_name text) returns ${returns}
   language ${trusted(language)} stable security invoker
   set search_path = pg_catalog, pg_temp
-as ${trusted(tag)}
-${trusted(text)}
-${trusted(tag)};`,
+as ${dollarQuoted(body)};`,
   };
 }
 

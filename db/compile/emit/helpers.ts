@@ -1,6 +1,15 @@
 import { lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { renderScope, type ScopeContext } from "../scope-sql";
-import { HELPERS, helperIdent, memberHelper, requestRoles, roleIdent, roleName, tableIdent } from "../names";
+import {
+  HELPERS,
+  borrowedAccessSetting,
+  helperIdent,
+  memberHelper,
+  requestRoles,
+  roleIdent,
+  roleName,
+  tableIdent,
+} from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 
@@ -51,6 +60,10 @@ export function emitHelpers(plan: Plan, scopeContext: (table: string) => ScopeCo
   const logins = helperIdent(app, "logins");
   const authenticator = literal(roleName(app, app.authenticator));
   const prefix = literal(app.rolePrefix);
+  // borrowed access (grants, member sets) switched off for one query by the holder guard (emit/guard.ts)
+  const borrowedOff = sql`if pg_catalog.current_setting(${literal(borrowedAccessSetting(app))}, true) = 'off' then
+    return '{}';
+  end if;`;
   const out: Statement[] = [];
 
   out.push({
@@ -188,6 +201,7 @@ $fn$;`,
         sql`declare
   result ${rowType}[];
 begin
+  ${borrowedOff}
   select coalesce(pg_catalog.array_agg(g.${c(grants.row)}), '{}') into result
     from ${t(grants.table)} g
    where g.${c(grants.grantee)} = ${helperIdent(app, HELPERS.userId)}(acting_role)
@@ -218,6 +232,7 @@ end`,
         sql`declare
   result ${rowType}[];
 begin
+  ${borrowedOff}
   select coalesce(pg_catalog.array_agg(distinct l.${c(set.link.row)}), '{}') into result
     from ${t(set.membership.table)} m
     join ${t(set.link.table)} l on l.${c(set.link.group)} = m.${c(set.membership.group)}
