@@ -12,13 +12,33 @@ export interface RoleBoundLogin {
   readonly role: string;
 }
 
+/**
+ * Bounds on a role-bound login's sessions, set on the role (`alter role … set`): how long one statement,
+ * one transaction (PostgreSQL 17+), and a transaction left idle may last, in milliseconds. They bound how
+ * long a repeatable-read transaction can keep the snapshot it started with — and with it the access of a
+ * user frozen meanwhile.
+ */
+export interface SessionLimits {
+  readonly statementTimeoutMs: number;
+  readonly idleInTransactionTimeoutMs: number;
+  /** `transaction_timeout`; ignored before PostgreSQL 17, which does not have it. */
+  readonly transactionTimeoutMs: number;
+}
+
+/** A BI tool's limits unless told otherwise: 5 minutes a statement, 15 a transaction, 1 idle in one. */
+export const DEFAULT_SESSION_LIMITS: SessionLimits = Object.freeze({
+  statementTimeoutMs: 300_000,
+  transactionTimeoutMs: 900_000,
+  idleInTransactionTimeoutMs: 60_000,
+});
+
 /** The database role name of a user's role-bound login: `<prefix>login_<username>`. */
 export const loginName = (app: AppDefinition, username: string): string => `${app.rolePrefix}login_${username}`;
 
 /**
  * Creates (or updates) a role-bound login for a BI tool or psql: a LOGIN role that inherits exactly
- * one app role (any other it held is revoked), mapped to one user, so the helpers read its identity from `session_user`. Run as an
- * administrator; one transaction.
+ * one app role (any other it held is revoked), mapped to one user, so the helpers read its identity from `session_user`, with
+ * {@link SessionLimits} on its sessions (default {@link DEFAULT_SESSION_LIMITS}). Run as an administrator; one transaction.
  *
  * @example
  * await createRoleBoundLogin(client, crm, { username: "ana", userId: 14, role: "analyst", password: "secret" });
@@ -26,8 +46,13 @@ export const loginName = (app: AppDefinition, username: string): string => `${ap
 export async function createRoleBoundLogin(
   client: ClientBase,
   app: AppDefinition,
-  options: { username: string; userId: string | number; role: string; password: string },
+  options: { username: string; userId: string | number; role: string; password: string; limits?: Partial<SessionLimits> },
 ): Promise<RoleBoundLogin> {
+  const limits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
+  for (const [name, ms] of Object.entries(limits))
+    if (!Number.isInteger(ms) || ms <= 0)
+      throw new Error(`login limit ${name} must be a positive whole number of milliseconds, not ${ms}`);
+  const version = Number((await client.query<{ v: string }>("select current_setting('server_version_num') as v")).rows[0]!.v);
   if (!app.roles.some((r) => r.name === options.role)) {
     throw new Error(`no app role "${options.role}": a login must act in one of ${app.roles.map((r) => r.name).join(", ")}`);
   }
@@ -48,6 +73,9 @@ end $gh$;`,
       ", ",
     )} from ${ident};`,
     sql`grant ${sql.identifier(roleName(app, options.role))} to ${ident};`,
+    sql`alter role ${ident} set statement_timeout = ${literal(limits.statementTimeoutMs)};`,
+    sql`alter role ${ident} set idle_in_transaction_session_timeout = ${literal(limits.idleInTransactionTimeoutMs)};`,
+    ...(version >= 170000 ? [sql`alter role ${ident} set transaction_timeout = ${literal(limits.transactionTimeoutMs)};`] : []),
     sql`grant connect on database ${sql.identifier((await client.query<{ db: string }>("select current_database() as db")).rows[0]!.db)} to ${ident};`,
     sql`insert into ${logins} (login, user_id, role) values (${literal(login)}, ${literal(String(options.userId))}, ${literal(options.role)})
   on conflict (login) do update set user_id = excluded.user_id, role = excluded.role;`,

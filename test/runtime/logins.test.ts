@@ -31,3 +31,41 @@ test("ana's login, remapped from analyst to finance, holds only the finance role
   expect(seen.rows.map((r) => r.id)).toEqual(customerExpectation("fiona").ids);
   expect(await crm.root((c) => column(c, "select user_id::int from gatehouse.logins where login = $1", [login]))).toEqual([9]);
 });
+
+test("ana's login carries the default session limits: 5 min a statement, 1 min idle in a transaction", async () => {
+  const ana = await crm.login({ username: "ana", userId: 14, role: "analyst" });
+  const { rows } = await ana.query(
+    "select current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle",
+  );
+  expect(rows).toEqual([{ statement: "5min", idle: "1min" }]);
+  const version = Number((await ana.query("select current_setting('server_version_num') as v")).rows[0].v);
+  if (version >= 170000)
+    expect((await ana.query("select current_setting('transaction_timeout') as t")).rows).toEqual([{ t: "15min" }]);
+});
+
+describe("ana frozen while her BI tool holds a transaction open", () => {
+  const freeze = (status: "frozen" | "active") => crm.db.pool.query("update crm.users set status = $1 where id = 14", [status]);
+  afterEach(() => freeze("active"));
+
+  test("in read committed, her next statement shows nothing", async () => {
+    const ana = await crm.login({ username: "ana", userId: 14, role: "analyst" });
+    await ana.query("begin");
+    const before = (await ana.query("select count(*)::int as n from crm.customers")).rows[0].n as number;
+    await freeze("frozen");
+    const after = (await ana.query("select count(*)::int as n from crm.customers")).rows[0].n as number;
+    await ana.query("rollback");
+    expect([before, after]).toEqual([customerExpectation("ana").ids.length, 0]);
+  });
+
+  test("in repeatable read, the transaction keeps its snapshot until it ends; the next one shows nothing", async () => {
+    const ana = await crm.login({ username: "ana", userId: 14, role: "analyst" });
+    await ana.query("begin isolation level repeatable read");
+    const before = (await ana.query("select count(*)::int as n from crm.customers")).rows[0].n as number;
+    await freeze("frozen");
+    const during = (await ana.query("select count(*)::int as n from crm.customers")).rows[0].n as number;
+    await ana.query("commit");
+    const next = (await ana.query("select count(*)::int as n from crm.customers")).rows[0].n as number;
+    expect([before, during, next]).toEqual([customerExpectation("ana").ids.length, customerExpectation("ana").ids.length, 0]);
+    expect(await crm.root((c) => column(c, "select status from crm.users where id = 14"))).toEqual(["frozen"]);
+  });
+});
