@@ -29,6 +29,8 @@ export interface OwnerColumn {
   readonly column: string;
   /** Roles whose select rule on the table reaches rows they own through this column, in definition order. */
   readonly roles: readonly string[];
+  /** Some select rule reads `pool(column)`: a row with no owner is in a public pool, not lost. */
+  readonly pool: boolean;
 }
 
 /**
@@ -37,12 +39,14 @@ export interface OwnerColumn {
  * through it: a row may be assigned only to an active user holding one of them.
  *
  * @example
- * ownerColumns([{ role: "sales_rep", selects: [or(own("owner_id"), pool("owner_id"))] }]); // [{ column: "owner_id", roles: ["sales_rep"] }]
+ * ownerColumns([{ role: "sales_rep", selects: [or(own("owner_id"), pool("owner_id"))] }]); // [{ column: "owner_id", roles: ["sales_rep"], pool: true }]
  */
 export function ownerColumns(rules: readonly { readonly role: string; readonly selects: readonly Scope[] }[]): OwnerColumn[] {
   const roles = new Map<string, string[]>();
+  const pools = new Set<string>();
   const visit = (role: string, s: Scope): void => {
     if (s.kind === "or" || s.kind === "and") s.scopes.forEach((inner) => visit(role, inner));
+    else if (s.kind === "pool") pools.add(s.column);
     else if (s.kind === "own") {
       const list = roles.get(s.column) ?? [];
       if (!list.includes(role)) list.push(role);
@@ -52,5 +56,5 @@ export function ownerColumns(rules: readonly { readonly role: string; readonly s
   for (const { role, selects } of rules) for (const scope of selects) visit(role, scope);
   return [...roles.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([column, list]) => Object.freeze({ column, roles: Object.freeze(list) }));
+    .map(([column, list]) => Object.freeze({ column, roles: Object.freeze(list), pool: pools.has(column) }));
 }

@@ -5,6 +5,7 @@ import { emitAudit } from "./emit/audit";
 import { emitColumnHelpers } from "./emit/columns";
 import { emitHelpers } from "./emit/helpers";
 import { emitHolderGuards, emitOwnerChecks } from "./emit/guard";
+import { emitOffboarding } from "./emit/offboarding";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitRoles } from "./emit/roles";
@@ -85,6 +86,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...plan.views.map((v) => emitView(plan, v, (table) => ctx(table))),
     ...emitHolderGuards(plan),
     ...emitOwnerChecks(plan),
+    ...emitOffboarding(plan),
     ...emitAudit(plan),
     ...emitToolkitRevokes(plan),
   ];

@@ -65,7 +65,7 @@ function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Cat
     if (!s.fn.securityDefiner) continue;
     if (!s.fn.searchPath)
       findings.push({ lint: "definer", message: `security definer function ${s.fn.name} has no fixed search_path` });
-    if (!text.includes(`revoke all on function ${toDdl(sql.identifier(plan.app.toolkitSchema, s.fn.name))}(`)) {
+    if (!text.includes(`revoke all on function ${toDdl(sql.identifier(s.fn.schema ?? plan.app.toolkitSchema, s.fn.name))}(`)) {
       findings.push({ lint: "definer", message: `security definer function ${s.fn.name} is not revoked from public` });
     }
   }

@@ -55,3 +55,11 @@ export const GUARD = {
  * member sets reach nothing. It can only take access away; the holder guard uses it for one query.
  */
 export const borrowedAccessSetting = (app: AppDefinition): string => `${app.toolkitSchema}.borrowed_access`;
+
+/** What `emit/offboarding.ts` installs: the operations in the app schema, the preview's helpers in the toolkit schema. */
+export const OFFBOARDING = {
+  offboard: "offboard_user",
+  preview: "offboarding_preview",
+  rows: "offboarding_rows",
+  users: "offboarding_users",
+} as const;

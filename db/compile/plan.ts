@@ -192,6 +192,10 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
   const columnType = (table: string, column: string) =>
     catalog.tables.get(table)?.columns.find((c) => c.name === column)?.type ?? "text";
   const memberSets = new Map<string, MemberSet>();
+  const { identity } = app;
+  const identityTables = new Set(
+    [identity.users.table, identity.userRoles.table, identity.units.table, identity.grants?.table].filter((t) => t !== undefined),
+  );
 
   const tables = tableNames.map((table): TablePlan => {
     const meta = catalog.tables.get(table)!;
@@ -320,7 +324,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       primaryKey: meta.primaryKey,
       supportIndexes: supportIndexes(table, policies),
       holders: Object.freeze(holderColumns(policies)),
-      owners: Object.freeze(ownerColumns(selectRules)),
+      // own(col) on an identity table (a user reading their own row or roles) is not ownership of a record
+      owners: Object.freeze(identityTables.has(table) ? [] : ownerColumns(selectRules)),
       policies: Object.freeze(policies),
       restrictives: Object.freeze(restrictives),
       grants: Object.freeze(grants),

@@ -10,6 +10,8 @@ export interface Statement {
   readonly force?: boolean;
   /** For `function` statements. */
   readonly fn?: {
+    /** Schema of the function: the toolkit schema unless an operation lives in the app schema. */
+    readonly schema?: string;
     readonly name: string;
     /** Argument types, which name the function in grants and revokes. */
     readonly argTypes: readonly string[];

@@ -273,6 +273,7 @@ export const crm = defineApp({
     },
   },
   roles: allRoles,
+  offboarding: { by: [admin] },
   restrictions: [
     restrict("vip", {
       table: "customers",

@@ -46,6 +46,15 @@ export interface AppDefinition {
   readonly views: readonly ViewDefinition[];
   /** The append-only audit trail: who may read it. Every write by an app role or login is recorded. */
   readonly audit?: { readonly readers: readonly RoleDefinition[] };
+  /** Who may offboard a user (freeze, hand their rows on, end their grants, memberships and logins), and the status that freezes. */
+  readonly offboarding?: OffboardingDefinition;
+}
+
+/** `defineApp({ offboarding })`: the roles that may offboard users, and the users' status that means frozen. */
+export interface OffboardingDefinition {
+  readonly by: readonly RoleDefinition[];
+  /** Value of `identity.users.status` for a frozen user. Default `"frozen"`. */
+  readonly frozenStatus: string;
 }
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -73,6 +82,7 @@ export function defineApp(definition: {
   masks?: readonly MaskDefinition[];
   views?: readonly ViewDefinition[];
   audit?: { readers: readonly RoleDefinition[] };
+  offboarding?: { by: readonly RoleDefinition[]; frozenStatus?: string };
 }): AppDefinition {
   assertShape("app", [definition]);
   const app: AppDefinition = Object.freeze({
@@ -88,6 +98,14 @@ export function defineApp(definition: {
     masks: Object.freeze([...(definition.masks ?? [])]),
     views: Object.freeze([...(definition.views ?? [])]),
     ...(definition.audit ? { audit: Object.freeze({ readers: Object.freeze([...definition.audit.readers]) }) } : {}),
+    ...(definition.offboarding
+      ? {
+          offboarding: Object.freeze({
+            by: Object.freeze([...definition.offboarding.by]),
+            frozenStatus: definition.offboarding.frozenStatus ?? "frozen",
+          }),
+        }
+      : {}),
   });
   const problems = checkAppShape(app);
   if (problems.length > 0) throw new Error(`invalid app definition:\n  - ${problems.join("\n  - ")}`);
@@ -113,6 +131,7 @@ function checkAppShape(app: AppDefinition): string[] {
   for (const x of app.restrictions) for (const [r] of x.exempt) unlisted(r, `restriction ${x.name} exempts`);
   for (const v of app.views) for (const r of v.roles) unlisted(r, `view ${v.name}`);
   for (const r of app.audit?.readers ?? []) unlisted(r, "audit");
+  for (const r of app.offboarding?.by ?? []) unlisted(r, "offboarding");
   const twins = new Set<string>();
   for (const m of app.masks) {
     const key = `${m.table}.${m.twin}`;

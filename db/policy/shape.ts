@@ -209,6 +209,7 @@ const appDefinition = closed({
   masks: z.array(definitionOf<MaskDefinition>("mask", "a mask made with mask()")).optional(),
   views: z.array(definitionOf<ViewDefinition>("view", "a view made with view()")).optional(),
   audit: closed({ readers: z.array(roleRef) }).optional(),
+  offboarding: closed({ by: z.array(roleRef), frozenStatus: z.string().optional() }).optional(),
 }) satisfies z.ZodType<Parameters<typeof defineApp>[0]>;
 
 const named = (label: string, value: unknown) => (typeof value === "string" ? `${label} ${value}` : label);

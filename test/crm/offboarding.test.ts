@@ -1,0 +1,123 @@
+import type { PoolClient } from "pg";
+import { roleName } from "../../db/compile/names";
+import type { AppTestDatabase } from "../../db/testing/app-database";
+import { column, openCrmDatabase, persona } from "./crm-database";
+
+// Offboarding rick (sales_rep, East-1; owns customers 4, 5, 6 and the soft-deleted 21; holds two grants) as adam.
+// Each test runs in one rolled-back transaction through the authenticator, as the API would.
+
+let crm: AppTestDatabase;
+beforeAll(async () => {
+  crm = await openCrmDatabase();
+});
+afterAll(() => crm?.close());
+
+const ADAM = persona("adam");
+const RICK = 5;
+const RITA = 4;
+
+/** Switches the transaction to another persona, as the API does for a new request. */
+async function actAs(c: PoolClient, username: string): Promise<void> {
+  const p = persona(username);
+  await c.query(`set local role "${roleName(crm.app, p.role)}"`);
+  await c.query("select set_config('jwt.claims.user_id', $1, true)", [String(p.userId)]);
+}
+
+test("adam's preview of rick's offboarding to rita: rita gains customers 4, 5 and 6, rick loses them; nothing changes", async () => {
+  const rows = await crm.as(ADAM, async (c) => {
+    const { rows } = await c.query(
+      "select user_id::int, role, table_name, row_key, change from crm.offboarding_preview($1, $2)",
+      [RICK, RITA],
+    );
+    const after = await column(c, "select current_user");
+    return { rows, after };
+  });
+  expect(rows.rows).toEqual([
+    { user_id: RITA, role: "sales_rep", table_name: "customers", row_key: "4", change: "gains" },
+    { user_id: RITA, role: "sales_rep", table_name: "customers", row_key: "5", change: "gains" },
+    { user_id: RITA, role: "sales_rep", table_name: "customers", row_key: "6", change: "gains" },
+    { user_id: RICK, role: "sales_rep", table_name: "customers", row_key: "4", change: "loses" },
+    { user_id: RICK, role: "sales_rep", table_name: "customers", row_key: "5", change: "loses" },
+    { user_id: RICK, role: "sales_rep", table_name: "customers", row_key: "6", change: "loses" },
+  ]);
+  expect(rows.after).toEqual([roleName(crm.app, "admin")]);
+  expect(
+    await crm.root((c) =>
+      c
+        .query(
+          "select status, (select array_agg(id order by id)::int[] from crm.customers where owner_id = 5) as owns from crm.users where id = 5",
+        )
+        .then((r) => r.rows),
+    ),
+  ).toEqual([{ status: "active", owns: [4, 5, 6, 21] }]);
+});
+
+test("adam offboards rick to rita: rick's next statement sees nothing, rita owns his customers, his grants have ended", async () => {
+  const seen = await crm.as(ADAM, async (c) => {
+    const summary = (await c.query("select crm.offboard_user($1, $2, 'left the company') as s", [RICK, RITA])).rows[0].s;
+    const owners = await column(c, "select owner_id::int from crm.customers where id in (4, 5, 6, 21) order by id");
+    await actAs(c, "rick");
+    const rick = await column(c, "select id from crm.customers");
+    await actAs(c, "rita");
+    const rita = await column(c, "select id::int from crm.customers where id in (4, 5, 6) order by id");
+    return { summary, owners, rick, rita };
+  });
+  expect(seen).toEqual({
+    summary: { "customers.owner_id": 4, "grants ended": 1, "project_members ended": 1 },
+    owners: [RITA, RITA, RITA, RITA],
+    rick: [],
+    rita: [4, 5, 6],
+  });
+});
+
+test("adam offboards rick to the public pool: his customers have no owner", async () => {
+  const owners = await crm.as(ADAM, async (c) => {
+    await c.query("select crm.offboard_user($1, null, 'left the company')", [RICK]);
+    return column(c, "select owner_id from crm.customers where id in (4, 5, 6) order by id");
+  });
+  expect(owners).toEqual([null, null, null]);
+});
+
+test("adam cannot hand rick's customers to wendy, who works in West-1", async () => {
+  await expect(crm.as(ADAM, (c) => c.query("select crm.offboard_user(5, 7, 'left')"))).rejects.toThrow(
+    "gatehouse: successor 7 works outside the unit subtree of user 5",
+  );
+  expect(await crm.root((c) => column(c, "select status from crm.users where id = 5"))).toEqual(["active"]);
+});
+
+test("adam cannot offboard himself, nor without a reason", async () => {
+  await expect(crm.as(ADAM, (c) => c.query("select crm.offboard_user(15, null, 'bye')"))).rejects.toThrow(
+    "gatehouse: nobody offboards themselves",
+  );
+  await expect(crm.as(ADAM, (c) => c.query("select crm.offboard_user(5, 4, ' ')"))).rejects.toThrow(
+    "gatehouse: say why (reason)",
+  );
+});
+
+test("sam (supervisor) may not offboard rick, nor preview it", async () => {
+  await expect(crm.as(persona("sam"), (c) => c.query("select crm.offboard_user(5, 4, 'reorg')"))).rejects.toThrow(
+    "permission denied for function offboard_user",
+  );
+  await expect(crm.as(persona("sam"), (c) => c.query("select * from crm.offboarding_preview(5, 4)"))).rejects.toThrow(
+    "permission denied for function offboarding_preview",
+  );
+  expect(await crm.root((c) => column(c, "select status from crm.users where id = 5"))).toEqual(["active"]);
+});
+
+test("offboarding ana disables her role-bound login", async () => {
+  const ana = await crm.login({ username: "ana", userId: 14, role: "analyst" });
+  const login = (await ana.query("select session_user as s")).rows[0].s as string;
+  await ana.end();
+  const canLogin = await crm.as(ADAM, async (c) => {
+    const summary = (await c.query("select crm.offboard_user(14, null, 'contract ended') as s")).rows[0].s;
+    const { rows } = await c.query("select rolcanlogin from pg_roles where rolname = $1", [login]);
+    return { summary, rows };
+  });
+  expect(canLogin).toEqual({
+    summary: { "customers.owner_id": 0, "grants ended": 0, "project_members ended": 0, "login disabled": login },
+    rows: [{ rolcanlogin: false }],
+  });
+  expect(
+    await crm.root((c) => c.query("select rolcanlogin from pg_roles where rolname = $1", [login]).then((r) => r.rows)),
+  ).toEqual([{ rolcanlogin: true }]);
+});
