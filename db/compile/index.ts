@@ -6,6 +6,7 @@ import { emitColumnHelpers } from "./emit/columns";
 import { emitHelpers } from "./emit/helpers";
 import { emitHolderGuards, emitOwnerChecks } from "./emit/guard";
 import { emitOffboarding } from "./emit/offboarding";
+import { emitOperations } from "./emit/operations";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitRoles } from "./emit/roles";
@@ -87,6 +88,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitHolderGuards(plan),
     ...emitOwnerChecks(plan),
     ...emitOffboarding(plan),
+    ...emitOperations(plan, (table) => ctx(table, "update")),
     ...emitAudit(plan),
     ...emitToolkitRevokes(plan),
   ];

@@ -3,6 +3,7 @@ import type { Catalog } from "../catalog/introspect";
 import type { ColumnAccess } from "../policy/columns";
 import type { AppDefinition } from "../policy/define";
 import type { MaskDefinition } from "../policy/masks";
+import type { OperationDefinition } from "../policy/operations";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
@@ -90,6 +91,14 @@ export interface MaskPlan extends MaskDefinition {
   readonly sourceType: string;
 }
 
+/** An operation with its table's key resolved and its roles by name. */
+export interface OperationPlan extends Omit<OperationDefinition, "by"> {
+  readonly by: readonly string[];
+  /** The table's (single) key column, and its SQL type: a row operation's parameter. */
+  readonly key: string;
+  readonly keyType: string;
+}
+
 /** Everything the emitters need, resolved and frozen: inheritance flattened, columns expanded. */
 export interface Plan {
   readonly app: AppDefinition;
@@ -97,6 +106,7 @@ export interface Plan {
   readonly tables: readonly TablePlan[];
   readonly masks: readonly MaskPlan[];
   readonly views: readonly ViewPlan[];
+  readonly operations: readonly OperationPlan[];
   readonly memberSets: readonly (MemberSet & { readonly rowType: string })[];
   /** SQL types of identity keys, read from the catalog. */
   readonly types: { readonly userId: string; readonly unitId: string; readonly grantRow: string };
@@ -353,6 +363,12 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           description: v.description,
         }),
       ),
+    ),
+    operations: Object.freeze(
+      app.operations.map((o) => {
+        const key = catalog.tables.get(o.table)?.primaryKey[0] ?? "id";
+        return Object.freeze({ ...o, by: Object.freeze(o.by.map((r) => r.name)), key, keyType: columnType(o.table, key) });
+      }),
     ),
     memberSets: Object.freeze(
       [...memberSets.values()]

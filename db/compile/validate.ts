@@ -220,6 +220,21 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     for (const [r, scope] of x.exempt) checkScope(`${who} (exempting ${r.name})`, table, scope);
   }
 
+  for (const o of app.operations) {
+    const who = `operation ${o.name}`;
+    const table = findTable(who, o.table);
+    if (!table) continue;
+    for (const column of Object.keys(o.set)) hasColumn(who, table, column);
+    if (Object.keys(o.set).length === 0) problems.push(`${who}: set names no column: say what it writes`);
+    if (o.where) checkScope(who, table, o.where);
+    if (o.row && table.primaryKey.length !== 1)
+      problems.push(`${who}: table ${o.table} needs a one-column primary key for a row operation`);
+    if (!o.row && o.where && usesIdentity(o.where))
+      problems.push(
+        `${who}: a maintenance operation (row: false) runs as the owner, so its where may not ask who is asking (own, unit, …)`,
+      );
+  }
+
   for (const v of app.views) {
     const who = `view ${v.name}`;
     if (catalog.tables.get(v.name)?.kind === "table")
@@ -232,4 +247,13 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   }
 
   if (problems.length > 0) throw new CompileError([...new Set(problems)]);
+}
+
+/** Whether a scope asks who is asking (directly or in a parent's condition): such scopes need the caller's identity. */
+function usesIdentity(scope: Scope): boolean {
+  let found = false;
+  walkScope(scope, (s) => {
+    if (["own", "unit", "unitTree", "userInTree", "granted", "member", "channel"].includes(s.kind)) found = true;
+  });
+  return found;
 }

@@ -1,4 +1,5 @@
 import type { MaskDefinition } from "./masks";
+import type { OperationDefinition } from "./operations";
 import type { RestrictionDefinition } from "./restrict";
 import type { RoleDefinition } from "./roles";
 import { assertShape } from "./shape";
@@ -46,6 +47,8 @@ export interface AppDefinition {
   readonly views: readonly ViewDefinition[];
   /** The append-only audit trail: who may read it. Every write by an app role or login is recorded. */
   readonly audit?: { readonly readers: readonly RoleDefinition[] };
+  /** Named writes compiled into functions of the app schema (see `operation()`). */
+  readonly operations: readonly OperationDefinition[];
   /** Who may offboard a user (freeze, hand their rows on, end their grants, memberships and logins), and the status that freezes. */
   readonly offboarding?: OffboardingDefinition;
 }
@@ -82,6 +85,7 @@ export function defineApp(definition: {
   masks?: readonly MaskDefinition[];
   views?: readonly ViewDefinition[];
   audit?: { readers: readonly RoleDefinition[] };
+  operations?: readonly OperationDefinition[];
   offboarding?: { by: readonly RoleDefinition[]; frozenStatus?: string };
 }): AppDefinition {
   assertShape("app", [definition]);
@@ -97,6 +101,7 @@ export function defineApp(definition: {
     restrictions: Object.freeze([...(definition.restrictions ?? [])]),
     masks: Object.freeze([...(definition.masks ?? [])]),
     views: Object.freeze([...(definition.views ?? [])]),
+    operations: Object.freeze([...(definition.operations ?? [])]),
     ...(definition.audit ? { audit: Object.freeze({ readers: Object.freeze([...definition.audit.readers]) }) } : {}),
     ...(definition.offboarding
       ? {
@@ -131,6 +136,7 @@ function checkAppShape(app: AppDefinition): string[] {
   for (const x of app.restrictions) for (const [r] of x.exempt) unlisted(r, `restriction ${x.name} exempts`);
   for (const v of app.views) for (const r of v.roles) unlisted(r, `view ${v.name}`);
   for (const r of app.audit?.readers ?? []) unlisted(r, "audit");
+  for (const o of app.operations) for (const r of o.by) unlisted(r, `operation ${o.name}`);
   for (const r of app.offboarding?.by ?? []) unlisted(r, "offboarding");
   const twins = new Set<string>();
   for (const m of app.masks) {
@@ -139,7 +145,7 @@ function checkAppShape(app: AppDefinition): string[] {
     twins.add(key);
   }
   const names = new Set<string>();
-  for (const x of [...app.restrictions, ...app.views]) {
+  for (const x of [...app.restrictions, ...app.views, ...app.operations]) {
     if (names.has(`${x.kind}:${x.name}`)) problems.push(`${x.kind} "${x.name}" is defined twice`);
     names.add(`${x.kind}:${x.name}`);
   }

@@ -4,5 +4,6 @@ export * from "./masks";
 export * from "./roles";
 export * from "./restrict";
 export * from "./views";
+export * from "./operations";
 export * from "./define";
 export { sql } from "../sql/ddl";

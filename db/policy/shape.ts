@@ -18,6 +18,7 @@ import type { RestrictionDefinition, restrict } from "./restrict";
 import type { RoleDefinition, role, TableRules } from "./roles";
 import type { MemberSet, Scope } from "./scopes";
 import { didYouMean } from "./suggest";
+import type { operation, OperationDefinition } from "./operations";
 import type { view, ViewDefinition } from "./views";
 
 const DEFINITION_KINDS: Readonly<Record<string, string>> = {
@@ -25,6 +26,7 @@ const DEFINITION_KINDS: Readonly<Record<string, string>> = {
   restriction: "a restriction",
   mask: "a mask",
   view: "a view",
+  operation: "an operation",
   memberSet: "a member set",
   app: "an app",
 };
@@ -175,6 +177,28 @@ const maskFunction = z.discriminatedUnion(
   { error: expected("a mask function such as keepLast(4) or redact()") },
 ) satisfies z.ZodType<MaskFunction>;
 
+/** What an operation writes: a literal, null, CLOCK or ACTING_USER. */
+const operationValue = z.union(
+  [
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    closed({ kind: z.literal("clock") }),
+    closed({ kind: z.literal("actingUser") }),
+  ],
+  { error: expected("a string, number, boolean, null, CLOCK or ACTING_USER") },
+);
+
+const operationDefinition = closed({
+  table: name,
+  set: z.record(z.string(), operationValue),
+  where: scope.optional(),
+  row: z.boolean(),
+  by: z.array(roleRef).optional(),
+  description: z.string().optional(),
+}) satisfies z.ZodType<Parameters<typeof operation>[1]>;
+
 const viewDefinition = closed({
   from: name,
   columns: z.array(column),
@@ -209,6 +233,7 @@ const appDefinition = closed({
   masks: z.array(definitionOf<MaskDefinition>("mask", "a mask made with mask()")).optional(),
   views: z.array(definitionOf<ViewDefinition>("view", "a view made with view()")).optional(),
   audit: closed({ readers: z.array(roleRef) }).optional(),
+  operations: z.array(definitionOf<OperationDefinition>("operation", "an operation made with operation()")).optional(),
   offboarding: closed({ by: z.array(roleRef), frozenStatus: z.string().optional() }).optional(),
 }) satisfies z.ZodType<Parameters<typeof defineApp>[0]>;
 
@@ -242,6 +267,11 @@ const FACTORIES = {
     args: z.tuple([name, viewDefinition]),
     names: ["name", "definition"],
     subject: ([n]: readonly unknown[]) => named("view", n),
+  },
+  operation: {
+    args: z.tuple([name, operationDefinition]),
+    names: ["name", "definition"],
+    subject: ([n]: readonly unknown[]) => named("operation", n),
   },
   "member set": {
     args: z.tuple([closed(memberSetFields)]),

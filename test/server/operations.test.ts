@@ -1,0 +1,33 @@
+/**
+ * Named operations over HTTP: adam closes the open project and rita, its member, loses its customer on her next
+ * request; sam is not offered the operation. HTTP requests commit, so the file has its own database.
+ */
+import { column } from "../crm/crm-database";
+import { openCrmApi, type CrmApi } from "./api";
+
+let api: CrmApi;
+beforeAll(async () => {
+  api = await openCrmApi();
+});
+afterAll(() => api?.close());
+
+const customer11 = '{ customerByRowId(rowId: "11") { rowId name } }';
+
+test("adam closes the open project; rita's next request no longer shows its customer 11", async () => {
+  const rita = await api.token("rita");
+  expect((await api.query(customer11, { token: rita })).data).toEqual({ customerByRowId: { rowId: "11", name: "Lumen Labs" } });
+  const closed = await api.query('mutation { closeProject(input: { rowId: "1" }) { result } }', {
+    token: await api.token("adam"),
+  });
+  expect(closed).toEqual({ status: 200, data: { closeProject: { result: "1" } } });
+  expect((await api.query(customer11, { token: rita })).data).toEqual({ customerByRowId: null });
+  expect(await api.crm.root((c) => column(c, "select status from crm.projects where id = 1"))).toEqual(["closed"]);
+});
+
+test("sam (supervisor) is not offered closeProject, and the closed project stays as it is", async () => {
+  const { errors } = await api.query('mutation { closeProject(input: { rowId: "2" }) { result } }', {
+    token: await api.token("sam"),
+  });
+  expect(errors?.[0]?.message).toMatch(/closeProject/);
+  expect(await api.crm.root((c) => column(c, "select status from crm.projects where id = 2"))).toEqual(["closed"]);
+});
