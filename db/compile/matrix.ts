@@ -95,6 +95,7 @@ export function renderMatrix(plan: Plan): string {
       );
     lines.push("");
   }
+  lines.push(...operationsSection(plan));
   if (app.audit) {
     lines.push(
       "## Audit trail",
@@ -105,4 +106,23 @@ export function renderMatrix(plan: Plan): string {
     );
   }
   return lines.join("\n");
+}
+
+/** Who may run which operation of the app schema: offboarding and every `operation()`. */
+function operationsSection(plan: Plan): string[] {
+  const { app } = plan;
+  const rows = [
+    ...(app.offboarding
+      ? [
+          `| \`${app.schema}.offboard_user(target, successor, reason)\` | ${app.offboarding.by.map((r) => r.name).join(", ")} | freeze a user, hand their rows to a successor in their subtree or to the pool, end their grants, memberships and logins |`,
+          `| \`${app.schema}.offboarding_preview(target, successor)\` | ${app.offboarding.by.map((r) => r.name).join(", ")} | who gains and who loses which rows; changes nothing |`,
+        ]
+      : []),
+    ...plan.operations.map(
+      (o) =>
+        `| \`${app.schema}.${o.name}(${o.row ? "row_id" : ""})\` | ${o.by.join(", ") || "the owner"}${o.row ? "" : " (and the owner)"} | ${o.row ? "on one row they may update" : "on every matching row"}: ${o.description || `sets ${Object.keys(o.set).join(", ")}`} |`,
+    ),
+  ];
+  if (rows.length === 0) return [];
+  return ["## Operations", "", "| operation | who may run it | what it does |", "|---|---|---|", ...rows, ""];
 }
