@@ -6,6 +6,7 @@ import { withClient } from "../runtime/client";
 import { openProjectDatabase, type ProjectDatabase } from "./database";
 import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
+import { verifyProjectAudit } from "./audit";
 import { generatedSummary, requireMigrated } from "./database-state";
 import { DEV_AUTHENTICATOR_PASSWORD, setAuthenticatorPassword, startDemo } from "./start";
 import { devToken } from "./token";
@@ -91,6 +92,20 @@ program
       await withClient(db.url, (client) => config.generate!(client, { ...options, progress: interactive }));
       if (!interactive) console.log(await generatedSummary(config.app, db.url, Date.now() - started));
     });
+  });
+
+program
+  .command("audit")
+  .description("the audit trail")
+  .command("verify")
+  .description("walk the audit trail's hash chain: exit 0 when intact, 1 naming the first broken link")
+  .action(async () => {
+    const outcome = await onDatabase(program.opts(), (config, db) => verifyProjectAudit(config, db.url));
+    if (outcome.intact) console.log(outcome.message);
+    else {
+      console.error(outcome.message);
+      process.exitCode = 1;
+    }
   });
 
 program

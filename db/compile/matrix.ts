@@ -100,8 +100,11 @@ export function renderMatrix(plan: Plan): string {
     lines.push(
       "## Audit trail",
       "",
-      `Every insert, update and delete by an app role or a role-bound login on the tables above is recorded in \`${app.toolkitSchema}.audit_log\`,`,
-      `which no app role may write, update or delete. Readers: ${app.audit.readers.map((r) => r.name).join(", ") || "none"}.`,
+      `Every insert, update, delete and truncate on the tables above, by any role (app roles, role-bound logins, the owner and superusers),`,
+      `appends a row to \`${app.toolkitSchema}.audit_log\`: who, what (the row's key, the changed columns' old and new values, masked columns only masked),`,
+      `when and in which transaction, hash-chained to the row before. No role may update or delete it; \`gatehouse audit verify\` checks the chain.`,
+      `Only the owner or a superuser may pause it, for one transaction, with \`${app.toolkitSchema}.audit_pause(reason)\`, which is recorded too.`,
+      `Readers: ${app.audit.readers.map((r) => r.name).join(", ") || "none"}.`,
       "",
     );
   }

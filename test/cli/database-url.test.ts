@@ -75,6 +75,27 @@ test("migrate and seed through DATABASE_URL create no demo credential", async ()
   expect(rows).toEqual([]);
 });
 
+test("audit verify through DATABASE_URL: intact after migrate and seed, and after a superuser deletes a row it names it and exits 1", async () => {
+  const { rows } = await db.pool.query<{ n: number; hash: string }>(
+    "select count(*)::int as n, (select hash from gatehouse.audit_log order by id desc limit 1) as hash from gatehouse.audit_log",
+  );
+  expect(rows[0]!.n).toBeGreaterThan(100); // the seed, recorded row by row
+  expect(await runCli(["audit", "verify"], { DATABASE_URL: db.url })).toMatchObject({
+    code: 0,
+    stdout: `audit log intact: ${rows[0]!.n} rows, last hash ${rows[0]!.hash}\n`,
+  });
+  await db.pool.query(
+    `alter table gatehouse.audit_log disable trigger gatehouse_append_only;
+     delete from gatehouse.audit_log where id = 2;
+     alter table gatehouse.audit_log enable always trigger gatehouse_append_only;`,
+  );
+  expect(await runCli(["audit", "verify"], { DATABASE_URL: db.url })).toEqual({
+    code: 1,
+    stdout: "",
+    stderr: "audit log broken at row 2: missing row (row 3 follows row 1)\n",
+  });
+});
+
 test("start and seed through DATABASE_URL keep the authenticator's password and a login's password and mapping", async () => {
   await db.pool.query("alter role crm_authenticator password 'set-by-the-dba'");
   await db.pool.query("drop role if exists crm_login_ana");

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { PoolClient } from "pg";
+import { compileAndApply } from "../../db/apply/apply";
+import { withRolePrefix } from "../../db/compile";
 import { generateData, type GenerateOptions } from "../../db/crm/generate";
+import { crm } from "../../db/crm/roles";
+import { verifyAuditLog } from "../../db/runtime/audit";
 import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
 
 const SCHEMA_MIGRATION = path.join(__dirname, "../../migrations/committed/000001-crm-schema.sql");
@@ -125,4 +129,31 @@ test("refuses too few users to staff the tree", async () => {
   await expect(withClient(first, (client) => generateData(client, { ...SMALL, users: 20 }))).rejects.toThrow(
     /cannot staff 15 units; need at least 23/,
   );
+});
+
+test("with the audit trail installed, the owner's generate pauses it: one recorded pause instead of a row per generated row", async () => {
+  const audited = await migratedDatabase();
+  databases.push(audited);
+  const app = withRolePrefix(crm, `${audited.rolePrefix}crm_`);
+  await withClient(audited, (client) => compileAndApply(client, app));
+  await withClient(audited, (client) => generateData(client, SMALL));
+  const { rows } = await audited.pool.query(
+    "select id::int, acting_role::text = current_user as by_owner, table_name, operation, reason from gatehouse.audit_log order by id",
+  );
+  expect(rows).toEqual([
+    {
+      id: 1,
+      by_owner: true,
+      table_name: null,
+      operation: "pause",
+      reason: "generate: 2000 customers, 100 users, 50 grants (seed 1)",
+    },
+  ]);
+  // the root check: the rows were written
+  expect((await audited.pool.query("select count(*)::int as n from crm.customers")).rows).toEqual([{ n: 2_000 }]);
+  expect(await withClient(audited, (client) => verifyAuditLog(client, app))).toEqual({
+    intact: true,
+    rows: 1,
+    lastHash: expect.any(String),
+  });
 });

@@ -50,11 +50,20 @@ const MASK_FUNCTIONS: readonly MaskSql[] = [
 
 const textual = (type: string) => !/^(timestamp|date|numeric|integer|bigint|smallint|real|double)/.test(type);
 
-/** The generated-column expression of a mask, and the twin's type. */
-function maskExpression(plan: Plan, mask: MaskPlan): { expression: SQL; type: string } {
+/**
+ * A mask applied to a value of the masked column's type, and the result's type: the raw column itself for
+ * the twin's generated-column expression, or any expression of that type (the audit trail's copy of a row).
+ *
+ * @example
+ * maskExpression(plan, phoneMask) // → { expression: "gatehouse"."mask_keep_last"("phone", 4), type: "text" }
+ */
+export function maskExpression(
+  plan: Plan,
+  mask: MaskPlan,
+  value: SQL = sql.identifier(mask.column),
+): { expression: SQL; type: string } {
   const fn = (name: string) => helperIdent(plan.app, name);
-  const column = sql.identifier(mask.column);
-  const asText = textual(mask.sourceType) ? column : sql`${column}::text`;
+  const asText = textual(mask.sourceType) ? value : sql`${value}::text`;
   const f: MaskFunction = mask.fn;
   switch (f.kind) {
     case "keep_first":
@@ -66,9 +75,9 @@ function maskExpression(plan: Plan, mask: MaskPlan): { expression: SQL; type: st
     case "redact":
       return { expression: sql`${fn("mask_redact")}(${asText})`, type: "text" };
     case "date_to_month":
-      return { expression: sql`${fn("mask_date_to_month")}(${column})`, type: "date" };
+      return { expression: sql`${fn("mask_date_to_month")}(${value})`, type: "date" };
     case "number_to_range":
-      return { expression: sql`${fn("mask_number_to_range")}(${column}::numeric, ${literal(f.step)})`, type: "text" };
+      return { expression: sql`${fn("mask_number_to_range")}(${value}::numeric, ${literal(f.step)})`, type: "text" };
   }
 }
 
