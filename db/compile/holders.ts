@@ -31,6 +31,8 @@ export interface OwnerColumn {
   readonly roles: readonly string[];
   /** Some select rule reads `pool(column)`: a row with no owner is in a public pool, not lost. */
   readonly pool: boolean;
+  /** The table's unit column (the one `unit`/`unitTree` read), when there is exactly one: where a row belongs. */
+  readonly unit?: string;
 }
 
 /**
@@ -44,9 +46,11 @@ export interface OwnerColumn {
 export function ownerColumns(rules: readonly { readonly role: string; readonly selects: readonly Scope[] }[]): OwnerColumn[] {
   const roles = new Map<string, string[]>();
   const pools = new Set<string>();
+  const units = new Set<string>();
   const visit = (role: string, s: Scope): void => {
     if (s.kind === "or" || s.kind === "and") s.scopes.forEach((inner) => visit(role, inner));
     else if (s.kind === "pool") pools.add(s.column);
+    else if (s.kind === "unit" || s.kind === "unitTree") units.add(s.column);
     else if (s.kind === "own") {
       const list = roles.get(s.column) ?? [];
       if (!list.includes(role)) list.push(role);
@@ -56,5 +60,12 @@ export function ownerColumns(rules: readonly { readonly role: string; readonly s
   for (const { role, selects } of rules) for (const scope of selects) visit(role, scope);
   return [...roles.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([column, list]) => Object.freeze({ column, roles: Object.freeze(list), pool: pools.has(column) }));
+    .map(([column, list]) =>
+      Object.freeze({
+        column,
+        roles: Object.freeze(list),
+        pool: pools.has(column),
+        ...(units.size === 1 ? { unit: [...units][0]! } : {}),
+      }),
+    );
 }

@@ -62,4 +62,6 @@ export const OFFBOARDING = {
   preview: "offboarding_preview",
   rows: "offboarding_rows",
   users: "offboarding_users",
+  transfer: "transfer_user",
+  transferPreview: "transfer_preview",
 } as const;

@@ -121,3 +121,95 @@ test("offboarding ana disables her role-bound login", async () => {
     await crm.root((c) => c.query("select rolcanlogin from pg_roles where rolname = $1", [login]).then((r) => r.rows)),
   ).toEqual([{ rolcanlogin: true }]);
 });
+
+describe("transfer", () => {
+  const EAST_2 = 5;
+
+  test("adam's preview of moving rick to East-2: rita, his successor, gains his East-1 customers 4, 5 and 6; rick loses them", async () => {
+    const { rows } = await crm.as(ADAM, (c) =>
+      c.query("select user_id::int, role, table_name, row_key, change from crm.transfer_preview($1, $2, null, $3)", [
+        RICK,
+        EAST_2,
+        RITA,
+      ]),
+    );
+    expect(rows).toEqual([
+      ...["4", "5", "6"].map((row_key) => ({
+        user_id: RITA,
+        role: "sales_rep",
+        table_name: "customers",
+        row_key,
+        change: "gains",
+      })),
+      ...["4", "5", "6"].map((row_key) => ({
+        user_id: RICK,
+        role: "sales_rep",
+        table_name: "customers",
+        row_key,
+        change: "loses",
+      })),
+    ]);
+    expect(await crm.root((c) => column(c, "select unit_id::int from crm.users where id = 5"))).toEqual([4]);
+  });
+
+  test("adam moves rick to East-2: customers of East-1 go to rita on the next statement; rick keeps his grant and the pool", async () => {
+    const seen = await crm.as(ADAM, async (c) => {
+      const summary = (await c.query("select crm.transfer_user($1, $2, null, $3, 'moves to East-2') as s", [RICK, EAST_2, RITA]))
+        .rows[0].s;
+      await actAs(c, "rick");
+      const rick = await column(c, "select id::int from crm.customers order by id");
+      return { summary, rick };
+    });
+    expect(seen).toEqual({ summary: { "customers.owner_id": 4 }, rick: [8, 16, 17, 18] });
+  });
+
+  test("adam makes rick a supervisor of East-1: he keeps his customers and sees his whole team's", async () => {
+    const seen = await crm.as(ADAM, async (c) => {
+      const summary = (await c.query("select crm.transfer_user($1, null, 'supervisor', null, 'promoted') as s", [RICK])).rows[0]
+        .s;
+      await c.query(`set local role "${roleName(crm.app, "supervisor")}"`);
+      await c.query("select set_config('jwt.claims.user_id', '5', true)");
+      const owned = await column(c, "select id::int from crm.customers where owner_id = 5 order by id");
+      return { summary, owned };
+    });
+    expect(seen).toEqual({ summary: { "customers.owner_id": 0 }, owned: [4, 5, 6] });
+  });
+
+  test("adam makes rick finance, whose role owns no customers: they go to the pool", async () => {
+    const owners = await crm.as(ADAM, async (c) => {
+      await c.query("select crm.transfer_user($1, null, 'finance', null, 'moves to finance')", [RICK]);
+      return column(c, "select owner_id from crm.customers where id in (4, 5, 6) order by id");
+    });
+    expect(owners).toEqual([null, null, null]);
+  });
+
+  test("a transfer names what is wrong: no such unit, no such role, nothing to change, oneself", async () => {
+    const refused = async (statement: string) =>
+      crm
+        .as(ADAM, (c) => c.query(statement))
+        .then(
+          () => "accepted",
+          (e: Error) => e.message,
+        );
+    expect(
+      await Promise.all([
+        refused("select crm.transfer_user(5, 99, null, null, 'x')"),
+        refused("select crm.transfer_user(5, null, 'wizard', null, 'x')"),
+        refused("select crm.transfer_user(5, null, null, null, 'x')"),
+        refused("select crm.transfer_user(15, 4, null, null, 'x')"),
+      ]),
+    ).toEqual([
+      "gatehouse: no unit 99",
+      "gatehouse: no app role wizard",
+      "gatehouse: say what changes: new_unit, new_role or both",
+      "gatehouse: nobody transfers themselves",
+    ]);
+    expect(await crm.root((c) => column(c, "select role from crm.user_roles where user_id = 5"))).toEqual(["sales_rep"]);
+  });
+
+  test("sam (supervisor) may not transfer rick", async () => {
+    await expect(crm.as(persona("sam"), (c) => c.query("select crm.transfer_user(5, 5, null, null, 'x')"))).rejects.toThrow(
+      "permission denied for function transfer_user",
+    );
+  });
+});

@@ -1,13 +1,14 @@
 import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { HELPERS, OFFBOARDING, helperIdent, roleIdent, roleName, tableIdent } from "../names";
+import type { OwnerColumn } from "../holders";
 import type { Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
 
 /** The tables whose rows a user owns (`own(col)`), with a single-column key the preview can list rows by. */
-const ownedTables = (plan: Plan): { table: TablePlan; column: string; pool: boolean; key: string }[] =>
+const ownedTables = (plan: Plan): { table: TablePlan; owner: OwnerColumn; column: string; pool: boolean; key: string }[] =>
   plan.tables.flatMap((table) =>
     table.primaryKey.length === 1
-      ? table.owners.map((o) => ({ table, column: o.column, pool: o.pool, key: table.primaryKey[0]! }))
+      ? table.owners.map((o) => ({ table, owner: o, column: o.column, pool: o.pool, key: table.primaryKey[0]! }))
       : [],
   );
 
@@ -55,7 +56,7 @@ export function emitOffboarding(plan: Plan): Statement[] {
     who: SQL,
   ) => sql`if not (${who} = any (${allowedRoles})) or ${helperIdent(app, HELPERS.userId)}(${who}) is null then
     raise exception using errcode = 'insufficient_privilege',
-      message = ${literal(`gatehouse: only ${byRoles.join(", ")} may offboard users`)};
+      message = ${literal(`gatehouse: only ${byRoles.join(", ")} may offboard or transfer users`)};
   end if;`;
   const tree = (root: SQL) => sql`with recursive tree(id) as (
       select ${root}
@@ -211,18 +212,19 @@ ${sql.join(previewTables, "\n")}
     perform pg_catalog.set_config('role', caller, true);
     perform pg_catalog.set_config('jwt.claims.user_id', caller_id, true);`;
 
-  out.push({
+  /** A preview: who gains and who loses which of the target's rows if `call` ran, asked of the rules as each user. */
+  const previewFunction = (name: string, what: string, params: SQL, argTypes: string[], call: SQL): Statement => ({
     kind: "function",
     fn: {
       schema: app.schema,
-      name: OFFBOARDING.preview,
-      argTypes: [plan.types.userId, plan.types.userId],
+      name,
+      argTypes,
       securityDefiner: false,
       volatility: "volatile",
       searchPath: true,
     },
-    sql: sql`${lineComment("offboarding preview: who gains and who loses which of the moving rows, asked of the rules as each user; changes nothing")}
-create or replace function ${preview}(target ${userId}, successor ${userId} default null)
+    sql: sql`${lineComment(`${what} preview: who gains and who loses which of the moving rows, asked of the rules as each user; changes nothing`)}
+create or replace function ${sql.identifier(app.schema, name)}(${params})
   returns table (user_id ${userId}, role text, table_name text, row_key text, change text)
   language plpgsql volatile security invoker
   set search_path = pg_catalog, pg_temp
@@ -239,13 +241,13 @@ begin
   ${refuseUnlessAllowed(sql`caller`)}
   if session_user <> ${literal(roleName(app, app.authenticator))} then
     raise exception using errcode = 'insufficient_privilege',
-      message = ${literal(`gatehouse: the offboarding preview asks the rules as each user, which only the authenticator's session may do: run it through the API, or in psql logged in as ${roleName(app, app.authenticator)}`)};
+      message = ${literal(`gatehouse: the ${what} preview asks the rules as each user, which only the authenticator's session may do: run it through the API, or in psql logged in as ${roleName(app, app.authenticator)}`)};
   end if;
   moving := coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('table', r.table_name, 'key', r.row_key)) from ${rows}(target) r), '[]');
   pairs := coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('user_id', u.user_id, 'role', u.role)) from ${everyone}() u), '[]');
   begin
 ${look("before")}
-    perform ${offboard}(target, successor, 'preview');
+    perform ${call};
 ${look("after")}
     raise exception using errcode = 'GH001', message = 'preview done';
   exception when sqlstate 'GH001' then
@@ -265,6 +267,114 @@ ${look("after")}
      order by 1, 2, 3, 4;
 end`)};`,
   });
+  out.push(
+    previewFunction(
+      OFFBOARDING.preview,
+      "offboarding",
+      sql`target ${userId}, successor ${userId} default null`,
+      [plan.types.userId, plan.types.userId],
+      sql`${offboard}(target, successor, 'preview')`,
+    ),
+  );
+
+  // transfer: rows the user may no longer hold — their new roles do not own rows there, or the row's unit is
+  // outside their new unit subtree — go to the successor or the pool
+  const appRoles = sql`array[${sql.join(
+    plan.roles.map((r) => literal(r.name)),
+    ", ",
+  )}]`;
+  const notHeld = ({ table, owner }: (typeof owned)[number]) => {
+    const roles = sql`array[${sql.join(
+      owner.roles.map((r) => literal(r)),
+      ", ",
+    )}]`;
+    const ownsHere = sql`exists (select 1 from ${t(userRoles.table)} r where r.${c(userRoles.user)} = target and r.${c(userRoles.role)} = any (${roles}))`;
+    const inUnit = owner.unit
+      ? sql` and ${t(table.name)}.${c(owner.unit)} = any ((${tree(sql`(select u.${c(users.unit)} from ${t(users.table)} u where u.${c(users.id)} = target)`)})::${unitId}[])`
+      : sql.blank;
+    return sql`${t(table.name)}.${c(owner.column)} = target and not (${ownsHere}${inUnit})`;
+  };
+  const transferMoves = owned.map(
+    (
+      o,
+    ) => sql`  if successor is null and not ${literal(o.pool)} and exists (select 1 from ${t(o.table.name)} where ${notHeld(o)}) then
+    raise exception using errcode = 'invalid_parameter_value',
+      message = ${literal(`gatehouse: ${o.table.name}.${o.column} has no public pool: name a successor`)};
+  end if;
+  update ${t(o.table.name)} set ${c(o.column)} = successor where ${notHeld(o)};
+  get diagnostics n = row_count;
+  summary := summary || pg_catalog.jsonb_build_object(${literal(`${o.table.name}.${o.column}`)}, n);`,
+  );
+  const transfer = sql.identifier(app.schema, OFFBOARDING.transfer);
+  out.push({
+    kind: "function",
+    fn: {
+      schema: app.schema,
+      name: OFFBOARDING.transfer,
+      argTypes: [plan.types.userId, plan.types.unitId, "text", plan.types.userId, "text"],
+      securityDefiner: true,
+      volatility: "volatile",
+      searchPath: true,
+    },
+    sql: sql`${lineComment(`transfer (from defineApp offboarding, by ${byRoles.join(", ")}): move a user to another unit or role; rows they may no longer hold go to a successor or the pool`)}
+create or replace function ${transfer}(target ${userId}, new_unit ${unitId} default null, new_role text default null, successor ${userId} default null, reason text default null)
+  returns jsonb
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, pg_temp
+as ${dollarQuoted(sql`declare
+  caller name := ${actor};
+  summary jsonb := '{}';
+  n bigint;
+  target_unit ${unitId};
+  successor_unit ${unitId};
+begin
+  ${refuseUnlessAllowed(sql`caller`)}
+  if target = ${helperIdent(app, HELPERS.userId)}(caller) then
+    raise exception using errcode = 'insufficient_privilege', message = 'gatehouse: nobody transfers themselves';
+  end if;
+  if coalesce(pg_catalog.btrim(reason), '') = '' then
+    raise exception using errcode = 'invalid_parameter_value', message = 'gatehouse: say why (reason)';
+  end if;
+  if new_unit is null and new_role is null then
+    raise exception using errcode = 'invalid_parameter_value', message = 'gatehouse: say what changes: new_unit, new_role or both';
+  end if;
+  if new_role is not null and not (new_role = any (${appRoles})) then
+    raise exception using errcode = 'invalid_parameter_value', message = pg_catalog.format('gatehouse: no app role %s', new_role);
+  end if;
+  if new_unit is not null and not exists (select 1 from ${t(units.table)} x where x.${c(units.id)} = new_unit) then
+    raise exception using errcode = 'invalid_parameter_value', message = pg_catalog.format('gatehouse: no unit %s', new_unit);
+  end if;
+  select u.${c(users.unit)} into target_unit from ${t(users.table)} u
+   where u.${c(users.id)} = target and u.${c(users.status)} = ${literal(users.activeStatus)};
+  if not found then
+    raise exception using errcode = 'invalid_parameter_value', message = pg_catalog.format('gatehouse: no active user %s', target);
+  end if;
+  if successor is not null then
+    select u.${c(users.unit)} into successor_unit from ${t(users.table)} u where u.${c(users.id)} = successor;
+    if successor = target or not (${inTree("successor_unit", "target_unit")} or ${inTree("target_unit", "successor_unit")}) then
+      raise exception using errcode = 'invalid_parameter_value',
+        message = pg_catalog.format('gatehouse: successor %s works outside the unit subtree of user %s', successor, target);
+    end if;
+  end if;
+  update ${t(users.table)} set ${c(users.unit)} = coalesce(new_unit, ${c(users.unit)}) where ${c(users.id)} = target;
+  if new_role is not null then
+    delete from ${t(userRoles.table)} where ${c(userRoles.user)} = target;
+    insert into ${t(userRoles.table)} (${c(userRoles.user)}, ${c(userRoles.role)}) values (target, new_role);
+  end if;
+${sql.join(transferMoves, "\n")}
+  return summary;
+end`)};`,
+  });
+  out.push(
+    previewFunction(
+      OFFBOARDING.transferPreview,
+      "transfer",
+      sql`target ${userId}, new_unit ${unitId} default null, new_role text default null, successor ${userId} default null`,
+      [plan.types.userId, plan.types.unitId, "text", plan.types.userId],
+      sql`${transfer}(target, new_unit, new_role, successor, 'preview')`,
+    ),
+  );
+  const transferPreview = sql.identifier(app.schema, OFFBOARDING.transferPreview);
 
   const callers = byRoles.map((r) => roleIdent(app, r));
   out.push({
@@ -273,7 +383,10 @@ end`)};`,
 revoke all on function ${everyone}() from public;
 revoke all on function ${offboard}(${userId}, ${userId}, text) from public;
 revoke all on function ${preview}(${userId}, ${userId}) from public;
-grant execute on function ${rows}(${userId}), ${everyone}(), ${offboard}(${userId}, ${userId}, text), ${preview}(${userId}, ${userId}) to ${sql.join(callers, ", ")};`,
+revoke all on function ${transfer}(${userId}, ${unitId}, text, ${userId}, text) from public;
+revoke all on function ${transferPreview}(${userId}, ${unitId}, text, ${userId}) from public;
+grant execute on function ${rows}(${userId}), ${everyone}(), ${offboard}(${userId}, ${userId}, text), ${preview}(${userId}, ${userId}),
+  ${transfer}(${userId}, ${unitId}, text, ${userId}, text), ${transferPreview}(${userId}, ${unitId}, text, ${userId}) to ${sql.join(callers, ", ")};`,
   });
   return out;
 }
