@@ -119,6 +119,8 @@ function operationsSection(plan: Plan): string[] {
       ? [
           `| \`${app.schema}.offboard_user(target, successor, reason)\` | ${app.offboarding.by.map((r) => r.name).join(", ")} | freeze a user, hand their rows to a successor in their subtree or to the pool, end their grants, memberships and logins |`,
           `| \`${app.schema}.offboarding_preview(target, successor)\` | ${app.offboarding.by.map((r) => r.name).join(", ")} | who gains and who loses which rows; changes nothing |`,
+          `| \`${app.schema}.transfer_user(target, new_unit, new_role, successor, reason)\` | ${app.offboarding.by.map((r) => r.name).join(", ")} | move a user to another unit or role; rows they may no longer hold go to the successor or the pool |`,
+          `| \`${app.schema}.transfer_preview(target, new_unit, new_role, successor)\` | ${app.offboarding.by.map((r) => r.name).join(", ")} | who gains and who loses which rows; changes nothing |`,
         ]
       : []),
     ...plan.operations.map(
