@@ -7,6 +7,7 @@ import { emitHelpers } from "./emit/helpers";
 import { emitHolderGuards, emitOwnerChecks } from "./emit/guard";
 import { emitOffboarding } from "./emit/offboarding";
 import { emitOperations } from "./emit/operations";
+import { emitEndings } from "./emit/end-when";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitRoles } from "./emit/roles";
@@ -89,6 +90,11 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitOwnerChecks(plan),
     ...emitOffboarding(plan),
     ...emitOperations(plan, (table) => ctx(table, "update")),
+    ...emitEndings(
+      plan,
+      (table) => ctx(table),
+      (table) => catalog.tables.get(table)?.primaryKey ?? [],
+    ),
     ...emitAudit(plan),
     ...emitToolkitRevokes(plan),
   ];

@@ -79,7 +79,8 @@ export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
     case "isNull":
       return scope.negate ? sql`${col(scope.column)} is not null` : sql`${col(scope.column)} is null`;
     case "future":
-      return sql`${col(scope.column)} > pg_catalog.now()`;
+      // by the clock, not the transaction's start; `(select …)` reads it once per statement
+      return sql`${col(scope.column)} > (select pg_catalog.clock_timestamp())`;
     case "channel": {
       const channel = sql`(select ${helperIdent(app, HELPERS.channel)}())`;
       return scope.op === "in"

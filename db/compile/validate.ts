@@ -235,6 +235,20 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
       );
   }
 
+  for (const e of app.endings) {
+    const who = `ending ${e.name}`;
+    const table = findTable(who, e.table);
+    if (table) for (const column of [e.expires, e.link]) hasColumn(who, table, column);
+    const when = findTable(who, e.when.table);
+    if (when) {
+      hasColumn(who, when, e.when.link);
+      checkScope(who, when, e.when.where);
+      if (usesIdentity(e.when.where))
+        problems.push(`${who}: its condition runs in a trigger for every writer, so it may not ask who is asking (own, unit, …)`);
+      if (when.primaryKey.length === 0) problems.push(`${who}: table ${e.when.table} needs a primary key`);
+    }
+  }
+
   for (const v of app.views) {
     const who = `view ${v.name}`;
     if (catalog.tables.get(v.name)?.kind === "table")

@@ -10,6 +10,7 @@ import {
   dateToMonth,
   defineApp,
   emailDomain,
+  endWhen,
   granted,
   is,
   isNotNull,
@@ -277,6 +278,15 @@ export const crm = defineApp({
     },
   },
   roles: allRoles,
+  endings: [
+    endWhen("partner_shares_end_at_signature", {
+      table: "partner_shares",
+      expires: "expires_at",
+      link: "customer_id",
+      when: { table: "contracts", link: "customer_id", where: is("stage", "signed", "active", "closed") },
+      description: "a partner share ends, at the latest, when the shared customer's contract is signed",
+    }),
+  ],
   operations: [
     operation("close_project", {
       table: "projects",

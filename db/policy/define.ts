@@ -1,3 +1,4 @@
+import type { EndWhenDefinition } from "./end-when";
 import type { MaskDefinition } from "./masks";
 import type { OperationDefinition } from "./operations";
 import type { RestrictionDefinition } from "./restrict";
@@ -45,6 +46,8 @@ export interface AppDefinition {
   readonly restrictions: readonly RestrictionDefinition[];
   readonly masks: readonly MaskDefinition[];
   readonly views: readonly ViewDefinition[];
+  /** Rows that end by themselves when something happens elsewhere (see `endWhen()`). */
+  readonly endings: readonly EndWhenDefinition[];
   /** The append-only audit trail: who may read it. Every write by an app role or login is recorded. */
   readonly audit?: { readonly readers: readonly RoleDefinition[] };
   /** Named writes compiled into functions of the app schema (see `operation()`). */
@@ -85,6 +88,7 @@ export function defineApp(definition: {
   masks?: readonly MaskDefinition[];
   views?: readonly ViewDefinition[];
   audit?: { readers: readonly RoleDefinition[] };
+  endings?: readonly EndWhenDefinition[];
   operations?: readonly OperationDefinition[];
   offboarding?: { by: readonly RoleDefinition[]; frozenStatus?: string };
 }): AppDefinition {
@@ -101,6 +105,7 @@ export function defineApp(definition: {
     restrictions: Object.freeze([...(definition.restrictions ?? [])]),
     masks: Object.freeze([...(definition.masks ?? [])]),
     views: Object.freeze([...(definition.views ?? [])]),
+    endings: Object.freeze([...(definition.endings ?? [])]),
     operations: Object.freeze([...(definition.operations ?? [])]),
     ...(definition.audit ? { audit: Object.freeze({ readers: Object.freeze([...definition.audit.readers]) }) } : {}),
     ...(definition.offboarding

@@ -19,6 +19,7 @@ import type { RoleDefinition, role, TableRules } from "./roles";
 import type { MemberSet, Scope } from "./scopes";
 import { didYouMean } from "./suggest";
 import type { operation, OperationDefinition } from "./operations";
+import type { endWhen, EndWhenDefinition } from "./end-when";
 import type { view, ViewDefinition } from "./views";
 
 const DEFINITION_KINDS: Readonly<Record<string, string>> = {
@@ -26,6 +27,7 @@ const DEFINITION_KINDS: Readonly<Record<string, string>> = {
   restriction: "a restriction",
   mask: "a mask",
   view: "a view",
+  endWhen: "an ending",
   operation: "an operation",
   memberSet: "a member set",
   app: "an app",
@@ -199,6 +201,14 @@ const operationDefinition = closed({
   description: z.string().optional(),
 }) satisfies z.ZodType<Parameters<typeof operation>[1]>;
 
+const endWhenDefinition = closed({
+  table: name,
+  expires: column,
+  link: column,
+  when: closed({ table: name, link: column, where: scope }),
+  description: z.string().optional(),
+}) satisfies z.ZodType<Parameters<typeof endWhen>[1]>;
+
 const viewDefinition = closed({
   from: name,
   columns: z.array(column),
@@ -233,6 +243,7 @@ const appDefinition = closed({
   masks: z.array(definitionOf<MaskDefinition>("mask", "a mask made with mask()")).optional(),
   views: z.array(definitionOf<ViewDefinition>("view", "a view made with view()")).optional(),
   audit: closed({ readers: z.array(roleRef) }).optional(),
+  endings: z.array(definitionOf<EndWhenDefinition>("endWhen", "an ending made with endWhen()")).optional(),
   operations: z.array(definitionOf<OperationDefinition>("operation", "an operation made with operation()")).optional(),
   offboarding: closed({ by: z.array(roleRef), frozenStatus: z.string().optional() }).optional(),
 }) satisfies z.ZodType<Parameters<typeof defineApp>[0]>;
@@ -267,6 +278,11 @@ const FACTORIES = {
     args: z.tuple([name, viewDefinition]),
     names: ["name", "definition"],
     subject: ([n]: readonly unknown[]) => named("view", n),
+  },
+  "end when": {
+    args: z.tuple([name, endWhenDefinition]),
+    names: ["name", "definition"],
+    subject: ([n]: readonly unknown[]) => named("ending", n),
   },
   operation: {
     args: z.tuple([name, operationDefinition]),

@@ -76,3 +76,21 @@ test("adam returns owned customers with no follow-up for 30 days to the pool; on
   expect(owners).toEqual({ returned: [16], owned: [2, 21, 22] });
   expect(await crm.root((c) => column(c, "select count(*)::int from crm.customers where owner_id is not null"))).toEqual([19]);
 });
+
+test("signing contract 2 ends Partner Co's share of its customer 10: paul's next statement no longer sees it", async () => {
+  const seen = await crm.as(persona("adam"), async (c) => {
+    await c.query(
+      "insert into crm.partner_shares (customer_id, partner_org, expires_at) values (10, 'Partner Co', now() + interval '30 days')",
+    );
+    await actAs(c, "paul");
+    const before = await column(c, "select name from crm.customers where name = 'Kestrel Aviation'");
+    await actAs(c, "adam");
+    await c.query("update crm.contracts set stage = 'signed' where id = 2");
+    const ended = await column(c, "select expires_at <= clock_timestamp() from crm.partner_shares where customer_id = 10");
+    await actAs(c, "paul");
+    const after = await column(c, "select name from crm.customers where name = 'Kestrel Aviation'");
+    return { before, ended, after };
+  });
+  expect(seen).toEqual({ before: ["Kestrel Aviation"], ended: [true], after: [] });
+  expect(await crm.root((c) => column(c, "select stage from crm.contracts where id = 2"))).toEqual(["review"]);
+});
