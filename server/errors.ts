@@ -19,7 +19,8 @@ const isDatabaseError = (error: unknown): error is DatabaseError => {
 
 /**
  * Makes grafserv's `maskError`: a PostgreSQL permission error (42501) becomes `FORBIDDEN` naming the
- * table (or the row-security policy that refused a write), a statement timeout becomes `TIMEOUT`, and every
+ * table (or the row-security policy that refused a write), the toolkit's own refusal of a bad argument (22023,
+ * "gatehouse: …") becomes `INVALID_INPUT` with its message, a statement timeout becomes `TIMEOUT`, and every
  * other database or unexpected error is replaced by a reference id — logged server-side with the full
  * error — so no SQL, constraint or value leaks. GraphQL's own errors (validation, input coercion) and
  * deliberate safe errors pass through unchanged.
@@ -37,6 +38,9 @@ export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError)
         const { message, table } = forbidden(original);
         return rebuild(error, message, { code: "FORBIDDEN", ...(table ? { table } : {}) });
       }
+      // the toolkit's own refusals of bad input (e.g. grant_access past its longest duration) say what to change
+      if (original.code === "22023" && original.message.startsWith("gatehouse: "))
+        return rebuild(error, `invalid input: ${original.message.slice("gatehouse: ".length)}`, { code: "INVALID_INPUT" });
       if (original.code === "57014")
         return rebuild(error, "the request ran longer than its statement timeout and was cancelled", { code: "TIMEOUT" });
     }

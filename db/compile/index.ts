@@ -10,6 +10,7 @@ import { emitOperations } from "./emit/operations";
 import { emitEndings } from "./emit/end-when";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
+import { emitTemporaryGrants } from "./emit/temporary-grants";
 import { emitRoles } from "./emit/roles";
 import { emitSchemaGrants, emitTableGrants, emitToolkitRevokes } from "./emit/grants";
 import { emitView, emitViewDrops } from "./emit/views";
@@ -88,6 +89,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...plan.views.map((v) => emitView(plan, v, (table) => ctx(table))),
     ...emitHolderGuards(plan),
     ...emitOwnerChecks(plan),
+    ...emitTemporaryGrants(plan, catalog),
     ...emitOffboarding(plan),
     ...emitOperations(plan, (table) => ctx(table, "update")),
     ...emitEndings(

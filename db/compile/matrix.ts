@@ -2,6 +2,7 @@ import type { ColumnAccess } from "../policy/columns";
 import { COMMANDS } from "../policy/roles";
 import { describeScope } from "./describe";
 import type { Plan } from "./plan";
+import { temporaryGrantsMatrix } from "./temporary-grants";
 
 const ACCESS_MARK: Record<ColumnAccess, string> = { read: "R", write: "W", insert: "I", masked: "M", hidden: "·" };
 
@@ -95,6 +96,7 @@ export function renderMatrix(plan: Plan): string {
       );
     lines.push("");
   }
+  lines.push(...temporaryGrantsMatrix(plan));
   lines.push(...operationsSection(plan));
   if (app.audit) {
     lines.push(

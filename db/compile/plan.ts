@@ -8,6 +8,7 @@ import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "..
 import type { MemberSet, Scope } from "../policy/scopes";
 import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
 import { anyOf } from "./simplify";
+import { withGrantOperations } from "./temporary-grants";
 import { memberSetsOf } from "./walk";
 
 /** One permissive policy: what one role may do with one table for one command. */
@@ -328,6 +329,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         );
       }
     }
+    const columnNames = rawColumns.map((c) => c.name);
     return Object.freeze({
       name: table,
       columns: Object.freeze(rawColumns.map((c) => c.name)),
@@ -338,7 +340,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       owners: Object.freeze(identityTables.has(table) ? [] : ownerColumns(selectRules)),
       policies: Object.freeze(policies),
       restrictives: Object.freeze(restrictives),
-      grants: Object.freeze(grants),
+      grants: Object.freeze(withGrantOperations(app, table, columnNames, grants)),
     });
   });
 

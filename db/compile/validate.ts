@@ -7,6 +7,7 @@ import { toDdl } from "../sql/ddl";
 import { policyName, restrictiveName } from "./names";
 import { didYouMean } from "../policy/suggest";
 import { walkScope } from "./walk";
+import { temporaryGrantProblems } from "./temporary-grants";
 
 /** A compile that cannot go on; `problems` each name the definition, the table or column, and the fix. */
 export class CompileError extends Error {
@@ -260,6 +261,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (v.roles.length === 0) problems.push(`${who}: no role may read it: list its roles`);
   }
 
+  problems.push(...temporaryGrantProblems(app, catalog));
   if (problems.length > 0) throw new CompileError([...new Set(problems)]);
 }
 

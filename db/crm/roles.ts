@@ -275,6 +275,8 @@ export const crm = defineApp({
       row: "row_id",
       privilege: "privilege",
       expires: "expires_at",
+      grantedBy: "granted_by",
+      reason: "reason",
     },
   },
   roles: allRoles,
@@ -366,6 +368,9 @@ export const crm = defineApp({
     }),
   ],
   audit: { readers: [admin, auditor] },
+  // CRM.md: supervisors and above grant select or update on a customer they can see, to a user of their subtree,
+  // for at most 30 days, with a reason; admin may grant anywhere
+  grants: { by: [supervisor], anywhere: [admin], maxDuration: "30 days", tables: ["customers"] },
   masks: [
     mask("contacts", "phone", keepLast(4)),
     mask("contacts", "email", emailDomain()),

@@ -1,3 +1,4 @@
+import type { TemporaryGrantsDefinition } from "./grants";
 import type { EndWhenDefinition } from "./end-when";
 import type { MaskDefinition } from "./masks";
 import type { OperationDefinition } from "./operations";
@@ -17,7 +18,7 @@ export interface IdentityDefinition {
   };
   readonly userRoles: { readonly table: string; readonly user: string; readonly role: string };
   readonly units: { readonly table: string; readonly id: string; readonly parent: string };
-  /** Temporary grants, read by the `granted()` scope. */
+  /** Temporary grants, read by the `granted()` scope; `grantedBy` and `reason` are needed by `defineApp({ grants })`. */
   readonly grants?: {
     readonly table: string;
     readonly grantee: string;
@@ -25,6 +26,8 @@ export interface IdentityDefinition {
     readonly row: string;
     readonly privilege: string;
     readonly expires: string;
+    readonly grantedBy?: string;
+    readonly reason?: string;
   };
 }
 
@@ -54,6 +57,8 @@ export interface AppDefinition {
   readonly operations: readonly OperationDefinition[];
   /** Who may offboard a user (freeze, hand their rows on, end their grants, memberships and logins), and the status that freezes. */
   readonly offboarding?: OffboardingDefinition;
+  /** Temporary grants as an operation: `<schema>.grant_access(…)` and `<schema>.revoke_access(id)`, for these roles. */
+  readonly grants?: TemporaryGrantsDefinition;
 }
 
 /** `defineApp({ offboarding })`: the roles that may offboard users, and the users' status that means frozen. */
@@ -91,6 +96,7 @@ export function defineApp(definition: {
   endings?: readonly EndWhenDefinition[];
   operations?: readonly OperationDefinition[];
   offboarding?: { by: readonly RoleDefinition[]; frozenStatus?: string };
+  grants?: TemporaryGrantsDefinition;
 }): AppDefinition {
   assertShape("app", [definition]);
   const app: AppDefinition = Object.freeze({
@@ -116,11 +122,21 @@ export function defineApp(definition: {
           }),
         }
       : {}),
+    ...(definition.grants ? { grants: freezeGrants(definition.grants) } : {}),
   });
   const problems = checkAppShape(app);
   if (problems.length > 0) throw new Error(`invalid app definition:\n  - ${problems.join("\n  - ")}`);
   return app;
 }
+
+const freezeGrants = (g: TemporaryGrantsDefinition): TemporaryGrantsDefinition =>
+  Object.freeze({
+    ...g,
+    by: Object.freeze([...(g.by ?? [])]),
+    anywhere: Object.freeze([...(g.anywhere ?? [])]),
+    tables: Object.freeze([...g.tables]),
+    privileges: Object.freeze([...(g.privileges ?? ["select", "update"])]),
+  });
 
 function checkAppShape(app: AppDefinition): string[] {
   const problems: string[] = [];
@@ -142,6 +158,9 @@ function checkAppShape(app: AppDefinition): string[] {
   for (const v of app.views) for (const r of v.roles) unlisted(r, `view ${v.name}`);
   for (const r of app.audit?.readers ?? []) unlisted(r, "audit");
   for (const o of app.operations) for (const r of o.by) unlisted(r, `operation ${o.name}`);
+  for (const r of [...(app.grants?.by ?? []), ...(app.grants?.anywhere ?? [])]) unlisted(r, "grants");
+  if (app.grants && app.grants.by!.length + app.grants.anywhere!.length === 0)
+    problems.push("grants: no role may grant: list the roles that may in grants.by (their own subtree) or grants.anywhere");
   for (const r of app.offboarding?.by ?? []) unlisted(r, "offboarding");
   const twins = new Set<string>();
   for (const m of app.masks) {

@@ -7,4 +7,5 @@ export * from "./views";
 export * from "./end-when";
 export * from "./operations";
 export * from "./define";
+export { parseDuration, GRANT_PRIVILEGES, type TemporaryGrantsDefinition, type GrantPrivilege } from "./grants";
 export { sql } from "../sql/ddl";

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { COLUMN_ACCESS } from "./columns";
 import { COMMANDS } from "./commands";
 import type { defineApp, IdentityDefinition } from "./define";
+import { GRANT_PRIVILEGES, parseDuration, type TemporaryGrantsDefinition } from "./grants";
 import type { MaskFunction, MaskDefinition } from "./masks";
 import type { RestrictionDefinition, restrict } from "./restrict";
 import type { RoleDefinition, role, TableRules } from "./roles";
@@ -228,8 +229,24 @@ const identityDefinition = closed({
     row: column,
     privilege: column,
     expires: column,
+    grantedBy: column.optional(),
+    reason: column.optional(),
   }).optional(),
 }) satisfies z.ZodType<IdentityDefinition>;
+
+/** `"30 days"`: the problem names the closest unit when the unit is misspelled. */
+const duration = z.string().check((ctx) => {
+  const parsed = parseDuration(ctx.value);
+  if (typeof parsed === "string") ctx.issues.push({ code: "custom", input: ctx.value, message: parsed });
+});
+
+const temporaryGrants = closed({
+  by: z.array(roleRef).optional(),
+  anywhere: z.array(roleRef).optional(),
+  maxDuration: duration,
+  tables: z.array(name),
+  privileges: z.array(z.enum(GRANT_PRIVILEGES)).optional(),
+}) satisfies z.ZodType<TemporaryGrantsDefinition>;
 
 const appDefinition = closed({
   schema: name,
@@ -246,6 +263,7 @@ const appDefinition = closed({
   endings: z.array(definitionOf<EndWhenDefinition>("endWhen", "an ending made with endWhen()")).optional(),
   operations: z.array(definitionOf<OperationDefinition>("operation", "an operation made with operation()")).optional(),
   offboarding: closed({ by: z.array(roleRef), frozenStatus: z.string().optional() }).optional(),
+  grants: temporaryGrants.optional(),
 }) satisfies z.ZodType<Parameters<typeof defineApp>[0]>;
 
 const named = (label: string, value: unknown) => (typeof value === "string" ? `${label} ${value}` : label);

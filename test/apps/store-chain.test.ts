@@ -331,6 +331,47 @@ describe("the region tree and revocation are read live", () => {
   });
 });
 
+describe("temporary grants (staff passes)", () => {
+  test("nora (regional manager, North) lets carl (cashier, Northgate) look up Lakeside's member 4 for a shift; not Harbor's, not for a day", async () => {
+    const seen = await shop.root(async (c) => {
+      await actAs(c, shop, "carl");
+      const before = await column<number>(c, "select id from shop.members where id = 4");
+      await actAs(c, shop, "nora");
+      const pass = (member: number, lasts: string) =>
+        c.query(
+          "select issued_by, holder_id, target_id from shop.grant_access('members', $1, 5, 'select', clock_timestamp() + $2::interval, 'member at the till')",
+          [member, lasts],
+        );
+      const made = (await pass(4, "8 hours")).rows;
+      await c.query("savepoint refused");
+      const harbor = await failure(pass(6, "8 hours"));
+      await c.query("rollback to savepoint refused");
+      const day = await failure(pass(4, "1 day"));
+      await c.query("rollback to savepoint refused");
+      await actAs(c, shop, "carl");
+      const after = await column<number>(c, "select id from shop.members where id = 4");
+      return { before, made, harbor, day, after };
+    });
+    expect(seen).toEqual({
+      before: [],
+      made: [{ issued_by: 2, holder_id: 5, target_id: 4 }],
+      harbor: {
+        code: "42501",
+        message:
+          "gatehouse: you cannot see row 6 of members yourself (access through a grant or a membership does not count), so you cannot grant it",
+      },
+      day: {
+        code: "22023",
+        message: "gatehouse: a temporary grant may last at most 12 hours from now: choose an earlier expires_at",
+      },
+      after: [4],
+    });
+    expect(await shop.root((c) => column<number>(c, "select id from shop.members where id in (4, 6) order by id"))).toEqual([
+      4, 6,
+    ]);
+  });
+});
+
 describe("the audit trail", () => {
   /** mike sets Northgate's opening hours (and tries Harbor's); returns the audit rows hannah then reads. */
   const auditOfOpeningHours = () =>
@@ -402,6 +443,7 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
       ["current_unit_id", "integer"],
       ["current_unit_tree", "integer[]"],
       ["current_user_id", "integer"],
+      ["granted_rows", "integer[]"],
     ]);
     const body = (name: string) => helpers.find((h) => h.name === name)!.body as string;
     for (const fragment of [
@@ -447,7 +489,7 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
         ).rows,
     );
     expect(tables).toEqual(
-      ["members", "purchases", "regions", "staff", "staff_roles", "stores"].map((table) => ({
+      ["members", "purchases", "regions", "staff", "staff_passes", "staff_roles", "stores"].map((table) => ({
         table,
         enabled: true,
         forced: true,

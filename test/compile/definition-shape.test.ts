@@ -176,6 +176,38 @@ test("a misspelled identity column in defineApp is named by its path", () => {
   );
 });
 
+test("temporary grants with a misspelled duration unit, key and privilege are refused, each with the likely fix", () => {
+  expect(() =>
+    untyped(defineApp)({
+      schema: "shop",
+      rolePrefix: "shop_",
+      identity: shopIdentity,
+      roles: [clerk, manager],
+      grants: { by: [manager], maxDuraton: "30 days", tables: ["customers"], privileges: ["updte"] },
+    }),
+  ).toThrow(
+    new Error(
+      "invalid app definition:\n" +
+        '  - app shop: grants.privileges[0] must be one of select, update, not "updte" (did you mean "update"?)\n' +
+        '  - app shop: grants has an unknown key "maxDuraton" (did you mean "maxDuration"?)',
+    ),
+  );
+  expect(() =>
+    untyped(defineApp)({
+      schema: "shop",
+      rolePrefix: "shop_",
+      identity: shopIdentity,
+      roles: [clerk, manager],
+      grants: { by: [manager], maxDuration: "30 dais", tables: ["customers"] },
+    }),
+  ).toThrow(
+    new Error(
+      "invalid app definition:\n" +
+        '  - app shop: grants.maxDuration must be a duration such as "30 days" or "8 hours" (a whole number above 0 and second, minute, hour, day or week), not "30 dais" (did you mean "days"?)',
+    ),
+  );
+});
+
 test("a member set with a misspelled key is refused", () => {
   expect(() =>
     untyped(memberSet)({

@@ -116,6 +116,12 @@ test("granted() without identity.grants says where to declare temporary grants",
   ]);
 });
 
+test("temporary grants without identity.grants say where grants are kept", async () => {
+  expect(await problemsOf(shopWith({ grants: { by: [manager], maxDuration: "30 days", tables: ["customers"] } }))).toEqual([
+    "grants: temporary grants need identity.grants (the table they are kept in) in defineApp",
+  ]);
+});
+
 test("a raw predicate with a bind value is refused", async () => {
   const small = role("small", {
     tables: { orders: { select: raw(sql`${sql.identifier("amount")} < ${sql.value(100)}`, "small orders") } },
@@ -203,6 +209,25 @@ describe("defineApp refuses, before any database is involved", () => {
     expect(() => defineApp({ schema: "shop", rolePrefix: "shop_", identity: shopIdentity, roles: [manager] })).toThrow(
       new Error(
         'invalid app definition:\n  - role manager extends refers to role "clerk", which is not in roles: add it to roles',
+      ),
+    );
+  });
+
+  test("temporary grants by a role that is not listed, or by no role at all", () => {
+    const grants = (by: RoleDefinition[]) => () =>
+      defineApp({
+        schema: "shop",
+        rolePrefix: "shop_",
+        identity: shopIdentity,
+        roles: [clerk],
+        grants: { by, maxDuration: "1 day", tables: ["customers"] },
+      });
+    expect(grants([support])).toThrow(
+      new Error('invalid app definition:\n  - grants refers to role "support", which is not in roles: add it to roles'),
+    );
+    expect(grants([])).toThrow(
+      new Error(
+        "invalid app definition:\n  - grants: no role may grant: list the roles that may in grants.by (their own subtree) or grants.anywhere",
       ),
     );
   });

@@ -332,9 +332,11 @@ describe("rick (sales_rep, East-1)", () => {
     expect(grant.rows).toEqual([{ privilege: "select", live: true }]);
   });
 
-  test("rick updates customer 8 once adam turns his grant into an update grant", async () => {
+  test("rick updates customer 8 once adam grants him update on it", async () => {
     const rows = await crm.as(web("adam"), async (c) => {
-      const upgraded = await c.query("update crm.access_grants set privilege = 'update' where grantee_id = 5 and row_id = 8");
+      const upgraded = await c.query(
+        "select crm.grant_access('customers', 8, 5, 'update', now() + interval '1 day', 'closing the Iris Optics deal')",
+      );
       expect(upgraded.rowCount).toBe(1);
       await actAs(c, persona("rick"));
       return (await c.query("update crm.customers set stage = 'won' where id = 8 returning id::int, stage, owner_id::int")).rows;

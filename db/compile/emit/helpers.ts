@@ -207,10 +207,10 @@ begin
    where g.${c(grants.grantee)} = ${helperIdent(app, HELPERS.userId)}(acting_role)
      and g.${c(grants.tableName)} = target
      and g.${c(grants.privilege)} = any (privileges)
-     and g.${c(grants.expires)} > pg_catalog.now();
+     and g.${c(grants.expires)} > pg_catalog.clock_timestamp();
   return result;
 end`,
-        "rows of a table opened to the user asking by a temporary grant that has not expired",
+        "rows of a table opened to the user asking by a temporary grant that has not expired, by the clock",
       ),
     );
   }

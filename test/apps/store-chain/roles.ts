@@ -12,6 +12,7 @@ import {
   and,
   dateToMonth,
   defineApp,
+  granted,
   isNull,
   keepFirst,
   keepLast,
@@ -66,7 +67,7 @@ export const cashier = role("cashier", {
   tables: {
     stores: { select: unit("region_id"), columns: { default: "hidden", store_id: "read", region_id: "read", name: "read" } },
     members: {
-      select: visibleStore,
+      select: or(visibleStore, granted("id")),
       columns: { default: "hidden", id: "read", store_id: "read", full_name: "read", phone: "read", card_number: "masked" },
     },
     purchases: {
@@ -103,6 +104,16 @@ export const storeChain = defineApp({
     users: { table: "staff", id: "staff_id", unit: "region_id", status: "state", activeStatus: "employed" },
     userRoles: { table: "staff_roles", user: "staff_id", role: "role_name" },
     units: { table: "regions", id: "region_id", parent: "parent_region_id" },
+    grants: {
+      table: "staff_passes",
+      grantee: "holder_id",
+      tableName: "target_table",
+      row: "target_id",
+      privilege: "access",
+      expires: "valid_until",
+      grantedBy: "issued_by",
+      reason: "why",
+    },
   },
   roles: [storeManager, regionalManager, hq, cashier, memberService, analyst],
   restrictions: [
@@ -132,4 +143,6 @@ export const storeChain = defineApp({
     }),
   ],
   audit: { readers: [hq] },
+  // a regional manager lets a cashier of their region look up a member of another store for a shift
+  grants: { by: [regionalManager], anywhere: [hq], maxDuration: "12 hours", tables: ["members"], privileges: ["select"] },
 });
