@@ -388,24 +388,37 @@ describe("revoking", () => {
     expect(refused).toEqual({ code: "22023", message: "gatehouse: grant 2 has already ended" });
   });
 
-  test("sam may not extend or change his grant, only end it", async () => {
-    const refused = await crm.as(SAM, async (c) => {
+  test("sam may not extend or change his grant, only end it, and an end he backdates is recorded as now", async () => {
+    const result = await crm.as(SAM, async (c) => {
       const { id } = await grantAccess(c, week(RICKS_CUSTOMER));
-      return [
+      const refused = [
         await failure(c, (x) =>
           x.query("update crm.access_grants set expires_at = now() + interval '20 days' where id = $1", [id]),
         ),
         await failure(c, (x) => x.query("update crm.access_grants set row_id = 4 where id = $1", [id])),
       ];
+      const ended = await column<boolean>(
+        c,
+        `update crm.access_grants set expires_at = '2000-01-01' where id = $1
+         returning expires_at between statement_timestamp() and clock_timestamp()`,
+        [id],
+      );
+      const again = await failure(c, (x) => x.query("update crm.access_grants set expires_at = now() where id = $1", [id]));
+      return { id, refused, ended, again };
     });
-    expect(refused).toEqual([
-      {
-        code: "42501",
-        message:
-          "gatehouse: a temporary grant cannot be changed or extended, only ended now: call crm.revoke_access(id), then grant again",
-      },
-      { code: "42501", message: "permission denied for table access_grants" },
-    ]);
+    expect(result).toEqual({
+      id: result.id,
+      refused: [
+        {
+          code: "42501",
+          message:
+            "gatehouse: a temporary grant cannot be changed or extended, only ended now: call crm.revoke_access(id), then grant again",
+        },
+        { code: "42501", message: "permission denied for table access_grants" },
+      ],
+      ended: [true],
+      again: { code: "22023", message: `gatehouse: grant ${result.id} has already ended` },
+    });
   });
 
   test("sam sees only the grants he made; erin sees hers and sam's, made below her unit", async () => {

@@ -28,7 +28,8 @@ const words = (items: readonly string[]): string =>
  *   and within `maxDuration`; an active grantee other than the caller, in the caller's unit subtree unless
  *   `anywhere`; the privilege on the table; and the row itself, read *as the caller* with borrowed access
  *   switched off (a grant you hold cannot be passed on) — `for key share` for an update grant, which applies
- *   the caller's update policies. It records the caller as the grantor. An update may only end a grant now.
+ *   the caller's update policies. It records the caller as the grantor. An update may only end a live grant,
+ *   and ends it now (never backdated).
  *   Writes by the owner (migrations, seeds, definer operations) pass.
  * - Two SECURITY DEFINER helpers (fixed search_path, granting roles only): the users below the caller's unit,
  *   and whether a user is active; both null without a known caller.
@@ -183,6 +184,11 @@ begin
        or new.${c(store.expires)} > pg_catalog.clock_timestamp() then
       ${raise("insufficient_privilege", text(`a temporary grant cannot be changed or extended, only ended now: call ${app.schema}.${TEMPORARY_GRANTS.revoke}(id), then grant again`))}
     end if;
+    if old.${c(store.expires)} <= pg_catalog.clock_timestamp() then
+      ${raise("invalid_parameter_value", sql`pg_catalog.format(${text("grant %s has already ended")}, old.${c(grantKey)})`)}
+    end if;
+    -- ended now, never backdated: the grant's history stays as it happened
+    new.${c(store.expires)} := pg_catalog.clock_timestamp();
     return new;
   end if;
   anywhere := ${hasRole(anywhere)};
