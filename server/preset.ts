@@ -8,6 +8,8 @@ import { makeMaskError, type ErrorLog } from "./errors";
 import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-fields";
 import { maxDepthRule, maxOperationsRule, type Limits } from "./limits";
 import { ruruExamplePlugin, type RuruExampleLookup } from "./ruru-example";
+import { softDeletePlugin } from "./soft-delete";
+import type { AppDefinition } from "../db/policy/define";
 
 /** Everything one role's PostGraphile instance needs. */
 export interface RolePresetOptions {
@@ -27,6 +29,8 @@ export interface RolePresetOptions {
   /** Filled with the fields of every role's schema as they are built, to tell "hidden from you" from "no such field". */
   readonly allFields?: FieldIndex;
   readonly log?: ErrorLog;
+  /** The app, for the operations the schema plans itself (soft delete). */
+  readonly app?: AppDefinition;
 }
 
 /**
@@ -71,6 +75,7 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
       limitsPlugin(limits, options.allFields),
       ...(options.allFields ? [columnLabelPlugin(options.allFields.labels)] : []),
       ...(options.ruru && options.ruruExample ? [ruruExamplePlugin(options.ruruExample)] : []),
+      ...(options.app?.softDeletes?.length ? [softDeletePlugin(options.app)] : []),
     ],
   };
 }

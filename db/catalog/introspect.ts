@@ -4,6 +4,8 @@ export interface CatalogColumn {
   readonly name: string;
   readonly type: string;
   readonly generated: boolean;
+  /** Declared `not null` (absent in catalogs built by hand: unknown). */
+  readonly notNull?: boolean;
 }
 
 export interface CatalogForeignKey {
@@ -77,8 +79,15 @@ export async function introspect(
       order by c.relname`,
     [schema],
   );
-  const { rows: columns } = await client.query<{ table: string; name: string; type: string; generated: boolean }>(
-    `select c.relname as table, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attgenerated <> '' as generated
+  const { rows: columns } = await client.query<{
+    table: string;
+    name: string;
+    type: string;
+    generated: boolean;
+    not_null: boolean;
+  }>(
+    `select c.relname as table, a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attgenerated <> '' as generated,
+            a.attnotnull as not_null
        from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1 and a.attnum > 0 and not a.attisdropped
       order by c.relname, a.attnum`,
@@ -121,7 +130,7 @@ export async function introspect(
         columns: Object.freeze(
           columns
             .filter((c) => c.table === rel.name)
-            .map((c) => Object.freeze({ name: c.name, type: c.type, generated: c.generated })),
+            .map((c) => Object.freeze({ name: c.name, type: c.type, generated: c.generated, notNull: c.not_null })),
         ),
         foreignKeys: Object.freeze(
           keys

@@ -10,6 +10,7 @@ import { emitOperations } from "./emit/operations";
 import { emitEndings } from "./emit/end-when";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
+import { emitSoftDeleteColumns, emitSoftDeletes } from "./emit/soft-delete";
 import { emitTemporaryGrants } from "./emit/temporary-grants";
 import { emitRoles } from "./emit/roles";
 import { emitSchemaGrants, emitTableGrants, emitToolkitRevokes } from "./emit/grants";
@@ -84,6 +85,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitMaskFunctions(plan),
     ...emitViewDrops(plan),
     ...emitMaskTwins(plan),
+    ...emitSoftDeleteColumns(plan),
     ...emitSchemaGrants(plan),
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),
     ...plan.views.map((v) => emitView(plan, v, (table) => ctx(table))),
@@ -97,6 +99,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
       (table) => ctx(table),
       (table) => catalog.tables.get(table)?.primaryKey ?? [],
     ),
+    ...emitSoftDeletes(plan, catalog, ctx),
     ...emitAudit(plan),
     ...emitToolkitRevokes(plan),
   ];

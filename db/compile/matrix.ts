@@ -2,6 +2,8 @@ import type { ColumnAccess } from "../policy/columns";
 import { COMMANDS } from "../policy/roles";
 import { describeScope } from "./describe";
 import type { Plan } from "./plan";
+import { softDeleteMatrix } from "./emit/soft-delete";
+import { softDeleteOf } from "./soft-delete";
 import { temporaryGrantsMatrix } from "./temporary-grants";
 
 const ACCESS_MARK: Record<ColumnAccess, string> = { read: "R", write: "W", insert: "I", masked: "M", hidden: "·" };
@@ -54,6 +56,8 @@ export function renderMatrix(plan: Plan): string {
         const p = table.policies.find((x) => x.role === role && x.command === command);
         if (!p) return "—";
         if (command === "insert") return cell(`new rows: ${describeScope(p.check!)}`);
+        if (command === "delete" && softDeleteOf(app, table.name))
+          return cell(`marks deleted (soft): ${describeScope(p.using!)}`);
         return cell(describeScope(p.using!));
       });
       lines.push(`| ${role} | ${scopes.join(" | ")} |`);
@@ -62,7 +66,7 @@ export function renderMatrix(plan: Plan): string {
     const restrictions = [...new Set(table.restrictives.map((r) => r.restriction))];
     for (const name of restrictions) {
       const nodes = table.restrictives.filter((r) => r.restriction === name);
-      const definition = plan.app.restrictions.find((r) => r.name === name)!;
+      const definition = plan.app.restrictions.find((r) => r.name === name && r.table === table.name)!;
       lines.push(`Restriction **${name}** hides ${describeScope(definition.hides)} (${definition.commands.join(", ")}):`, "");
       for (const n of nodes) lines.push(`- ${n.role}: ${n.keeps ? `keeps ${describeScope(n.keeps)}` : "loses them all"}`);
       const exempt = roles.filter((r) => !nodes.some((n) => n.role === r));
@@ -97,6 +101,7 @@ export function renderMatrix(plan: Plan): string {
     lines.push("");
   }
   lines.push(...temporaryGrantsMatrix(plan));
+  lines.push(...softDeleteMatrix(plan));
   lines.push(...operationsSection(plan));
   if (app.audit) {
     lines.push(

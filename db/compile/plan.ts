@@ -8,6 +8,7 @@ import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "..
 import type { MemberSet, Scope } from "../policy/scopes";
 import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
 import { anyOf } from "./simplify";
+import { markerAccess, softDeleteMarkers, withMarkers } from "./soft-delete";
 import { withGrantOperations } from "./temporary-grants";
 import { memberSetsOf } from "./walk";
 
@@ -210,7 +211,12 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
 
   const tables = tableNames.map((table): TablePlan => {
     const meta = catalog.tables.get(table)!;
-    const rawColumns = meta.columns.filter((c) => !twins.has(`${table}.${c.name}`));
+    // soft-delete markers the table lacks are added by the compile (emit/soft-delete.ts), like mask twins
+    const markers = softDeleteMarkers(app, table, columnType(app.identity.users.table, app.identity.users.id));
+    const rawColumns = withMarkers(
+      meta.columns.filter((c) => !twins.has(`${table}.${c.name}`)),
+      markers,
+    );
     const generated = new Set(meta.columns.filter((c) => c.generated).map((c) => c.name));
     const views = app.views.filter((v) => v.from === table);
     const policies: PolicyNode[] = [];
@@ -273,6 +279,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         rawColumns.map((c) => c.name),
         rules.some((r) => r.rules.select),
       );
+      markerAccess(app, role, table, access, markers);
       const viewColumns = new Set(roleViews.flatMap((v) => [...v.columns, ...columnsOf(v.where)]));
       const select = new Set<string>();
       const insert: string[] = [];

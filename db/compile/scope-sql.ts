@@ -22,6 +22,8 @@ export interface ScopeContext {
   };
   /** Column of `parent` that `table.column` references (from the foreign key). */
   readonly parentKey: (table: string, column: string, parent: string) => string;
+  /** Whom the identity helpers ask about: `current_user` in a policy, the caller inside a SECURITY DEFINER function. */
+  readonly actor?: SQL;
 }
 
 /** `(select gatehouse.helper(current_user))`: the helper runs once per statement, as an InitPlan. */
@@ -46,15 +48,19 @@ export const grantPrivileges = (command: Command): string[] => (command === "sel
 export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
   const col = (column: string) => sql.identifier(ctx.row, column);
   const { app } = ctx;
+  const once = (helper: string, ...args: SQL[]) =>
+    ctx.actor
+      ? sql`(select ${helperIdent(app, helper)}(${sql.join([ctx.actor, ...args], ", ")}))`
+      : onceWithRole(app, helper, ...args);
   switch (scope.kind) {
     case "own":
-      return sql`${col(scope.column)} = ${onceWithRole(app, HELPERS.userId)}`;
+      return sql`${col(scope.column)} = ${once(HELPERS.userId)}`;
     case "unit":
-      return sql`${col(scope.column)} = ${onceWithRole(app, HELPERS.unitId)}`;
+      return sql`${col(scope.column)} = ${once(HELPERS.unitId)}`;
     case "unitTree":
-      return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.unitTree)}::${trusted(ctx.arrayTypes.unit)}[])`;
+      return sql`${col(scope.column)} = any (${once(HELPERS.unitTree)}::${trusted(ctx.arrayTypes.unit)}[])`;
     case "userInTree":
-      return sql`${col(scope.column)} = any (${onceWithRole(app, HELPERS.treeUsers)}::${trusted(ctx.arrayTypes.user)}[])`;
+      return sql`${col(scope.column)} = any (${once(HELPERS.treeUsers)}::${trusted(ctx.arrayTypes.user)}[])`;
     case "all":
       return sql`true`;
     case "pool":
@@ -64,11 +70,11 @@ export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
         grantPrivileges(ctx.command).map((p) => literal(p)),
         ", ",
       );
-      const helper = onceWithRole(app, HELPERS.granted, literal(ctx.table), sql`array[${privileges}]`);
+      const helper = once(HELPERS.granted, literal(ctx.table), sql`array[${privileges}]`);
       return sql`${col(scope.column)} = any (${helper}::${trusted(ctx.arrayTypes.grantRow)}[])`;
     }
     case "member":
-      return sql`${col(scope.column)} = any (${onceWithRole(app, memberHelper(scope.set.name))}::${trusted(ctx.arrayTypes.member(scope.set.name))}[])`;
+      return sql`${col(scope.column)} = any (${once(memberHelper(scope.set.name))}::${trusted(ctx.arrayTypes.member(scope.set.name))}[])`;
     case "attr": {
       const test =
         scope.values.length === 1

@@ -7,6 +7,7 @@ import { toDdl } from "../sql/ddl";
 import { policyName, restrictiveName } from "./names";
 import { didYouMean } from "../policy/suggest";
 import { walkScope } from "./walk";
+import { softDeleteColumns, softDeleteProblems } from "./emit/soft-delete";
 import { temporaryGrantProblems } from "./temporary-grants";
 
 /** A compile that cannot go on; `problems` each name the definition, the table or column, and the fix. */
@@ -32,6 +33,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     throw new CompileError([`schema ${app.schema} has no tables: run the app's migrations before compiling`]);
   }
   const twinNames = new Set(app.masks.map((m) => `${m.table}.${m.twin}`));
+  const added = softDeleteColumns(app); // soft-delete markers the compile adds when missing
   const findTable = (who: string, name: string): CatalogTable | undefined => {
     const table = catalog.tables.get(name);
     if (!table || table.kind !== "table") {
@@ -48,6 +50,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   const hasColumn = (who: string, table: CatalogTable, column: string, allowTwins = false): boolean => {
     if (table.columns.some((c) => c.name === column && (allowTwins || !twinNames.has(`${table.name}.${c.name}`)))) return true;
     if (allowTwins && twinNames.has(`${table.name}.${column}`)) return true;
+    if (added.has(`${table.name}.${column}`)) return true;
     problems.push(
       `${who}: table ${table.name} has no column "${column}"${didYouMean(
         column,
@@ -203,7 +206,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   }
 
   for (const x of app.restrictions) {
-    const who = `restriction ${x.name}`;
+    const who = app.softDeletes?.some((d) => d.restriction === x) ? `softDelete ${x.table}` : `restriction ${x.name}`;
     const touches = (r: RoleDefinition) =>
       [r, ...ancestorsOf(r)].some((a) => a.tables[x.table]) || app.views.some((v) => v.from === x.table && v.roles.includes(r));
     for (const r of app.roles.filter(touches)) {
@@ -262,6 +265,8 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   }
 
   problems.push(...temporaryGrantProblems(app, catalog));
+  problems.push(...softDeleteProblems(app, catalog));
+
   if (problems.length > 0) throw new CompileError([...new Set(problems)]);
 }
 

@@ -28,6 +28,7 @@ import {
   redact,
   restrict,
   role,
+  softDelete,
   sql,
   unit,
   unitTree,
@@ -343,14 +344,6 @@ export const crm = defineApp({
         [auditor, all()],
       ],
     }),
-    restrict("soft_deleted", {
-      table: "customers",
-      hides: isNotNull("deleted_at"),
-      exempt: [
-        [admin, all()],
-        [auditor, all()],
-      ],
-    }),
     restrict("archived", {
       table: "customers",
       hides: isNotNull("archived_at"),
@@ -368,6 +361,18 @@ export const crm = defineApp({
     }),
   ],
   audit: { readers: [admin, auditor] },
+  // CRM.md: a delete marks deleted_at (who and why recorded), soft-deleted rows are visible only to admin and
+  // auditor; admin restores (and an approver, supervisor or above, over the customer's unit); purge after 365 days
+  softDeletes: [
+    softDelete("customers", {
+      column: "deleted_at",
+      by: "deleted_by",
+      reason: "deleted_reason",
+      visibleTo: [admin, auditor],
+      restore: [admin, [supervisor, unitTree("unit_id")]],
+      retention: "365 days",
+    }),
+  ],
   // CRM.md: supervisors and above grant select or update on a customer they can see, to a user of their subtree,
   // for at most 30 days, with a reason; admin may grant anywhere
   grants: { by: [supervisor], anywhere: [admin], maxDuration: "30 days", tables: ["customers"] },

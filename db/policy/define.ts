@@ -4,6 +4,7 @@ import type { MaskDefinition } from "./masks";
 import type { OperationDefinition } from "./operations";
 import type { RestrictionDefinition } from "./restrict";
 import type { RoleDefinition } from "./roles";
+import type { SoftDeleteDefinition } from "./soft-delete";
 import { assertShape } from "./shape";
 import type { ViewDefinition } from "./views";
 
@@ -59,6 +60,8 @@ export interface AppDefinition {
   readonly offboarding?: OffboardingDefinition;
   /** Temporary grants as an operation: `<schema>.grant_access(…)` and `<schema>.revoke_access(id)`, for these roles. */
   readonly grants?: TemporaryGrantsDefinition;
+  /** Tables whose rows a delete only marks (their `soft_deleted` restrictions are in `restrictions`). */
+  readonly softDeletes?: readonly SoftDeleteDefinition[];
 }
 
 /** `defineApp({ offboarding })`: the roles that may offboard users, and the users' status that means frozen. */
@@ -97,6 +100,7 @@ export function defineApp(definition: {
   operations?: readonly OperationDefinition[];
   offboarding?: { by: readonly RoleDefinition[]; frozenStatus?: string };
   grants?: TemporaryGrantsDefinition;
+  softDeletes?: readonly SoftDeleteDefinition[];
 }): AppDefinition {
   assertShape("app", [definition]);
   const app: AppDefinition = Object.freeze({
@@ -108,7 +112,10 @@ export function defineApp(definition: {
     anonymous: definition.anonymous ?? "anonymous",
     identity: Object.freeze(definition.identity),
     roles: Object.freeze([...definition.roles]),
-    restrictions: Object.freeze([...(definition.restrictions ?? [])]),
+    restrictions: Object.freeze([
+      ...(definition.restrictions ?? []),
+      ...(definition.softDeletes ?? []).map((d) => d.restriction),
+    ]),
     masks: Object.freeze([...(definition.masks ?? [])]),
     views: Object.freeze([...(definition.views ?? [])]),
     endings: Object.freeze([...(definition.endings ?? [])]),
@@ -123,6 +130,7 @@ export function defineApp(definition: {
         }
       : {}),
     ...(definition.grants ? { grants: freezeGrants(definition.grants) } : {}),
+    ...(definition.softDeletes ? { softDeletes: Object.freeze([...definition.softDeletes]) } : {}),
   });
   const problems = checkAppShape(app);
   if (problems.length > 0) throw new Error(`invalid app definition:\n  - ${problems.join("\n  - ")}`);
@@ -162,6 +170,12 @@ function checkAppShape(app: AppDefinition): string[] {
   if (app.grants && app.grants.by!.length + app.grants.anywhere!.length === 0)
     problems.push("grants: no role may grant: list the roles that may in grants.by (their own subtree) or grants.anywhere");
   for (const r of app.offboarding?.by ?? []) unlisted(r, "offboarding");
+  const softDeleted = new Set<string>();
+  for (const d of app.softDeletes ?? []) {
+    for (const [r] of [...d.restore, ...d.visibleTo]) unlisted(r, `softDelete ${d.table}`);
+    if (softDeleted.has(d.table)) problems.push(`softDelete ${d.table} is declared twice`);
+    softDeleted.add(d.table);
+  }
   const twins = new Set<string>();
   for (const m of app.masks) {
     const key = `${m.table}.${m.twin}`;
@@ -170,8 +184,14 @@ function checkAppShape(app: AppDefinition): string[] {
   }
   const names = new Set<string>();
   for (const x of [...app.restrictions, ...app.views, ...app.operations]) {
-    if (names.has(`${x.kind}:${x.name}`)) problems.push(`${x.kind} "${x.name}" is defined twice`);
-    names.add(`${x.kind}:${x.name}`);
+    // a restriction's policies live on its table: softDelete makes one "soft_deleted" per table
+    const key = x.kind === "restriction" ? `${x.kind}:${x.name}:${x.table}` : `${x.kind}:${x.name}`;
+    const made = x.kind === "restriction" && app.softDeletes?.some((d) => d.restriction === x);
+    if (names.has(key))
+      problems.push(
+        `${x.kind} "${x.name}" is defined twice${made ? `: softDelete("${x.table}") makes it, remove your own` : ""}`,
+      );
+    names.add(key);
   }
   return problems;
 }

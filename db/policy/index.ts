@@ -7,5 +7,6 @@ export * from "./views";
 export * from "./end-when";
 export * from "./operations";
 export * from "./define";
+export * from "./soft-delete";
 export { parseDuration, GRANT_PRIVILEGES, type TemporaryGrantsDefinition, type GrantPrivilege } from "./grants";
 export { sql } from "../sql/ddl";

@@ -18,6 +18,7 @@ import type { MaskFunction, MaskDefinition } from "./masks";
 import type { RestrictionDefinition, restrict } from "./restrict";
 import type { RoleDefinition, role, TableRules } from "./roles";
 import type { MemberSet, Scope } from "./scopes";
+import type { softDelete, SoftDeleteDefinition } from "./soft-delete";
 import { didYouMean } from "./suggest";
 import type { operation, OperationDefinition } from "./operations";
 import type { endWhen, EndWhenDefinition } from "./end-when";
@@ -31,6 +32,7 @@ const DEFINITION_KINDS: Readonly<Record<string, string>> = {
   endWhen: "an ending",
   operation: "an operation",
   memberSet: "a member set",
+  softDelete: "a soft delete",
   app: "an app",
 };
 
@@ -218,6 +220,24 @@ const viewDefinition = closed({
   description: z.string().optional(),
 }) satisfies z.ZodType<Parameters<typeof view>[1]>;
 
+/** A role, or a pair [role, scope]: who may do something, and within which rows. */
+const roleReach = z.union([roleRef, z.tuple([roleRef, scope])], { error: expected("a role, or a pair [role, scope]") });
+
+/** `365 days`, `30 days 12 hours`, `1 year`: whole numbers with a unit, as PostgreSQL reads an interval. */
+const INTERVAL =
+  /^\s*\d+\s*(microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?)(\s+\d+\s*(microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?))*\s*$/;
+
+const softDeleteDefinition = closed({
+  column: column.optional(),
+  by: column.optional(),
+  reason: column.optional(),
+  visibleTo: z.array(roleReach).optional(),
+  restore: z.array(roleReach),
+  retention: z.string().regex(INTERVAL, {
+    error: (issue) => `must be an interval such as "365 days" or "30 days 12 hours", not ${describe(issue.input)}`,
+  }),
+}) satisfies z.ZodType<Parameters<typeof softDelete>[1]>;
+
 const identityDefinition = closed({
   users: closed({ table: name, id: column, unit: column, status: column, activeStatus: z.string() }),
   userRoles: closed({ table: name, user: column, role: column }),
@@ -264,6 +284,7 @@ const appDefinition = closed({
   operations: z.array(definitionOf<OperationDefinition>("operation", "an operation made with operation()")).optional(),
   offboarding: closed({ by: z.array(roleRef), frozenStatus: z.string().optional() }).optional(),
   grants: temporaryGrants.optional(),
+  softDeletes: z.array(definitionOf<SoftDeleteDefinition>("softDelete", "a soft delete made with softDelete()")).optional(),
 }) satisfies z.ZodType<Parameters<typeof defineApp>[0]>;
 
 const named = (label: string, value: unknown) => (typeof value === "string" ? `${label} ${value}` : label);
@@ -311,6 +332,11 @@ const FACTORIES = {
     args: z.tuple([closed(memberSetFields)]),
     names: ["definition"],
     subject: ([d]: readonly unknown[]) => named("member set", field(d, "name")),
+  },
+  "soft delete": {
+    args: z.tuple([name, softDeleteDefinition]),
+    names: ["table", "options"],
+    subject: ([table]: readonly unknown[]) => named("soft delete", table),
   },
   app: {
     args: z.tuple([appDefinition]),

@@ -74,11 +74,22 @@ describe("who sees which stores, members and purchases", () => {
 describe("columns and masks", () => {
   test("each persona may read exactly these member columns", async () => {
     const read = async (login: string) => shop.as(persona(login), (c) => column<string>(c, columnsWith("select", "members")));
-    expect(await read("hannah")).toEqual(["id", "store_id", "full_name", "email", "phone_masked", "card_number_masked"]);
-    expect(await read("nora")).toEqual(["id", "store_id", "full_name", "phone", "email", "card_number_masked"]);
-    expect(await read("mike")).toEqual(["id", "store_id", "full_name", "phone", "email", "card_number_masked"]);
+    // removed_at, removed_by, removal_reason: soft delete's marks (who and why only for hq, who sees removed members)
+    expect(await read("hannah")).toEqual([
+      "id",
+      "store_id",
+      "full_name",
+      "email",
+      "phone_masked",
+      "card_number_masked",
+      "removed_at",
+      "removed_by",
+      "removal_reason",
+    ]);
+    expect(await read("nora")).toEqual(["id", "store_id", "full_name", "phone", "email", "card_number_masked", "removed_at"]);
+    expect(await read("mike")).toEqual(["id", "store_id", "full_name", "phone", "email", "card_number_masked", "removed_at"]);
     expect(await read("carl")).toEqual(["id", "store_id", "full_name", "phone", "card_number_masked"]);
-    expect(await read("mia")).toEqual(["id", "store_id", "full_name", "phone", "email", "card_number"]);
+    expect(await read("mia")).toEqual(["id", "store_id", "full_name", "phone", "email", "card_number", "removed_at"]);
     expect(await read("andy")).toEqual([]);
   });
 
@@ -369,6 +380,50 @@ describe("temporary grants (staff passes)", () => {
     expect(await shop.root((c) => column<number>(c, "select id from shop.members where id in (4, 6) order by id"))).toEqual([
       4, 6,
     ]);
+  });
+});
+
+describe("soft delete of members", () => {
+  test("mia (member service) removes Ben (member 2): marked with who and why, gone for mike, kept for hannah (hq), who restores him intact; only the owner's purge after 30 days removes him, keeping his purchase", async () => {
+    const seen = await shop.root(async (c) => {
+      const row = async () => (await c.query("select to_jsonb(m) as row from shop.members m where id = 2")).rows[0]?.row;
+      const before = await row();
+      await actAs(c, shop, "mia");
+      const deleted = (await c.query("select gatehouse.delete_members(2, 'cancelled the card')")).rowCount;
+      await actAs(c, shop, "mike");
+      const mike = await column<number>(c, "select id from shop.members where id = 2");
+      await c.query("savepoint refused");
+      const mikeRestores = await failure(c.query("select shop.restore_members(2)"));
+      await c.query("rollback to savepoint refused");
+      await actAs(c, shop, "hannah");
+      const hannah = (await c.query("select id, removed_by, removal_reason from shop.members where id = 2")).rows;
+      await c.query("select shop.restore_members(2)");
+      await backToRoot(c);
+      const restored = JSON.stringify(await row()) === JSON.stringify(before);
+      await c.query("delete from shop.members where id = 2");
+      await c.query("update shop.members set removed_at = now() - interval '31 days' where id = 2");
+      const purged = await column<number>(c, "select gatehouse.purge_members()::int");
+      return {
+        deleted,
+        mike,
+        mikeRestores,
+        hannah,
+        restored,
+        purged,
+        left: await column<number>(c, "select id from shop.members where id = 2"),
+        purchase: (await c.query("select id, member_id from shop.purchases where id = 2")).rows,
+      };
+    });
+    expect(seen).toEqual({
+      deleted: 1,
+      mike: [],
+      mikeRestores: { code: "42501", message: "permission denied for function restore_members" },
+      hannah: [{ id: 2, removed_by: 10, removal_reason: "cancelled the card" }],
+      restored: true,
+      purged: [1],
+      left: [],
+      purchase: [{ id: 2, member_id: null }],
+    });
   });
 });
 

@@ -85,26 +85,46 @@ describe("the access matrix for customers", () => {
     );
   });
 
-  test("has a column table: sales_rep sets owner and unit on insert only and reads the tier", () => {
+  // deleted_by and deleted_reason: added by softDelete, read only by the roles that see soft-deleted rows
+  test("has a column table: sales_rep sets owner and unit on insert only and reads the tier; only admin and auditor read who deleted and why", () => {
     const lines = section("customers");
     const header = lines.indexOf(
-      "| role | id | name | industry | region | tier | stage | owner_id | unit_id | consent_marketing | last_contacted_at | archived_at | deleted_at | created_at |",
+      "| role | id | name | industry | region | tier | stage | owner_id | unit_id | consent_marketing | last_contacted_at | archived_at | deleted_at | created_at | deleted_by | deleted_reason |",
     );
     expect(header).toBeGreaterThan(-1);
-    expect(lines[header + 1]).toBe("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    expect(lines.slice(header + 2).filter((l) => /^\| (sales_rep|support|partner|analyst) /.test(l))).toEqual([
-      "| sales_rep | R | W | W | W | R | W | I | I | W | W | R | R | R |",
-      "| support | R | R | R | R | R | R | · | · | · | · | · | · | · |",
-      "| partner | · | R | R | R | · | R | · | · | · | · | · | · | · |",
-      "| analyst | R | · | R | R | R | R | · | R | R | R | R | R | R |",
+    expect(lines[header + 1]).toBe("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    expect(lines.slice(header + 2).filter((l) => /^\| (sales_rep|support|partner|analyst|admin) /.test(l))).toEqual([
+      "| sales_rep | R | W | W | W | R | W | I | I | W | W | R | R | R | · | · |",
+      "| support | R | R | R | R | R | R | · | · | · | · | · | · | · | · | · |",
+      "| partner | · | R | R | R | · | R | · | · | · | · | · | · | · | · | · |",
+      "| analyst | R | · | R | R | R | R | · | R | R | R | R | R | R | · | · |",
+      "| admin | W | W | W | W | W | W | W | W | W | W | W | R | W | R | R |",
     ]);
+  });
+
+  test("says that a delete only marks a customer, who still sees marked ones, and who may restore them", () => {
+    expect(section("customers")).toContainEqual(
+      expect.stringMatching(
+        /^\| admin \| every row \| new rows: every row \| every row \| marks deleted \(soft\): every row \|$/,
+      ),
+    );
+    expect(section("Soft delete")).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^- \*\*customers\*\*: a delete sets deleted_at, deleted_by \(who\), deleted_reason \(why\)\. May delete: (.+, )?admin; with a reason: `gatehouse\.delete_customers\(row_id, reason\)`\.$/,
+        ),
+        "  Still sees marked rows: admin, auditor.",
+        "  Restores with `crm.restore_customers(row_id)`: supervisor (rows of their unit and its sub-units (unit_id)), regional_manager (rows of their unit and its sub-units (unit_id)), director (rows of their unit and its sub-units (unit_id)), admin (every row).",
+        "  Purge: `gatehouse.purge_customers(older_than interval default '365 days')`, the owner only.",
+      ]),
+    );
   });
 
   // marketing has no table rules, yet its export view (security_invoker) needs select on the columns it
   // shows and on those its condition reads; created_at is reached only as its masked twin created_month.
   test("marks the columns marketing reads through its export view", () => {
     expect(section("customers")).toContain(
-      "| marketing (view marketing_export) | R | · | R | R | R | R | · | · | R | · | R | R | M |",
+      "| marketing (view marketing_export) | R | · | R | R | R | R | · | · | R | · | R | R | M | · | · |",
     );
   });
 });

@@ -8,7 +8,21 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { all, defineApp, is, keepLast, mask, memberSet, or, own, restrict, role, unitTree, view } from "../../db/policy";
+import {
+  all,
+  defineApp,
+  is,
+  keepLast,
+  mask,
+  memberSet,
+  or,
+  own,
+  restrict,
+  role,
+  softDelete,
+  unitTree,
+  view,
+} from "../../db/policy";
 import { clerk, directory, manager, shopIdentity, support } from "./fixtures/shop";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -281,5 +295,37 @@ export default defineConfig({ app: crm, output: ${JSON.stringify(output)}, migra
         '  - role sales_rep: table customers has an unknown key "selct" (did you mean "select"?)\n',
     });
     expect([output.sql, output.matrix, migrationsFolder].filter((file) => existsSync(file))).toEqual([]);
+  });
+});
+
+describe("softDelete checks its options", () => {
+  test("a misspelled key suggests the right one, and a retention that is not an interval shows the form", () => {
+    expect(() => untyped(softDelete)("customers", { restor: [manager], retention: "1 yr" })).toThrow(
+      new Error(
+        "invalid soft delete definition:\n" +
+          '  - soft delete customers: retention must be an interval such as "365 days" or "30 days 12 hours", not "1 yr"\n' +
+          '  - soft delete customers has an unknown key "restor" (did you mean "restore"?)',
+      ),
+    );
+  });
+
+  test("a restorer given by name, not as a role, says what it must be", () => {
+    expect(() => untyped(softDelete)("customers", { restore: [manager, "supervisor"], retention: "365 days" })).toThrow(
+      new Error(
+        "invalid soft delete definition:\n" +
+          '  - soft delete customers: restore[1] must be a role, or a pair [role, scope], not "supervisor"',
+      ),
+    );
+  });
+
+  test("a role alone restores every row; visibleTo defaults to the restorers", () => {
+    const d = softDelete("customers", { restore: [manager, [clerk, unitTree("unit_id")]], retention: "30 days" });
+    expect({ restore: d.restore.map(([r, s]) => [r.name, s.kind]), visibleTo: d.visibleTo.map(([r]) => r.name) }).toEqual({
+      restore: [
+        ["manager", "all"],
+        ["clerk", "unitTree"],
+      ],
+      visibleTo: ["manager", "clerk"],
+    });
   });
 });

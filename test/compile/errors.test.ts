@@ -11,6 +11,7 @@ import {
   raw,
   restrict,
   role,
+  softDelete,
   sql,
   via,
   view,
@@ -202,6 +203,49 @@ test("a raw predicate the database rejects fails the apply and leaves roles, pol
   expect(error).toMatchObject({ code: "42703", message: 'column "no_such_column" does not exist' });
   const { rows } = await client.query("select rolname from pg_roles where rolname = $1", [`${prefix}auditor`]);
   expect(rows).toEqual([]);
+});
+
+describe("soft delete names what to fix", () => {
+  test("a misspelled table, a restore scope through via() and a misspelled scope column", async () => {
+    const app = shopWith({
+      softDeletes: [
+        softDelete("custmers", { restore: [manager], retention: "30 days" }),
+        softDelete("orders", {
+          restore: [
+            [manager, via("customer_id", "customers")],
+            [clerk, isNotNull("amout")],
+          ],
+          visibleTo: [manager],
+          retention: "1 year",
+        }),
+      ],
+    });
+    expect(await problemsOf(app)).toEqual([
+      'softDelete custmers: schema shop has no table "custmers" (did you mean "customers"?)',
+      "softDelete orders: restore scope of manager uses via(customer_id, customers): a restore runs as the owner, where customers's row security would not apply; use a column of orders",
+      'softDelete orders: restore scope of clerk: table orders has no column "amout" (did you mean "amount"?)',
+    ]);
+  });
+
+  test("a marker column of the wrong type says which type it must have", async () => {
+    const app = shopWith({
+      softDeletes: [softDelete("customers", { column: "region", restore: [manager], retention: "30 days" })],
+    });
+    expect(await problemsOf(app)).toEqual([
+      "softDelete customers: customers.region must be a timestamp, not text: name another column, or change its type",
+    ]);
+  });
+
+  test("a restriction of the app's own named soft_deleted on a soft-delete table is refused before any database is involved", () => {
+    const own = restrict("soft_deleted", { table: "customers", hides: isNotNull("archived_at") });
+    expect(() =>
+      shopWith({ restrictions: [own], softDeletes: [softDelete("customers", { restore: [manager], retention: "30 days" })] }),
+    ).toThrow(
+      new Error(
+        'invalid app definition:\n  - restriction "soft_deleted" is defined twice: softDelete("customers") makes it, remove your own',
+      ),
+    );
+  });
 });
 
 describe("defineApp refuses, before any database is involved", () => {

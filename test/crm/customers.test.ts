@@ -514,13 +514,15 @@ describe("ana (analyst, East)", () => {
 describe("adam (admin, Acme)", () => {
   readsExactlyTheirCustomers("adam");
 
-  test("adam deletes customer 14 (after its quote)", async () => {
+  test("adam's delete of customer 14 only marks it (soft delete): he still sees it, deleted", async () => {
     const { deleted, left } = await crm.as(web("adam"), async (c) => {
-      await c.query("delete from crm.quotes where customer_id = 14");
       const deleted = (await c.query("delete from crm.customers where id = 14 returning id::int")).rows;
-      return { deleted, left: await column(c, "select id from crm.customers where id = 14") };
+      return {
+        deleted,
+        left: (await c.query("select id::int, deleted_at is not null as deleted from crm.customers where id = 14")).rows,
+      };
     });
-    expect({ deleted, left }).toEqual({ deleted: [{ id: 14 }], left: [] });
+    expect({ deleted, left }).toEqual({ deleted: [], left: [{ id: 14, deleted: true }] });
   });
 });
 

@@ -23,6 +23,7 @@ import {
   raw,
   restrict,
   role,
+  softDelete,
   sql,
   unit,
   unitTree,
@@ -86,6 +87,8 @@ export const memberService = role("member_service", {
       select: visibleStore,
       insert: { check: visibleStore },
       update: { using: visibleStore },
+      // a soft delete (softDeletes below): the member is marked and hidden, hq may bring them back
+      delete: visibleStore,
       columns: { default: "write", id: "read" },
     },
   },
@@ -143,6 +146,17 @@ export const storeChain = defineApp({
     }),
   ],
   audit: { readers: [hq] },
+  // a member who cancels is removed: the compile adds the marker columns, hq alone sees and restores them
+  softDeletes: [
+    softDelete("members", {
+      column: "removed_at",
+      by: "removed_by",
+      reason: "removal_reason",
+      visibleTo: [hq],
+      restore: [hq],
+      retention: "30 days",
+    }),
+  ],
   // a regional manager lets a cashier of their region look up a member of another store for a shift
   grants: { by: [regionalManager], anywhere: [hq], maxDuration: "12 hours", tables: ["members"], privileges: ["select"] },
 });

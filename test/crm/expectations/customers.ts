@@ -33,7 +33,10 @@
  * | 22 | rita | East-1 | won | consent; archived |
  */
 
-/** Every column of `crm.customers`, in table order: the raw columns of the schema, then the masked twin. */
+/**
+ * Every column of `crm.customers`, in table order: the raw columns of the schema, the masked twin, then who
+ * and why of a soft delete, which the compile adds (`softDelete("customers", { by, reason })`).
+ */
 export const CUSTOMER_COLUMNS = [
   "id",
   "name",
@@ -49,6 +52,8 @@ export const CUSTOMER_COLUMNS = [
   "deleted_at",
   "created_at",
   "created_month",
+  "deleted_by",
+  "deleted_reason",
 ] as const;
 
 export type CustomerColumn = (typeof CUSTOMER_COLUMNS)[number];
@@ -72,8 +77,14 @@ export interface CustomerExpectation {
   readonly why: string;
 }
 
-/** All raw columns, no twin: what roles that read customers in full may select. */
-const RAW: readonly CustomerColumn[] = CUSTOMER_COLUMNS.filter((c) => c !== "created_month");
+/** Who and why of a soft delete: only the roles that see soft-deleted customers (admin, auditor) read them. */
+const DELETED_BY_AND_WHY: readonly CustomerColumn[] = ["deleted_by", "deleted_reason"];
+
+/** All raw columns, no twin, without who and why of a soft delete: what roles that read customers in full may select. */
+const RAW: readonly CustomerColumn[] = CUSTOMER_COLUMNS.filter((c) => c !== "created_month" && !DELETED_BY_AND_WHY.includes(c));
+
+/** Every raw column: what admin and auditor, who also see soft-deleted customers, may select. */
+const FULL: readonly CustomerColumn[] = CUSTOMER_COLUMNS.filter((c) => c !== "created_month");
 
 const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -157,8 +168,8 @@ export const CUSTOMER_EXPECTATIONS: Readonly<Record<string, CustomerExpectation>
     relation: "crm.customers",
     why: "analyst of East: East-1 and East-2 customers except the VIP 1, the soft-deleted 21 and the archived 22; no name, no owner",
   },
-  adam: { ids: upTo(22), columns: RAW, relation: "crm.customers", why: "admin: everything, soft-deleted and archived included" },
-  aude: { ids: upTo(22), columns: RAW, relation: "crm.customers", why: "auditor: reads everything" },
+  adam: { ids: upTo(22), columns: FULL, relation: "crm.customers", why: "admin: everything, soft-deleted and archived included" },
+  aude: { ids: upTo(22), columns: FULL, relation: "crm.customers", why: "auditor: reads everything" },
   olga: {
     ids: [],
     columns: RAW,
