@@ -8,6 +8,7 @@ import { emitHolderGuards, emitOwnerChecks } from "./emit/guard";
 import { emitOffboarding } from "./emit/offboarding";
 import { emitOperations } from "./emit/operations";
 import { emitEndings } from "./emit/end-when";
+import { emitPublicPools } from "./emit/public-pool";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitSoftDeleteColumns, emitSoftDeletes } from "./emit/soft-delete";
@@ -98,6 +99,14 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
       plan,
       (table) => ctx(table),
       (table) => catalog.tables.get(table)?.primaryKey ?? [],
+    ),
+    ...emitPublicPools(
+      plan,
+      (table) => ctx(table, "update"),
+      (table) => {
+        const key = catalog.tables.get(table)?.primaryKey[0] ?? "id";
+        return { key, type: catalog.tables.get(table)?.columns.find((c) => c.name === key)?.type ?? "bigint" };
+      },
     ),
     ...emitSoftDeletes(plan, catalog, ctx),
     ...emitAudit(plan),

@@ -253,6 +253,16 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     }
   }
 
+  for (const p of app.pools) {
+    const who = `public pool of ${p.table}`;
+    const table = findTable(who, p.table);
+    if (!table) continue;
+    hasColumn(who, table, p.owner);
+    for (const [r, scope] of p.claim) checkScope(`${who} (claims by ${r.name})`, table, scope);
+    if (table.primaryKey.length !== 1) problems.push(`${who}: table ${p.table} needs a one-column primary key`);
+    if (p.claim.length === 0) problems.push(`${who}: nobody may claim: list [role, scope] pairs in claim`);
+  }
+
   for (const v of app.views) {
     const who = `view ${v.name}`;
     if (catalog.tables.get(v.name)?.kind === "table")

@@ -13,6 +13,7 @@ import {
   endWhen,
   granted,
   is,
+  isNot,
   isNotNull,
   isFuture,
   isNull,
@@ -24,6 +25,7 @@ import {
   operation,
   own,
   pool,
+  publicPool,
   raw,
   redact,
   restrict,
@@ -281,6 +283,14 @@ export const crm = defineApp({
     },
   },
   roles: allRoles,
+  pools: [
+    publicPool("customers", {
+      name: "customer",
+      owner: "owner_id",
+      dailyLimit: 5,
+      claim: [[salesRep, and(unitTree("unit_id"), isNot("tier", "vip"), isNull("deleted_at"), isNull("archived_at"))]],
+    }),
+  ],
   endings: [
     endWhen("partner_shares_end_at_signature", {
       table: "partner_shares",

@@ -22,6 +22,7 @@ import type { softDelete, SoftDeleteDefinition } from "./soft-delete";
 import { didYouMean } from "./suggest";
 import type { operation, OperationDefinition } from "./operations";
 import type { endWhen, EndWhenDefinition } from "./end-when";
+import type { publicPool, PublicPoolDefinition } from "./public-pool";
 import type { view, ViewDefinition } from "./views";
 
 const DEFINITION_KINDS: Readonly<Record<string, string>> = {
@@ -29,6 +30,7 @@ const DEFINITION_KINDS: Readonly<Record<string, string>> = {
   restriction: "a restriction",
   mask: "a mask",
   view: "a view",
+  publicPool: "a public pool",
   endWhen: "an ending",
   operation: "an operation",
   memberSet: "a member set",
@@ -212,6 +214,13 @@ const endWhenDefinition = closed({
   description: z.string().optional(),
 }) satisfies z.ZodType<Parameters<typeof endWhen>[1]>;
 
+const publicPoolDefinition = closed({
+  name,
+  owner: column,
+  claim: z.array(z.tuple([roleRef, scope], { error: expected("a pair [role, scope]") })),
+  dailyLimit: z.number().int().positive(),
+}) satisfies z.ZodType<Parameters<typeof publicPool>[1]>;
+
 const viewDefinition = closed({
   from: name,
   columns: z.array(column),
@@ -280,6 +289,7 @@ const appDefinition = closed({
   masks: z.array(definitionOf<MaskDefinition>("mask", "a mask made with mask()")).optional(),
   views: z.array(definitionOf<ViewDefinition>("view", "a view made with view()")).optional(),
   audit: closed({ readers: z.array(roleRef) }).optional(),
+  pools: z.array(definitionOf<PublicPoolDefinition>("publicPool", "a pool made with publicPool()")).optional(),
   endings: z.array(definitionOf<EndWhenDefinition>("endWhen", "an ending made with endWhen()")).optional(),
   operations: z.array(definitionOf<OperationDefinition>("operation", "an operation made with operation()")).optional(),
   offboarding: closed({ by: z.array(roleRef), frozenStatus: z.string().optional() }).optional(),
@@ -317,6 +327,11 @@ const FACTORIES = {
     args: z.tuple([name, viewDefinition]),
     names: ["name", "definition"],
     subject: ([n]: readonly unknown[]) => named("view", n),
+  },
+  "public pool": {
+    args: z.tuple([name, publicPoolDefinition]),
+    names: ["table", "definition"],
+    subject: ([n]: readonly unknown[]) => named("public pool of", n),
   },
   "end when": {
     args: z.tuple([name, endWhenDefinition]),

@@ -31,3 +31,16 @@ test("sam (supervisor) is not offered closeProject, and the closed project stays
   expect(errors?.[0]?.message).toMatch(/closeProject/);
   expect(await api.crm.root((c) => column(c, "select status from crm.projects where id = 2"))).toEqual(["closed"]);
 });
+
+test("rita claims pool customer 16 over GraphQL and owns it; fiona (finance) is not offered claimCustomer", async () => {
+  const claimed = await api.query('mutation { claimCustomer(input: { rowId: "16" }) { result } }', {
+    token: await api.token("rita"),
+  });
+  expect(claimed).toEqual({ status: 200, data: { claimCustomer: { result: "16" } } });
+  expect(await api.crm.root((c) => column(c, "select owner_id::int from crm.customers where id = 16"))).toEqual([4]);
+  const { errors } = await api.query('mutation { claimCustomer(input: { rowId: "17" }) { result } }', {
+    token: await api.token("fiona"),
+  });
+  expect(errors?.[0]?.message).toMatch(/claimCustomer/);
+  expect(await api.crm.root((c) => column(c, "select owner_id from crm.customers where id = 17"))).toEqual([null]);
+});
