@@ -130,6 +130,10 @@ function operationsSection(plan: Plan): string[] {
           `| \`${app.schema}.transfer_preview(target, new_unit, new_role, successor)\` | ${app.offboarding.by.map((r) => r.name).join(", ")} | who gains and who loses which rows; changes nothing |`,
         ]
       : []),
+    ...app.pools.flatMap((p) => [
+      `| \`${app.schema}.claim_${p.name}(row_id)\` | ${p.claim.map(([r]) => r.name).join(", ")} (and roles extending them) | take an unowned row of ${p.table} they may claim, at most ${p.dailyLimit} a day |`,
+      `| \`${app.schema}.release_${p.name}(row_id)\` | ${p.claim.map(([r]) => r.name).join(", ")} (and roles extending them) | hand a row of ${p.table} they own back to the pool |`,
+    ]),
     ...plan.operations.map(
       (o) =>
         `| \`${app.schema}.${o.name}(${o.row ? "row_id" : ""})\` | ${o.by.join(", ") || "the owner"}${o.row ? "" : " (and the owner)"} | ${o.row ? "on one row they may update" : "on every matching row"}: ${o.description || `sets ${Object.keys(o.set).join(", ")}`} |`,
