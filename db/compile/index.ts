@@ -9,6 +9,7 @@ import { emitOffboarding } from "./emit/offboarding";
 import { emitOperations } from "./emit/operations";
 import { emitEndings } from "./emit/end-when";
 import { emitPublicPools } from "./emit/public-pool";
+import { emitReveals } from "./emit/reveal";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitSoftDeleteColumns, emitSoftDeletes } from "./emit/soft-delete";
@@ -110,6 +111,14 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ),
     ...emitSoftDeletes(plan, catalog, ctx),
     ...emitAudit(plan),
+    ...emitReveals(
+      plan,
+      (table) => ctx(table),
+      (table) => {
+        const key = catalog.tables.get(table)?.primaryKey[0] ?? "id";
+        return { key, type: catalog.tables.get(table)?.columns.find((c) => c.name === key)?.type ?? "bigint" };
+      },
+    ),
     ...emitToolkitRevokes(plan),
   ];
 }

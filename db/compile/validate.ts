@@ -263,6 +263,17 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (p.claim.length === 0) problems.push(`${who}: nobody may claim: list [role, scope] pairs in claim`);
   }
 
+  for (const x of app.reveals) {
+    const who = `reveal ${x.table}.${x.column}`;
+    const table = findTable(who, x.table);
+    if (!table) continue;
+    hasColumn(who, table, x.column);
+    for (const [r, scope] of x.by) checkScope(`${who} (by ${r.name})`, table, scope);
+    if (table.primaryKey.length !== 1) problems.push(`${who}: table ${x.table} needs a one-column primary key`);
+    if (!app.masks.some((m) => m.table === x.table && m.column === x.column))
+      problems.push(`${who}: ${x.table}.${x.column} has no mask: reveal is for masked columns; mask it with mask()`);
+  }
+
   for (const v of app.views) {
     const who = `view ${v.name}`;
     if (catalog.tables.get(v.name)?.kind === "table")

@@ -29,6 +29,7 @@ import {
   raw,
   redact,
   restrict,
+  reveal,
   role,
   softDelete,
   sql,
@@ -264,6 +265,12 @@ const allRoles = [
 ];
 
 /** The CRM app: schema `crm`, roles `crm_<role>`, toolkit objects in `gatehouse`. */
+/** Supervisors reveal a contact's phone or id number in their subtree, VIP excepted; regional managers and above VIP too. */
+const revealers = [
+  [supervisor, via("customer_id", "customers", and(unitTree("unit_id"), isNot("tier", "vip")))],
+  [regionalManager, via("customer_id", "customers", unitTree("unit_id"))],
+] as const;
+
 export const crm = defineApp({
   schema: "crm",
   rolePrefix: "crm_",
@@ -283,6 +290,7 @@ export const crm = defineApp({
     },
   },
   roles: allRoles,
+  reveals: [reveal("contacts", "phone", { by: revealers }), reveal("contacts", "id_number", { by: revealers })],
   pools: [
     publicPool("customers", {
       name: "customer",

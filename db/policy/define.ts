@@ -1,6 +1,7 @@
 import type { TemporaryGrantsDefinition } from "./grants";
 import type { EndWhenDefinition } from "./end-when";
 import type { MaskDefinition } from "./masks";
+import type { RevealDefinition } from "./reveal";
 import type { PublicPoolDefinition } from "./public-pool";
 import type { OperationDefinition } from "./operations";
 import type { RestrictionDefinition } from "./restrict";
@@ -55,6 +56,8 @@ export interface AppDefinition {
   readonly endings: readonly EndWhenDefinition[];
   /** Public pools of unowned rows that users claim and release (see `publicPool()`). */
   readonly pools: readonly PublicPoolDefinition[];
+  /** Masked columns some roles may read raw, one row at a time, with a reason (see `reveal()`). */
+  readonly reveals: readonly RevealDefinition[];
   /** The append-only audit trail: who may read it. Every write by an app role or login is recorded. */
   readonly audit?: { readonly readers: readonly RoleDefinition[] };
   /** Named writes compiled into functions of the app schema (see `operation()`). */
@@ -99,6 +102,7 @@ export function defineApp(definition: {
   masks?: readonly MaskDefinition[];
   views?: readonly ViewDefinition[];
   audit?: { readers: readonly RoleDefinition[] };
+  reveals?: readonly RevealDefinition[];
   pools?: readonly PublicPoolDefinition[];
   endings?: readonly EndWhenDefinition[];
   operations?: readonly OperationDefinition[];
@@ -122,6 +126,7 @@ export function defineApp(definition: {
     ]),
     masks: Object.freeze([...(definition.masks ?? [])]),
     views: Object.freeze([...(definition.views ?? [])]),
+    reveals: Object.freeze([...(definition.reveals ?? [])]),
     pools: Object.freeze([...(definition.pools ?? [])]),
     endings: Object.freeze([...(definition.endings ?? [])]),
     operations: Object.freeze([...(definition.operations ?? [])]),
@@ -170,6 +175,7 @@ function checkAppShape(app: AppDefinition): string[] {
   for (const x of app.restrictions) for (const [r] of x.exempt) unlisted(r, `restriction ${x.name} exempts`);
   for (const v of app.views) for (const r of v.roles) unlisted(r, `view ${v.name}`);
   for (const r of app.audit?.readers ?? []) unlisted(r, "audit");
+  for (const x of app.reveals) for (const [r] of x.by) unlisted(r, `reveal ${x.table}.${x.column}`);
   for (const p of app.pools) for (const [r] of p.claim) unlisted(r, `public pool of ${p.table}`);
   for (const o of app.operations) for (const r of o.by) unlisted(r, `operation ${o.name}`);
   for (const r of [...(app.grants?.by ?? []), ...(app.grants?.anywhere ?? [])]) unlisted(r, "grants");

@@ -4,6 +4,7 @@ export * from "./masks";
 export * from "./roles";
 export * from "./restrict";
 export * from "./views";
+export * from "./reveal";
 export * from "./public-pool";
 export * from "./end-when";
 export * from "./operations";

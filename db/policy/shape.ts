@@ -23,6 +23,7 @@ import { didYouMean } from "./suggest";
 import type { operation, OperationDefinition } from "./operations";
 import type { endWhen, EndWhenDefinition } from "./end-when";
 import type { publicPool, PublicPoolDefinition } from "./public-pool";
+import type { reveal, RevealDefinition } from "./reveal";
 import type { view, ViewDefinition } from "./views";
 
 const DEFINITION_KINDS: Readonly<Record<string, string>> = {
@@ -30,6 +31,7 @@ const DEFINITION_KINDS: Readonly<Record<string, string>> = {
   restriction: "a restriction",
   mask: "a mask",
   view: "a view",
+  reveal: "a reveal",
   publicPool: "a public pool",
   endWhen: "an ending",
   operation: "an operation",
@@ -221,6 +223,10 @@ const publicPoolDefinition = closed({
   dailyLimit: z.number().int().positive(),
 }) satisfies z.ZodType<Parameters<typeof publicPool>[1]>;
 
+const revealDefinition = closed({
+  by: z.array(z.tuple([roleRef, scope], { error: expected("a pair [role, scope]") })),
+}) satisfies z.ZodType<Parameters<typeof reveal>[2]>;
+
 const viewDefinition = closed({
   from: name,
   columns: z.array(column),
@@ -289,6 +295,7 @@ const appDefinition = closed({
   masks: z.array(definitionOf<MaskDefinition>("mask", "a mask made with mask()")).optional(),
   views: z.array(definitionOf<ViewDefinition>("view", "a view made with view()")).optional(),
   audit: closed({ readers: z.array(roleRef) }).optional(),
+  reveals: z.array(definitionOf<RevealDefinition>("reveal", "a reveal made with reveal()")).optional(),
   pools: z.array(definitionOf<PublicPoolDefinition>("publicPool", "a pool made with publicPool()")).optional(),
   endings: z.array(definitionOf<EndWhenDefinition>("endWhen", "an ending made with endWhen()")).optional(),
   operations: z.array(definitionOf<OperationDefinition>("operation", "an operation made with operation()")).optional(),
@@ -327,6 +334,11 @@ const FACTORIES = {
     args: z.tuple([name, viewDefinition]),
     names: ["name", "definition"],
     subject: ([n]: readonly unknown[]) => named("view", n),
+  },
+  reveal: {
+    args: z.tuple([name, column, revealDefinition]),
+    names: ["table", "column", "definition"],
+    subject: ([t, c]: readonly unknown[]) => named("reveal", typeof t === "string" && typeof c === "string" ? `${t}.${c}` : t),
   },
   "public pool": {
     args: z.tuple([name, publicPoolDefinition]),

@@ -44,3 +44,22 @@ test("rita claims pool customer 16 over GraphQL and owns it; fiona (finance) is 
   expect(errors?.[0]?.message).toMatch(/claimCustomer/);
   expect(await api.crm.root((c) => column(c, "select owner_id from crm.customers where id = 17"))).toEqual([null]);
 });
+
+test("sam reveals contact 5's phone over GraphQL with a reason; rita (sales rep) is not offered revealContactsPhone", async () => {
+  const revealed = await api.query(
+    'mutation { revealContactsPhone(input: { rowId: "5", reason: "customer called back" }) { result } }',
+    {
+      token: await api.token("sam"),
+    },
+  );
+  expect(revealed).toEqual({ status: 200, data: { revealContactsPhone: { result: "+1-555-0105" } } });
+  expect(
+    await api.crm.root((c) =>
+      column(c, "select reason from gatehouse.audit_log where operation = 'reveal' and row_key = '{\"id\": 5}'"),
+    ),
+  ).toEqual(["customer called back"]);
+  const { errors } = await api.query('mutation { revealContactsPhone(input: { rowId: "3", reason: "x" }) { result } }', {
+    token: await api.token("rita"),
+  });
+  expect(errors?.[0]?.message).toMatch(/revealContactsPhone/);
+});

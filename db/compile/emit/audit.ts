@@ -109,7 +109,7 @@ create table if not exists ${log} (
   login name not null,
   channel text,
   table_name text,
-  operation text not null check (operation in ('insert', 'update', 'delete', 'truncate', 'pause')),
+  operation text not null,
   row_key jsonb,
   old_values jsonb,
   new_values jsonb,
@@ -117,6 +117,10 @@ create table if not exists ${log} (
   prev_hash text,
   hash text not null
 );
+-- the kinds of entry: row writes, truncates, pauses, reveals (replaced on every apply, so a new kind can be added)
+alter table ${log} drop constraint if exists audit_log_operation_check;
+alter table ${log} add constraint audit_log_operation_check
+  check (operation in ('insert', 'update', 'delete', 'truncate', 'pause', 'reveal'));
 create index if not exists audit_log_table_name_row_key_idx on ${log} (table_name, row_key);
 create index if not exists audit_log_pause_idx on ${log} (txid) where operation = 'pause';
 
