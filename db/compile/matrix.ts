@@ -130,6 +130,10 @@ function operationsSection(plan: Plan): string[] {
           `| \`${app.schema}.transfer_preview(target, new_unit, new_role, successor)\` | ${app.offboarding.by.map((r) => r.name).join(", ")} | who gains and who loses which rows; changes nothing |`,
         ]
       : []),
+    ...app.reveals.map(
+      (x) =>
+        `| \`${app.schema}.reveal_${x.table}_${x.column}(row_id, reason)\` | ${x.by.map(([r]) => r.name).join(", ")} (and roles extending them) | read the raw ${x.table}.${x.column} of a row in their reveal scope; audited |`,
+    ),
     ...app.pools.flatMap((p) => [
       `| \`${app.schema}.claim_${p.name}(row_id)\` | ${p.claim.map(([r]) => r.name).join(", ")} (and roles extending them) | take an unowned row of ${p.table} they may claim, at most ${p.dailyLimit} a day |`,
       `| \`${app.schema}.release_${p.name}(row_id)\` | ${p.claim.map(([r]) => r.name).join(", ")} (and roles extending them) | hand a row of ${p.table} they own back to the pool |`,
