@@ -32,6 +32,16 @@ export type Scalars = {
   Datetime: { input: string; output: string; }
 };
 
+/** All input for the `claimCustomer` mutation. */
+export type ClaimCustomerInput = {
+  /**
+   * An arbitrary string value with no semantic meaning. Will be included in the
+   * payload verbatim. May be used to track mutations by the client.
+   */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  rowId?: InputMaybe<Scalars['BigInt']['input']>;
+};
+
 /** A condition to be used against `Contact` object types. All fields are tested for equality and combined with a logical ‘and.’ */
 export type ContactCondition = {
   /** Checks for equality with the object’s `customerId` field. */
@@ -262,6 +272,16 @@ export type QuoteOrderBy =
 export type QuotePatch = {
   amount?: InputMaybe<Scalars['BigFloat']['input']>;
   status?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** All input for the `releaseCustomer` mutation. */
+export type ReleaseCustomerInput = {
+  /**
+   * An arbitrary string value with no semantic meaning. Will be included in the
+   * payload verbatim. May be used to track mutations by the client.
+   */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  rowId?: InputMaybe<Scalars['BigInt']['input']>;
 };
 
 /**
