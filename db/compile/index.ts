@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/introspect";
 import type { AppDefinition } from "../policy/define";
 import { lineComment, sql, toDdl } from "../sql/ddl";
+import { emitApprovals } from "./emit/approvals";
 import { emitAudit } from "./emit/audit";
 import { emitColumnHelpers } from "./emit/columns";
 import { emitHelpers } from "./emit/helpers";
@@ -92,6 +93,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),
     ...plan.views.map((v) => emitView(plan, v, (table) => ctx(table))),
     ...emitHolderGuards(plan),
+    ...emitApprovals(plan, catalog, (table) => ctx(table)),
     ...emitOwnerChecks(plan),
     ...emitTemporaryGrants(plan, catalog),
     ...emitOffboarding(plan),

@@ -1,6 +1,7 @@
 import type { ColumnAccess } from "../policy/columns";
 import { COMMANDS } from "../policy/roles";
 import { describeScope } from "./describe";
+import { approvalsMatrix } from "./emit/approvals";
 import type { Plan } from "./plan";
 import { softDeleteMatrix } from "./emit/soft-delete";
 import { softDeleteOf } from "./soft-delete";
@@ -103,6 +104,7 @@ export function renderMatrix(plan: Plan): string {
   lines.push(...temporaryGrantsMatrix(plan));
   lines.push(...softDeleteMatrix(plan));
   lines.push(...operationsSection(plan));
+  lines.push(...approvalsMatrix(plan));
   if (app.audit) {
     lines.push(
       "## Audit trail",

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Catalog } from "../catalog/introspect";
+import { recordedColumns } from "../policy/approvals";
 import type { ColumnAccess } from "../policy/columns";
 import type { AppDefinition } from "../policy/define";
 import type { MaskDefinition } from "../policy/masks";
@@ -280,6 +281,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         rules.some((r) => r.rules.select),
       );
       markerAccess(app, role, table, access, markers);
+      // a column an approval records the approver in is written only by the approval (emit/approvals.ts)
+      for (const column of recordedColumns(app.approvals, table)) if (access[column] === "write" || access[column] === "insert") access[column] = "read";
       const viewColumns = new Set(roleViews.flatMap((v) => [...v.columns, ...columnsOf(v.where)]));
       const select = new Set<string>();
       const insert: string[] = [];

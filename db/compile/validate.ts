@@ -4,6 +4,8 @@ import { ancestorsOf } from "./plan";
 import type { AppDefinition } from "../policy/define";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { toDdl } from "../sql/ddl";
+import { changedColumns } from "../policy/approvals";
+import { approvalProblems } from "./emit/approvals";
 import { policyName, restrictiveName } from "./names";
 import { didYouMean } from "../policy/suggest";
 import { walkScope } from "./walk";
@@ -273,6 +275,17 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (!app.masks.some((m) => m.table === x.table && m.column === x.column))
       problems.push(`${who}: ${x.table}.${x.column} has no mask: reveal is for masked columns; mask it with mask()`);
   }
+
+  for (const a of app.approvals ?? []) {
+    const who = `approval ${a.name}`;
+    const table = findTable(who, a.table);
+    if (!table) continue;
+    for (const column of [...changedColumns(a.change), ...a.locks, ...(a.records ? [a.records] : [])]) hasColumn(who, table, column);
+    if (a.when) checkScope(`${who} (when)`, table, a.when);
+    for (const [r, scope] of a.requesters) checkScope(`${who} (requester ${r.name})`, table, scope);
+    for (const [r, scope] of a.approvers) checkScope(`${who} (approver ${r.name})`, table, scope);
+  }
+  problems.push(...approvalProblems(app, catalog));
 
   for (const v of app.views) {
     const who = `view ${v.name}`;

@@ -5,6 +5,7 @@
 import {
   all,
   and,
+  approval,
   channelIsNot,
   CLOCK,
   dateToMonth,
@@ -118,6 +119,8 @@ export const intern = role("intern", {
 });
 
 const managedCustomer = via("customer_id", "customers", or(own("owner_id"), unitTree("unit_id")));
+/** Rows whose customer is in the user's unit or below: what supervisors and above approve. */
+const customerInTree = via("customer_id", "customers", unitTree("unit_id"));
 
 export const supervisor = role("supervisor", {
   extends: [salesRep],
@@ -126,12 +129,16 @@ export const supervisor = role("supervisor", {
     customers: {
       select: unitTree("unit_id"),
       update: { using: unitTree("unit_id"), check: and(unitTree("unit_id"), or(pool("owner_id"), userInTree("owner_id"))) },
+      // only by approving a customer_delete request (approvals below)
+      delete: unitTree("unit_id"),
       columns: { owner_id: "write" },
     },
     contacts: { select: managedCustomer },
-    contracts: { select: managedCustomer },
+    // amounts past draft: only by approving a contract_amount request (approvals below)
+    contracts: { select: managedCustomer, update: { using: and(customerInTree, isNot("stage", "draft")) } },
     follow_ups: { update: { using: managedCustomer }, columns: { body: "write" } },
-    quotes: { update: { using: managedCustomer }, columns: { status: "write", approved_by: "write" } },
+    // approving: only through a quote_approval request, which records the approver in approved_by
+    quotes: { update: { using: managedCustomer }, columns: { status: "write", approved_by: "read" } },
   },
 });
 
@@ -350,6 +357,52 @@ export const crm = defineApp({
     }),
   ],
   offboarding: { by: [admin] },
+  // CRM.md "Approvals": approvers are supervisors or above over the customer's unit, never the requester; 7 days
+  approvals: [
+    approval("customer_delete", {
+      table: "customers",
+      change: "delete",
+      requesters: [
+        [salesRep, own("owner_id")],
+        [supervisor, unitTree("unit_id")],
+      ],
+      approvers: [[supervisor, unitTree("unit_id")]],
+      expires: "7 days",
+      direct: [admin],
+    }),
+    approval("contract_amount", {
+      table: "contracts",
+      change: { update: ["amount"] },
+      when: isNot("stage", "draft"),
+      requesters: [
+        [salesRep, via("customer_id", "customers", own("owner_id"))],
+        [supervisor, customerInTree],
+      ],
+      approvers: [[supervisor, customerInTree]],
+      expires: "7 days",
+    }),
+    approval("customer_transfer", {
+      table: "customers",
+      change: { update: ["owner_id"] },
+      requesters: [
+        [salesRep, own("owner_id")],
+        [supervisor, unitTree("unit_id")],
+      ],
+      approvers: [[supervisor, unitTree("unit_id")]],
+      expires: "7 days",
+      // within their own subtree a supervisor reassigns directly; a request is for what their rules refuse
+      direct: "everyone",
+    }),
+    approval("quote_approval", {
+      table: "quotes",
+      change: { set: { status: "approved" } },
+      records: "approved_by",
+      locks: ["amount"],
+      requesters: [[salesRep, via("customer_id", "customers", own("owner_id"))]],
+      approvers: [[supervisor, customerInTree]],
+      expires: "7 days",
+    }),
+  ],
   restrictions: [
     restrict("vip", {
       table: "customers",

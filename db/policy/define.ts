@@ -1,5 +1,6 @@
 import type { TemporaryGrantsDefinition } from "./grants";
 import type { EndWhenDefinition } from "./end-when";
+import type { ApprovalDefinition } from "./approvals";
 import type { MaskDefinition } from "./masks";
 import type { RevealDefinition } from "./reveal";
 import type { PublicPoolDefinition } from "./public-pool";
@@ -64,6 +65,8 @@ export interface AppDefinition {
   readonly operations: readonly OperationDefinition[];
   /** Who may offboard a user (freeze, hand their rows on, end their grants, memberships and logins), and the status that freezes. */
   readonly offboarding?: OffboardingDefinition;
+  /** Risky changes that need someone else's approval: `<schema>.request_<name>(…)`, `approve_request`, `reject_request`. */
+  readonly approvals?: readonly ApprovalDefinition[];
   /** Temporary grants as an operation: `<schema>.grant_access(…)` and `<schema>.revoke_access(id)`, for these roles. */
   readonly grants?: TemporaryGrantsDefinition;
   /** Tables whose rows a delete only marks (their `soft_deleted` restrictions are in `restrictions`). */
@@ -107,6 +110,7 @@ export function defineApp(definition: {
   endings?: readonly EndWhenDefinition[];
   operations?: readonly OperationDefinition[];
   offboarding?: { by: readonly RoleDefinition[]; frozenStatus?: string };
+  approvals?: readonly ApprovalDefinition[];
   grants?: TemporaryGrantsDefinition;
   softDeletes?: readonly SoftDeleteDefinition[];
 }): AppDefinition {
@@ -139,6 +143,7 @@ export function defineApp(definition: {
           }),
         }
       : {}),
+    ...(definition.approvals ? { approvals: Object.freeze([...definition.approvals]) } : {}),
     ...(definition.grants ? { grants: freezeGrants(definition.grants) } : {}),
     ...(definition.softDeletes ? { softDeletes: Object.freeze([...definition.softDeletes]) } : {}),
   });
@@ -182,6 +187,16 @@ function checkAppShape(app: AppDefinition): string[] {
   if (app.grants && app.grants.by!.length + app.grants.anywhere!.length === 0)
     problems.push("grants: no role may grant: list the roles that may in grants.by (their own subtree) or grants.anywhere");
   for (const r of app.offboarding?.by ?? []) unlisted(r, "offboarding");
+  const approvals = new Set<string>();
+  for (const a of app.approvals ?? []) {
+    for (const [r] of [...a.requesters, ...a.approvers]) unlisted(r, `approval ${a.name}`);
+    if (Array.isArray(a.direct)) for (const r of a.direct) unlisted(r, `approval ${a.name} (direct)`);
+    if (!NAME.test(a.name)) problems.push(`approval name "${a.name}" must be lowercase letters, digits and underscores`);
+    if (approvals.has(a.name)) problems.push(`approval "${a.name}" is defined twice`);
+    if (a.requesters.length === 0) problems.push(`approval ${a.name}: no role may request it: list its requesters`);
+    if (a.approvers.length === 0) problems.push(`approval ${a.name}: no role may approve it: list its approvers`);
+    approvals.add(a.name);
+  }
   const softDeleted = new Set<string>();
   for (const d of app.softDeletes ?? []) {
     for (const [r] of [...d.restore, ...d.visibleTo]) unlisted(r, `softDelete ${d.table}`);

@@ -9,6 +9,7 @@ export * from "./public-pool";
 export * from "./end-when";
 export * from "./operations";
 export * from "./define";
+export { approval, type ApprovalDefinition, type ApprovalChange, type DirectWriters } from "./approvals";
 export * from "./soft-delete";
 export { parseDuration, GRANT_PRIVILEGES, type TemporaryGrantsDefinition, type GrantPrivilege } from "./grants";
 export { sql } from "../sql/ddl";

@@ -10,6 +10,7 @@
  */
 import { isSQL, type SQL } from "pg-sql2";
 import { z } from "zod";
+import type { approval, ApprovalDefinition } from "./approvals";
 import { COLUMN_ACCESS } from "./columns";
 import { COMMANDS } from "./commands";
 import type { defineApp, IdentityDefinition } from "./define";
@@ -30,6 +31,7 @@ const DEFINITION_KINDS: Readonly<Record<string, string>> = {
   role: "a role",
   restriction: "a restriction",
   mask: "a mask",
+  approval: "an approval",
   view: "a view",
   reveal: "a reveal",
   publicPool: "a public pool",
@@ -283,6 +285,44 @@ const temporaryGrants = closed({
   privileges: z.array(z.enum(GRANT_PRIVILEGES)).optional(),
 }) satisfies z.ZodType<TemporaryGrantsDefinition>;
 
+const APPROVAL_CHANGES = ["update", "set"];
+
+/** An approval's change: a misspelled word or key names the closest one. */
+const approvalChangeError = (issue: { readonly input?: unknown }): string => {
+  const input = issue.input;
+  const words = 'must be "delete", { update: [columns] } or { set: { column: value } }';
+  if (input === undefined || typeof input !== "object" || input === null || Array.isArray(input))
+    return issue.input === undefined
+      ? `is missing: it ${words}`
+      : `${words}, not ${describe(input)}${typeof input === "string" ? didYouMean(input, ["delete"]) : ""}`;
+  const keys = Object.keys(input);
+  const unknown = keys.find((k) => !APPROVAL_CHANGES.includes(k));
+  if (unknown) return `has an unknown key "${unknown}"${didYouMean(unknown, APPROVAL_CHANGES)}`;
+  if (keys.length !== 1) return `must name one of update or set, not ${keys.length ? "both" : "neither"}`;
+  return keys[0] === "update" ? "update must be a list of column names" : "set must map column names to values";
+};
+
+const approvalDefinition = closed({
+  table: name,
+  change: z.union(
+    [
+      z.literal("delete"),
+      z.strictObject({ update: z.array(column).min(1) }),
+      z.strictObject({ set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) }),
+    ],
+    { error: approvalChangeError },
+  ),
+  when: scope.optional(),
+  requesters: z.array(z.tuple([roleRef, scope], { error: expected("a pair [role, scope]") })),
+  approvers: z.array(z.tuple([roleRef, scope], { error: expected("a pair [role, scope]") })),
+  expires: duration,
+  records: column.optional(),
+  locks: z.array(column).optional(),
+  direct: z
+    .union([z.enum(["nobody", "everyone"]), z.array(roleRef)], { error: expected('"nobody", "everyone" or a list of roles') })
+    .optional(),
+}) satisfies z.ZodType<Parameters<typeof approval>[1]>;
+
 const appDefinition = closed({
   schema: name,
   rolePrefix: z.string(),
@@ -300,6 +340,7 @@ const appDefinition = closed({
   endings: z.array(definitionOf<EndWhenDefinition>("endWhen", "an ending made with endWhen()")).optional(),
   operations: z.array(definitionOf<OperationDefinition>("operation", "an operation made with operation()")).optional(),
   offboarding: closed({ by: z.array(roleRef), frozenStatus: z.string().optional() }).optional(),
+  approvals: z.array(definitionOf<ApprovalDefinition>("approval", "an approval made with approval()")).optional(),
   grants: temporaryGrants.optional(),
   softDeletes: z.array(definitionOf<SoftDeleteDefinition>("softDelete", "a soft delete made with softDelete()")).optional(),
 }) satisfies z.ZodType<Parameters<typeof defineApp>[0]>;
@@ -334,6 +375,11 @@ const FACTORIES = {
     args: z.tuple([name, viewDefinition]),
     names: ["name", "definition"],
     subject: ([n]: readonly unknown[]) => named("view", n),
+  },
+  approval: {
+    args: z.tuple([name, approvalDefinition]),
+    names: ["name", "options"],
+    subject: ([n]: readonly unknown[]) => named("approval", n),
   },
   reveal: {
     args: z.tuple([name, column, revealDefinition]),

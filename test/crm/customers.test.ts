@@ -109,8 +109,18 @@ function readsExactlyTheirCustomers(username: string): void {
   });
 
   if (username !== "adam") {
-    test(`${username} cannot delete a customer (permission denied for table)`, async () => {
-      expect(await crm.as(web(username), (c) => failure(c, "delete from crm.customers where id = 2"))).toEqual(PERMISSION_DENIED);
+    // supervisors and above hold delete only to apply an approved customer_delete request (test/crm/approvals.test.ts)
+    const approver = ["sam", "erin", "dana"].includes(username);
+    test(`${username} cannot delete a customer (${approver ? "only by approving a request" : "permission denied for table"})`, async () => {
+      expect(await crm.as(web(username), (c) => failure(c, "delete from crm.customers where id = 2"))).toEqual(
+        approver
+          ? {
+              code: "42501",
+              message:
+                "gatehouse: deleting a row of customers needs an approved request (row 2): ask with crm.request_customer_delete(row_id, reason); supervisor, regional_manager and director approve",
+            }
+          : PERMISSION_DENIED,
+      );
       expect(await rootCustomer(2)).toEqual([expect.objectContaining({ id: 2, name: "Bluebird Bakery" })]);
     });
   }
