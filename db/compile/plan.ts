@@ -282,7 +282,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       );
       markerAccess(app, role, table, access, markers);
       // a column an approval records the approver in is written only by the approval (emit/approvals.ts)
-      for (const column of recordedColumns(app.approvals, table)) if (access[column] === "write" || access[column] === "insert") access[column] = "read";
+      for (const column of recordedColumns(app.approvals, table))
+        if (access[column] === "write" || access[column] === "insert") access[column] = "read";
       const viewColumns = new Set(roleViews.flatMap((v) => [...v.columns, ...columnsOf(v.where)]));
       const select = new Set<string>();
       const insert: string[] = [];

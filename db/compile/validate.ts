@@ -280,7 +280,8 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     const who = `approval ${a.name}`;
     const table = findTable(who, a.table);
     if (!table) continue;
-    for (const column of [...changedColumns(a.change), ...a.locks, ...(a.records ? [a.records] : [])]) hasColumn(who, table, column);
+    for (const column of [...changedColumns(a.change), ...a.locks, ...(a.records ? [a.records] : [])])
+      hasColumn(who, table, column);
     if (a.when) checkScope(`${who} (when)`, table, a.when);
     for (const [r, scope] of a.requesters) checkScope(`${who} (requester ${r.name})`, table, scope);
     for (const [r, scope] of a.approvers) checkScope(`${who} (approver ${r.name})`, table, scope);

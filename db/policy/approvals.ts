@@ -7,9 +7,7 @@ import { assertShape } from "./shape";
  * (`update`), or set columns to fixed values (`set`, e.g. a quote's status to `approved`).
  */
 export type ApprovalChange =
-  | "delete"
-  | { readonly update: readonly string[] }
-  | { readonly set: Readonly<Record<string, ScopeValue>> };
+  "delete" | { readonly update: readonly string[] } | { readonly set: Readonly<Record<string, ScopeValue>> };
 
 /** Who may still make the change directly, under their own rules, without a request. */
 export type DirectWriters = "nobody" | "everyone" | readonly RoleDefinition[];
@@ -101,6 +99,9 @@ export function approval(
     expires: options.expires.trim().replace(/\s+/g, " "),
     ...(options.records ? { records: options.records } : {}),
     locks: Object.freeze([...(options.locks ?? [])]),
-    direct: options.direct === undefined || typeof options.direct === "string" ? (options.direct ?? "nobody") : Object.freeze([...options.direct]),
+    direct:
+      options.direct === undefined || typeof options.direct === "string"
+        ? (options.direct ?? "nobody")
+        : Object.freeze([...options.direct]),
   });
 }

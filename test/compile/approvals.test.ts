@@ -153,7 +153,16 @@ describe("a second app runs the whole flow", () => {
       const refused = await attempt(c, "update shop.orders set amount = 1 where id = 1");
       const approved = (await c.query("select shop.approve_request($1, 'fine') as r", [made.id])).rows[0].r;
       const amount = (await c.query("select amount from shop.orders where id = 1")).rows;
-      return { made: [made.kind, made.change, made.requested_by], carl, max, direct, mine: mine.length, refused, approved: [approved.status, approved.decided_by], amount };
+      return {
+        made: [made.kind, made.change, made.requested_by],
+        carl,
+        max,
+        direct,
+        mine: mine.length,
+        refused,
+        approved: [approved.status, approved.decided_by],
+        amount,
+      };
     });
     const gate = {
       error: "42501",

@@ -66,11 +66,7 @@ describe("requesting", () => {
   test("rita requests deletion of her customer 2: pending, hers, for 7 days; the customer is untouched", async () => {
     const seen = await crm.as(RITA, async (c) => {
       const made = await one<Record<string, unknown>>(c, "select crm.request_customer_delete(2, 'duplicate of 16')");
-      const days = await one(
-        c,
-        "select expires_at - requested_at from gatehouse.approval_requests where id = $1",
-        [made.id],
-      );
+      const days = await one(c, "select expires_at - requested_at from gatehouse.approval_requests where id = $1", [made.id]);
       const customer = await rows(c, "select id::int, deleted_at from crm.customers where id = 2");
       return { made, days, customer };
     });
@@ -119,7 +115,12 @@ describe("requesting", () => {
     expect(outcomes).toEqual({
       blank: { error: "22023", message: "gatehouse: say why (reason)" },
       first: "number",
-      second: { error: "42501", message: expect.stringMatching(/^gatehouse: request \d+ already asks for customer_delete on this row: wait for its decision$/) },
+      second: {
+        error: "42501",
+        message: expect.stringMatching(
+          /^gatehouse: request \d+ already asks for customer_delete on this row: wait for its decision$/,
+        ),
+      },
     });
   });
 
@@ -135,7 +136,10 @@ describe("requesting", () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
       return [
-        await attempt(c, "insert into gatehouse.approval_requests (kind, table_name, row_key, action, reason, requested_by, expires_at) values ('customer_delete', 'customers', '{\"id\": 3}', 'delete', 'x', 4, now())"),
+        await attempt(
+          c,
+          "insert into gatehouse.approval_requests (kind, table_name, row_key, action, reason, requested_by, expires_at) values ('customer_delete', 'customers', '{\"id\": 3}', 'delete', 'x', 4, now())",
+        ),
         await attempt(c, "update gatehouse.approval_requests set status = 'approved' where id = $1", [id]),
         await attempt(c, "select gatehouse.decide_approval_request($1, 'approved', null)", [id]),
       ];
@@ -177,7 +181,10 @@ describe("deciding", () => {
       await actAs(c, "erin");
       const erin = await one<Record<string, unknown>>(c, "select crm.approve_request($1, 'agreed')", [id]);
       await actAs(c, "aude");
-      const customer = await rows(c, "select deleted_at is not null as deleted, deleted_by::int, deleted_reason from crm.customers where id = 4");
+      const customer = await rows(
+        c,
+        "select deleted_at is not null as deleted, deleted_by::int, deleted_reason from crm.customers where id = 4",
+      );
       return { id, sam, erin: [erin.status, erin.decided_by, erin.comment, erin.applied_at !== null], customer };
     });
     expect(outcomes).toEqual({
@@ -290,7 +297,11 @@ describe("deciding", () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
       await actAs(c, "sam");
-      const decided = await one<Record<string, unknown>>(c, "select to_jsonb(gatehouse.decide_approval_request($1, 'approved', null))", [id]);
+      const decided = await one<Record<string, unknown>>(
+        c,
+        "select to_jsonb(gatehouse.decide_approval_request($1, 'approved', null))",
+        [id],
+      );
       return { id, decided: decided.status, commit: await attempt(c, "set constraints all immediate") };
     });
     expect(outcomes).toEqual({
@@ -313,7 +324,13 @@ describe("transfers", () => {
       await actAs(c, "erin");
       const erin = await one<Record<string, unknown>>(c, "select crm.approve_request($1)", [made.id]);
       await actAs(c, "aude");
-      return { change: made.change, sam, still, erin: [erin.status, erin.decided_by], owner: await column(c, "select owner_id::int from crm.customers where id = 2") };
+      return {
+        change: made.change,
+        sam,
+        still,
+        erin: [erin.status, erin.decided_by],
+        owner: await column(c, "select owner_id::int from crm.customers where id = 2"),
+      };
     });
     expect(outcomes).toEqual({
       change: { owner_id: 6 },
@@ -326,7 +343,11 @@ describe("transfers", () => {
   });
 
   test("sam still reassigns within his own subtree directly, without a request", async () => {
-    expect(await crm.as(persona("sam"), (c) => column(c, "update crm.customers set owner_id = 5 where id = 2 returning owner_id::int"))).toEqual([5]);
+    expect(
+      await crm.as(persona("sam"), (c) =>
+        column(c, "update crm.customers set owner_id = 5 where id = 2 returning owner_id::int"),
+      ),
+    ).toEqual([5]);
   });
 });
 
@@ -366,21 +387,30 @@ describe("contract amounts past draft", () => {
 
   test("an expired request cannot be approved, and the amount stays", async () => {
     const id = await committed("roy", (c) => request(c, "select crm.request_contract_amount(2, 99000, 'renegotiated')"));
-    await crm.db.pool.query("update gatehouse.approval_requests set expires_at = now() - interval '1 minute' where id = $1", [id]);
+    await crm.db.pool.query("update gatehouse.approval_requests set expires_at = now() - interval '1 minute' where id = $1", [
+      id,
+    ]);
     const outcomes = await crm.as(persona("erin"), async (c) => ({
       approve: await attempt(c, "select crm.approve_request($1)", [id]),
       pending: await column(c, "select id from crm.pending_approvals() where id = $1", [id]),
     }));
     expect(outcomes).toEqual({
-      approve: { error: "42501", message: expect.stringMatching(new RegExp(`^gatehouse: approval request ${id} expired at .+: ask again$`)) },
+      approve: {
+        error: "42501",
+        message: expect.stringMatching(new RegExp(`^gatehouse: approval request ${id} expired at .+: ask again$`)),
+      },
       pending: [],
     });
-    expect(await crm.as(persona("roy"), (c) => column(c, "select status from crm.my_approval_requests() where id = $1", [id]))).toEqual([
-      "expired",
-    ]);
+    expect(
+      await crm.as(persona("roy"), (c) => column(c, "select status from crm.my_approval_requests() where id = $1", [id])),
+    ).toEqual(["expired"]);
     expect(
       await crm.root((c) =>
-        rows(c, "select (select amount from crm.contracts where id = 2) as amount, status, decided_by from gatehouse.approval_requests where id = $1", [id]),
+        rows(
+          c,
+          "select (select amount from crm.contracts where id = 2) as amount, status, decided_by from gatehouse.approval_requests where id = $1",
+          [id],
+        ),
       ),
     ).toEqual([{ amount: "125000.00", status: "pending", decided_by: null }]);
   });
@@ -421,7 +451,12 @@ describe("quotes: the approver recorded is the acting user", () => {
         "setting status to 'approved' on a row of quotes needs an approved request (row 4): ask with crm.request_quote_approval(row_id, reason); supervisor, regional_manager and director approve",
       ),
       adam: permissionDenied("quotes"),
-      adamInsert: expect.objectContaining({ error: "42501", message: expect.stringMatching(/^gatehouse: setting status to 'approved' on a row of quotes needs an approved request \(row \d+\)/) }),
+      adamInsert: expect.objectContaining({
+        error: "42501",
+        message: expect.stringMatching(
+          /^gatehouse: setting status to 'approved' on a row of quotes needs an approved request \(row \d+\)/,
+        ),
+      }),
     });
     expect(await crm.root((c) => rows(c, "select status, approved_by from crm.quotes where id = 4"))).toEqual([
       { status: "submitted", approved_by: null },
@@ -448,7 +483,11 @@ describe("quotes: the approver recorded is the acting user", () => {
       const id = await request(c, "select crm.request_quote_approval(2, 'standard terms')");
       await c.query("update crm.quotes set amount = 9800 where id = 2");
       await actAs(c, "sam");
-      return { id, sam: await attempt(c, "select crm.approve_request($1)", [id]), quote: await rows(c, "select status, approved_by from crm.quotes where id = 2") };
+      return {
+        id,
+        sam: await attempt(c, "select crm.approve_request($1)", [id]),
+        quote: await rows(c, "select status, approved_by from crm.quotes where id = 2"),
+      };
     });
     expect(outcomes).toEqual({
       id: outcomes.id,

@@ -188,7 +188,10 @@ describe("the mobile channel: contracts are read-only", () => {
     });
     await crm.as(persona("adam", { channel: "web" }), async (c) => {
       // (its amount, past draft, only through an approval request: test/crm/approvals.test.ts)
-      expect(await attempt(c, "update crm.contracts set payment_status = 'paid' where id = 2")).toEqual({ rowCount: 1, rows: [] });
+      expect(await attempt(c, "update crm.contracts set payment_status = 'paid' where id = 2")).toEqual({
+        rowCount: 1,
+        rows: [],
+      });
       expect(await attempt(c, "delete from crm.contracts where id = 2")).toEqual({ rowCount: 1, rows: [] });
     });
   });

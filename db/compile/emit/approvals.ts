@@ -125,7 +125,9 @@ export function approvalProblems(app: AppDefinition, catalog: Catalog): string[]
       if (c?.generated) problems.push(`${who}: ${a.table}.${column} is a generated column: an approval cannot write it`);
       if (column === key) problems.push(`${who}: ${a.table}.${column} is the primary key: an approval cannot change it`);
       if (a.change !== "delete" && "update" in a.change && (column === "row_id" || column === "reason"))
-        problems.push(`${who}: column ${column} would collide with the argument of the same name of ${app.schema}.${APPROVALS.requestPrefix}${a.name}: the column needs another name`);
+        problems.push(
+          `${who}: column ${column} would collide with the argument of the same name of ${app.schema}.${APPROVALS.requestPrefix}${a.name}: the column needs another name`,
+        );
     }
     if (a.change !== "delete" && "update" in a.change && new Set(a.change.update).size !== a.change.update.length)
       problems.push(`${who}: change.update names a column twice`);
@@ -133,11 +135,14 @@ export function approvalProblems(app: AppDefinition, catalog: Catalog): string[]
       const c = table.columns.find((x) => x.name === a.records);
       if (c && userType && c.type !== userType)
         problems.push(`${who}: records ${a.table}.${a.records} must hold a user id (${userType}), not ${c.type}`);
-      if (changed.includes(a.records)) problems.push(`${who}: records ${a.records} is also a changed column: the approval sets it to the approver`);
+      if (changed.includes(a.records))
+        problems.push(`${who}: records ${a.records} is also a changed column: the approval sets it to the approver`);
       if (a.change === "delete") problems.push(`${who}: a deleted row records nobody: drop records, or change the row instead`);
     }
     if (a.locks.length && (a.change === "delete" || !("set" in a.change)))
-      problems.push(`${who}: locks need a set change (the state after which the columns no longer change), e.g. change: { set: { status: "approved" } }`);
+      problems.push(
+        `${who}: locks need a set change (the state after which the columns no longer change), e.g. change: { set: { status: "approved" } }`,
+      );
     const checked: [string, Scope][] = [
       ...(a.when ? [["when", a.when] as [string, Scope]] : []),
       ...a.requesters.map(([r, s]) => [`requester ${r.name}`, s] as [string, Scope]),
@@ -175,7 +180,9 @@ export function approvalProblems(app: AppDefinition, catalog: Catalog): string[]
     for (const { role } of approvalRoles(app, a.requesters)) {
       const r = app.roles.find((x) => x.name === role)!;
       if (![r, ...ancestorsOf(r)].some((x) => x.tables[a.table]?.select))
-        problems.push(`${who}: requester ${role} has no select rule on ${a.table}, so it could not name a row: give it one, or drop it from requesters`);
+        problems.push(
+          `${who}: requester ${role} has no select rule on ${a.table}, so it could not name a row: give it one, or drop it from requesters`,
+        );
     }
     for (const name of [`${APPROVALS.requestPrefix}${a.name}`, `${APPROVALS.gatePrefix}${a.table}`])
       if (name.length > 63) problems.push(`${who}: ${name} would be longer than 63 characters: shorten the name`);
@@ -183,7 +190,9 @@ export function approvalProblems(app: AppDefinition, catalog: Catalog): string[]
   const participants = new Set((app.approvals ?? []).flatMap((a) => [...a.requesters, ...a.approvers].map(([r]) => r.name)));
   for (const role of participants)
     if (`${APPROVALS.policyPrefix}${role}__select`.length > 63)
-      problems.push(`approvals: policy ${APPROVALS.policyPrefix}${role}__select would be longer than 63 characters: shorten the role name`);
+      problems.push(
+        `approvals: policy ${APPROVALS.policyPrefix}${role}__select would be longer than 63 characters: shorten the role name`,
+      );
   const tables = new Set((app.approvals ?? []).map((a) => a.table));
   for (const name of tables) {
     const on = (app.approvals ?? []).filter((a) => a.table === name && a.records).map((a) => a.records);
@@ -411,7 +420,9 @@ grant select (${sql.join(
         ? sql`null::jsonb`
         : "update" in change
           ? sql`pg_catalog.jsonb_build_object(${sql.join(
-              change.update.map((x) => sql`${literal(x)}, (pg_catalog.jsonb_populate_record(null::${t}, requested_change)).${c(x)}`),
+              change.update.map(
+                (x) => sql`${literal(x)}, (pg_catalog.jsonb_populate_record(null::${t}, requested_change)).${c(x)}`,
+              ),
               ", ",
             )})`
           : sql`${literal(JSON.stringify(change.set))}::jsonb`;
@@ -419,7 +430,9 @@ grant select (${sql.join(
       change === "delete"
         ? sql`false`
         : sql.join(
-            cols.map((x) => sql`t.${c(x)} is not distinct from (pg_catalog.jsonb_populate_record(null::${t}, normalized)).${c(x)}`),
+            cols.map(
+              (x) => sql`t.${c(x)} is not distinct from (pg_catalog.jsonb_populate_record(null::${t}, normalized)).${c(x)}`,
+            ),
             " and ",
           );
     const checkKeys =
@@ -631,7 +644,10 @@ create constraint trigger ${sql.identifier(APPROVALS.appliedTrigger)} after upda
     const t = tableIdent(app, table);
     const oldKey = sql`pg_catalog.jsonb_build_object(${literal(key)}, old.${c(key)})`;
     const records = onTable.find((a) => a.records)?.records;
-    const claim = (a: ApprovalDefinition, extra: SQL = sql.blank) => sql`update ${requests} r set applied_at = pg_catalog.clock_timestamp()
+    const claim = (
+      a: ApprovalDefinition,
+      extra: SQL = sql.blank,
+    ) => sql`update ${requests} r set applied_at = pg_catalog.clock_timestamp()
      where r.kind = ${literal(a.name)} and r.row_key = ${oldKey} and r.status = 'approved' and r.applied_at is null
        and r.decided_xid = pg_catalog.pg_current_xact_id() and r.decided_by = me${extra}
     returning r.id into applied;`;
@@ -674,7 +690,10 @@ create constraint trigger ${sql.identifier(APPROVALS.appliedTrigger)} after upda
           " or ",
         );
         const matches = sql.join(
-          change.update.map((x) => sql`\n       and (pg_catalog.jsonb_populate_record(null::${t}, r.change)).${c(x)} is not distinct from new.${c(x)}`),
+          change.update.map(
+            (x) =>
+              sql`\n       and (pg_catalog.jsonb_populate_record(null::${t}, r.change)).${c(x)} is not distinct from new.${c(x)}`,
+          ),
           "",
         );
         const refused = refusedWhen(a, true);
@@ -733,9 +752,13 @@ create constraint trigger ${sql.identifier(APPROVALS.appliedTrigger)} after upda
     if ${refused} then
       ${raise(
         "insufficient_privilege",
-        sql`pg_catalog.format(${text(`${changeWords(a)}${a.when ? ` where ${describeScope(a.when)}` : ""} needs an approved request (row %s): ask with ${app.schema}.${APPROVALS.requestPrefix}${a.name}(${requestArgs(a)
-          .map(([n]) => n)
-          .join(", ")}); ${words(approvers.get(a.name)!.map((r) => r.role))} approve`)}, new.${c(key)})`,
+        sql`pg_catalog.format(${text(
+          `${changeWords(a)}${a.when ? ` where ${describeScope(a.when)}` : ""} needs an approved request (row %s): ask with ${app.schema}.${APPROVALS.requestPrefix}${a.name}(${requestArgs(
+            a,
+          )
+            .map(([n]) => n)
+            .join(", ")}); ${words(approvers.get(a.name)!.map((r) => r.role))} approve`,
+        )}, new.${c(key)})`,
       )}
     end if;`
         : sql.blank
@@ -761,8 +784,12 @@ create or replace function ${gateFn}() returns trigger
 as ${dollarQuoted(sql`declare
   actor name := ${ACTOR};
   me ${userId} := ${me};
-  applied bigint;${records ? sql`
-  recorded boolean := false;` : sql.blank}
+  applied bigint;${
+    records
+      ? sql`
+  recorded boolean := false;`
+      : sql.blank
+  }
 begin
   if me is null then
     -- the owner's migrations and seeds; an app role without a known, active user reaches no row anyway
@@ -809,7 +836,14 @@ create or replace trigger ${sql.identifier(APPROVALS.gateTrigger)} before insert
     out.push(
       {
         kind: "function",
-        fn: { schema: app.schema, name: `${APPROVALS.requestPrefix}${a.name}`, argTypes: args.map(([, type]) => type), securityDefiner: false, volatility: "volatile", searchPath: true },
+        fn: {
+          schema: app.schema,
+          name: `${APPROVALS.requestPrefix}${a.name}`,
+          argTypes: args.map(([, type]) => type),
+          securityDefiner: false,
+          volatility: "volatile",
+          searchPath: true,
+        },
         sql: sql`${lineComment(`approval ${a.name}: asks for ${changeWords(a)}; ${words(approvers.get(a.name)!.map((r) => r.role))} decide within ${a.expires}; runs with the caller's rights`)}
 create or replace function ${requestFn(a)}(${trusted(args.map(([n, type]) => `${n} ${type}`).join(", "))})
   returns jsonb
@@ -871,7 +905,14 @@ grant execute on function ${requestFn(a)}(${signature(args)}) to ${roleList(requ
   out.push(
     {
       kind: "function",
-      fn: { schema: app.schema, name: APPROVALS.approve, argTypes: ["bigint", "text"], securityDefiner: false, volatility: "volatile", searchPath: true },
+      fn: {
+        schema: app.schema,
+        name: APPROVALS.approve,
+        argTypes: ["bigint", "text"],
+        securityDefiner: false,
+        volatility: "volatile",
+        searchPath: true,
+      },
       sql: sql`${lineComment("approvals: approve a request and apply its change with the approver's own rights (row security, column privileges); all or nothing")}
 create or replace function ${approveFn}(request_id bigint, comment text default null)
   returns jsonb
@@ -898,7 +939,14 @@ end`)};`,
     },
     {
       kind: "function",
-      fn: { schema: app.schema, name: APPROVALS.reject, argTypes: ["bigint", "text"], securityDefiner: false, volatility: "volatile", searchPath: true },
+      fn: {
+        schema: app.schema,
+        name: APPROVALS.reject,
+        argTypes: ["bigint", "text"],
+        securityDefiner: false,
+        volatility: "volatile",
+        searchPath: true,
+      },
       sql: sql`${lineComment("approvals: reject a request; its row stays as it is")}
 create or replace function ${rejectFn}(request_id bigint, comment text default null)
   returns jsonb
@@ -935,7 +983,11 @@ as ${dollarQuoted(sql`select r.id, r.kind, r.table_name, r.row_key, r.action, r.
       "approvals: the live requests the caller may decide (row security on the requests decides which), oldest first",
       sql`r.status = 'pending' and r.expires_at > pg_catalog.clock_timestamp() and r.requested_by is distinct from ${mine}`,
     ),
-    listing(APPROVALS.mine, "approvals: the requests the caller made, with their decisions; expired ones say so", sql`r.requested_by = ${mine}`),
+    listing(
+      APPROVALS.mine,
+      "approvals: the requests the caller made, with their decisions; expired ones say so",
+      sql`r.requested_by = ${mine}`,
+    ),
     {
       kind: "grant",
       sql: sql`${lineComment(`approvals: ${words(allApprovers)} decide; every requester and approver lists their own requests`)}
