@@ -30,6 +30,8 @@ export type Scalars = {
    * to unexpected results.
    */
   Datetime: { input: string; output: string; }
+  /** Represents JSON values as specified by [ECMA-404](http://www.ecma-international.org/publications/files/ECMA-ST/ECMA-404.pdf). */
+  JSON: { input: unknown; output: unknown; }
 };
 
 /** All input for the `claimCustomer` mutation. */
@@ -281,6 +283,52 @@ export type ReleaseCustomerInput = {
    * payload verbatim. May be used to track mutations by the client.
    */
   clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  rowId?: InputMaybe<Scalars['BigInt']['input']>;
+};
+
+/** All input for the `requestContractAmount` mutation. */
+export type RequestContractAmountInput = {
+  amount?: InputMaybe<Scalars['BigFloat']['input']>;
+  /**
+   * An arbitrary string value with no semantic meaning. Will be included in the
+   * payload verbatim. May be used to track mutations by the client.
+   */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  rowId?: InputMaybe<Scalars['BigInt']['input']>;
+};
+
+/** All input for the `requestCustomerDelete` mutation. */
+export type RequestCustomerDeleteInput = {
+  /**
+   * An arbitrary string value with no semantic meaning. Will be included in the
+   * payload verbatim. May be used to track mutations by the client.
+   */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  rowId?: InputMaybe<Scalars['BigInt']['input']>;
+};
+
+/** All input for the `requestCustomerTransfer` mutation. */
+export type RequestCustomerTransferInput = {
+  /**
+   * An arbitrary string value with no semantic meaning. Will be included in the
+   * payload verbatim. May be used to track mutations by the client.
+   */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['BigInt']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+  rowId?: InputMaybe<Scalars['BigInt']['input']>;
+};
+
+/** All input for the `requestQuoteApproval` mutation. */
+export type RequestQuoteApprovalInput = {
+  /**
+   * An arbitrary string value with no semantic meaning. Will be included in the
+   * payload verbatim. May be used to track mutations by the client.
+   */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
   rowId?: InputMaybe<Scalars['BigInt']['input']>;
 };
 
