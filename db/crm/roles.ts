@@ -239,15 +239,17 @@ const APP_TABLES = [
 
 const everything = (rules: TableRules): Record<string, TableRules> => Object.fromEntries(APP_TABLES.map((t) => [t, rules]));
 
+const adminRules: TableRules = {
+  select: all(),
+  insert: { check: all() },
+  update: { using: all() },
+  columns: { default: "write" },
+};
+
 export const admin = role("admin", {
-  description: "everything, including deleted and archived rows",
-  tables: everything({
-    select: all(),
-    insert: { check: all() },
-    update: { using: all() },
-    delete: all(),
-    columns: { default: "write" },
-  }),
+  description: "everything, including deleted and archived rows; deletes only customers, which a delete marks (soft delete)",
+  // nothing is lost (DESIGN.md invariant 7): no physical delete, admin included; a customer's delete only marks it
+  tables: { ...everything(adminRules), customers: { ...adminRules, delete: all() } },
 });
 
 export const auditor = role("auditor", {
