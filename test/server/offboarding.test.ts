@@ -56,3 +56,24 @@ test("sam (supervisor) is not offered offboardUser: a validation error, and nobo
   expect(errors?.[0]?.message).toMatch(/offboardUser/);
   expect(await api.crm.root((c) => column(c, "select status from crm.users where id = 4"))).toEqual(["active"]);
 });
+
+test("adam transfers roy to East-1 over GraphQL: his East-2 customers go to the pool; sam is not offered transferUser", async () => {
+  const moved = await api.query(
+    'mutation { transferUser(input: { target: "6", newUnit: "4", reason: "moves to East-1" }) { result } }',
+    {
+      token: await api.token("adam"),
+    },
+  );
+  expect(moved).toEqual({ status: 200, data: { transferUser: { result: { "customers.owner_id": 4 } } } });
+  expect(
+    await api.crm.root((c) => column(c, "select owner_id from crm.customers where id in (7, 8, 9, 10) order by id")),
+  ).toEqual([null, null, null, null]);
+  const { errors } = await api.query(
+    'mutation { transferUser(input: { target: "4", newRole: "finance", reason: "x" }) { result } }',
+    {
+      token: await api.token("sam"),
+    },
+  );
+  expect(errors?.[0]?.message).toMatch(/transferUser/);
+  expect(await api.crm.root((c) => column(c, "select role from crm.user_roles where user_id = 4"))).toEqual(["sales_rep"]);
+});
