@@ -65,3 +65,9 @@ export const OFFBOARDING = {
   transfer: "transfer_user",
   transferPreview: "transfer_preview",
 } as const;
+
+/**
+ * The acting role inside generated SQL: the role a request set (`set local role`), else the session's own
+ * login (a role-bound login) — what SECURITY DEFINER functions and triggers use, where `current_user` is the owner.
+ */
+export const ACTING_ROLE: SQL = sql`case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end`;

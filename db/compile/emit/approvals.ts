@@ -6,7 +6,7 @@ import type { RoleDefinition } from "../../policy/roles";
 import type { Scope } from "../../policy/scopes";
 import { doBlock, dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { describeScope } from "../describe";
-import { HELPERS, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
+import { ACTING_ROLE, HELPERS, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
 import { ancestorsOf, type Plan } from "../plan";
 import { onceWithRole, renderScope, type ScopeContext } from "../scope-sql";
 import { anyOf } from "../simplify";
@@ -219,9 +219,6 @@ const PUBLIC_COLUMNS = [
   "comment",
   "applied_at",
 ] as const;
-
-/** Who is writing: the role set for the request (`set role`), else the login. Unchanged inside SECURITY DEFINER. */
-const ACTOR = sql`case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end`;
 
 /**
  * Approvals (DESIGN.md invariants 6 and 7; CRM.md "Approvals"): a risky change to one row is requested, and
@@ -492,7 +489,7 @@ create or replace function ${fileFn}(request_kind text, request_row jsonb, reque
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`declare
-  actor name := ${ACTOR};
+  actor name := ${ACTING_ROLE};
   me ${userId} := ${me};
   made ${requests};
   normalized jsonb;
@@ -563,7 +560,7 @@ create or replace function ${decideFn}(request_id bigint, verdict text, note tex
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`declare
-  actor name := ${ACTOR};
+  actor name := ${ACTING_ROLE};
   me ${userId} := ${me};
   req ${requests};
   needed boolean;
@@ -782,7 +779,7 @@ create or replace function ${gateFn}() returns trigger
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`declare
-  actor name := ${ACTOR};
+  actor name := ${ACTING_ROLE};
   me ${userId} := ${me};
   applied bigint;${
     records

@@ -1,5 +1,5 @@
 import { doBlock, lineComment, literal, sql, toDdl, trusted, type SQL } from "../../sql/ddl";
-import { HELPERS, helperIdent, roleIdent, tableIdent } from "../names";
+import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, tableIdent } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 import { maskExpression } from "./masks";
@@ -28,9 +28,6 @@ export const AUDIT = {
 
 /** The transaction-local setting `audit_pause` sets; it counts only beside the pause row it recorded. */
 const pauseSetting = (plan: Plan): string => `${plan.app.toolkitSchema}.audit_paused`;
-
-/** Who writes: the role set for the request (`set role`), else the login. Unchanged inside SECURITY DEFINER. */
-const ACTOR = sql`case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end`;
 
 type Fn = NonNullable<Statement["fn"]>;
 
@@ -72,7 +69,7 @@ export function emitAudit(plan: Plan): Statement[] {
   // inline in both triggers (a call per row costs more than the check): first the setting, a cheap test anyone
   // could pass; then what decides, the pause row only the owner's audit_pause writes, and whether the writer may pause
   const returnIfPaused = sql`if pg_catalog.current_setting(${literal(pauseSetting(plan))}, true) = pg_catalog.pg_current_xact_id_if_assigned()::text then
-    if pg_catalog.has_function_privilege(${ACTOR}, ${literal(`${toDdl(fn(AUDIT.pause))}(text)`)}, 'execute')
+    if pg_catalog.has_function_privilege(${ACTING_ROLE}, ${literal(`${toDdl(fn(AUDIT.pause))}(text)`)}, 'execute')
        and exists (select 1 from ${log} l where l.txid = pg_catalog.pg_current_xact_id() and l.operation = 'pause') then
       return null;
     end if;
@@ -222,7 +219,7 @@ alter table ${log} enable always trigger ${sql.identifier(AUDIT.appendOnlyTrigge
   set search_path = pg_catalog, pg_temp
 as $fn$
 declare
-  actor name := ${ACTOR};
+  actor name := ${ACTING_ROLE};
   entry ${log};
   last_id bigint;
   last_hash text;

@@ -1,5 +1,5 @@
 import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
-import { GUARD, HELPERS, borrowedAccessSetting, helperIdent, tableIdent } from "../names";
+import { ACTING_ROLE, GUARD, HELPERS, borrowedAccessSetting, helperIdent, tableIdent } from "../names";
 import type { Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
 
@@ -112,7 +112,7 @@ create or replace function ${fn}() returns trigger
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`declare
-  actor name := case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end;
+  actor name := ${ACTING_ROLE};
   owner text := pg_catalog.to_jsonb(new) ->> tg_argv[0];
 begin
   if owner is null or (tg_op = 'UPDATE' and (pg_catalog.to_jsonb(old) ->> tg_argv[0]) is not distinct from owner) then

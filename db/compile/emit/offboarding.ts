@@ -1,5 +1,5 @@
 import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
-import { HELPERS, OFFBOARDING, helperIdent, roleIdent, roleName, tableIdent } from "../names";
+import { ACTING_ROLE, HELPERS, OFFBOARDING, helperIdent, roleIdent, roleName, tableIdent } from "../names";
 import type { OwnerColumn } from "../holders";
 import type { Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
@@ -43,7 +43,7 @@ export function emitOffboarding(plan: Plan): Statement[] {
   const unitId = trusted(plan.types.unitId);
   const owned = ownedTables(plan);
   const byRoles = offboarding.by.map((r) => r.name);
-  const actor = sql`case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end`;
+  const actor = ACTING_ROLE;
   const offboard = sql.identifier(app.schema, OFFBOARDING.offboard);
   const preview = sql.identifier(app.schema, OFFBOARDING.preview);
   const rows = helperIdent(app, OFFBOARDING.rows);

@@ -1,12 +1,9 @@
 import type { OperationValue } from "../../policy/operations";
 import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { renderScope, type ScopeContext } from "../scope-sql";
-import { HELPERS, helperIdent, roleIdent, tableIdent } from "../names";
+import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, tableIdent } from "../names";
 import type { OperationPlan, Plan } from "../plan";
 import type { Statement } from "../statement";
-
-/** The acting role: the request's role (`set role`), or a role-bound login's own name. */
-const ACTOR = sql`case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end`;
 
 function value(plan: Plan, v: OperationValue, actor: SQL): SQL {
   if (v === null) return sql`null`;
@@ -82,7 +79,7 @@ create or replace function ${fn}() returns bigint
 as ${dollarQuoted(sql`declare
   n bigint;
 begin
-  update ${table} as ${alias} set ${assignments(plan, op, ACTOR)}
+  update ${table} as ${alias} set ${assignments(plan, op, ACTING_ROLE)}
    where ${where};
   get diagnostics n = row_count;
   return n;

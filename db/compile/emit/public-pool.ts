@@ -1,13 +1,10 @@
 import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { renderScope, type ScopeContext } from "../scope-sql";
-import { HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
+import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
 import { ancestorsOf, type Plan } from "../plan";
 import type { Statement } from "../statement";
 
 export const POOL_CLAIMS_TABLE = "pool_claims";
-
-/** The acting role: the request's role (`set role`), or a role-bound login's own name. */
-const ACTOR = sql`case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end`;
 
 /**
  * Public pools (`publicPool()`): a claims log in the toolkit schema, and per pool `claim_<name>(row_id)` and
@@ -89,7 +86,7 @@ as ${dollarQuoted(body)};`,
         `claim_${pool.name}`,
         `public pool of ${pool.table}: ${who} claim an unowned row they may claim, at most ${pool.dailyLimit} a day`,
         sql`declare
-  caller name := ${ACTOR};
+  caller name := ${ACTING_ROLE};
   uid ${userId} := ${helperIdent(app, HELPERS.userId)}(caller);
   today bigint;
   done ${keyType};
@@ -118,7 +115,7 @@ end`,
         `release_${pool.name}`,
         `public pool of ${pool.table}: ${who} hand a row they own back to the pool`,
         sql`declare
-  caller name := ${ACTOR};
+  caller name := ${ACTING_ROLE};
   uid ${userId} := ${helperIdent(app, HELPERS.userId)}(caller);
   done ${keyType};
 begin

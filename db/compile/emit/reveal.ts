@@ -1,12 +1,9 @@
 import { dollarQuoted, lineComment, literal, sql, trusted } from "../../sql/ddl";
 import { AUDIT } from "./audit";
 import { renderScope, type ScopeContext } from "../scope-sql";
-import { HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
+import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
 import { ancestorsOf, type Plan } from "../plan";
 import type { Statement } from "../statement";
-
-/** The acting role: the request's role (`set role`), or a role-bound login's own name. */
-const ACTOR = sql`case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end`;
 
 /**
  * Reveals (`reveal()`): per masked column, `<schema>.reveal_<table>_<column>(row_id, reason)`, SECURITY DEFINER
@@ -66,7 +63,7 @@ create or replace function ${fn}(row_id ${trusted(type)}, reason text) returns t
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`declare
-  caller name := ${ACTOR};
+  caller name := ${ACTING_ROLE};
   revealed text;
   found_row boolean;
 begin

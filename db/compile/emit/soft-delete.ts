@@ -5,7 +5,7 @@ import { SOFT_DELETED_RESTRICTION } from "../../policy/soft-delete";
 import { didYouMean } from "../../policy/suggest";
 import { doBlock, dollarQuoted, lineComment, literal, sql, toDdl, trusted } from "../../sql/ddl";
 import { describeScope } from "../describe";
-import { HELPERS, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
+import { ACTING_ROLE, HELPERS, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
 import type { Plan } from "../plan";
 import type { ScopeContext } from "../scope-sql";
 import { renderScope } from "../scope-sql";
@@ -33,9 +33,6 @@ export const softDeleteSettings = (app: AppDefinition) => ({
   marked: `${app.toolkitSchema}.soft_deleted`,
   purging: `${app.toolkitSchema}.purging`,
 });
-
-/** Who is writing: the role set for the request (`set role`), else the login. Unchanged inside SECURITY DEFINER. */
-const ACTOR = sql`case when pg_catalog.current_setting('role') <> 'none' then pg_catalog.current_setting('role')::name else session_user end`;
 
 const TIMESTAMP = /^timestamp with(out)? time zone$/;
 const TEXT = /^(text|character varying(\(\d+\))?)$/;
@@ -233,7 +230,7 @@ create or replace function ${triggerFn}() returns trigger
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`declare
-  actor name := ${ACTOR};
+  actor name := ${ACTING_ROLE};
 begin
   if pg_catalog.current_setting(${literal(settings.purging)}, true) = pg_catalog.pg_current_xact_id_if_assigned()::text
      and pg_catalog.has_function_privilege(actor, ${literal(`${toDdl(purgeFn)}(interval)`)}, 'execute') then
@@ -325,7 +322,7 @@ create or replace function ${restoreFn}(row_id ${keyType}) returns void
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`#variable_conflict use_variable
 declare
-  actor name := ${ACTOR};
+  actor name := ${ACTING_ROLE};
   acting text;
 begin
   if session_user = ${literal(roleName(app, app.authenticator))} then
