@@ -71,6 +71,26 @@ export function asPersona<T>(pool: Pool, persona: Persona, fn: (client: PoolClie
 }
 
 /**
+ * Switches an open transaction of an authenticator connection to another persona, as the server does for a
+ * new request: `set local role` and the user id (and channel) claims. For tests that need several personas in
+ * one rolled-back transaction (one writes, the next statement is another's).
+ *
+ * @example
+ * await asPersona(pool, adam, async (c) => {
+ *   await c.query("select crm.offboard_user(5, 4, 'left')");
+ *   await switchPersona(c, { role: "crm_sales_rep", userId: 5 });
+ *   (await c.query("select id from crm.customers")).rows; // []
+ * });
+ */
+export async function switchPersona(client: ClientBase, persona: Persona): Promise<void> {
+  await client.query(compile(sql`set local role ${sql.identifier(persona.role)}`));
+  await client.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)", [
+    String(persona.userId),
+    persona.channel ?? null,
+  ]);
+}
+
+/**
  * Runs `fn` as the pool's own user (no role switch, no claims) in a rolled-back transaction — for
  * checking, as a superuser, that a row a persona cannot see does exist.
  *

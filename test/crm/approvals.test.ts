@@ -11,9 +11,8 @@
  * Contract 1 (customer 3) is put in review by the owner before the tests (no contract of rita's is past draft).
  */
 import type { PoolClient } from "pg";
-import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { column, openCrmDatabase, persona } from "./crm-database";
+import { actAs, column, openCrmDatabase, persona } from "./crm-database";
 import { attempt, permissionDenied, rows } from "./table-access";
 
 let crm: AppTestDatabase;
@@ -27,19 +26,12 @@ const RITA = persona("rita");
 const SAM = 3;
 const ERIN = 2;
 
-/** Switches the transaction to another persona, as the API does for a new request. */
-async function actAs(c: PoolClient, username: string): Promise<void> {
-  const p = persona(username);
-  await c.query(`set local role "${roleName(crm.app, p.role)}"`);
-  await c.query("select set_config('jwt.claims.user_id', $1, true)", [String(p.userId)]);
-}
-
 /** Runs `fn` as `username` in a transaction through the authenticator that commits (for the clock and root checks). */
 async function committed<T>(username: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
   const c = await crm.pool.connect();
   try {
     await c.query("begin");
-    await actAs(c, username);
+    await actAs(crm, c, username);
     const result = await fn(c);
     await c.query("commit");
     return result;
@@ -158,9 +150,9 @@ describe("deciding", () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
       const rita = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(c, "roy");
+      await actAs(crm, c, "roy");
       const roy = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(c, "aude");
+      await actAs(crm, c, "aude");
       const customer = await rows(c, "select id::int, deleted_at from crm.customers where id = 2");
       return { rita, roy, customer };
     });
@@ -178,9 +170,9 @@ describe("deciding", () => {
     const outcomes = await crm.as(persona("sam"), async (c) => {
       const id = await request(c, "select crm.request_customer_delete(4, 'closed down')");
       const sam = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(c, "erin");
+      await actAs(crm, c, "erin");
       const erin = await one<Record<string, unknown>>(c, "select crm.approve_request($1, 'agreed')", [id]);
-      await actAs(c, "aude");
+      await actAs(crm, c, "aude");
       const customer = await rows(
         c,
         "select deleted_at is not null as deleted, deleted_by::int, deleted_reason from crm.customers where id = 4",
@@ -199,7 +191,7 @@ describe("deciding", () => {
   test("sam cannot decide a request on wendy's West-1 customer 11: he is not over it and does not see the request", async () => {
     const outcomes = await crm.as(persona("wendy"), async (c) => {
       const id = await request(c, "select crm.request_customer_delete(11, 'lost')");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       return {
         id,
         pending: await column(c, "select id from crm.pending_approvals()"),
@@ -218,18 +210,18 @@ describe("deciding", () => {
   test("sam lists the pending requests he may decide: rita's, not his own nor wendy's; erin sees his too, roy may not list", async () => {
     const lists = await crm.as(RITA, async (c) => {
       const rita = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       const own = await request(c, "select crm.request_customer_delete(5, 'closed down')");
-      await actAs(c, "wendy");
+      await actAs(crm, c, "wendy");
       const wendy = await request(c, "select crm.request_customer_delete(11, 'lost')");
       const list = async (username: string) => {
-        await actAs(c, username);
+        await actAs(crm, c, username);
         return (await column<string>(c, "select id from crm.pending_approvals()")).map(Number);
       };
       const sam = await list("sam");
       const erin = await list("erin");
       const dana = await list("dana");
-      await actAs(c, "roy");
+      await actAs(crm, c, "roy");
       const roy = await attempt(c, "select * from crm.pending_approvals()");
       return { ids: { rita, own, wendy }, sam, erin, dana, roy };
     });
@@ -245,12 +237,12 @@ describe("deciding", () => {
   test("sam rejects rita's request: the customer stays, the request says who and why, and it cannot be approved after", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       const rejected = await one<Record<string, unknown>>(c, "select crm.reject_request($1, 'still buying')", [id]);
       const again = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(c, "rita");
+      await actAs(crm, c, "rita");
       const mine = await rows(c, "select kind, status, decided_by::int, comment from crm.my_approval_requests()");
-      await actAs(c, "aude");
+      await actAs(crm, c, "aude");
       const customer = await rows(c, "select id::int, deleted_at from crm.customers where id = 2");
       return { id, rejected: [rejected.status, rejected.decided_by, rejected.applied_at], again, mine, customer };
     });
@@ -266,9 +258,9 @@ describe("deciding", () => {
   test("a request is decided once: after erin approves rita's quote 2, sam's approval is refused", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_quote_approval(2, 'standard terms')");
-      await actAs(c, "erin");
+      await actAs(crm, c, "erin");
       await c.query("select crm.approve_request($1)", [id]);
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       return { id, sam: await attempt(c, "select crm.approve_request($1)", [id]) };
     });
     expect(outcomes.sam).toEqual(refused(`approval request ${outcomes.id} is already approved: a request is decided once`));
@@ -277,11 +269,11 @@ describe("deciding", () => {
   test("sam cannot approve rita's request to delete her VIP customer 1, which he cannot see; erin can", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_transfer(1, 5, 'rick takes over')");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       const sam = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(c, "erin");
+      await actAs(crm, c, "erin");
       const erin = await one<Record<string, unknown>>(c, "select crm.approve_request($1)", [id]);
-      await actAs(c, "aude");
+      await actAs(crm, c, "aude");
       return { id, sam, erin: erin.status, owner: await column(c, "select owner_id::int from crm.customers where id = 1") };
     });
     expect(outcomes).toEqual({
@@ -296,7 +288,7 @@ describe("deciding", () => {
   test("sam calling the decision helper himself, without applying the change, cannot commit it", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       const decided = await one<Record<string, unknown>>(
         c,
         "select to_jsonb(gatehouse.decide_approval_request($1, 'approved', null))",
@@ -318,12 +310,12 @@ describe("transfers", () => {
   test("rita asks to hand her customer 2 to roy (East-2): sam cannot apply it outside his subtree, erin does", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const made = await one<Record<string, unknown>>(c, "select crm.request_customer_transfer(2, 6, 'roy covers the account')");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       const sam = await attempt(c, "select crm.approve_request($1)", [made.id]);
       const still = await column(c, "select status from crm.pending_approvals()");
-      await actAs(c, "erin");
+      await actAs(crm, c, "erin");
       const erin = await one<Record<string, unknown>>(c, "select crm.approve_request($1)", [made.id]);
-      await actAs(c, "aude");
+      await actAs(crm, c, "aude");
       return {
         change: made.change,
         sam,
@@ -372,9 +364,9 @@ describe("contract amounts past draft", () => {
   test("nobody changes an amount past draft directly: rita's update reaches no row, erin and adam are refused", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const rita = await attempt(c, "update crm.contracts set amount = 1 where id = 2");
-      await actAs(c, "erin");
+      await actAs(crm, c, "erin");
       const erin = await attempt(c, "update crm.contracts set amount = 1 where id = 2");
-      await actAs(c, "adam");
+      await actAs(crm, c, "adam");
       const adam = await attempt(c, "update crm.contracts set amount = 1 where id = 2");
       return { rita, erin, adam };
     });
@@ -420,7 +412,7 @@ describe("quotes: the approver recorded is the acting user", () => {
   test("rita asks approval of her quote 2; sam approves: approved, and approved_by is sam, written by the database", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_quote_approval(2, 'standard terms')");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       const approved = await one<Record<string, unknown>>(c, "select crm.approve_request($1)", [id]);
       const quote = await rows(c, "select status, approved_by::int, amount from crm.quotes where id = 2");
       const amount = await attempt(c, "update crm.quotes set amount = 1 where id = 2");
@@ -436,10 +428,10 @@ describe("quotes: the approver recorded is the acting user", () => {
   test("nobody writes approved_by: rita, sam and adam are refused, and quote 4 keeps no approver", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const rita = await attempt(c, "update crm.quotes set approved_by = 4 where id = 2");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       const sam = await attempt(c, "update crm.quotes set status = 'approved', approved_by = 3 where id = 4");
       const samStatus = await attempt(c, "update crm.quotes set status = 'approved' where id = 4");
-      await actAs(c, "adam");
+      await actAs(crm, c, "adam");
       const adam = await attempt(c, "update crm.quotes set approved_by = 15 where id = 4");
       const adamInsert = await attempt(c, "insert into crm.quotes (customer_id, amount, status) values (5, 10, 'approved')");
       return { rita, sam, samStatus, adam, adamInsert };
@@ -466,7 +458,7 @@ describe("quotes: the approver recorded is the acting user", () => {
   test("an approved quote's amount cannot change, for sam nor for adam (admin)", async () => {
     const outcomes = await crm.as(persona("sam"), async (c) => {
       const sam = await attempt(c, "update crm.quotes set amount = 1 where id = 3");
-      await actAs(c, "adam");
+      await actAs(crm, c, "adam");
       const adam = await attempt(c, "update crm.quotes set amount = 1 where id = 3");
       const reopen = await attempt(c, "update crm.quotes set status = 'draft' where id = 3");
       return { sam, adam, reopen };
@@ -482,7 +474,7 @@ describe("quotes: the approver recorded is the acting user", () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_quote_approval(2, 'standard terms')");
       await c.query("update crm.quotes set amount = 9800 where id = 2");
-      await actAs(c, "sam");
+      await actAs(crm, c, "sam");
       return {
         id,
         sam: await attempt(c, "select crm.approve_request($1)", [id]),

@@ -66,7 +66,10 @@ test("dana cannot make adam, an admin, the owner of a customer: admins do not ow
 
 test("rita creates a customer owned by herself", async () => {
   const owners = await crm.as(persona("rita"), (c) =>
-    column(c, "insert into crm.customers (name, industry, region, stage, owner_id, unit_id) values ('Ridge Labs', 'Software', 'East', 'lead', 4, 4) returning owner_id"),
+    column(
+      c,
+      "insert into crm.customers (name, industry, region, stage, owner_id, unit_id) values ('Ridge Labs', 'Software', 'East', 'lead', 4, 4) returning owner_id",
+    ),
   );
   expect(owners).toEqual(["4"]);
 });
@@ -82,5 +85,7 @@ test("rick switching borrowed access off by hand only hides the customer granted
 });
 
 test("the owner's own writes (migrations, seeds) may still assign a row to a frozen user", async () => {
-  expect(await crm.root((c) => column(c, "update crm.customers set owner_id = 17 where id = 4 returning owner_id"))).toEqual(["17"]);
+  expect(await crm.root((c) => column(c, "update crm.customers set owner_id = 17 where id = 4 returning owner_id"))).toEqual([
+    "17",
+  ]);
 });

@@ -1,7 +1,6 @@
-import type { PoolClient } from "pg";
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { column, openCrmDatabase, persona } from "./crm-database";
+import { actAs, column, openCrmDatabase, persona } from "./crm-database";
 
 // Offboarding rick (sales_rep, East-1; owns customers 4, 5, 6 and the soft-deleted 21; holds two grants) as adam.
 // Each test runs in one rolled-back transaction through the authenticator, as the API would.
@@ -15,13 +14,6 @@ afterAll(() => crm?.close());
 const ADAM = persona("adam");
 const RICK = 5;
 const RITA = 4;
-
-/** Switches the transaction to another persona, as the API does for a new request. */
-async function actAs(c: PoolClient, username: string): Promise<void> {
-  const p = persona(username);
-  await c.query(`set local role "${roleName(crm.app, p.role)}"`);
-  await c.query("select set_config('jwt.claims.user_id', $1, true)", [String(p.userId)]);
-}
 
 test("adam's preview of rick's offboarding to rita: rita gains customers 4, 5 and 6, rick loses them; nothing changes", async () => {
   const rows = await crm.as(ADAM, async (c) => {
@@ -56,9 +48,9 @@ test("adam offboards rick to rita: rick's next statement sees nothing, rita owns
   const seen = await crm.as(ADAM, async (c) => {
     const summary = (await c.query("select crm.offboard_user($1, $2, 'left the company') as s", [RICK, RITA])).rows[0].s;
     const owners = await column(c, "select owner_id::int from crm.customers where id in (4, 5, 6, 21) order by id");
-    await actAs(c, "rick");
+    await actAs(crm, c, "rick");
     const rick = await column(c, "select id from crm.customers");
-    await actAs(c, "rita");
+    await actAs(crm, c, "rita");
     const rita = await column(c, "select id::int from crm.customers where id in (4, 5, 6) order by id");
     return { summary, owners, rick, rita };
   });
@@ -156,7 +148,7 @@ describe("transfer", () => {
     const seen = await crm.as(ADAM, async (c) => {
       const summary = (await c.query("select crm.transfer_user($1, $2, null, $3, 'moves to East-2') as s", [RICK, EAST_2, RITA]))
         .rows[0].s;
-      await actAs(c, "rick");
+      await actAs(crm, c, "rick");
       const rick = await column(c, "select id::int from crm.customers order by id");
       return { summary, rick };
     });
