@@ -110,7 +110,10 @@ test("sam, holding a temporary update grant on wendy's customer 13, cannot make 
     'mutation { updateCustomerByRowId(input: { rowId: "13", customerPatch: { name: "Nimbus Cloud Ltd" } }) { customer { name ownerId } } }',
     { token },
   );
-  expect(rename).toEqual({ status: 200, data: { updateCustomerByRowId: { customer: { name: "Nimbus Cloud Ltd", ownerId: "7" } } } });
+  expect(rename).toEqual({
+    status: 200,
+    data: { updateCustomerByRowId: { customer: { name: "Nimbus Cloud Ltd", ownerId: "7" } } },
+  });
   const { data, errors } = await api.query(
     'mutation { updateCustomerByRowId(input: { rowId: "13", customerPatch: { ownerId: "3" } }) { customer { ownerId } } }',
     { token },
