@@ -63,3 +63,29 @@ test("sam reveals contact 5's phone over GraphQL with a reason; rita (sales rep)
   });
   expect(errors?.[0]?.message).toMatch(/revealContactsPhone/);
 });
+
+test("adam runs the archiving maintenance over GraphQL and gets its count; rita is not offered the pool maintenance", async () => {
+  const archived = await api.query("mutation { archiveStaleCustomers(input: {}) { result } }", {
+    token: await api.token("adam"),
+  });
+  expect(archived).toEqual({ status: 200, data: { archiveStaleCustomers: { result: "0" } } });
+  const { errors } = await api.query("mutation { returnIdleCustomersToPool(input: {}) { result } }", {
+    token: await api.token("rita"),
+  });
+  expect(errors?.[0]?.message).toMatch(/returnIdleCustomersToPool/);
+  // nobody in the seed is 3 years without contact: only the seeded archived customer 22 is archived
+  expect(await api.crm.root((c) => column(c, "select id::int from crm.customers where archived_at is not null"))).toEqual([22]);
+});
+
+test("rita releases her customer 2 over GraphQL; releasing rick's customer 4 is FORBIDDEN and he keeps it", async () => {
+  const token = await api.token("rita");
+  expect(await api.query('mutation { releaseCustomer(input: { rowId: "2" }) { result } }', { token })).toEqual({
+    status: 200,
+    data: { releaseCustomer: { result: "2" } },
+  });
+  const refused = await api.query('mutation { releaseCustomer(input: { rowId: "4" }) { result } }', { token });
+  expect(refused.errors).toEqual([
+    expect.objectContaining({ message: "forbidden: customers 4 is not yours to release", extensions: { code: "FORBIDDEN" } }),
+  ]);
+  expect(await api.crm.root((c) => column(c, "select owner_id::int from crm.customers where id = 4"))).toEqual([5]);
+});
