@@ -8,6 +8,12 @@ export const roleName = (app: AppDefinition, role: string): string => `${app.rol
 
 export const roleIdent = (app: AppDefinition, role: string): SQL => sql.identifier(roleName(app, role));
 
+/**
+ * The schema of one app role's `select *` views (`<app schema>_<role>`, e.g. `crm_analyst`): first on the
+ * search_path of that role's logins, so a BI tool's `select * from customers` reads exactly what the role may.
+ */
+export const roleSchemaName = (app: AppDefinition, role: string): string => `${app.schema}_${role}`;
+
 export const tableIdent = (app: AppDefinition, table: string): SQL => sql.identifier(app.schema, table);
 
 export const helperIdent = (app: AppDefinition, helper: string): SQL => sql.identifier(app.toolkitSchema, helper);

@@ -1,5 +1,5 @@
 import type { ClientBase } from "pg";
-import { roleName } from "../compile/names";
+import { roleName, roleSchemaName } from "../compile/names";
 import type { AppDefinition } from "../policy/define";
 import { literal, sql, toDdl } from "../sql/ddl";
 
@@ -73,6 +73,10 @@ end $gh$;`,
       ", ",
     )} from ${ident};`,
     sql`grant ${sql.identifier(roleName(app, options.role))} to ${ident};`,
+    sql`alter role ${ident} set search_path = ${sql.join(
+      [roleSchemaName(app, options.role), app.schema].map((s) => sql.identifier(s)),
+      ", ",
+    )};`,
     sql`alter role ${ident} set statement_timeout = ${literal(limits.statementTimeoutMs)};`,
     sql`alter role ${ident} set idle_in_transaction_session_timeout = ${literal(limits.idleInTransactionTimeoutMs)};`,
     ...(version >= 170000 ? [sql`alter role ${ident} set transaction_timeout = ${literal(limits.transactionTimeoutMs)};`] : []),
