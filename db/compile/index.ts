@@ -18,6 +18,7 @@ import { emitTemporaryGrants } from "./emit/temporary-grants";
 import { emitRoles } from "./emit/roles";
 import { emitSchemaGrants, emitTableGrants, emitToolkitRevokes } from "./emit/grants";
 import { emitView, emitViewDrops } from "./emit/views";
+import { emitRoleSchemaDrops, emitRoleSchemas } from "./emit/role-schemas";
 import { lint, type LintFinding } from "./lint";
 import { renderMatrix } from "./matrix";
 import { buildPlan, type Plan } from "./plan";
@@ -87,11 +88,13 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitColumnHelpers(plan),
     ...emitMaskFunctions(plan),
     ...emitViewDrops(plan),
+    ...emitRoleSchemaDrops(plan),
     ...emitMaskTwins(plan),
     ...emitSoftDeleteColumns(plan),
     ...emitSchemaGrants(plan),
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),
     ...plan.views.map((v) => emitView(plan, v, (table) => ctx(table))),
+    ...emitRoleSchemas(plan),
     ...emitHolderGuards(plan),
     ...emitApprovals(plan, catalog, (table) => ctx(table)),
     ...emitOwnerChecks(plan),

@@ -34,7 +34,7 @@ function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalo
     if (!s.securityInvoker)
       findings.push({
         lint: "view-invoker",
-        message: `view ${plan.app.schema}.${s.target} is generated without security_invoker`,
+        message: `view ${s.target!.includes(".") ? s.target : `${plan.app.schema}.${s.target}`} is generated without security_invoker`,
       });
   }
   const appRoles = new Set(requestRoles(plan).map((r) => roleName(plan.app, r)));

@@ -4,7 +4,7 @@ import type { SQL } from "../sql/ddl";
 export interface Statement {
   readonly kind: "header" | "schema" | "role" | "table" | "function" | "column" | "rls" | "policy" | "grant" | "view";
   readonly sql: SQL;
-  /** Table or view it acts on, unqualified. */
+  /** Table or view it acts on: unqualified in the app schema, `schema.name` elsewhere (a role schema's `select *` view). */
   readonly target?: string;
   /** For `rls` statements: whether it forces row security. */
   readonly force?: boolean;
