@@ -182,6 +182,37 @@ describe("invariant 3: views never widen access", () => {
     );
     expect(views).toEqual([{ relname: "marketing_export", relkind: "v", security_invoker: "true" }]);
   });
+
+  test("every select * view of a role schema (crm_<role>) is security_invoker and selectable only by that role", async () => {
+    const views = await crm.root((c) =>
+      rows(
+        c,
+        `select n.nspname as schema, count(*)::int as views,
+                bool_and(coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'security_invoker'), 'false') = 'true') as invoker,
+                array_agg(distinct a.grantee::regrole::text order by a.grantee::regrole::text) as selectable_by
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a
+          where n.nspname like 'crm\\_%' and c.relkind in ('v', 'm') and a.grantee <> c.relowner
+          group by n.nspname order by n.nspname`,
+      ),
+    );
+    const roles = [
+      "admin",
+      "analyst",
+      "auditor",
+      "director",
+      "finance",
+      "intern",
+      "legal",
+      "partner",
+      "regional_manager",
+      "sales_rep",
+      "supervisor",
+      "support",
+    ];
+    expect(views.map((v) => v.schema)).toEqual(roles.map((r) => `crm_${r}`));
+    for (const v of views)
+      expect(v).toEqual({ ...v, invoker: true, selectable_by: [`${prefix}${(v.schema as string).slice(4)}`] });
+  });
 });
 
 describe("invariant 6: SECURITY DEFINER functions are few, fixed and closed", () => {
