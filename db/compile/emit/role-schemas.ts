@@ -68,6 +68,9 @@ const schemaMarker = (plan: Plan): string => `gatehouse select * views over sche
  * be dropped and re-added (a masked twin whose mask changed) and because `create or replace view` cannot drop a
  * column; {@link emitRoleSchemas} creates the current ones after the grants. A marked schema the current
  * definitions no longer give views (a removed role, one that reads nothing any more) is dropped once empty.
+ *
+ * @example
+ * emitRoleSchemaDrops(plan); // one do block: drop view "crm_analyst"."contacts", …; drop schema of a removed role
  */
 export function emitRoleSchemaDrops(plan: Plan): Statement[] {
   const current = [...new Set(starViews(plan).map((v) => roleSchemaName(plan.app, v.role)))];
