@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import type { AppDefinition } from "./policy/define";
+import type { LoginSettingsInput } from "./runtime/login-settings";
 
 /** A persona the demo prints instructions for. */
 export interface PersonaInfo {
@@ -27,6 +28,12 @@ export interface GatehouseConfig {
     /** Role-bound logins the demo creates after seeding (passwords for the demo only). */
     readonly logins?: readonly { readonly username: string; readonly role: string; readonly password: string }[];
   };
+  /**
+   * Settings of the role-bound logins `gatehouse login create` makes, over its BI defaults (read-only
+   * transactions, statement timeout 5min, idle in transaction 1min, transaction timeout 15min on PostgreSQL 17+,
+   * 5 sessions); each flag of the command overrides them. Durations: `30s`, `5min`, `1h` or milliseconds.
+   */
+  readonly logins?: LoginSettingsInput;
   readonly personas?: readonly PersonaInfo[];
   /** Usernames of the two or three personas `gatehouse start` shows on its first screen (default: the first three with distinct roles). */
   readonly featuredPersonas?: readonly string[];

@@ -148,7 +148,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
 
   const { users, userRoles, units, grants } = app.identity;
   const identityTables: [string, string, string[]][] = [
-    ["identity.users", users.table, [users.id, users.unit, users.status]],
+    ["identity.users", users.table, [users.id, users.unit, users.status, ...(users.username ? [users.username] : [])]],
     ["identity.userRoles", userRoles.table, [userRoles.user, userRoles.role]],
     ["identity.units", units.table, [units.id, units.parent]],
     ...(grants

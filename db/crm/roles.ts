@@ -284,7 +284,7 @@ export const crm = defineApp({
   schema: "crm",
   rolePrefix: "crm_",
   identity: {
-    users: { table: "users", id: "id", unit: "unit_id", status: "status", activeStatus: "active" },
+    users: { table: "users", id: "id", unit: "unit_id", status: "status", activeStatus: "active", username: "username" },
     userRoles: { table: "user_roles", user: "user_id", role: "role" },
     units: { table: "org_units", id: "id", parent: "parent_id" },
     grants: {

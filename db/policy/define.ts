@@ -19,6 +19,8 @@ export interface IdentityDefinition {
     readonly unit: string;
     readonly status: string;
     readonly activeStatus: string;
+    /** The column holding each user's unique login name; `gatehouse login create <username>` looks users up by it. */
+    readonly username?: string;
   };
   readonly userRoles: { readonly table: string; readonly user: string; readonly role: string };
   readonly units: { readonly table: string; readonly id: string; readonly parent: string };

@@ -256,7 +256,7 @@ const softDeleteDefinition = closed({
 }) satisfies z.ZodType<Parameters<typeof softDelete>[1]>;
 
 const identityDefinition = closed({
-  users: closed({ table: name, id: column, unit: column, status: column, activeStatus: z.string() }),
+  users: closed({ table: name, id: column, unit: column, status: column, activeStatus: z.string(), username: column.optional() }),
   userRoles: closed({ table: name, user: column, role: column }),
   units: closed({ table: name, id: column, parent: column }),
   grants: closed({

@@ -5,6 +5,7 @@ import { withRolePrefix, type CompileResult } from "../compile";
 import { roleName } from "../compile/names";
 import type { AppDefinition } from "../policy/define";
 import { createRoleBoundLogin } from "../runtime/logins";
+import type { LoginSettings } from "../runtime/login-settings";
 import { literal, sql, toDdl } from "../sql/ddl";
 import { connectionUrl } from "../runtime/connection-url";
 import { createTestDatabase, type TestDatabase } from "./database";
@@ -24,8 +25,11 @@ export interface AppTestDatabase {
   as<T>(persona: { role: string; userId: string | number; channel?: string }, fn: (client: PoolClient) => Promise<T>): Promise<T>;
   /** Runs `fn` as the superuser (rolled back): the root check that hidden rows exist. */
   root<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
-  /** Creates a role-bound login for a user and connects with it. */
-  login(options: { username: string; userId: string | number; role: string }): Promise<Client>;
+  /**
+   * Creates a role-bound login for a user and connects with it. Its transactions are read-write unless
+   * `settings` says otherwise (a login's default is read-only), so tests can write through it.
+   */
+  login(options: { username: string; userId: string | number; role: string; settings?: Partial<LoginSettings> }): Promise<Client>;
   /** Ends every pool and drops the database and its roles. */
   close(): Promise<void>;
 }
@@ -77,12 +81,16 @@ export async function createAppDatabase(options: {
       pool,
       as: (persona, fn) => asPersona(pool, { ...persona, role: roleName(app, persona.role) } satisfies Persona, fn),
       root: (fn) => asRoot(db.pool, fn),
-      login: async ({ username, userId, role }) => {
-        const password = `pw-${username}`;
+      login: async ({ username, userId, role, settings }) => {
+        const password = `pw-${username}-not-secret`;
         const admin = await db.pool.connect();
-        const created = await createRoleBoundLogin(admin, app, { username, userId, role, password }).finally(() =>
-          admin.release(),
-        );
+        const created = await createRoleBoundLogin(admin, app, {
+          username,
+          userId,
+          role,
+          password,
+          settings: { readOnly: false, ...settings },
+        }).finally(() => admin.release());
         const client = await openLogin(db.pool, db.adminUrl, { login: created.login, password, database: db.name });
         logins.push(client);
         return client;

@@ -33,19 +33,25 @@ function environment(env: Record<string, string | undefined>): NodeJS.ProcessEnv
   return base;
 }
 
-/** Starts `gatehouse <args>` from the project folder, as the `gatehouse` bin does. */
-export function spawnCli(args: readonly string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: environment(env), stdio: ["ignore", "pipe", "pipe"] });
+/** Starts `gatehouse <args>` from the project folder, as the `gatehouse` bin does; `input`, when given, is piped to its stdin. */
+export function spawnCli(args: readonly string[], env: Record<string, string | undefined> = {}, input?: string): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: environment(env),
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
+  if (input !== undefined) child.stdin!.end(input);
   return new CliProcess(child);
 }
 
-/** Runs `gatehouse <args>` to the end (at most `timeoutMs`). */
+/** Runs `gatehouse <args>` to the end (at most `timeoutMs`), with `input` on its stdin when given. */
 export async function runCli(
   args: readonly string[],
   env: Record<string, string | undefined> = {},
   timeoutMs = 120_000,
+  input?: string,
 ): Promise<CliResult> {
-  const cli = spawnCli(args, env);
+  const cli = spawnCli(args, env, input);
   const timer = setTimeout(() => cli.child.kill("SIGKILL"), timeoutMs);
   try {
     return await cli.exited;

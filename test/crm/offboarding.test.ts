@@ -96,10 +96,10 @@ test("sam (supervisor) may not offboard rick, nor preview it", async () => {
   expect(await crm.root((c) => column(c, "select status from crm.users where id = 5"))).toEqual(["active"]);
 });
 
-test("offboarding ana disables her role-bound login", async () => {
+test("offboarding ana disables her role-bound login and ends its open session at once", async () => {
   const ana = await crm.login({ username: "ana", userId: 14, role: "analyst" });
+  ana.on("error", () => {});
   const login = (await ana.query("select session_user as s")).rows[0].s as string;
-  await ana.end();
   const canLogin = await crm.as(ADAM, async (c) => {
     const summary = (await c.query("select crm.offboard_user(14, null, 'contract ended') as s")).rows[0].s;
     const { rows } = await c.query("select rolcanlogin from pg_roles where rolname = $1", [login]);
@@ -109,6 +109,8 @@ test("offboarding ana disables her role-bound login", async () => {
     summary: { "customers.owner_id": 0, "grants ended": 0, "project_members ended": 0, "login disabled": login },
     rows: [{ rolcanlogin: false }],
   });
+  // pg_terminate_backend does not wait for the transaction: her session ended although the offboarding rolled back
+  await expect(ana.query("select 1")).rejects.toThrow();
   expect(
     await crm.root((c) => c.query("select rolcanlogin from pg_roles where rolname = $1", [login]).then((r) => r.rows)),
   ).toEqual([{ rolcanlogin: true }]);

@@ -1,4 +1,5 @@
 import { roleName } from "../../db/compile/names";
+import { createRoleBoundLogin } from "../../db/runtime/logins";
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, openCrmDatabase } from "../crm/crm-database";
 import { customerExpectation } from "../crm/expectations/customers";
@@ -68,4 +69,35 @@ describe("ana frozen while her BI tool holds a transaction open", () => {
     expect([before, during, next]).toEqual([customerExpectation("ana").ids.length, customerExpectation("ana").ids.length, 0]);
     expect(await crm.root((c) => column(c, "select status from crm.users where id = 14"))).toEqual(["frozen"]);
   });
+});
+
+test("createRoleBoundLogin with the defaults: read-only, 5 sessions, and the password sent only as a SCRAM verifier", async () => {
+  const password = "a password that must not travel";
+  const sent: string[] = [];
+  const c = await crm.db.pool.connect(); // createRoleBoundLogin runs its own transaction, which commits
+  const created = await (async () => {
+    const recording = Object.create(c) as typeof c;
+    recording.query = ((text: unknown, ...rest: unknown[]) => {
+      sent.push(typeof text === "string" ? text : JSON.stringify(text));
+      return (c.query as (...args: unknown[]) => unknown)(text, ...rest);
+    }) as typeof c.query;
+    const login = await createRoleBoundLogin(recording, crm.app, { username: "lena", userId: 10, role: "legal", password });
+    const { rows } = await c.query(
+      `select r.rolconnlimit, s.setconfig, a.rolpassword like 'SCRAM-SHA-256$4096:%' as scram
+         from pg_roles r join pg_authid a on a.oid = r.oid
+         left join pg_db_role_setting s on s.setrole = r.oid and s.setdatabase = 0
+        where r.rolname = $1`,
+      [login.login],
+    );
+    return rows;
+  })().finally(() => c.release());
+  expect(created).toEqual([
+    {
+      rolconnlimit: 5,
+      scram: true,
+      setconfig: expect.arrayContaining(["default_transaction_read_only=on", "statement_timeout=300000"]),
+    },
+  ]);
+  expect(sent.some((text) => text.includes("SCRAM-SHA-256$4096:"))).toBe(true);
+  expect(sent.filter((text) => text.includes(password))).toEqual([]);
 });

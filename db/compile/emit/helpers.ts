@@ -75,6 +75,12 @@ create table if not exists ${logins} (
   user_id ${userId} not null,
   role text not null
 );
+${lineComment("when each login was created, last given a password, and disabled (null: not known, or never); added to existing tables")}
+alter table ${logins}
+  add column if not exists created_at timestamptz,
+  add column if not exists rotated_at timestamptz,
+  add column if not exists disabled_at timestamptz,
+  alter column created_at set default pg_catalog.now();
 alter table ${logins} enable row level security;
 alter table ${logins} force row level security;
 revoke all on table ${logins} from public;`,

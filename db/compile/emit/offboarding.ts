@@ -153,7 +153,7 @@ as ${dollarQuoted(sql`declare
   n bigint;
   target_unit ${unitId};
   successor_unit ${unitId};
-  login name;
+  login_role name;
 begin
   ${refuseUnlessAllowed(sql`caller`)}
   if target = ${helperIdent(app, HELPERS.userId)}(caller) then
@@ -180,10 +180,11 @@ begin
 ${sql.join(moves, "\n")}
 ${endGrants}
 ${sql.join(endMemberships, "\n")}
-  for login in select l.login from ${helperIdent(app, "logins")} l where l.user_id = target loop
-    execute pg_catalog.format('alter role %I nologin', login);
-    perform pg_catalog.pg_terminate_backend(a.pid) from pg_catalog.pg_stat_activity a where a.usename = login;
-    summary := summary || pg_catalog.jsonb_build_object('login disabled', login);
+  for login_role in select l.login from ${helperIdent(app, "logins")} l where l.user_id = target loop
+    execute pg_catalog.format('alter role %I nologin', login_role);
+    update ${helperIdent(app, "logins")} l set disabled_at = coalesce(l.disabled_at, pg_catalog.now()) where l.login = login_role;
+    perform pg_catalog.pg_terminate_backend(a.pid) from pg_catalog.pg_stat_activity a where a.usename = login_role;
+    summary := summary || pg_catalog.jsonb_build_object('login disabled', login_role);
   end loop;
   return summary;
 end`)};`,
