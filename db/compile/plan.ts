@@ -8,6 +8,7 @@ import type { OperationDefinition } from "../policy/operations";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
+import { viewOwner } from "./names";
 import { anyOf } from "./simplify";
 import { markerAccess, softDeleteMarkers, withMarkers } from "./soft-delete";
 import { withGrantOperations } from "./temporary-grants";
@@ -80,6 +81,11 @@ export interface RolePlan {
   readonly inherits: readonly string[];
 }
 
+/**
+ * A masking view, run as its own owner: a dedicated role (`viewOwner(name)`) that holds select on exactly
+ * `ownerColumns` of the base table, one permissive select policy with the view's condition, and the restrictive
+ * policies of a role exempt from nothing. The view's roles hold select on the view only, nothing on the table.
+ */
 export interface ViewPlan {
   readonly name: string;
   readonly from: string;
@@ -87,6 +93,14 @@ export interface ViewPlan {
   readonly where: Scope;
   readonly roles: readonly string[];
   readonly description: string;
+  /** The owner role, unprefixed (`view_<name>`). */
+  readonly owner: string;
+  /** Columns of the base table the owner may select: the view's columns and those its condition reads, in table order. */
+  readonly ownerColumns: readonly string[];
+  /** The owner's select policy on the base table: the view's condition. */
+  readonly policy: PolicyNode;
+  /** Restrictions of the base table as they apply to a role exempt from nothing. */
+  readonly restrictives: readonly RestrictiveNode[];
 }
 
 export interface MaskPlan extends MaskDefinition {
@@ -146,6 +160,44 @@ function supportIndexes(table: string, policies: readonly PolicyNode[]): Support
     }
   }
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The restrictive policies a role gets on a table: one per restriction it is not wholly exempt from, keeping
+ * the restriction's `unless` or'd with the exemptions of `lineageRoles` (none for a view's owner).
+ */
+function restrictivesFor(
+  app: AppDefinition,
+  table: string,
+  role: string,
+  lineageRoles: readonly RoleDefinition[],
+  held: ReadonlySet<Command>,
+  memberSets: Map<string, MemberSet>,
+): RestrictiveNode[] {
+  const out: RestrictiveNode[] = [];
+  for (const restriction of app.restrictions.filter((x) => x.table === table)) {
+    const kept: Scope[] = restriction.unless ? [restriction.unless] : [];
+    for (const r of lineageRoles) {
+      for (const [exempted, scope] of restriction.exempt) if (exempted === r) kept.push(scope);
+    }
+    const keeps = anyOf(kept);
+    if (keeps?.kind === "all") continue;
+    if (!restriction.commands.some((c) => held.has(c))) continue;
+    const commands =
+      restriction.commands.length === COMMANDS.length ? restriction.commands : restriction.commands.filter((c) => held.has(c));
+    if (keeps) memberSetsOf(keeps, memberSets);
+    out.push(
+      Object.freeze({
+        table,
+        role,
+        restriction: restriction.name,
+        commands: Object.freeze(commands),
+        hides: restriction.hides,
+        ...(keeps ? { keeps } : {}),
+      }),
+    );
+  }
+  return out;
 }
 
 /** Roles `role` inherits from, nearest first, each once. */
@@ -210,6 +262,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
     [identity.users.table, identity.userRoles.table, identity.units.table, identity.grants?.table].filter((t) => t !== undefined),
   );
 
+  const viewOwners = new Map<string, Pick<ViewPlan, "owner" | "ownerColumns" | "policy" | "restrictives">>();
+
   const tables = tableNames.map((table): TablePlan => {
     const meta = catalog.tables.get(table)!;
     // soft-delete markers the table lacks are added by the compile (emit/soft-delete.ts), like mask twins
@@ -219,7 +273,6 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       markers,
     );
     const generated = new Set(meta.columns.filter((c) => c.generated).map((c) => c.name));
-    const views = app.views.filter((v) => v.from === table);
     const policies: PolicyNode[] = [];
     const grants: GrantNode[] = [];
     const restrictives: RestrictiveNode[] = [];
@@ -229,8 +282,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       const rules: { source: string; rules: TableRules }[] = lineage(role)
         .filter((r) => r.tables[table])
         .map((r) => ({ source: `role ${r.name}`, rules: r.tables[table]! }));
-      const roleViews = views.filter((v) => v.roles.includes(role));
-      if (rules.length === 0 && roleViews.length === 0) continue;
+      if (rules.length === 0) continue;
       selectRules.push({ role: role.name, selects: rules.flatMap((r) => (r.rules.select ? [r.rules.select] : [])) });
 
       const scopesFor = (command: Command) => {
@@ -247,12 +299,6 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
             check.push(r.update.check ?? r.update.using);
           }
           if (using.length + check.length > before) sources.push(source);
-        }
-        if (command === "select") {
-          for (const v of roleViews) {
-            using.push(v.where);
-            sources.push(`view ${v.name}`);
-          }
         }
         return { using: anyOf(using), check: anyOf(check), sources };
       };
@@ -284,7 +330,6 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       // a column an approval records the approver in is written only by the approval (emit/approvals.ts)
       for (const column of recordedColumns(app.approvals, table))
         if (access[column] === "write" || access[column] === "insert") access[column] = "read";
-      const viewColumns = new Set(roleViews.flatMap((v) => [...v.columns, ...columnsOf(v.where)]));
       const select = new Set<string>();
       const insert: string[] = [];
       const update: string[] = [];
@@ -298,7 +343,6 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           for (const m of app.masks) if (m.table === table && m.column === name) select.add(m.twin);
         }
       }
-      for (const column of viewColumns) select.add(column);
       grants.push(
         Object.freeze({
           table,
@@ -311,34 +355,32 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           update: Object.freeze(update),
           delete: byCommand.has("delete"),
           access: Object.freeze(access),
-          sources: Object.freeze([...new Set([...rules.map((r) => r.source), ...roleViews.map((v) => `view ${v.name}`)])]),
+          sources: Object.freeze([...new Set(rules.map((r) => r.source))]),
         }),
       );
 
-      for (const restriction of app.restrictions.filter((x) => x.table === table)) {
-        const kept: Scope[] = restriction.unless ? [restriction.unless] : [];
-        for (const r of lineage(role)) {
-          for (const [exempted, scope] of restriction.exempt) if (exempted === r) kept.push(scope);
-        }
-        const keeps = anyOf(kept);
-        if (keeps?.kind === "all") continue;
-        if (!restriction.commands.some((c) => byCommand.has(c))) continue;
-        const commands =
-          restriction.commands.length === COMMANDS.length
-            ? restriction.commands
-            : restriction.commands.filter((c) => byCommand.has(c));
-        if (keeps) memberSetsOf(keeps, memberSets);
-        restrictives.push(
-          Object.freeze({
-            table,
-            role: role.name,
-            restriction: restriction.name,
-            commands: Object.freeze(commands),
-            hides: restriction.hides,
-            ...(keeps ? { keeps } : {}),
-          }),
-        );
-      }
+      restrictives.push(...restrictivesFor(app, table, role.name, lineage(role), new Set(byCommand.keys()), memberSets));
+    }
+
+    for (const v of app.views.filter((x) => x.from === table)) {
+      const owner = viewOwner(v.name);
+      const wanted = new Set([...v.columns, ...columnsOf(v.where)]);
+      memberSetsOf(v.where, memberSets);
+      viewOwners.set(v.name, {
+        owner,
+        ownerColumns: Object.freeze([
+          ...rawColumns.map((c) => c.name).filter((c) => wanted.has(c)),
+          ...app.masks.filter((m) => m.table === table && wanted.has(m.twin)).map((m) => m.twin),
+        ]),
+        policy: Object.freeze({
+          table,
+          role: owner,
+          command: "select",
+          using: v.where,
+          sources: Object.freeze([`view ${v.name}`]),
+        }),
+        restrictives: Object.freeze(restrictivesFor(app, table, owner, [], new Set(["select"]), memberSets)),
+      });
     }
     const columnNames = rawColumns.map((c) => c.name);
     return Object.freeze({
@@ -374,6 +416,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           where: v.where,
           roles: Object.freeze(v.roles.map((r) => r.name)),
           description: v.description,
+          ...viewOwners.get(v.name)!,
         }),
       ),
     ),
