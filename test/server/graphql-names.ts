@@ -35,8 +35,8 @@ const fromTable = (
 });
 
 /**
- * crm.customers: the expected rows and columns. Marketing's expectation describes the export view's rows and
- * the customer columns the security_invoker view needs granted, which the table shows too.
+ * crm.customers: the expected rows and columns. Marketing holds nothing on the table (its expectation's rows are
+ * the export view's), so the API shows it no customers type at all.
  */
 const customersAccess = Object.fromEntries(
   PERSONA_NAMES.map((name) => {
