@@ -141,10 +141,10 @@ function viewsSection(plan: Plan): string[] {
     "A masking view runs as its own owner, a role made for it alone (no login, no inherit, not a superuser, no",
     "BYPASSRLS, granted to nobody, so no token or login can act as it). The owner holds select on exactly the columns",
     "the view shows and its condition reads, and one select policy on the base table with the view's condition, under",
-    "the table's restrictions as for a role exempt from none. The view is `security_barrier`, so a caller's own filters",
-    "cannot run before its condition and leak hidden rows. The view's roles hold select on the view and nothing on the",
-    "base table: querying the table directly is refused. The condition's helpers still see the caller (the active user",
-    "holding the caller's role, the request's channel).",
+    "the table's restrictions, exempt only where every role of the view is. The view is `security_barrier`, so a",
+    "caller's own filters cannot run before its condition and leak hidden rows. The view's roles hold select on the",
+    "view and nothing on the base table: querying the table directly is refused. The condition's helpers still see the",
+    "caller (the active user holding the caller's role, the request's channel).",
     "",
   ];
   for (const v of plan.views) {

@@ -6,10 +6,11 @@ import type { AppDefinition } from "../policy/define";
 import type { MaskDefinition } from "../policy/masks";
 import type { OperationDefinition } from "../policy/operations";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
-import type { MemberSet, Scope } from "../policy/scopes";
+import { and, type MemberSet, type Scope } from "../policy/scopes";
+import type { RestrictionDefinition } from "../policy/restrict";
 import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
 import { viewOwner } from "./names";
-import { anyOf } from "./simplify";
+import { anyOf, scopeKey } from "./simplify";
 import { markerAccess, softDeleteMarkers, withMarkers } from "./soft-delete";
 import { withGrantOperations } from "./temporary-grants";
 import { memberSetsOf } from "./walk";
@@ -84,7 +85,8 @@ export interface RolePlan {
 /**
  * A masking view, run as its own owner: a dedicated role (`viewOwner(name)`) that holds select on exactly
  * `ownerColumns` of the base table, one permissive select policy with the view's condition, and the restrictive
- * policies of a role exempt from nothing. The view's roles hold select on the view only, nothing on the table.
+ * policies of a role exempt only from what every role of the view is exempt from (for most views, nothing). The
+ * view's roles hold select on the view only, nothing on the table.
  */
 export interface ViewPlan {
   readonly name: string;
@@ -99,7 +101,7 @@ export interface ViewPlan {
   readonly ownerColumns: readonly string[];
   /** The owner's select policy on the base table: the view's condition. */
   readonly policy: PolicyNode;
-  /** Restrictions of the base table as they apply to a role exempt from nothing. */
+  /** Restrictions of the base table as they apply to the owner: exempt only where every role of the view is. */
   readonly restrictives: readonly RestrictiveNode[];
 }
 
@@ -162,25 +164,26 @@ function supportIndexes(table: string, policies: readonly PolicyNode[]): Support
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The exemptions `role` (with what it inherits) has from a restriction, in lineage order; empty when none. */
+function exemptionsOf(restriction: RestrictionDefinition, role: RoleDefinition): Scope[] {
+  return lineage(role).flatMap((r) => restriction.exempt.filter(([exempted]) => exempted === r).map(([, scope]) => scope));
+}
+
 /**
  * The restrictive policies a role gets on a table: one per restriction it is not wholly exempt from, keeping
- * the restriction's `unless` or'd with the exemptions of `lineageRoles` (none for a view's owner).
+ * the restriction's `unless` or'd with `exemptions(restriction)`.
  */
 function restrictivesFor(
   app: AppDefinition,
   table: string,
   role: string,
-  lineageRoles: readonly RoleDefinition[],
+  exemptions: (restriction: RestrictionDefinition) => Scope[],
   held: ReadonlySet<Command>,
   memberSets: Map<string, MemberSet>,
 ): RestrictiveNode[] {
   const out: RestrictiveNode[] = [];
   for (const restriction of app.restrictions.filter((x) => x.table === table)) {
-    const kept: Scope[] = restriction.unless ? [restriction.unless] : [];
-    for (const r of lineageRoles) {
-      for (const [exempted, scope] of restriction.exempt) if (exempted === r) kept.push(scope);
-    }
-    const keeps = anyOf(kept);
+    const keeps = anyOf([...(restriction.unless ? [restriction.unless] : []), ...exemptions(restriction)]);
     if (keeps?.kind === "all") continue;
     if (!restriction.commands.some((c) => held.has(c))) continue;
     const commands =
@@ -198,6 +201,18 @@ function restrictivesFor(
     );
   }
   return out;
+}
+
+/**
+ * What a masking view's owner is exempt from a restriction: only what every role of the view is exempt from,
+ * and'd (each scope evaluated for the caller), so the view never shows a caller a row the restriction would hide
+ * from the caller's own role. No exemption when one of its roles has none, as for the CRM's marketing.
+ */
+function sharedExemptions(restriction: RestrictionDefinition, roles: readonly RoleDefinition[]): Scope[] {
+  const scopes = roles.map((r) => anyOf(exemptionsOf(restriction, r)));
+  if (scopes.length === 0 || scopes.some((x) => x === undefined)) return [];
+  const distinct = [...new Map(scopes.map((x) => [scopeKey(x!), x!])).values()];
+  return distinct.length === 1 ? distinct : [and(...distinct)];
 }
 
 /** Roles `role` inherits from, nearest first, each once. */
@@ -359,7 +374,9 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         }),
       );
 
-      restrictives.push(...restrictivesFor(app, table, role.name, lineage(role), new Set(byCommand.keys()), memberSets));
+      restrictives.push(
+        ...restrictivesFor(app, table, role.name, (x) => exemptionsOf(x, role), new Set(byCommand.keys()), memberSets),
+      );
     }
 
     for (const v of app.views.filter((x) => x.from === table)) {
@@ -379,7 +396,9 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           using: v.where,
           sources: Object.freeze([`view ${v.name}`]),
         }),
-        restrictives: Object.freeze(restrictivesFor(app, table, owner, [], new Set(["select"]), memberSets)),
+        restrictives: Object.freeze(
+          restrictivesFor(app, table, owner, (x) => sharedExemptions(x, v.roles), new Set(["select"]), memberSets),
+        ),
       });
     }
     const columnNames = rawColumns.map((c) => c.name);

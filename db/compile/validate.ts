@@ -211,16 +211,16 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     const who = app.softDeletes?.some((d) => d.restriction === x) ? `softDelete ${x.table}` : `restriction ${x.name}`;
     const touches = (r: RoleDefinition) => [r, ...ancestorsOf(r)].some((a) => a.tables[x.table]);
     const holders = [
-      ...app.roles.filter(touches).map((r) => ({ name: r.name, label: `role ${r.name}` })),
+      ...app.roles.filter(touches).map((r) => ({ name: r.name, label: `role ${r.name}`, fix: "restriction or role name" })),
       ...app.views
         .filter((v) => v.from === x.table)
-        .map((v) => ({ name: viewOwner(v.name), label: `the owner of view ${v.name}` })),
+        .map((v) => ({ name: viewOwner(v.name), label: `the owner of view ${v.name}`, fix: "restriction or view name" })),
     ];
     for (const r of holders) {
       const longest = `${restrictiveName(x.name, r.name)}${x.commands.length === COMMANDS.length ? "" : `__${x.commands[0]}`}`;
       if (longest.length > MAX_IDENTIFIER) {
         problems.push(
-          `${who}: policy name ${longest} for ${r.label} is longer than ${MAX_IDENTIFIER} characters: shorten the restriction, role or view name`,
+          `${who}: policy name ${longest} for ${r.label} is longer than ${MAX_IDENTIFIER} characters: shorten the ${r.fix}`,
         );
       }
     }
