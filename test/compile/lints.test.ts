@@ -3,6 +3,7 @@ import { compileAgainst, compileAndApply } from "../../db/apply/apply";
 import { introspect } from "../../db/catalog/introspect";
 import { emitStatements, LintError, withRolePrefix, type Statement } from "../../db/compile";
 import { lint } from "../../db/compile/lint";
+import { describeScope } from "../../db/compile/describe";
 import { buildPlan } from "../../db/compile/plan";
 import { all, defineApp, raw, role, sql, view, type AppDefinition, type RoleDefinition } from "../../db/policy";
 import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
@@ -175,6 +176,22 @@ describe("generated masking views", () => {
       view.map((s) => ({ target: s.target, invoker: s.securityInvoker, barrier: s.securityBarrier, owner: s.owner })),
     ).toEqual([{ target: "customer_directory", invoker: false, barrier: true, owner: `${prefix}view_customer_directory` }]);
     expect(lint(plan, statements, catalog)).toEqual([]);
+  });
+
+  test("a view's owner is exempt from a restriction only where every role of the view is", async () => {
+    const keepsOf = async (roles: RoleDefinition[]) => {
+      const list = view("vip_list", { from: "customers", columns: ["id", "tier"], where: all(), roles });
+      const app = shopPlus([], [directory, list]);
+      const plan = buildPlan(app, await introspect(client, app.schema, [app.toolkitSchema]));
+      return plan.views
+        .find((v) => v.name === "vip_list")!
+        .restrictives.map((r) => [r.restriction, r.keeps && describeScope(r.keeps)]);
+    };
+    // the manager alone is exempt over their unit tree; with the support, who is not, the owner keeps only what the restriction's unless does
+    expect(await keepsOf([manager])).toEqual([
+      ["vip", "rows they own (owner_id) or rows of their unit and its sub-units (unit_id)"],
+    ]);
+    expect(await keepsOf([manager, support])).toEqual([["vip", "rows they own (owner_id)"]]);
   });
 
   test("a generated view without security_barrier fails the lint", async () => {
