@@ -3,7 +3,8 @@ import { COMMANDS } from "../policy/roles";
 import { describeScope } from "./describe";
 import { approvalsMatrix } from "./emit/approvals";
 import { roleName } from "./names";
-import type { Plan } from "./plan";
+import type { Plan, ViewPlan } from "./plan";
+import type { ViewOwnerReach } from "./view-owner";
 import { softDeleteMatrix } from "./emit/soft-delete";
 import { softDeleteOf } from "./soft-delete";
 import { temporaryGrantsMatrix } from "./temporary-grants";
@@ -150,9 +151,16 @@ function viewsSection(plan: Plan): string[] {
   for (const v of plan.views) {
     lines.push(
       `- **${v.name}** for ${v.roles.join(", ")}: ${v.columns.join(", ")} of ${v.from} where ${describeScope(v.where)}.`,
-      `  Runs as \`${roleName(app, v.owner)}\`, which holds select on ${v.from} (${v.ownerColumns.join(", ")})${v.restrictives.length ? ` and is bound by the restrictions ${[...new Set(v.restrictives.map((r) => r.restriction))].join(", ")}` : ""}.`,
+      `  Runs as \`${roleName(app, v.owner)}\`, which holds ${v.reach.map((r) => reachInWords(v, r)).join("; ")}.`,
     );
   }
   lines.push("");
   return lines;
+}
+
+/** One table of a view owner's reach in words: its columns, its rows when reached through `via`, its restrictions. */
+function reachInWords(view: ViewPlan, reach: ViewOwnerReach): string {
+  const rows = reach.table === view.from ? "" : `, rows ${reach.policy ? describeScope(reach.policy.using!) : "none"}`;
+  const restrictions = [...new Set(reach.restrictives.map((x) => x.restriction))];
+  return `select on ${reach.table} (${reach.columns.join(", ")})${rows}${restrictions.length ? `, bound by the restrictions ${restrictions.join(", ")}` : ""}`;
 }

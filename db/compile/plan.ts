@@ -6,11 +6,12 @@ import type { AppDefinition } from "../policy/define";
 import type { MaskDefinition } from "../policy/masks";
 import type { OperationDefinition } from "../policy/operations";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
-import { and, type MemberSet, type Scope } from "../policy/scopes";
+import type { MemberSet, Scope } from "../policy/scopes";
 import type { RestrictionDefinition } from "../policy/restrict";
 import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
 import { viewOwner } from "./names";
-import { anyOf, scopeKey } from "./simplify";
+import { viewReach, type ViewOwnerReach, type ViewReachContext } from "./view-owner";
+import { anyOf } from "./simplify";
 import { markerAccess, softDeleteMarkers, withMarkers } from "./soft-delete";
 import { withGrantOperations } from "./temporary-grants";
 import { memberSetsOf } from "./walk";
@@ -83,10 +84,10 @@ export interface RolePlan {
 }
 
 /**
- * A masking view, run as its own owner: a dedicated role (`viewOwner(name)`) that holds select on exactly
- * `ownerColumns` of the base table, one permissive select policy with the view's condition, and the restrictive
- * policies of a role exempt only from what every role of the view is exempt from (for most views, nothing). The
- * view's roles hold select on the view only, nothing on the table.
+ * A masking view, run as its own owner: a dedicated role (`viewOwner(name)`) that holds select on exactly the
+ * view's columns and those its condition reads, one permissive select policy with the view's condition, and the
+ * restrictive policies of a role exempt only from what every role of the view is exempt from (for most views,
+ * nothing); see `viewReach`. The view's roles hold select on the view only, nothing on the table.
  */
 export interface ViewPlan {
   readonly name: string;
@@ -97,12 +98,8 @@ export interface ViewPlan {
   readonly description: string;
   /** The owner role, unprefixed (`view_<name>`). */
   readonly owner: string;
-  /** Columns of the base table the owner may select: the view's columns and those its condition reads, in table order. */
-  readonly ownerColumns: readonly string[];
-  /** The owner's select policy on the base table: the view's condition. */
-  readonly policy: PolicyNode;
-  /** Restrictions of the base table as they apply to the owner: exempt only where every role of the view is. */
-  readonly restrictives: readonly RestrictiveNode[];
+  /** What the owner holds, table by table: the view's table first, then the parents its condition reaches with `via`. */
+  readonly reach: readonly ViewOwnerReach[];
 }
 
 export interface MaskPlan extends MaskDefinition {
@@ -129,17 +126,6 @@ export interface Plan {
   readonly memberSets: readonly (MemberSet & { readonly rowType: string })[];
   /** SQL types of identity keys, read from the catalog. */
   readonly types: { readonly userId: string; readonly unitId: string; readonly grantRow: string };
-}
-
-/** Columns of the row a scope reads directly (not those of parents it reaches through `via`). */
-function columnsOf(scope: Scope): string[] {
-  const out: string[] = [];
-  const visit = (s: Scope) => {
-    if (s.kind === "or" || s.kind === "and") s.scopes.forEach(visit);
-    else if ("column" in s) out.push(s.column);
-  };
-  visit(scope);
-  return out;
 }
 
 /** Partial indexes for pool arms beside unit arms in any permissive policy of the table, by name. */
@@ -201,18 +187,6 @@ function restrictivesFor(
     );
   }
   return out;
-}
-
-/**
- * What a masking view's owner is exempt from a restriction: only what every role of the view is exempt from,
- * and'd (each scope evaluated for the caller), so the view never shows a caller a row the restriction would hide
- * from the caller's own role. No exemption when one of its roles has none, as for the CRM's marketing.
- */
-function sharedExemptions(restriction: RestrictionDefinition, roles: readonly RoleDefinition[]): Scope[] {
-  const scopes = roles.map((r) => anyOf(exemptionsOf(restriction, r)));
-  if (scopes.length === 0 || scopes.some((x) => x === undefined)) return [];
-  const distinct = [...new Map(scopes.map((x) => [scopeKey(x!), x!])).values()];
-  return distinct.length === 1 ? distinct : [and(...distinct)];
 }
 
 /** Roles `role` inherits from, nearest first, each once. */
@@ -277,7 +251,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
     [identity.users.table, identity.userRoles.table, identity.units.table, identity.grants?.table].filter((t) => t !== undefined),
   );
 
-  const viewOwners = new Map<string, Pick<ViewPlan, "owner" | "ownerColumns" | "policy" | "restrictives">>();
+  const selectable = new Map<string, readonly string[]>();
 
   const tables = tableNames.map((table): TablePlan => {
     const meta = catalog.tables.get(table)!;
@@ -379,28 +353,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       );
     }
 
-    for (const v of app.views.filter((x) => x.from === table)) {
-      const owner = viewOwner(v.name);
-      const wanted = new Set([...v.columns, ...columnsOf(v.where)]);
-      memberSetsOf(v.where, memberSets);
-      viewOwners.set(v.name, {
-        owner,
-        ownerColumns: Object.freeze([
-          ...rawColumns.map((c) => c.name).filter((c) => wanted.has(c)),
-          ...app.masks.filter((m) => m.table === table && wanted.has(m.twin)).map((m) => m.twin),
-        ]),
-        policy: Object.freeze({
-          table,
-          role: owner,
-          command: "select",
-          using: v.where,
-          sources: Object.freeze([`view ${v.name}`]),
-        }),
-        restrictives: Object.freeze(
-          restrictivesFor(app, table, owner, (x) => sharedExemptions(x, v.roles), new Set(["select"]), memberSets),
-        ),
-      });
-    }
+    selectable.set(table, [...rawColumns.map((c) => c.name), ...app.masks.filter((m) => m.table === table).map((m) => m.twin)]);
     const columnNames = rawColumns.map((c) => c.name);
     return Object.freeze({
       name: table,
@@ -416,6 +369,19 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
     });
   });
 
+  const reachContext: ViewReachContext = {
+    columnsOf: (table) => selectable.get(table) ?? [],
+    parentKey: (table, column, parent) =>
+      catalog.tables
+        .get(table)
+        ?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)?.references
+        .columns[0] ?? "id",
+    selectScope: (role, table) =>
+      anyOf(lineage(role).flatMap((r) => (r.tables[table]?.select ? [r.tables[table]!.select!] : []))),
+    exemptionsOf,
+    restrictives: (table, role, exemptions) => restrictivesFor(app, table, role, exemptions, new Set(["select"]), memberSets),
+    memberSets,
+  };
   const { users, units, grants } = app.identity;
   return Object.freeze({
     app,
@@ -435,7 +401,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           where: v.where,
           roles: Object.freeze(v.roles.map((r) => r.name)),
           description: v.description,
-          ...viewOwners.get(v.name)!,
+          owner: viewOwner(v.name),
+          reach: Object.freeze(viewReach(v, reachContext)),
         }),
       ),
     ),

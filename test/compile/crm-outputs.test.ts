@@ -126,7 +126,7 @@ describe("the access matrix for customers", () => {
     expect(section("Masking views")).toEqual(
       expect.arrayContaining([
         "- **marketing_export** for marketing: id, region, industry, tier, stage, created_month of customers where deleted_at is empty and archived_at is empty and consent_marketing is true and requests not through mobile.",
-        "  Runs as `crm_view_marketing_export`, which holds select on customers (id, industry, region, tier, stage, consent_marketing, archived_at, deleted_at, created_month) and is bound by the restrictions vip, archived, soft_deleted.",
+        "  Runs as `crm_view_marketing_export`, which holds select on customers (id, industry, region, tier, stage, consent_marketing, archived_at, deleted_at, created_month), bound by the restrictions vip, archived, soft_deleted.",
       ]),
     );
   });

@@ -16,9 +16,9 @@ export function emitViewDrops(plan: Plan): Statement[] {
 }
 
 /**
- * A masking view, run as its own owner (`viewOwner(name)`): the owner's select policy (the view's
- * condition), the restrictions as for a role exempt from nothing, and select on exactly the columns the
- * view and its condition read; then the view itself, `security_barrier` with the same condition, owned by
+ * A masking view, run as its own owner (`viewOwner(name)`): per table of the owner's reach (`viewReach`),
+ * its select policy (on the view's table, the view's condition), the restrictions, and select on exactly the
+ * columns the view and its condition read; then the view itself, `security_barrier` with the same condition, owned by
  * that role and selectable only by the view's roles. The view's roles hold nothing on the base table. The
  * condition's helpers run as the caller (a view changes whose privileges are checked, not `current_user`),
  * so the policy still requires an active user holding the caller's role and channel conditions read the
@@ -39,14 +39,20 @@ export function emitView(plan: Plan, view: ViewPlan, ctx: (table: string) => Sco
       ", ",
     );
   return [
-    permissive(plan, view.policy, () => ctx(view.from)),
-    ...view.restrictives.flatMap((node) => restrictive(plan, node, ctx(view.from))),
-    {
-      kind: "grant",
-      target: view.from,
-      sql: sql`${lineComment(`${view.owner} on ${view.from}: the columns masking view ${view.name} selects and its condition reads, nothing else`)}
-grant select (${columns(view.ownerColumns)}) on ${base} to ${roleIdent(app, view.owner)};`,
-    },
+    ...view.reach.flatMap((r): Statement[] => [
+      ...(r.policy ? [permissive(plan, r.policy, () => ctx(r.table))] : []),
+      ...r.restrictives.flatMap((node) => restrictive(plan, node, ctx(r.table))),
+      {
+        kind: "grant",
+        target: r.table,
+        sql: sql`${lineComment(
+          r.table === view.from
+            ? `${view.owner} on ${r.table}: the columns masking view ${view.name} selects and its condition reads, nothing else`
+            : `${view.owner} on ${r.table}: the columns the condition of masking view ${view.name} reads through via(), nothing else`,
+        )}
+grant select (${columns(r.columns)}) on ${tableIdent(app, r.table)} to ${roleIdent(app, view.owner)};`,
+      },
+    ]),
     {
       kind: "view",
       target: view.name,
