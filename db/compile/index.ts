@@ -1,4 +1,4 @@
-import type { Catalog } from "../catalog/introspect";
+import { parentKeyOf, type Catalog } from "../catalog/introspect";
 import type { AppDefinition } from "../policy/define";
 import { lineComment, sql, toDdl } from "../sql/ddl";
 import { emitApprovals } from "./emit/approvals";
@@ -55,11 +55,7 @@ export function withRolePrefix(app: AppDefinition, rolePrefix: string): AppDefin
 /** Generated statements, in the order they must run. Pure: no database. */
 export function emitStatements(plan: Plan, catalog: Catalog): Statement[] {
   const { app } = plan;
-  const parentKey = (table: string, column: string, parent: string) =>
-    catalog.tables
-      .get(table)
-      ?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)?.references
-      .columns[0] ?? "id";
+  const parentKey = (table: string, column: string, parent: string) => parentKeyOf(catalog, table, column, parent);
   const arrayTypes = {
     unit: plan.types.unitId,
     user: plan.types.userId,

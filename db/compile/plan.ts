@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Catalog } from "../catalog/introspect";
+import { parentKeyOf, type Catalog } from "../catalog/introspect";
 import { recordedColumns } from "../policy/approvals";
 import type { ColumnAccess } from "../policy/columns";
 import type { AppDefinition } from "../policy/define";
@@ -371,11 +371,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
 
   const reachContext: ViewReachContext = {
     columnsOf: (table) => selectable.get(table) ?? [],
-    parentKey: (table, column, parent) =>
-      catalog.tables
-        .get(table)
-        ?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)?.references
-        .columns[0] ?? "id",
+    parentKey: (table, column, parent) => parentKeyOf(catalog, table, column, parent),
     selectScope: (role, table) =>
       anyOf(lineage(role).flatMap((r) => (r.tables[table]?.select ? [r.tables[table]!.select!] : []))),
     exemptionsOf,
