@@ -24,6 +24,10 @@ export interface CatalogTable {
   readonly forceRowSecurity: boolean;
   /** For views: whether `security_invoker` is set. */
   readonly securityInvoker: boolean;
+  /** For views: whether `security_barrier` is set. */
+  readonly securityBarrier: boolean;
+  /** The role that owns it. */
+  readonly owner: string;
   /** Roles holding any privilege on it (from its ACL). */
   readonly grantees: readonly string[];
 }
@@ -63,6 +67,8 @@ export async function introspect(
     relrowsecurity: boolean;
     relforcerowsecurity: boolean;
     security_invoker: boolean;
+    security_barrier: boolean;
+    owner: string;
     grantees: string[] | null;
     primary_key: string[] | null;
   }>(
@@ -71,6 +77,8 @@ export async function introspect(
                             join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n order by u.i)::text[]
                from pg_constraint k where k.conrelid = c.oid and k.contype = 'p') as primary_key, c.relkind::text as relkind, c.relrowsecurity, c.relforcerowsecurity,
             coalesce('security_invoker=true' = any (c.reloptions) or 'security_invoker=on' = any (c.reloptions), false) as security_invoker,
+            coalesce('security_barrier=true' = any (c.reloptions) or 'security_barrier=on' = any (c.reloptions), false) as security_barrier,
+            pg_get_userbyid(c.relowner)::text as owner,
             (select array_agg(g.name order by g.name)
                from (select distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end as name
                        from aclexplode(c.relacl) a) g) as grantees
@@ -143,6 +151,8 @@ export async function introspect(
         rowSecurity: rel.relrowsecurity,
         forceRowSecurity: rel.relforcerowsecurity,
         securityInvoker: rel.security_invoker,
+        securityBarrier: rel.security_barrier,
+        owner: rel.owner,
         grantees: Object.freeze(rel.grantees ?? []),
       } satisfies CatalogTable),
     );
@@ -164,4 +174,20 @@ export async function introspect(
       ),
     ),
   });
+}
+
+/**
+ * The column of `parent` that `table.column` references (a single-column foreign key), `id` when none is declared:
+ * what `via(column, parent)` joins on.
+ *
+ * @example
+ * parentKeyOf(catalog, "contacts", "customer_id", "customers") // "id"
+ */
+export function parentKeyOf(catalog: Catalog, table: string, column: string, parent: string): string {
+  return (
+    catalog.tables
+      .get(table)
+      ?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)?.references
+      .columns[0] ?? "id"
+  );
 }

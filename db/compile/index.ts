@@ -1,4 +1,4 @@
-import type { Catalog } from "../catalog/introspect";
+import { parentKeyOf, type Catalog } from "../catalog/introspect";
 import type { AppDefinition } from "../policy/define";
 import { lineComment, sql, toDdl } from "../sql/ddl";
 import { emitApprovals } from "./emit/approvals";
@@ -56,11 +56,7 @@ export function withRolePrefix(app: AppDefinition, rolePrefix: string): AppDefin
 /** Generated statements, in the order they must run. Pure: no database. */
 export function emitStatements(plan: Plan, catalog: Catalog): Statement[] {
   const { app } = plan;
-  const parentKey = (table: string, column: string, parent: string) =>
-    catalog.tables
-      .get(table)
-      ?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)?.references
-      .columns[0] ?? "id";
+  const parentKey = (table: string, column: string, parent: string) => parentKeyOf(catalog, table, column, parent);
   const arrayTypes = {
     unit: plan.types.unitId,
     user: plan.types.userId,
@@ -93,7 +89,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitSoftDeleteColumns(plan),
     ...emitSchemaGrants(plan),
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),
-    ...plan.views.map((v) => emitView(plan, v, (table) => ctx(table))),
+    ...plan.views.flatMap((v) => emitView(plan, v, (table) => ctx(table))),
     ...emitRoleSchemas(plan),
     ...emitHolderGuards(plan),
     ...emitApprovals(plan, catalog, (table) => ctx(table)),

@@ -1,6 +1,6 @@
 import type { Catalog } from "../catalog/introspect";
 import { sql, toDdl } from "../sql/ddl";
-import { requestRoles, roleName } from "./names";
+import { requestRoles, roleName, viewOwner } from "./names";
 import type { Plan } from "./plan";
 import type { Statement } from "./statement";
 
@@ -25,26 +25,47 @@ function lintForce(plan: Plan, statements: readonly Statement[]): LintFinding[] 
     }));
 }
 
-/** Every view an app role can reach runs with the caller's rights. */
+/**
+ * Every view an app role can reach either runs with the caller's rights (`security_invoker`), or is a masking
+ * view the compile generates: `security_barrier`, owned by its own view owner role (`viewOwner`), its condition
+ * generated from the definitions. Views the compile does not manage must be `security_invoker` and not owned by
+ * an app role (which could redefine them).
+ */
 function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
+  const { app } = plan;
   const findings: LintFinding[] = [];
   const managedViews = new Set<string>();
+  const fix = "define it with view(…) so the compile generates it";
   for (const s of statements.filter((x) => x.kind === "view" && x.securityInvoker !== undefined)) {
     managedViews.add(s.target!);
-    if (!s.securityInvoker)
+    if (s.securityInvoker) continue;
+    const name = s.target!.includes(".") ? s.target! : `${app.schema}.${s.target}`;
+    const expected = roleName(app, viewOwner(s.target!));
+    if (!s.securityBarrier)
       findings.push({
         lint: "view-invoker",
-        message: `view ${s.target!.includes(".") ? s.target : `${plan.app.schema}.${s.target}`} is generated without security_invoker`,
+        message: `view ${name} is generated without security_invoker or security_barrier: a view that runs as its owner must be security_barrier; ${fix}`,
+      });
+    if (s.owner !== expected)
+      findings.push({
+        lint: "view-invoker",
+        message: `view ${name} is generated to run as ${s.owner ?? "whoever applies the migration (a superuser)"}, not as its own owner role ${expected}: alter view … owner to ${expected}; ${fix}`,
       });
   }
-  const appRoles = new Set(requestRoles(plan).map((r) => roleName(plan.app, r)));
+  const appRoles = new Set(requestRoles(plan).map((r) => roleName(app, r)));
   for (const t of catalog.tables.values()) {
-    if (t.kind !== "view" || managedViews.has(t.name) || t.securityInvoker) continue;
+    if (t.kind !== "view" || managedViews.has(t.name)) continue;
     const reachable = t.grantees.filter((g) => g === "public" || appRoles.has(g));
-    if (reachable.length > 0) {
+    if (appRoles.has(t.owner)) {
       findings.push({
         lint: "view-invoker",
-        message: `view ${plan.app.schema}.${t.name} is reachable by ${reachable.join(", ")} without security_invoker: it would bypass row security; alter view … set (security_invoker = true) or revoke it`,
+        message: `view ${app.schema}.${t.name} is owned by app role ${t.owner}, which could redefine it: alter view … owner to the role that applies the migrations`,
+      });
+    }
+    if (reachable.length > 0 && !t.securityInvoker) {
+      findings.push({
+        lint: "view-invoker",
+        message: `view ${app.schema}.${t.name} is reachable by ${reachable.join(", ")} without security_invoker: it would bypass row security; alter view … set (security_invoker = true), ${fix} as a security_barrier view run by its own owner, or revoke it`,
       });
     }
   }

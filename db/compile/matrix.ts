@@ -2,7 +2,9 @@ import type { ColumnAccess } from "../policy/columns";
 import { COMMANDS } from "../policy/roles";
 import { describeScope } from "./describe";
 import { approvalsMatrix } from "./emit/approvals";
-import type { Plan } from "./plan";
+import { roleName } from "./names";
+import type { Plan, ViewPlan } from "./plan";
+import type { ViewOwnerReach } from "./view-owner";
 import { softDeleteMatrix } from "./emit/soft-delete";
 import { softDeleteOf } from "./soft-delete";
 import { temporaryGrantsMatrix } from "./temporary-grants";
@@ -10,14 +12,6 @@ import { temporaryGrantsMatrix } from "./temporary-grants";
 const ACCESS_MARK: Record<ColumnAccess, string> = { read: "R", write: "W", insert: "I", masked: "M", hidden: "·" };
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");
-
-/** Access of a role that reaches the table only through views: what the view selects, raw or as a twin. */
-const viewAccess = (plan: Plan, table: string, selected: readonly string[], column: string): ColumnAccess =>
-  selected.includes(column)
-    ? "read"
-    : plan.app.masks.some((m) => m.table === table && m.column === column && selected.includes(m.twin))
-      ? "masked"
-      : "hidden";
 
 /**
  * The access matrix in Markdown: per table, each role's row scope per command in words, the
@@ -76,23 +70,10 @@ export function renderMatrix(plan: Plan): string {
     }
     const columns = Object.keys(table.grants[0]?.access ?? {});
     lines.push(`| role | ${columns.join(" | ")} |`, `|---|${columns.map(() => "---").join("|")}|`);
-    for (const g of table.grants) {
-      const viewOnly = g.sources.every((s) => s.startsWith("view "));
-      lines.push(
-        `| ${g.role}${viewOnly ? ` (${g.sources.join(", ")})` : ""} | ${columns.map((c) => ACCESS_MARK[viewOnly ? viewAccess(plan, table.name, g.select, c) : g.access[c]!]).join(" | ")} |`,
-      );
-    }
+    for (const g of table.grants) lines.push(`| ${g.role} | ${columns.map((c) => ACCESS_MARK[g.access[c]!]).join(" | ")} |`);
     lines.push("");
   }
-  if (plan.views.length) {
-    lines.push("## Masking views", "");
-    for (const v of plan.views) {
-      lines.push(
-        `- **${v.name}** (security_invoker) for ${v.roles.join(", ")}: ${v.columns.join(", ")} of ${v.from} where ${describeScope(v.where)}`,
-      );
-    }
-    lines.push("");
-  }
+  if (plan.views.length) lines.push(...viewsSection(plan));
   if (plan.masks.length) {
     lines.push("## Masks", "");
     for (const m of plan.masks)
@@ -147,4 +128,39 @@ function operationsSection(plan: Plan): string[] {
   ];
   if (rows.length === 0) return [];
   return ["## Operations", "", "| operation | who may run it | what it does |", "|---|---|---|", ...rows, ""];
+}
+
+/**
+ * The masking views in words: what each shows to whom, and why it runs as its own owner. The view's roles
+ * hold select on the view only; the owner holds the view's reach on the base table and can be no one's identity.
+ */
+function viewsSection(plan: Plan): string[] {
+  const { app } = plan;
+  const lines = [
+    "## Masking views",
+    "",
+    "A masking view runs as its own owner, a role made for it alone (no login, no inherit, not a superuser, no",
+    "BYPASSRLS, granted to nobody, so no token or login can act as it). The owner holds select on exactly the columns",
+    "the view shows and its condition reads, and one select policy on the base table with the view's condition, under",
+    "the table's restrictions, exempt only where every role of the view is. The view is `security_barrier`, so a",
+    "caller's own filters cannot run before its condition and leak hidden rows. The view's roles hold select on the",
+    "view and nothing on the base table: querying the table directly is refused. The condition's helpers still see the",
+    "caller (the active user holding the caller's role, the request's channel).",
+    "",
+  ];
+  for (const v of plan.views) {
+    lines.push(
+      `- **${v.name}** for ${v.roles.join(", ")}: ${v.columns.join(", ")} of ${v.from} where ${describeScope(v.where)}.`,
+      `  Runs as \`${roleName(app, v.owner)}\`, which holds ${v.reach.map((r) => reachInWords(v, r)).join("; ")}.`,
+    );
+  }
+  lines.push("");
+  return lines;
+}
+
+/** One table of a view owner's reach in words: its columns, its rows when reached through `via`, its restrictions. */
+function reachInWords(view: ViewPlan, reach: ViewOwnerReach): string {
+  const rows = reach.table === view.from ? "" : `, rows ${reach.policy ? describeScope(reach.policy.using!) : "none"}`;
+  const restrictions = [...new Set(reach.restrictives.map((x) => x.restriction))];
+  return `select on ${reach.table} (${reach.columns.join(", ")})${rows}${restrictions.length ? `, bound by the restrictions ${restrictions.join(", ")}` : ""}`;
 }

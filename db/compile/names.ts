@@ -21,6 +21,16 @@ export const helperIdent = (app: AppDefinition, helper: string): SQL => sql.iden
 /** Every role a request can act in: the app's roles and the anonymous role, unprefixed. */
 export const requestRoles = (plan: Plan): string[] => [...plan.roles.map((r) => r.name), plan.app.anonymous];
 
+/**
+ * The role a masking view runs as, unprefixed (`view_<view>`, e.g. `view_marketing_export`; in the database
+ * `crm_view_marketing_export`): a dedicated NOLOGIN, NOINHERIT, non-superuser role that owns only that view, holds
+ * exactly the view's reach on its base table, and is granted to nobody. Its policies are named like a role's.
+ *
+ * @example
+ * roleName(crm, viewOwner("marketing_export")) // "crm_view_marketing_export"
+ */
+export const viewOwner = (view: string): string => `view_${view}`;
+
 /** Permissive policies are named `<role>__<command>`. */
 export const policyName = (role: string, command: Command): string => `${role}__${command}`;
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Catalog } from "../catalog/introspect";
+import { parentKeyOf, type Catalog } from "../catalog/introspect";
 import { recordedColumns } from "../policy/approvals";
 import type { ColumnAccess } from "../policy/columns";
 import type { AppDefinition } from "../policy/define";
@@ -7,7 +7,10 @@ import type { MaskDefinition } from "../policy/masks";
 import type { OperationDefinition } from "../policy/operations";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
 import type { MemberSet, Scope } from "../policy/scopes";
+import type { RestrictionDefinition } from "../policy/restrict";
 import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
+import { viewOwner } from "./names";
+import { viewReach, type ViewOwnerReach, type ViewReachContext } from "./view-owner";
 import { anyOf } from "./simplify";
 import { markerAccess, softDeleteMarkers, withMarkers } from "./soft-delete";
 import { withGrantOperations } from "./temporary-grants";
@@ -80,6 +83,12 @@ export interface RolePlan {
   readonly inherits: readonly string[];
 }
 
+/**
+ * A masking view, run as its own owner: a dedicated role (`viewOwner(name)`) that holds select on exactly the
+ * view's columns and those its condition reads, one permissive select policy with the view's condition, and the
+ * restrictive policies of a role exempt only from what every role of the view is exempt from (for most views,
+ * nothing); see `viewReach`. The view's roles hold select on the view only, nothing on the table.
+ */
 export interface ViewPlan {
   readonly name: string;
   readonly from: string;
@@ -87,6 +96,10 @@ export interface ViewPlan {
   readonly where: Scope;
   readonly roles: readonly string[];
   readonly description: string;
+  /** The owner role, unprefixed (`view_<name>`). */
+  readonly owner: string;
+  /** What the owner holds, table by table: the view's table first, then the parents its condition reaches with `via`. */
+  readonly reach: readonly ViewOwnerReach[];
 }
 
 export interface MaskPlan extends MaskDefinition {
@@ -115,17 +128,6 @@ export interface Plan {
   readonly types: { readonly userId: string; readonly unitId: string; readonly grantRow: string };
 }
 
-/** Columns of the row a scope reads directly (not those of parents it reaches through `via`). */
-function columnsOf(scope: Scope): string[] {
-  const out: string[] = [];
-  const visit = (s: Scope) => {
-    if (s.kind === "or" || s.kind === "and") s.scopes.forEach(visit);
-    else if ("column" in s) out.push(s.column);
-  };
-  visit(scope);
-  return out;
-}
-
 /** Partial indexes for pool arms beside unit arms in any permissive policy of the table, by name. */
 function supportIndexes(table: string, policies: readonly PolicyNode[]): SupportIndex[] {
   const found = new Map<string, SupportIndex>();
@@ -146,6 +148,45 @@ function supportIndexes(table: string, policies: readonly PolicyNode[]): Support
     }
   }
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The exemptions `role` (with what it inherits) has from a restriction, in lineage order; empty when none. */
+function exemptionsOf(restriction: RestrictionDefinition, role: RoleDefinition): Scope[] {
+  return lineage(role).flatMap((r) => restriction.exempt.filter(([exempted]) => exempted === r).map(([, scope]) => scope));
+}
+
+/**
+ * The restrictive policies a role gets on a table: one per restriction it is not wholly exempt from, keeping
+ * the restriction's `unless` or'd with `exemptions(restriction)`.
+ */
+function restrictivesFor(
+  app: AppDefinition,
+  table: string,
+  role: string,
+  exemptions: (restriction: RestrictionDefinition) => Scope[],
+  held: ReadonlySet<Command>,
+  memberSets: Map<string, MemberSet>,
+): RestrictiveNode[] {
+  const out: RestrictiveNode[] = [];
+  for (const restriction of app.restrictions.filter((x) => x.table === table)) {
+    const keeps = anyOf([...(restriction.unless ? [restriction.unless] : []), ...exemptions(restriction)]);
+    if (keeps?.kind === "all") continue;
+    if (!restriction.commands.some((c) => held.has(c))) continue;
+    const commands =
+      restriction.commands.length === COMMANDS.length ? restriction.commands : restriction.commands.filter((c) => held.has(c));
+    if (keeps) memberSetsOf(keeps, memberSets);
+    out.push(
+      Object.freeze({
+        table,
+        role,
+        restriction: restriction.name,
+        commands: Object.freeze(commands),
+        hides: restriction.hides,
+        ...(keeps ? { keeps } : {}),
+      }),
+    );
+  }
+  return out;
 }
 
 /** Roles `role` inherits from, nearest first, each once. */
@@ -210,6 +251,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
     [identity.users.table, identity.userRoles.table, identity.units.table, identity.grants?.table].filter((t) => t !== undefined),
   );
 
+  const selectable = new Map<string, readonly string[]>();
+
   const tables = tableNames.map((table): TablePlan => {
     const meta = catalog.tables.get(table)!;
     // soft-delete markers the table lacks are added by the compile (emit/soft-delete.ts), like mask twins
@@ -219,7 +262,6 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       markers,
     );
     const generated = new Set(meta.columns.filter((c) => c.generated).map((c) => c.name));
-    const views = app.views.filter((v) => v.from === table);
     const policies: PolicyNode[] = [];
     const grants: GrantNode[] = [];
     const restrictives: RestrictiveNode[] = [];
@@ -229,8 +271,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       const rules: { source: string; rules: TableRules }[] = lineage(role)
         .filter((r) => r.tables[table])
         .map((r) => ({ source: `role ${r.name}`, rules: r.tables[table]! }));
-      const roleViews = views.filter((v) => v.roles.includes(role));
-      if (rules.length === 0 && roleViews.length === 0) continue;
+      if (rules.length === 0) continue;
       selectRules.push({ role: role.name, selects: rules.flatMap((r) => (r.rules.select ? [r.rules.select] : [])) });
 
       const scopesFor = (command: Command) => {
@@ -247,12 +288,6 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
             check.push(r.update.check ?? r.update.using);
           }
           if (using.length + check.length > before) sources.push(source);
-        }
-        if (command === "select") {
-          for (const v of roleViews) {
-            using.push(v.where);
-            sources.push(`view ${v.name}`);
-          }
         }
         return { using: anyOf(using), check: anyOf(check), sources };
       };
@@ -284,7 +319,6 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       // a column an approval records the approver in is written only by the approval (emit/approvals.ts)
       for (const column of recordedColumns(app.approvals, table))
         if (access[column] === "write" || access[column] === "insert") access[column] = "read";
-      const viewColumns = new Set(roleViews.flatMap((v) => [...v.columns, ...columnsOf(v.where)]));
       const select = new Set<string>();
       const insert: string[] = [];
       const update: string[] = [];
@@ -298,7 +332,6 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           for (const m of app.masks) if (m.table === table && m.column === name) select.add(m.twin);
         }
       }
-      for (const column of viewColumns) select.add(column);
       grants.push(
         Object.freeze({
           table,
@@ -311,35 +344,16 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           update: Object.freeze(update),
           delete: byCommand.has("delete"),
           access: Object.freeze(access),
-          sources: Object.freeze([...new Set([...rules.map((r) => r.source), ...roleViews.map((v) => `view ${v.name}`)])]),
+          sources: Object.freeze([...new Set(rules.map((r) => r.source))]),
         }),
       );
 
-      for (const restriction of app.restrictions.filter((x) => x.table === table)) {
-        const kept: Scope[] = restriction.unless ? [restriction.unless] : [];
-        for (const r of lineage(role)) {
-          for (const [exempted, scope] of restriction.exempt) if (exempted === r) kept.push(scope);
-        }
-        const keeps = anyOf(kept);
-        if (keeps?.kind === "all") continue;
-        if (!restriction.commands.some((c) => byCommand.has(c))) continue;
-        const commands =
-          restriction.commands.length === COMMANDS.length
-            ? restriction.commands
-            : restriction.commands.filter((c) => byCommand.has(c));
-        if (keeps) memberSetsOf(keeps, memberSets);
-        restrictives.push(
-          Object.freeze({
-            table,
-            role: role.name,
-            restriction: restriction.name,
-            commands: Object.freeze(commands),
-            hides: restriction.hides,
-            ...(keeps ? { keeps } : {}),
-          }),
-        );
-      }
+      restrictives.push(
+        ...restrictivesFor(app, table, role.name, (x) => exemptionsOf(x, role), new Set(byCommand.keys()), memberSets),
+      );
     }
+
+    selectable.set(table, [...rawColumns.map((c) => c.name), ...app.masks.filter((m) => m.table === table).map((m) => m.twin)]);
     const columnNames = rawColumns.map((c) => c.name);
     return Object.freeze({
       name: table,
@@ -355,6 +369,15 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
     });
   });
 
+  const reachContext: ViewReachContext = {
+    columnsOf: (table) => selectable.get(table) ?? [],
+    parentKey: (table, column, parent) => parentKeyOf(catalog, table, column, parent),
+    selectScope: (role, table) =>
+      anyOf(lineage(role).flatMap((r) => (r.tables[table]?.select ? [r.tables[table]!.select!] : []))),
+    exemptionsOf,
+    restrictives: (table, role, exemptions) => restrictivesFor(app, table, role, exemptions, new Set(["select"]), memberSets),
+    memberSets,
+  };
   const { users, units, grants } = app.identity;
   return Object.freeze({
     app,
@@ -374,6 +397,8 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
           where: v.where,
           roles: Object.freeze(v.roles.map((r) => r.name)),
           description: v.description,
+          owner: viewOwner(v.name),
+          reach: Object.freeze(viewReach(v, reachContext)),
         }),
       ),
     ),

@@ -21,4 +21,8 @@ export interface Statement {
   };
   /** For `view` statements: whether the view is created with `security_invoker`. */
   readonly securityInvoker?: boolean;
+  /** For `view` statements: whether the view is created with `security_barrier`. */
+  readonly securityBarrier?: boolean;
+  /** For `view` statements: the role the view is altered to be owned by (absent: whoever applies the migration). */
+  readonly owner?: string;
 }

@@ -6,7 +6,7 @@ import type { MemberSet, Scope } from "../policy/scopes";
 import { toDdl } from "../sql/ddl";
 import { changedColumns } from "../policy/approvals";
 import { approvalProblems } from "./emit/approvals";
-import { policyName, restrictiveName } from "./names";
+import { policyName, restrictiveName, roleName, viewOwner } from "./names";
 import { didYouMean } from "../policy/suggest";
 import { walkScope } from "./walk";
 import { softDeleteColumns, softDeleteProblems } from "./emit/soft-delete";
@@ -209,13 +209,18 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
 
   for (const x of app.restrictions) {
     const who = app.softDeletes?.some((d) => d.restriction === x) ? `softDelete ${x.table}` : `restriction ${x.name}`;
-    const touches = (r: RoleDefinition) =>
-      [r, ...ancestorsOf(r)].some((a) => a.tables[x.table]) || app.views.some((v) => v.from === x.table && v.roles.includes(r));
-    for (const r of app.roles.filter(touches)) {
+    const touches = (r: RoleDefinition) => [r, ...ancestorsOf(r)].some((a) => a.tables[x.table]);
+    const holders = [
+      ...app.roles.filter(touches).map((r) => ({ name: r.name, label: `role ${r.name}`, fix: "restriction or role name" })),
+      ...app.views
+        .filter((v) => v.from === x.table)
+        .map((v) => ({ name: viewOwner(v.name), label: `the owner of view ${v.name}`, fix: "restriction or view name" })),
+    ];
+    for (const r of holders) {
       const longest = `${restrictiveName(x.name, r.name)}${x.commands.length === COMMANDS.length ? "" : `__${x.commands[0]}`}`;
       if (longest.length > MAX_IDENTIFIER) {
         problems.push(
-          `${who}: policy name ${longest} for role ${r.name} is longer than ${MAX_IDENTIFIER} characters: shorten the restriction or role name`,
+          `${who}: policy name ${longest} for ${r.label} is longer than ${MAX_IDENTIFIER} characters: shorten the ${r.fix}`,
         );
       }
     }
@@ -297,6 +302,19 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     for (const column of v.columns) hasColumn(who, table, column, true);
     checkScope(who, table, v.where);
     if (v.roles.length === 0) problems.push(`${who}: no role may read it: list its roles`);
+    const owner = roleName(app, viewOwner(v.name));
+    if (owner.length > MAX_IDENTIFIER)
+      problems.push(
+        `${who}: its owner role ${owner} is longer than ${MAX_IDENTIFIER} characters, and PostgreSQL would cut it: shorten the view name (or the role prefix)`,
+      );
+    if (policyName(viewOwner(v.name), "select").length > MAX_IDENTIFIER)
+      problems.push(
+        `${who}: its owner's policy name ${policyName(viewOwner(v.name), "select")} is longer than ${MAX_IDENTIFIER} characters: shorten the view name`,
+      );
+    if (app.roles.some((r) => r.name === viewOwner(v.name)))
+      problems.push(
+        `${who}: role ${viewOwner(v.name)} would be both an app role and the view's owner: rename the role or the view`,
+      );
   }
 
   problems.push(...temporaryGrantProblems(app, catalog));

@@ -3,9 +3,10 @@ import type { Scope } from "./scopes";
 import { assertShape } from "./shape";
 
 /**
- * A masking view: a `security_invoker` view over one table that selects only the listed columns
- * (raw columns, or the twin names of declared masks) and only rows in `where`. Its roles get exactly
- * what the view needs on the table — those columns and those rows — and nothing else.
+ * A masking view over one table that selects only the listed columns (raw columns, or the twin names of
+ * declared masks) and only rows in `where`. It is `security_barrier` and runs as its own owner role, which
+ * holds exactly what the view needs on the table — those columns and those rows; its roles hold select on
+ * the view and nothing on the table.
  */
 export interface ViewDefinition {
   readonly kind: "view";

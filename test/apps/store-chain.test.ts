@@ -152,10 +152,11 @@ describe("the purchase_stats masking view", () => {
         ).rows,
     );
     expect(rows).toEqual(ANDY_PURCHASE_STATS);
+    // the superuser has no app identity, so it reads no row of the view, which runs as its owner: the rows are in the table
+    expect(await shop.root((c) => column<number>(c, "select count(*)::int from shop.purchase_stats"))).toEqual([0]);
     const harbor = await shop.root(
       async (c) =>
-        (await c.query("select store_id, month::text, amount_range from shop.purchase_stats where store_id = 3 order by month"))
-          .rows,
+        (await c.query("select store_id, month::text, amount_range from shop.purchases where store_id = 3 order by month")).rows,
     );
     expect(harbor).toEqual([
       { store_id: 3, month: "2025-01-01", amount_range: "0-99" },
@@ -163,15 +164,8 @@ describe("the purchase_stats masking view", () => {
     ]);
   });
 
-  test("andy gets nothing more from the purchases table than the view gives: no exact amount, member or cashier", async () => {
-    const direct = await shop.as(
-      persona("andy"),
-      async (c) =>
-        (await c.query("select store_id, month::text, amount_range from shop.purchases order by store_id, month, amount_range"))
-          .rows,
-    );
-    expect(direct).toEqual(ANDY_PURCHASE_STATS);
-    for (const col of ["amount", "member_id", "cashier_id", "id"]) {
+  test("andy cannot select from shop.purchases at all: not the view's columns, no exact amount, member or cashier", async () => {
+    for (const col of ["store_id", "month", "amount_range", "amount", "member_id", "cashier_id", "id"]) {
       expect(await shop.as(persona("andy"), (c) => failure(c.query(`select ${col} from shop.purchases`)))).toEqual(
         denied("purchases"),
       );
@@ -179,12 +173,42 @@ describe("the purchase_stats masking view", () => {
     expect(await shop.root((c) => column<string>(c, "select amount::text from shop.purchases where id = 2"))).toEqual(["750.00"]);
   });
 
+  test("the view runs as its own owner, which reads stores through via() only as the analyst may", async () => {
+    const owner = `${shop.app.rolePrefix}view_purchase_stats`;
+    const held = await shop.root(async (c) => ({
+      columns: await column<string>(
+        c,
+        "select distinct table_name || '.' || column_name from information_schema.column_privileges where grantee = $1 and table_name <> 'purchase_stats' order by 1",
+        [owner],
+      ),
+      policies: (
+        await c.query(
+          "select tablename, policyname, permissive from pg_policies where schemaname = 'shop' and $1 = any (roles) order by 1, 2",
+          [owner],
+        )
+      ).rows,
+      analyst: await column<string>(
+        c,
+        "select table_name from information_schema.role_table_grants where grantee = $1 and table_name in ('purchases', 'purchase_stats') union select table_name from information_schema.column_privileges where grantee = $1 and table_name = 'purchases' order by 1",
+        [`${shop.app.rolePrefix}analyst`],
+      ),
+    }));
+    expect(held).toEqual({
+      columns: ["purchases.amount_range", "purchases.month", "purchases.store_id", "stores.store_id"],
+      policies: [
+        { tablename: "purchases", policyname: "view_purchase_stats__select", permissive: "PERMISSIVE" },
+        { tablename: "stores", policyname: "view_purchase_stats__select", permissive: "PERMISSIVE" },
+      ],
+      analyst: ["purchase_stats"],
+    });
+  });
+
   test("nora (regional manager) cannot read purchase_stats: it is for analysts", async () => {
     expect(await shop.as(persona("nora"), (c) => failure(c.query("select * from shop.purchase_stats")))).toEqual({
       code: "42501",
       message: "permission denied for view purchase_stats",
     });
-    expect(await shop.root((c) => column<number>(c, "select count(*)::int from shop.purchase_stats"))).toEqual([9]);
+    expect(await shop.root((c) => column<number>(c, "select count(*)::int from shop.purchases"))).toEqual([9]);
   });
 
   test("andy's role-bound login reads the same rows and cannot pose as hannah by setting claims", async () => {
@@ -528,9 +552,17 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
     );
     expect(prefix).toBe(`${shop.db.rolePrefix}shop_`);
     expect(roles).toEqual(
-      ["analyst", "anonymous", "authenticator", "cashier", "hq", "member_service", "regional_manager", "store_manager"].map(
-        (r) => `${prefix}${r}`,
-      ),
+      [
+        "analyst",
+        "anonymous",
+        "authenticator",
+        "cashier",
+        "hq",
+        "member_service",
+        "regional_manager",
+        "store_manager",
+        "view_purchase_stats",
+      ].map((r) => `${prefix}${r}`),
     );
   });
 

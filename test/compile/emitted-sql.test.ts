@@ -31,7 +31,14 @@ test("the shop app compiles to the reviewed SQL and access matrix", async () => 
 test("compiling names only roles with the given prefix and creates none", async () => {
   const { sql } = await compileSnap();
   const roles = [...new Set([...sql.matchAll(/create role "([^"]+)"/g)].map((m) => m[1]))];
-  expect(roles).toEqual(["snap_clerk", "snap_manager", "snap_support", "snap_anonymous", "snap_authenticator"]);
+  expect(roles).toEqual([
+    "snap_clerk",
+    "snap_manager",
+    "snap_support",
+    "snap_anonymous",
+    "snap_view_customer_directory",
+    "snap_authenticator",
+  ]);
   const { rows } = await client.query("select rolname from pg_roles where starts_with(rolname, 'snap_')");
   expect(rows).toEqual([]);
 });

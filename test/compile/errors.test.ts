@@ -139,6 +139,25 @@ test("a view over a missing column names the view and the column", async () => {
   ]);
 });
 
+test("a view name too long for its owner role says to shorten it, before PostgreSQL would cut the name", async () => {
+  const name = "a_directory_whose_name_overflows_the_owner_role_name";
+  const long = view(name, { from: "customers", columns: ["id", "region"], where: all(), roles: [support] });
+  const owner = `${prefix}view_${name}`;
+  expect(owner.length).toBeGreaterThan(63);
+  expect(await problemsOf(shopWith({ views: [directory, long] }))).toEqual([
+    `restriction vip: policy name restrict__vip__view_${name} for the owner of view ${name} is longer than 63 characters: shorten the restriction or view name`,
+    `view ${name}: its owner role ${owner} is longer than 63 characters, and PostgreSQL would cut it: shorten the view name (or the role prefix)`,
+    `view ${name}: its owner's policy name view_${name}__select is longer than 63 characters: shorten the view name`,
+  ]);
+});
+
+test("a view whose owner would share its name with an app role is refused", async () => {
+  const clash = role("view_customer_directory", { tables: { customers: { select: all() } } });
+  expect(await problemsOf(shopPlus(clash))).toEqual([
+    "view customer_directory: role view_customer_directory would be both an app role and the view's owner: rename the role or the view",
+  ]);
+});
+
 test("a mask twin named like an ordinary column says to choose another name", async () => {
   const clash = mask("customers", "name", keepLast(2), { as: "region" });
   expect(await problemsOf(shopWith({ masks: [phoneMask, clash] }))).toEqual([

@@ -1,13 +1,17 @@
 import type { PoolClient } from "pg";
 import { compileAgainst, compileAndApply } from "../../db/apply/apply";
 import { introspect } from "../../db/catalog/introspect";
-import { emitStatements, LintError, withRolePrefix } from "../../db/compile";
+import { emitStatements, LintError, withRolePrefix, type Statement } from "../../db/compile";
 import { lint } from "../../db/compile/lint";
+import { describeScope } from "../../db/compile/describe";
 import { buildPlan } from "../../db/compile/plan";
 import { all, defineApp, raw, role, sql, view, type AppDefinition, type RoleDefinition } from "../../db/policy";
 import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
 import { runInRolledBackTransaction } from "../../db/testing/persona";
 import { clerk, directory, manager, phoneMask, shop, shopIdentity, SHOP_SCHEMA_SQL, support, vip } from "./fixtures/shop";
+
+const FIX =
+  "alter view … set (security_invoker = true), define it with view(…) so the compile generates it as a security_barrier view run by its own owner, or revoke it";
 
 let db: TestDatabase;
 let client: PoolClient;
@@ -63,7 +67,7 @@ describe("views in the app schema", () => {
       create view shop.legacy_customers as select id, name from shop.customers;
       grant select on shop.legacy_customers to "${prefix}clerk";`);
     expect(findingsOf(error)).toEqual([
-      `view-invoker: view shop.legacy_customers is reachable by ${prefix}clerk without security_invoker: it would bypass row security; alter view … set (security_invoker = true) or revoke it`,
+      `view-invoker: view shop.legacy_customers is reachable by ${prefix}clerk without security_invoker: it would bypass row security; ${FIX}`,
     ]);
   });
 
@@ -72,7 +76,25 @@ describe("views in the app schema", () => {
       create view shop.legacy_customers as select id, name from shop.customers;
       grant select on shop.legacy_customers to public;`);
     expect(findingsOf(error)).toEqual([
-      "view-invoker: view shop.legacy_customers is reachable by public without security_invoker: it would bypass row security; alter view … set (security_invoker = true) or revoke it",
+      `view-invoker: view shop.legacy_customers is reachable by public without security_invoker: it would bypass row security; ${FIX}`,
+    ]);
+  });
+
+  test("a hand-written security_barrier view owned by the migration owner and granted to an app role fails the compile", async () => {
+    const error = await compileAfter(`
+      create view shop.vip_list with (security_barrier = true) as select id, name from shop.customers where tier = 'vip';
+      grant select on shop.vip_list to "${prefix}support";`);
+    expect(findingsOf(error)).toEqual([
+      `view-invoker: view shop.vip_list is reachable by ${prefix}support without security_invoker: it would bypass row security; ${FIX}`,
+    ]);
+  });
+
+  test("a view owned by an app role fails the compile, even with security_invoker", async () => {
+    const error = await compileAfter(`
+      create view shop.legacy_customers with (security_invoker = true) as select id, name from shop.customers;
+      alter view shop.legacy_customers owner to "${prefix}clerk";`);
+    expect(findingsOf(error)).toEqual([
+      `view-invoker: view shop.legacy_customers is owned by app role ${prefix}clerk, which could redefine it: alter view … owner to the role that applies the migrations`,
     ]);
   });
 
@@ -121,15 +143,77 @@ describe("security definer functions in the app schema", () => {
   });
 });
 
-test("a role that reads phone and is also a role of a view listing phone_masked fails the compile", async () => {
+test("a role that reads phone raw and is a role of a view listing phone_masked compiles: the view's twin is its owner's, not the role's", async () => {
   const reader = role("reader", {
     tables: { customers: { select: all(), columns: { default: "hidden", id: "read", phone: "read" } } },
   });
   const phoneBook = view("phone_book", { from: "customers", columns: ["id", "phone_masked"], where: all(), roles: [reader] });
-  const error = await compileAfter("select", shopPlus([reader], [directory, phoneBook]));
-  expect(findingsOf(error)).toEqual([
-    "raw-and-twin: role reader holds both customers.phone and its masked twin phone_masked: give it one or the other",
-  ]);
+  const app = shopPlus([reader], [directory, phoneBook]);
+  const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+  const plan = buildPlan(app, catalog);
+  expect(lint(plan, emitStatements(plan, catalog), catalog)).toEqual([]);
+  const customers = plan.tables.find((t) => t.name === "customers")!;
+  expect(customers.grants.find((g) => g.role === "reader")?.select).toEqual(["id", "phone"]);
+  expect(plan.views.find((v) => v.name === "phone_book")?.reach[0]?.columns).toEqual(["id", "phone_masked"]);
+});
+
+describe("generated masking views", () => {
+  const generated = async () => {
+    const app = withRolePrefix(shop, prefix);
+    const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+    const plan = buildPlan(app, catalog);
+    return { plan, catalog, statements: emitStatements(plan, catalog) };
+  };
+  const replaceView = (statements: readonly Statement[], change: Partial<Statement>) =>
+    statements.map((s) =>
+      s.kind === "view" && s.target === "customer_directory" && s.securityInvoker !== undefined ? { ...s, ...change } : s,
+    );
+
+  test("the shop's directory is generated security_barrier, owned by its own owner role, and passes the lint", async () => {
+    const { plan, catalog, statements } = await generated();
+    const view = statements.filter((s) => s.kind === "view" && s.securityInvoker !== undefined);
+    expect(
+      view.map((s) => ({ target: s.target, invoker: s.securityInvoker, barrier: s.securityBarrier, owner: s.owner })),
+    ).toEqual([{ target: "customer_directory", invoker: false, barrier: true, owner: `${prefix}view_customer_directory` }]);
+    expect(lint(plan, statements, catalog)).toEqual([]);
+  });
+
+  test("a view's owner is exempt from a restriction only where every role of the view is", async () => {
+    const keepsOf = async (roles: RoleDefinition[]) => {
+      const list = view("vip_list", { from: "customers", columns: ["id", "tier"], where: all(), roles });
+      const app = shopPlus([], [directory, list]);
+      const plan = buildPlan(app, await introspect(client, app.schema, [app.toolkitSchema]));
+      return plan.views
+        .find((v) => v.name === "vip_list")!
+        .reach[0]!.restrictives.map((r) => [r.restriction, r.keeps && describeScope(r.keeps)]);
+    };
+    // the manager alone is exempt over their unit tree; with the support, who is not, the owner keeps only what the restriction's unless does
+    expect(await keepsOf([manager])).toEqual([
+      ["vip", "rows they own (owner_id) or rows of their unit and its sub-units (unit_id)"],
+    ]);
+    expect(await keepsOf([manager, support])).toEqual([["vip", "rows they own (owner_id)"]]);
+  });
+
+  test("a generated view without security_barrier fails the lint", async () => {
+    const { plan, catalog, statements } = await generated();
+    expect(lint(plan, replaceView(statements, { securityBarrier: false }), catalog)).toEqual([
+      {
+        lint: "view-invoker",
+        message:
+          "view shop.customer_directory is generated without security_invoker or security_barrier: a view that runs as its owner must be security_barrier; define it with view(…) so the compile generates it",
+      },
+    ]);
+  });
+
+  test("a generated view left to the migration owner (a superuser) or given to an app role fails the lint", async () => {
+    const { plan, catalog, statements } = await generated();
+    const owned = (owner: string | undefined) =>
+      lint(plan, replaceView(statements, owner === undefined ? { owner: undefined } : { owner }), catalog).map((f) => f.message);
+    expect([...owned(undefined), ...owned(`${prefix}support`)]).toEqual([
+      `view shop.customer_directory is generated to run as whoever applies the migration (a superuser), not as its own owner role ${prefix}view_customer_directory: alter view … owner to ${prefix}view_customer_directory; define it with view(…) so the compile generates it`,
+      `view shop.customer_directory is generated to run as ${prefix}support, not as its own owner role ${prefix}view_customer_directory: alter view … owner to ${prefix}view_customer_directory; define it with view(…) so the compile generates it`,
+    ]);
+  });
 });
 
 describe("functions called from policies", () => {

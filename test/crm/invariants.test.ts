@@ -1,6 +1,6 @@
 /**
  * DESIGN.md security invariants 1 (RLS enabled and forced; no app role bypasses or owns), 2 (a masked column's
- * raw column is never also held), 3 (views are security_invoker), 6 (SECURITY DEFINER functions are fixed and
+ * raw column is never also held), 3 (views are security_invoker, or security_barrier run by their own owner), 6 (SECURITY DEFINER functions are fixed and
  * closed) and 8 (every generated role carries the prefix), checked on the live catalog of a compiled CRM
  * database; and the performance rule that identity helpers run once per statement, as InitPlans.
  */
@@ -39,6 +39,9 @@ const APP_ROLES = [
   "authenticator",
 ];
 
+/** The owner of each masking view, which the compiler adds too: the view runs as it. */
+const VIEW_OWNERS = ["view_marketing_export"];
+
 /** Database roles whose name starts with this database's app prefix, unprefixed, sorted. */
 const appRoles = (c: PoolClient, where = "true") =>
   column<string>(
@@ -70,8 +73,8 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
     expect(tables.filter((t) => !t.relrowsecurity || !t.relforcerowsecurity)).toEqual([]);
   });
 
-  test("the app's roles are exactly the defined ones, the anonymous and authenticator roles and the role-bound logins", async () => {
-    expect(await crm.root((c) => appRoles(c))).toEqual([...APP_ROLES, "login_ana", "login_rita"].sort());
+  test("the app's roles are exactly the defined ones, the anonymous and authenticator roles, the view owners and the role-bound logins", async () => {
+    expect(await crm.root((c) => appRoles(c))).toEqual([...APP_ROLES, ...VIEW_OWNERS, "login_ana", "login_rita"].sort());
   });
 
   test("no app role or login is a superuser, bypasses RLS, creates roles or databases, or replicates", async () => {
@@ -90,22 +93,60 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
     });
   });
 
-  test("no app role owns, or is a member of the owner of, any object of schemas crm and gatehouse", async () => {
+  test("no app role owns, or is a member of the owner of, any object of schemas crm and gatehouse; a view owner owns its view only", async () => {
     const owners = await crm.root((c) =>
       rows(
         c,
-        `with owned(owner) as (
-           select relowner from pg_class where relnamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace)
-           union select proowner from pg_proc where pronamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace)
-           union select typowner from pg_type where typnamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace)
-           union select nspowner from pg_namespace where nspname in ('crm', 'gatehouse'))
-         select o.rolname as owner, o.rolsuper as superuser,
-                array(select r.rolname::text from pg_roles r where starts_with(r.rolname, $1) and pg_has_role(r.oid, o.oid, 'member')) as app_members
-           from owned join pg_roles o on o.oid = owned.owner`,
+        `with owned(owner, what) as (
+           select relowner, format('%s %s', relkind, relname) from pg_class
+            where relnamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace) and relkind <> 'i'
+           union all select proowner, 'function ' || proname from pg_proc where pronamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace)
+           union all select typowner, 'type ' || typname from pg_type where typnamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace)
+           union all select nspowner, 'schema ' || nspname from pg_namespace where nspname in ('crm', 'gatehouse'))
+         select case when starts_with(o.rolname, $1) then substr(o.rolname, length($1) + 1) else 'the superuser' end as owner, o.rolsuper as superuser,
+                array(select r.rolname::text from pg_roles r where r.oid <> o.oid and starts_with(r.rolname, $1) and pg_has_role(r.oid, o.oid, 'member')) as app_members,
+                case when starts_with(o.rolname, $1) then array_agg(what order by what) end as objects
+           from owned join pg_roles o on o.oid = owned.owner
+          group by o.oid, o.rolname, o.rolsuper order by 1`,
         [prefix],
       ),
     );
-    expect(owners).toEqual([{ owner: expect.not.stringMatching(new RegExp(`^${prefix}`)), superuser: true, app_members: [] }]);
+    expect(owners).toEqual([
+      { owner: "the superuser", superuser: true, app_members: [], objects: null },
+      // the view, and the row type (and its array type) PostgreSQL makes for it; no table
+      {
+        owner: "view_marketing_export",
+        superuser: false,
+        app_members: [],
+        objects: ["type _marketing_export", "type marketing_export", "v marketing_export"],
+      },
+    ]);
+  });
+
+  test("a view owner has no login, no inherit, no BYPASSRLS, is no superuser, and is granted to no role", async () => {
+    const owners = await crm.root((c) =>
+      rows(
+        c,
+        `select substr(r.rolname, length($1) + 1) as role, r.rolcanlogin, r.rolinherit, r.rolbypassrls, r.rolsuper, r.rolcreaterole, r.rolcreatedb,
+                array(select m.member::regrole::text from pg_auth_members m where m.roleid = r.oid) as members,
+                array(select m.roleid::regrole::text from pg_auth_members m where m.member = r.oid) as member_of
+           from pg_roles r where r.rolname = any ($2::text[]) order by 1`,
+        [prefix, VIEW_OWNERS.map((o) => prefix + o)],
+      ),
+    );
+    expect(owners).toEqual(
+      VIEW_OWNERS.map((role) => ({
+        role,
+        rolcanlogin: false,
+        rolinherit: false,
+        rolbypassrls: false,
+        rolsuper: false,
+        rolcreaterole: false,
+        rolcreatedb: false,
+        members: [],
+        member_of: [],
+      })),
+    );
   });
 });
 
@@ -128,7 +169,7 @@ describe("invariant 2: no role holds both a raw column and its masked twin", () 
 
   test("every mask of the app, checked over every app role and login: none holds both", async () => {
     const access = await maskAccess();
-    expect(access).toHaveLength(crm.app.masks.length * (APP_ROLES.length + 2));
+    expect(access).toHaveLength(crm.app.masks.length * (APP_ROLES.length + VIEW_OWNERS.length + 2));
     expect(access.filter((a) => a.holds_raw && a.holds_twin)).toEqual([]);
   });
 
@@ -165,22 +206,38 @@ describe("invariant 2: no role holds both a raw column and its masked twin", () 
       "contacts.email_masked": MASKED,
       "contacts.id_number_masked": MASKED,
       "contacts.phone_masked": MASKED,
-      "customers.created_month": ["marketing"],
+      "customers.created_month": ["view_marketing_export"],
     });
   });
 });
 
 describe("invariant 3: views never widen access", () => {
-  test("every view of schema crm is security_invoker, and there is no materialized view", async () => {
+  test("every view of schema crm is security_invoker, or security_barrier owned by its generated owner; no app role owns a view; no materialized view", async () => {
     const views = await crm.root((c) =>
       rows(
         c,
-        `select relname, relkind,
-                coalesce((select option_value from pg_options_to_table(reloptions) where option_name = 'security_invoker'), 'false') as security_invoker
+        `select relname, relkind, pg_get_userbyid(relowner)::text as owner,
+                coalesce((select option_value from pg_options_to_table(reloptions) where option_name = 'security_invoker'), 'false') as security_invoker,
+                coalesce((select option_value from pg_options_to_table(reloptions) where option_name = 'security_barrier'), 'false') as security_barrier
            from pg_class where relnamespace in ('crm'::regnamespace, 'gatehouse'::regnamespace) and relkind in ('v', 'm') order by relname`,
       ),
     );
-    expect(views).toEqual([{ relname: "marketing_export", relkind: "v", security_invoker: "true" }]);
+    const generatedOwner = (view: string) => `${prefix}view_${view}`;
+    const allowed = (v: Record<string, unknown>) =>
+      v.relkind === "v" &&
+      (v.security_invoker === "true" || (v.security_barrier === "true" && v.owner === generatedOwner(v.relname as string)));
+    expect(views.filter((v) => !allowed(v))).toEqual([]);
+    const requestRoles = new Set(APP_ROLES.map((r) => prefix + r));
+    expect(views.filter((v) => requestRoles.has(v.owner as string))).toEqual([]);
+    expect(views).toEqual([
+      {
+        relname: "marketing_export",
+        relkind: "v",
+        owner: generatedOwner("marketing_export"),
+        security_invoker: "false",
+        security_barrier: "true",
+      },
+    ]);
   });
 
   test("every select * view of a role schema (crm_<role>) is security_invoker and selectable only by that role", async () => {
@@ -260,7 +317,7 @@ describe("invariant 6: SECURITY DEFINER functions are few, fixed and closed", ()
 describe("invariant 8: every generated role carries the prefix", () => {
   test("every role the compiled SQL creates starts with the prefix", async () => {
     const created = [...crm.compiled.sql.matchAll(/create role "([^"]+)"/g)].map((m) => m[1]);
-    expect(created.map((name) => name!.slice(prefix.length)).sort()).toEqual([...APP_ROLES].sort());
+    expect(created.map((name) => name!.slice(prefix.length)).sort()).toEqual([...APP_ROLES, ...VIEW_OWNERS].sort());
     expect(created.filter((name) => !name!.startsWith(prefix))).toEqual([]);
   });
 

@@ -107,6 +107,11 @@ describe("refused tokens get 401 with a short reason", () => {
       () => `invalid token: role "${roleName(api.crm.app, "authenticator")}" is not an API role`,
     ],
     [
+      "a masking view's owner role",
+      () => hs256({ sub: "12", role: roleName(api.crm.app, "view_marketing_export") }),
+      () => `invalid token: role "${roleName(api.crm.app, "view_marketing_export")}" is not an API role`,
+    ],
+    [
       "an unprefixed role name",
       () => hs256({ sub: "4", role: "sales_rep" }),
       'invalid token: role "sales_rep" is not an API role',

@@ -44,7 +44,9 @@ async function rootFields(token: string): Promise<string[]> {
 
 describe.each(API_RELATIONS)("$relation over GraphQL", (relation) => {
   test(`root sees every ${relation.relation} row the expectations list`, async () => {
-    const ids = await api.crm.root((c) => column<string>(c, `select id from ${relation.relation} order by id`));
+    const ids = await api.crm.root((c) =>
+      column<string>(c, relation.rootIds ?? `select id from ${relation.relation} order by id`),
+    );
     expect(ids.map(Number)).toEqual(relation.ids);
   });
 

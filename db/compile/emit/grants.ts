@@ -1,5 +1,5 @@
 import { lineComment, sql, type SQL } from "../../sql/ddl";
-import { helperIdent, requestRoles, roleIdent, tableIdent } from "../names";
+import { helperIdent, requestRoles, roleIdent, tableIdent, viewOwner } from "../names";
 import type { GrantNode, Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
 
@@ -9,9 +9,17 @@ const columns = (names: readonly string[]): SQL =>
     ", ",
   );
 
-/** Every role the app manages, plus PUBLIC: table privileges are revoked from all before granting. */
+/** Every role the app manages (view owners included), plus PUBLIC: table privileges are revoked from all before granting. */
 const managed = (plan: Plan): SQL =>
-  sql.join([sql`public`, ...[...requestRoles(plan), plan.app.authenticator].map((r) => roleIdent(plan.app, r))], ", ");
+  sql.join(
+    [
+      sql`public`,
+      ...[...requestRoles(plan), plan.app.authenticator, ...plan.views.map((v) => viewOwner(v.name))].map((r) =>
+        roleIdent(plan.app, r),
+      ),
+    ],
+    ", ",
+  );
 
 /** Usage on the app and toolkit schemas for every app role. */
 export function emitSchemaGrants(plan: Plan): Statement[] {

@@ -9,7 +9,8 @@ import type { Scope } from "../../policy/scopes";
 /** Every permissive policy also requires a known, active user holding the acting role. */
 const guarded = (plan: Plan, scope: SQL): SQL => sql`${onceWithRole(plan.app, HELPERS.userId)} is not null\n    and ${scope}`;
 
-function permissive(plan: Plan, node: PolicyNode, ctx: (command: PolicyNode["command"]) => ScopeContext): Statement {
+/** One permissive policy (`<role>__<command>`), guarded by a known, active user holding the acting role. */
+export function permissive(plan: Plan, node: PolicyNode, ctx: (command: PolicyNode["command"]) => ScopeContext): Statement {
   const c = ctx(node.command);
   const clause = (keyword: string, scope: Scope | undefined) =>
     scope ? sql`\n  ${trusted(keyword)} (\n    ${guarded(plan, renderScope(scope, c))}\n  )` : sql.blank;
@@ -28,7 +29,8 @@ create policy ${sql.identifier(policyName(node.role, node.command))} on ${tableI
   };
 }
 
-function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Statement[] {
+/** The restrictive policies of one restriction for one role: one for all commands, or one per command. */
+export function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Statement[] {
   const allCommands = node.commands.length === 4;
   const hides = renderScope(node.hides, ctx);
   const predicate = node.keeps

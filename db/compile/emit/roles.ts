@@ -1,5 +1,5 @@
 import { doBlock, lineComment, literal, sql, trusted } from "../../sql/ddl";
-import { requestRoles, roleIdent, roleName } from "../names";
+import { requestRoles, roleIdent, roleName, viewOwner } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 
@@ -13,7 +13,7 @@ end`,
   );
 
 /**
- * Roles: one `nologin` role per app role (created only if missing, so replays and shadow databases in
+ * Roles: one `nologin` role per app role, one owner role per masking view (never granted to anyone) (created only if missing, so replays and shadow databases in
  * the same cluster work), the anonymous role, and the `noinherit` authenticator that may become each.
  */
 export function emitRoles(plan: Plan): Statement[] {
@@ -29,6 +29,16 @@ export function emitRoles(plan: Plan): Statement[] {
       sql: sql`${lineComment(`role ${r.name}: ${r.description || "app role"}`)}\n${guardedCreate(name, "nologin noinherit")}`,
     });
     out.push({ kind: "role", sql: sql`alter role ${sql.identifier(name)} nologin noinherit nobypassrls;` });
+  }
+  for (const v of plan.views) {
+    const name = roleName(app, viewOwner(v.name));
+    const options = "nologin noinherit nosuperuser nobypassrls nocreaterole nocreatedb noreplication";
+    out.push({
+      kind: "role",
+      sql: sql`${lineComment(`owner of masking view ${v.name}: the view runs as it; no login, granted to nobody, so no request or login can act as it`)}
+${guardedCreate(name, options)}`,
+    });
+    out.push({ kind: "role", sql: sql`alter role ${sql.identifier(name)} ${trusted(options)};` });
   }
   const authenticator = roleName(app, app.authenticator);
   out.push({

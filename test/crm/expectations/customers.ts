@@ -63,7 +63,7 @@ export const MARKETING_EXPORT_COLUMNS = ["id", "region", "industry", "tier", "st
 
 /** What one persona may read of `crm.customers`. */
 export interface CustomerExpectation {
-  /** Ids of the customers the persona selects on the web channel, ascending. */
+  /** Ids of the customers the persona selects on the web channel, ascending (marketing: through the export view). */
   readonly ids: readonly number[];
   /**
    * Columns of `crm.customers` the persona may select, in table order; selecting any other column (twins
@@ -140,9 +140,9 @@ export const CUSTOMER_EXPECTATIONS: Readonly<Record<string, CustomerExpectation>
   },
   mark: {
     ids: [2, 4, 7, 11, 12, 16, 18],
-    columns: ["id", "industry", "region", "tier", "stage", "consent_marketing", "archived_at", "deleted_at", "created_month"],
+    columns: [],
     relation: "crm.marketing_export",
-    why: "marketing: the export's consenting customers, minus the soft-deleted 21 and archived 22; the month created, never created_at or a name. The security_invoker view needs the columns its condition reads, which on these rows are always true, null, null",
+    why: "marketing: no privilege on crm.customers at all. Through the export view, which runs as its own owner role (security_barrier), the consenting customers minus the soft-deleted 21 and archived 22, as for a role exempt from no restriction (VIP 1 does not consent); the month created, never created_at or a name",
   },
   paul: {
     ids: [12],
