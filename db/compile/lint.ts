@@ -40,6 +40,10 @@ function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalo
     managedViews.add(s.target!);
     if (s.securityInvoker) continue;
     const name = s.target!.includes(".") ? s.target! : `${app.schema}.${s.target}`;
+    if (!plan.views.some((v) => v.name === s.target)) {
+      findings.push({ lint: "view-invoker", message: `view ${name} is generated without security_invoker` });
+      continue;
+    }
     const expected = roleName(app, viewOwner(s.target!));
     if (!s.securityBarrier)
       findings.push({

@@ -171,7 +171,7 @@ describe("generated masking views", () => {
 
   test("the shop's directory is generated security_barrier, owned by its own owner role, and passes the lint", async () => {
     const { plan, catalog, statements } = await generated();
-    const view = statements.filter((s) => s.kind === "view" && s.securityInvoker !== undefined);
+    const view = statements.filter((s) => s.kind === "view" && s.securityInvoker !== undefined && !s.target!.includes("."));
     expect(
       view.map((s) => ({ target: s.target, invoker: s.securityInvoker, barrier: s.securityBarrier, owner: s.owner })),
     ).toEqual([{ target: "customer_directory", invoker: false, barrier: true, owner: `${prefix}view_customer_directory` }]);
