@@ -19,6 +19,8 @@ export interface IdentityDefinition {
     readonly unit: string;
     readonly status: string;
     readonly activeStatus: string;
+    /** The column naming a user on the command line (`gatehouse export --as <username>`); default `username`. */
+    readonly username?: string;
   };
   readonly userRoles: { readonly table: string; readonly user: string; readonly role: string };
   readonly units: { readonly table: string; readonly id: string; readonly parent: string };
