@@ -141,6 +141,22 @@ test("mark cannot export on the mobile channel: a clear error, no file, and the 
   expect(await exportsOnRecord()).toBe(0);
 });
 
+test("mark cannot export acting in a role he does not hold; an unknown role is named with a did-you-mean", async () => {
+  expect(
+    await exportCli(["marketing_export", "--as", "mark", "--role", "admin", "--format", "csv", "--out", file("x.csv")]),
+  ).toMatchObject({
+    code: 1,
+    stderr: "gatehouse: mark does not hold admin; they hold marketing\n",
+  });
+  expect(
+    await exportCli(["marketing_export", "--as", "mark", "--role", "marketeer", "--format", "csv", "--out", file("x.csv")]),
+  ).toMatchObject({
+    code: 1,
+    stderr: 'gatehouse: no app role "marketeer" (did you mean "marketing"?)\n',
+  });
+  expect(await filesLeft()).toEqual([]);
+});
+
 test("an unknown view or user is named with a did-you-mean", async () => {
   expect(await exportCli(["marketing_exprt", "--as", "mark", "--format", "csv", "--out", file("x.csv")])).toMatchObject({
     code: 1,
