@@ -215,22 +215,25 @@ interface User {
 async function findUser(owner: Client, config: GatehouseConfig, username: string): Promise<User> {
   const { users, userRoles } = config.app.identity;
   const name = sql.identifier(users.username ?? "username");
-  const { rows } = await owner.query<{ username: string; id: string | null; roles: string[] | null }>(
-    toDdl(sql`select u.${name}::text as username, u.${sql.identifier(users.id)}::text as id,
+  const table = sql.identifier(config.app.schema, users.table);
+  const { rows } = await owner.query<{ id: string; roles: string[] }>(
+    toDdl(sql`select u.${sql.identifier(users.id)}::text as id,
   array(select r.${sql.identifier(userRoles.role)}::text from ${sql.identifier(config.app.schema, userRoles.table)} r
          where r.${sql.identifier(userRoles.user)} = u.${sql.identifier(users.id)} order by 1) as roles
-  from ${sql.identifier(config.app.schema, users.table)} u`),
+  from ${table} u where u.${name}::text = $1`),
+    [username],
   );
-  const found = rows.find((r) => r.username === username);
-  if (!found)
+  if (rows.length === 0) {
+    const known = await owner.query<{ username: string }>(toDdl(sql`select ${name}::text as username from ${table}`));
     throw new Error(
       `no user "${username}"${didYouMean(
         username,
-        rows.map((r) => r.username),
+        known.rows.map((r) => r.username),
       )}`,
     );
+  }
   const appRoles = new Set(config.app.roles.map((r) => r.name));
-  return { id: found.id!, username, roles: (found.roles ?? []).filter((r) => appRoles.has(r)) };
+  return { id: rows[0]!.id, username, roles: rows[0]!.roles.filter((r) => appRoles.has(r)) };
 }
 
 /** The user's only app role, or `wanted` when they hold it. */
