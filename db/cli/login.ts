@@ -8,6 +8,7 @@ import { listLogins, type LoginStatus } from "../runtime/login-list";
 import { describeLoginSettings, resolveLoginSettings, type LoginSettingsInput } from "../runtime/login-settings";
 import { createRoleBoundLogin, disableLogin, loginName, rotateLoginPassword } from "../runtime/logins";
 import { assertScramPassword } from "../runtime/scram";
+import { findUser, type IdentityUser } from "./identity-user";
 import { literal, sql, toDdl } from "../sql/ddl";
 
 /** Shortest password `--password-stdin` accepts. */
@@ -177,47 +178,6 @@ function validPassword(password: string): string {
       `the password is ${password.length} characters long: use at least ${MIN_PASSWORD_LENGTH}, or leave out --password-stdin to get a generated one`,
     );
   return password;
-}
-
-interface IdentityUser {
-  readonly id: string;
-  readonly username: string;
-  readonly status: string;
-  readonly roles: readonly string[];
-}
-
-/** The user named `username` (or with id `id`) in the identity users table, with their roles; a clear error (with did-you-mean) when there is none. */
-async function findUser(
-  client: ClientBase,
-  app: AppDefinition,
-  by: { username: string } | { id: string },
-): Promise<IdentityUser> {
-  const { users, userRoles } = app.identity;
-  if (!users.username)
-    throw new Error(
-      `identity.users names no username column: add username: "<column>" (the column holding each user's login name) to identity.users in defineApp`,
-    );
-  const usersTable = sql.identifier(app.schema, users.table);
-  const nameColumn = sql.identifier(users.username);
-  const idColumn = sql.identifier(users.id);
-  const match =
-    "username" in by ? sql`u.${nameColumn}::text = ${literal(by.username)}` : sql`u.${idColumn}::text = ${literal(by.id)}`;
-  const { rows } = await client.query<IdentityUser>(
-    toDdl(sql`select u.${idColumn}::text as id, u.${nameColumn}::text as username, u.${sql.identifier(users.status)}::text as status,
-       array(select r.${sql.identifier(userRoles.role)}::text from ${sql.identifier(app.schema, userRoles.table)} r
-              where r.${sql.identifier(userRoles.user)} = u.${idColumn} order by 1) as roles
-  from ${usersTable} u where ${match}`),
-  );
-  if (rows[0]) return rows[0];
-  if (!("username" in by))
-    throw new Error(`the login's user ${by.id} is no longer in ${app.schema}.${users.table}: disable the login`);
-  const known = await client.query<{ name: string }>(toDdl(sql`select ${nameColumn}::text as name from ${usersTable}`));
-  throw new Error(
-    `no user "${by.username}" in ${app.schema}.${users.table}${didYouMean(
-      by.username,
-      known.rows.map((r) => r.name),
-    )}`,
-  );
 }
 
 /** Refuses a user who is not active or does not hold `role`, naming the fix. */

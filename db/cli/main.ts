@@ -8,7 +8,11 @@ import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
 import { verifyProjectAudit } from "./audit";
 import { generatedSummary, requireMigrated } from "./database-state";
-import { DEV_AUTHENTICATOR_PASSWORD, setAuthenticatorPassword, startDemo } from "./start";
+import { DEV_AUTHENTICATOR_PASSWORD, setAuthenticatorPassword } from "./authenticator";
+import { startDemo } from "./start";
+import { ExportInterrupted, exportView, type ExportFormat } from "./export";
+import { EXPORT_FORMATS } from "../compile/emit/exports";
+import { handleSignalsYourself } from "../runtime/embedded";
 import { devToken } from "./token";
 import { createLogin, disableUserLogin, listProjectLogins, loginTable, rotateLogin, type LoginCredentials } from "./login";
 import { writeApiSchemas } from "../../server/generate";
@@ -278,6 +282,43 @@ program
   });
 
 program
+  .command("export")
+  .description(
+    "export a masking view as a user, under their rules: streamed, written atomically, refused off-channel or over the daily quota, recorded in the audit trail",
+  )
+  .argument("<view>", "the masking view, e.g. marketing_export")
+  .requiredOption("--as <username>", "the user the export runs as, e.g. mark")
+  .option("--role <role>", "the app role to act in, when the user holds several")
+  .option("--channel <channel>", "request channel claim, e.g. mobile")
+  .addOption(new Option("--format <format>", "file format").choices(EXPORT_FORMATS).makeOptionMandatory())
+  .requiredOption("--out <file>", "the file to write (replaced only when the export succeeds)")
+  .action(async (view: string, options: { as: string; role?: string; channel?: string; format: ExportFormat; out: string }) => {
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    await onDatabase(program.opts(), async (config, db) => {
+      handleSignalsYourself();
+      process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+      try {
+        const outcome = await exportView(
+          config,
+          db,
+          { view, ...options },
+          { signal: interrupt.signal, progress: Boolean(process.stderr.isTTY) },
+        );
+        console.log(
+          `exported ${outcome.rows} rows of ${outcome.view} as ${outcome.username} to ${outcome.file} (sha256 ${outcome.sha256})`,
+        );
+      } catch (error) {
+        if (!(error instanceof ExportInterrupted)) throw error;
+        console.error(`gatehouse: ${error.message}`);
+        process.exitCode = 130;
+      } finally {
+        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+      }
+    });
+  });
+
+program
   .command("schema")
   .description("write generated/schema.<role>.graphql for every role (as each role sees the database) and the typed client")
   .option("--check", "write nothing; exit 1 if a generated file is stale")
@@ -297,6 +338,13 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error instanceof CompileError ? error.message : error instanceof Error ? `gatehouse: ${error.message}` : error);
+  // refusals from generated SQL already start with "gatehouse: "
+  console.error(
+    error instanceof CompileError
+      ? error.message
+      : error instanceof Error
+        ? `gatehouse: ${error.message.replace(/^gatehouse: /, "")}`
+        : error,
+  );
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import { describeMode, loadServerConfig } from "../../server/config";
 import { exampleQuery } from "../../server/examples";
 import { startApiServer, type ApiServer } from "../../server/http";
 import { devToken } from "./token";
+import { authenticatorPassword } from "./authenticator";
 import { compileAgainst } from "../apply/apply";
 import type { Plan } from "../compile";
 import { readableColumns } from "../compile";
@@ -13,14 +14,11 @@ import { explainConnectionError } from "../runtime/connection-errors";
 import { handleSignalsYourself } from "../runtime/embedded";
 import { connectionUrl } from "../runtime/connection-url";
 import { loginName } from "../runtime/logins";
-import { literal, sql, toDdl } from "../sql/ddl";
+import { sql } from "../sql/ddl";
 import { withClient } from "../runtime/client";
 import { openProjectDatabase, type ProjectDatabase } from "./database";
 import { migrateProject } from "./migrate";
 import { seedProject, type SeedOutcome } from "./seed";
-
-/** Password the demo gives the authenticator role in its own embedded cluster; development only. */
-export const DEV_AUTHENTICATOR_PASSWORD = "authenticator";
 
 /** Where `start` writes every persona's token and examples: beside the embedded data directory, else in `.gatehouse/`. */
 export const personasFile = (db: ProjectDatabase): string =>
@@ -28,42 +26,6 @@ export const personasFile = (db: ProjectDatabase): string =>
 
 /** Lifetime of the tokens `start` prints. */
 const DEMO_TOKEN_LIFETIME = "12h";
-
-/**
- * Gives the app's authenticator role a password (run as the owner), so the API server can log in as it.
- *
- * @example
- * await setAuthenticatorPassword(config, ownerUrl, process.env.AUTHENTICATOR_PASSWORD!);
- */
-export async function setAuthenticatorPassword(config: GatehouseConfig, url: string, password: string): Promise<void> {
-  await withClient(url, (client) =>
-    client.query(
-      toDdl(sql`alter role ${sql.identifier(roleName(config.app, config.app.authenticator))} password ${literal(password)}`),
-    ),
-  );
-}
-
-/**
- * The password the API server logs in with. `AUTHENTICATOR_PASSWORD` when set. Otherwise, only in the demo's
- * own embedded cluster, the demo password — set here if the role has none (the migration just created it), never
- * over a password someone gave it. Through `DATABASE_URL` the demo changes no credential: the password must be
- * given.
- */
-async function authenticatorPassword(config: GatehouseConfig, db: ProjectDatabase): Promise<string> {
-  const fromEnv = process.env.AUTHENTICATOR_PASSWORD;
-  if (fromEnv) return fromEnv;
-  const role = roleName(config.app, config.app.authenticator);
-  if (!db.embedded)
-    throw new Error(
-      `DATABASE_URL is set, so the demo does not touch ${role}'s password there: set AUTHENTICATOR_PASSWORD to its password ` +
-        `(to give it one: AUTHENTICATOR_PASSWORD=… npx gatehouse authenticator-password), or start with --no-api`,
-    );
-  const { rows } = await withClient(db.url, (client) =>
-    client.query<{ has: boolean }>("select rolpassword is not null as has from pg_catalog.pg_authid where rolname = $1", [role]),
-  );
-  if (!rows[0]?.has) await setAuthenticatorPassword(config, db.url, DEV_AUTHENTICATOR_PASSWORD);
-  return DEV_AUTHENTICATOR_PASSWORD;
-}
 
 /** The personas the start screen shows: `featuredPersonas`, else the first three with distinct roles. */
 function featured(config: GatehouseConfig): PersonaInfo[] {
@@ -226,7 +188,9 @@ export async function startDemo(
     const plan = (await withClient(db.url, (client) => compileAgainst(client, config.app))).plan;
     // without the API, a database the demo does not own needs no authenticator password: psql will ask for it
     const password =
-      db.embedded || options.api !== false ? await authenticatorPassword(config, db) : process.env.AUTHENTICATOR_PASSWORD;
+      db.embedded || options.api !== false
+        ? await authenticatorPassword(config, db, { who: "the demo", otherwise: "start with --no-api" })
+        : process.env.AUTHENTICATOR_PASSWORD;
     const authenticatorUrl = connectionUrl(db.url, { user: roleName(config.app, config.app.authenticator), password });
     const lines = [
       "",

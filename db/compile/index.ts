@@ -9,6 +9,7 @@ import { emitHolderGuards, emitOwnerChecks } from "./emit/guard";
 import { emitOffboarding } from "./emit/offboarding";
 import { emitOperations } from "./emit/operations";
 import { emitEndings } from "./emit/end-when";
+import { emitExports } from "./emit/exports";
 import { emitPublicPools } from "./emit/public-pool";
 import { emitReveals } from "./emit/reveal";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
@@ -112,6 +113,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ),
     ...emitSoftDeletes(plan, catalog, ctx),
     ...emitAudit(plan),
+    ...emitExports(plan, (table) => ctx(table)),
     ...emitReveals(
       plan,
       (table) => ctx(table),

@@ -199,6 +199,8 @@ export const support = role("support", {
 
 export const marketing = role("marketing", {
   description: "no table access; only the de-identified export view",
+  // CRM.md: marketing at most 3 exports and 100,000 rows a day
+  exportQuota: { files: 3, rows: 100_000 },
 });
 
 export const partner = role("partner", {

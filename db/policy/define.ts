@@ -19,7 +19,7 @@ export interface IdentityDefinition {
     readonly unit: string;
     readonly status: string;
     readonly activeStatus: string;
-    /** The column holding each user's unique login name; `gatehouse login create <username>` looks users up by it. */
+    /** The column holding each user's unique name on the command line: `gatehouse login create <username>`, `gatehouse export --as <username>`. */
     readonly username?: string;
   };
   readonly userRoles: { readonly table: string; readonly user: string; readonly role: string };

@@ -18,6 +18,15 @@ export interface TableRules {
   readonly columns?: ColumnRules;
 }
 
+/**
+ * How much a role may export a day (UTC), counted in the database across every user acting in it: `files`
+ * exports and `rows` rows. A limit left out is unlimited; a role with no quota (and none inherited) is unlimited.
+ */
+export interface ExportQuota {
+  readonly files?: number;
+  readonly rows?: number;
+}
+
 /** A role: its own table rules plus everything the roles it extends may do. */
 export interface RoleDefinition {
   readonly kind: "role";
@@ -25,6 +34,8 @@ export interface RoleDefinition {
   readonly description: string;
   readonly extends: readonly RoleDefinition[];
   readonly tables: Readonly<Record<string, TableRules>>;
+  /** Its daily export quota; a role without one takes its nearest ancestor's (see {@link exportQuotaOf}). */
+  readonly exportQuota?: ExportQuota;
 }
 
 /**
@@ -37,10 +48,16 @@ export interface RoleDefinition {
  *   tables: { customers: { select: or(own("owner_id"), pool("owner_id")), columns: { default: "read" } } },
  * });
  * const supervisor = role("supervisor", { extends: [salesRep], tables: { customers: { select: unitTree("unit_id") } } });
+ * const marketing = role("marketing", { exportQuota: { files: 3, rows: 100_000 } }); // a day
  */
 export function role(
   name: string,
-  definition: { description?: string; extends?: readonly RoleDefinition[]; tables?: Record<string, TableRules> },
+  definition: {
+    description?: string;
+    extends?: readonly RoleDefinition[];
+    tables?: Record<string, TableRules>;
+    exportQuota?: ExportQuota;
+  },
 ): RoleDefinition {
   assertShape("role", [name, definition]);
   const tables: Record<string, TableRules> = {};
@@ -53,5 +70,22 @@ export function role(
     description: definition.description ?? "",
     extends: Object.freeze([...(definition.extends ?? [])]),
     tables: Object.freeze(tables),
+    ...(definition.exportQuota ? { exportQuota: Object.freeze({ ...definition.exportQuota }) } : {}),
   });
+}
+
+/**
+ * The daily export quota that holds for a role: its own, else that of the nearest role it extends that has one
+ * (so a role extending marketing cannot export more than marketing); undefined means unlimited.
+ *
+ * @example
+ * exportQuotaOf(marketing); // { files: 3, rows: 100000 }
+ */
+export function exportQuotaOf(role: RoleDefinition): ExportQuota | undefined {
+  const queue: RoleDefinition[] = [role];
+  for (let r = queue.shift(); r; r = queue.shift()) {
+    if (r.exportQuota) return r.exportQuota;
+    queue.push(...r.extends);
+  }
+  return undefined;
 }

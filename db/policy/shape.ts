@@ -161,10 +161,18 @@ const tableRules = closed({
   columns: z.record(z.string(), columnAccess.optional()).optional(),
 }) satisfies z.ZodType<TableRules>;
 
+const exportQuota = closed({
+  files: z.number().int().positive().optional(),
+  rows: z.number().int().positive().optional(),
+}).refine((q) => q.files !== undefined || q.rows !== undefined, {
+  error: "an export quota needs files or rows (a day), or leave exportQuota out for no limit",
+});
+
 const roleDefinition = closed({
   description: z.string().optional(),
   extends: z.array(roleRef).optional(),
   tables: z.record(z.string(), tableRules).optional(),
+  exportQuota: exportQuota.optional(),
 }) satisfies z.ZodType<Parameters<typeof role>[1]>;
 
 const restrictionDefinition = closed({

@@ -21,6 +21,8 @@ export interface AppTestDatabase {
   readonly compiled: CompileResult;
   /** Pool logged in as the app's authenticator, as the API server would be. */
   readonly pool: Pool;
+  /** The URL that pool logs in with: the authenticator's, with its password (e.g. AUTHENTICATOR_DATABASE_URL for the CLI). */
+  readonly authenticatorUrl: string;
   /** Runs `fn` as an app role and user (rolled back), through the authenticator. */
   as<T>(persona: { role: string; userId: string | number; channel?: string }, fn: (client: PoolClient) => Promise<T>): Promise<T>;
   /** Runs `fn` as the superuser (rolled back): the root check that hidden rows exist. */
@@ -64,14 +66,12 @@ export async function createAppDatabase(options: {
     } finally {
       admin.release();
     }
-    const pool = new Pool({
-      connectionString: connectionUrl(db.adminUrl, {
-        database: db.name,
-        user: roleName(app, app.authenticator),
-        password: AUTHENTICATOR_PASSWORD,
-      }),
-      max: 4,
+    const authenticatorUrl = connectionUrl(db.adminUrl, {
+      database: db.name,
+      user: roleName(app, app.authenticator),
+      password: AUTHENTICATOR_PASSWORD,
     });
+    const pool = new Pool({ connectionString: authenticatorUrl, max: 4 });
     pool.on("error", () => {});
     pools.push(pool);
     return {
@@ -79,6 +79,7 @@ export async function createAppDatabase(options: {
       app,
       compiled,
       pool,
+      authenticatorUrl,
       as: (persona, fn) => asPersona(pool, { ...persona, role: roleName(app, persona.role) } satisfies Persona, fn),
       root: (fn) => asRoot(db.pool, fn),
       login: async ({ username, userId, role, settings }) => {
