@@ -89,6 +89,9 @@ describe("marketing holds nothing but the export", () => {
       "gatehouse.current_unit_tree",
       "gatehouse.current_unit_tree_users",
       "gatehouse.current_user_id",
+      // gatehouse export: start and finish an export of the view marketing is granted, within its daily quota
+      "gatehouse.export_finish",
+      "gatehouse.export_start",
       "gatehouse.granted_rows",
       // the mask functions: immutable, plain, executable by PUBLIC (the twins are generated columns)
       "gatehouse.mask_date_to_month",
