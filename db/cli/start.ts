@@ -9,7 +9,7 @@ import { authenticatorPassword } from "./authenticator";
 import { compileAgainst } from "../apply/apply";
 import type { Plan } from "../compile";
 import { readableColumns } from "../compile";
-import { roleName } from "../compile/names";
+import { roleName, roleSchemaName } from "../compile/names";
 import { explainConnectionError } from "../runtime/connection-errors";
 import { handleSignalsYourself } from "../runtime/embedded";
 import { connectionUrl } from "../runtime/connection-url";
@@ -111,7 +111,7 @@ function psqlSession(config: GatehouseConfig, authenticatorUrl: string, example:
     `  psql "${authenticatorUrl}"`,
     `  begin; set local role ${roleName(config.app, persona.roles[0]!)}; select set_config('jwt.claims.user_id', '${persona.id}', true);`,
     ...(example.select ? [`  ${example.select}`] : []),
-    `  -- select * is refused where a column is masked; ${psqlName(config.app.toolkitSchema)}.columns_for('<table>') lists the columns you may read`,
+    `  -- select * from ${psqlName(roleSchemaName(config.app, persona.roles[0]!))}.<table> reads exactly what the role may; ${psqlName(config.app.toolkitSchema)}.columns_for('<table>') lists those columns`,
     "  rollback;",
   ];
 }
@@ -151,6 +151,7 @@ function personasDocument(
       "",
       "```sh",
       `  psql "${url}"${select ? ` -c "${select}"` : ""}`,
+      `  # or select * from <table>: its search_path starts with ${roleSchemaName(config.app, login.role)}, the ${login.role}'s view of each table it may read`,
       "```",
     );
   }

@@ -122,7 +122,7 @@ test("Ruru at /graphiql?as=sam opens with sam's token and a first query; an unkn
   expect(config(await page(""))).not.toHaveProperty("initialQuery");
 });
 
-test("the printed psql example works for rita, where select * is refused", async () => {
+test("the printed psql example works for rita, where select * is refused on crm.customers and reads her role's schema", async () => {
   const example = /^  (select .* from crm\.customers;)$/m.exec(demo!.stdout)?.[1];
   expect(example).toBe("select id, name, industry, region, tier from crm.customers;");
   const psqlUrl = /^  psql "(postgres:\/\/crm_authenticator:[^"]+)"$/m.exec(demo!.stdout)![1]!;
@@ -144,6 +144,10 @@ test("the printed psql example works for rita, where select * is refused", async
   };
   expect(byId(await as(example!))).toEqual(["1", "2", "3", "11", "16", "17", "18"]);
   await expect(as("select * from crm.customers")).rejects.toThrow("permission denied for table customers");
+  expect(demo!.stdout).toContain("-- select * from crm_sales_rep.<table> reads exactly what the role may");
+  const star = await as("select * from crm_sales_rep.customers");
+  expect(byId(star)).toEqual(["1", "2", "3", "11", "16", "17", "18"]);
+  expect(Object.keys(star[0]!)).not.toContain("created_month");
 });
 
 test("the demo gave the authenticator and ana their demo passwords when it created them", async () => {
@@ -158,6 +162,8 @@ test("ana's psql line in the personas file works as her role-bound login", async
   const ana = new Client({ connectionString: url });
   await ana.connect();
   try {
+    expect(personas).toContain("# or select * from <table>: its search_path starts with crm_analyst");
+    expect(byId((await ana.query("select * from customers")).rows)).toEqual(byId((await ana.query(statement!)).rows));
     expect(byId((await ana.query(statement!)).rows)).toEqual([
       "2",
       "3",
