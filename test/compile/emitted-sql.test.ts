@@ -2,23 +2,19 @@ import type { PoolClient } from "pg";
 import { compileAndApply } from "../../db/apply/apply";
 import { introspect } from "../../db/catalog/introspect";
 import { compileApp, withRolePrefix } from "../../db/compile";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
-import { shop, SHOP_SCHEMA_SQL } from "./fixtures/shop";
+import { shop } from "./fixtures/shop";
+import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";
 
 /** Compile is pure: with a fixed prefix the text is the same wherever it runs, and no role is created. */
 const snap = withRolePrefix(shop, "snap_");
 
-let db: TestDatabase;
+let shopDb: ShopDatabase;
 let client: PoolClient;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  client = await db.pool.connect();
-  await client.query(SHOP_SCHEMA_SQL);
+  shopDb = await openShopDatabase();
+  ({ client } = shopDb);
 });
-afterAll(async () => {
-  client?.release();
-  await db?.drop();
-});
+afterAll(() => shopDb?.close());
 
 const compileSnap = async () => compileApp(snap, await introspect(client, snap.schema, [snap.toolkitSchema]));
 
@@ -52,7 +48,7 @@ test("compiling twice gives identical text", async () => {
 
 test("compiling after applying gives identical text, although the masked twin and helpers now exist", async () => {
   const before = await compileSnap();
-  await compileAndApply(client, withRolePrefix(shop, `${db.rolePrefix}shop_`));
+  await compileAndApply(client, withRolePrefix(shop, `${shopDb.db.rolePrefix}shop_`));
   const twin = await client.query(
     "select attname from pg_attribute where attrelid = 'shop.customers'::regclass and attgenerated = 's' order by attnum",
   );

@@ -18,27 +18,21 @@ import {
   type AppDefinition,
   type RoleDefinition,
 } from "../../db/policy";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
 import { readSecurityState } from "./fixtures/security-state";
-import { clerk, directory, manager, phoneMask, shop, shopIdentity, SHOP_SCHEMA_SQL, support, vip } from "./fixtures/shop";
+import { clerk, directory, manager, phoneMask, shopIdentity, support, vip } from "./fixtures/shop";
+import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";
 
-let db: TestDatabase;
+let shopDb: ShopDatabase;
 let client: PoolClient;
 /** The role prefix every app in this file is compiled with: the test database's own, so its roles are dropped with it. */
 let prefix: string;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  client = await db.pool.connect();
-  await client.query(SHOP_SCHEMA_SQL);
+  // the good app is applied first, so a failed compile has something it could have broken
+  shopDb = await openShopDatabase({ apply: true });
+  ({ client, prefix } = shopDb);
   await client.query("create schema empty");
-  prefix = `${db.rolePrefix}shop_`;
-  // The good app is applied first, so a failed compile has something it could have broken.
-  await compileAndApply(client, withRolePrefix(shop, prefix));
 });
-afterAll(async () => {
-  client?.release();
-  await db?.drop();
-});
+afterAll(() => shopDb?.close());
 
 /** The shop app with some parts replaced. */
 const shopWith = (parts: Partial<Parameters<typeof defineApp>[0]>): AppDefinition =>
@@ -61,12 +55,12 @@ const shopPlus = (...extra: RoleDefinition[]) => shopWith({ roles: [clerk, manag
  * prefixed roles, the policies and the column and table privileges are exactly as before.
  */
 async function rejectsAndChangesNothing(app: AppDefinition): Promise<unknown> {
-  const before = await readSecurityState(client, ["shop", "gatehouse"], db.rolePrefix);
+  const before = await readSecurityState(client, ["shop", "gatehouse"], shopDb.db.rolePrefix);
   const error = await compileAndApply(client, withRolePrefix(app, prefix)).then(
     () => new Error("the compile succeeded"),
     (e: unknown) => e,
   );
-  expect(await readSecurityState(client, ["shop", "gatehouse"], db.rolePrefix)).toEqual(before);
+  expect(await readSecurityState(client, ["shop", "gatehouse"], shopDb.db.rolePrefix)).toEqual(before);
   return error;
 }
 

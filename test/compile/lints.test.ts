@@ -1,33 +1,27 @@
 import type { PoolClient } from "pg";
-import { compileAgainst, compileAndApply } from "../../db/apply/apply";
+import { compileAgainst } from "../../db/apply/apply";
 import { introspect } from "../../db/catalog/introspect";
 import { emitStatements, LintError, withRolePrefix, type Statement } from "../../db/compile";
 import { lint } from "../../db/compile/lint";
 import { describeScope } from "../../db/compile/describe";
 import { buildPlan } from "../../db/compile/plan";
 import { all, defineApp, raw, role, sql, view, type AppDefinition, type RoleDefinition } from "../../db/policy";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
 import { runInRolledBackTransaction } from "../../db/testing/persona";
-import { clerk, directory, manager, phoneMask, shop, shopIdentity, SHOP_SCHEMA_SQL, support, vip } from "./fixtures/shop";
+import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
+import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";
 
 const FIX =
   "alter view … set (security_invoker = true), define it with view(…) so the compile generates it as a security_barrier view run by its own owner, or revoke it";
 
-let db: TestDatabase;
+let shopDb: ShopDatabase;
 let client: PoolClient;
 let prefix: string;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  client = await db.pool.connect();
-  await client.query(SHOP_SCHEMA_SQL);
-  prefix = `${db.rolePrefix}shop_`;
-  // Applied once so the app's roles exist and can be granted things in the tests below.
-  await compileAndApply(client, withRolePrefix(shop, prefix));
+  // applied once so the app's roles exist and can be granted things in the tests below
+  shopDb = await openShopDatabase({ apply: true });
+  ({ client, prefix } = shopDb);
 });
-afterAll(async () => {
-  client?.release();
-  await db?.drop();
-});
+afterAll(() => shopDb?.close());
 
 /** The shop app (under this file's prefix) with `extra` roles and, optionally, other views. */
 const shopPlus = (extra: RoleDefinition[], views = [directory]): AppDefinition =>

@@ -7,27 +7,21 @@ import { lint } from "../../db/compile/lint";
 import { buildPlan } from "../../db/compile/plan";
 import { defineApp, keepFirst, mask, role, view, type AppDefinition } from "../../db/policy";
 import { toDdl } from "../../db/sql/ddl";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
 import { runInRolledBackTransaction } from "../../db/testing/persona";
-import { clerk, directory, manager, phoneMask, shop, shopIdentity, SHOP_SCHEMA_SQL, support, vip } from "./fixtures/shop";
+import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
+import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";
 
 /** Compile is pure: with a fixed prefix the text is the same wherever it runs. */
 const snap = withRolePrefix(shop, "snap_");
 
-let db: TestDatabase;
+let shopDb: ShopDatabase;
 let client: PoolClient;
 let prefix: string;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  client = await db.pool.connect();
-  await client.query(SHOP_SCHEMA_SQL);
-  prefix = `${db.rolePrefix}shop_`;
-  await compileAndApply(client, withRolePrefix(shop, prefix));
+  shopDb = await openShopDatabase({ apply: true });
+  ({ client, prefix } = shopDb);
 });
-afterAll(async () => {
-  client?.release();
-  await db?.drop();
-});
+afterAll(() => shopDb?.close());
 
 /** The shop app with other roles, masks or views, under this file's prefix. */
 const shopWith = (parts: Partial<Pick<AppDefinition, "roles" | "masks" | "views">>): AppDefinition =>
