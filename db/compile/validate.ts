@@ -6,7 +6,7 @@ import type { MemberSet, Scope } from "../policy/scopes";
 import { toDdl } from "../sql/ddl";
 import { changedColumns } from "../policy/approvals";
 import { approvalProblems } from "./emit/approvals";
-import { policyName, restrictiveName, roleName, viewOwner } from "./names";
+import { policyName, restrictiveName, roleName, roleSchemaName, viewOwner } from "./names";
 import { didYouMean } from "../policy/suggest";
 import { walkScope } from "./walk";
 import { softDeleteColumns, softDeleteProblems } from "./emit/soft-delete";
@@ -185,6 +185,13 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     }
     if ((app.rolePrefix + role.name).length > MAX_IDENTIFIER)
       problems.push(`${who}: ${app.rolePrefix}${role.name} is longer than ${MAX_IDENTIFIER} characters`);
+    const star = roleSchemaName(app, role.name);
+    if (star.length > MAX_IDENTIFIER)
+      problems.push(
+        `${who}: its select * schema ${star} is longer than ${MAX_IDENTIFIER} characters, and PostgreSQL would cut it: shorten the role name`,
+      );
+    if (star === app.toolkitSchema)
+      problems.push(`${who}: its select * schema ${star} would be the toolkit schema: rename the role`);
     for (const [tableName, rules] of Object.entries(role.tables)) {
       const table = findTable(who, tableName);
       if (!table) continue;

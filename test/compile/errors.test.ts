@@ -168,6 +168,15 @@ test("a role name too long for PostgreSQL with the prefix is named with its full
   ]);
 });
 
+test("a role name too long for its select * schema says to shorten it, before PostgreSQL would cut the name", async () => {
+  const name = "a_role_whose_select_star_schema_would_be_cut_by_postgresql".padEnd(59, "_x");
+  const long = role(name, { tables: { customers: { select: all() } } });
+  expect(`shop_${name}`.length).toBe(64);
+  expect(await problemsOf(shopPlus(long))).toContain(
+    `role ${name}: its select * schema shop_${name} is longer than 63 characters, and PostgreSQL would cut it: shorten the role name`,
+  );
+});
+
 test("a role name too long for its policy names says to shorten it", async () => {
   const name = "a_role_whose_policy_names_would_be_cut_by_postgresql".padEnd(56, "_x");
   const long = role(name, { tables: { customers: { select: all() } } });
