@@ -1,15 +1,16 @@
 import type { Catalog, CatalogTable } from "../catalog/introspect";
 import { COMMANDS, type RoleDefinition } from "../policy/roles";
-import { ancestorsOf } from "./plan";
+import { ancestorsOf } from "./lineage";
 import type { AppDefinition } from "../policy/define";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { toDdl } from "../sql/ddl";
 import { changedColumns } from "../policy/approvals";
-import { approvalProblems } from "./emit/approvals";
+import { approvalProblems } from "./approval-problems";
 import { policyName, restrictiveName, roleName, roleSchemaName, viewOwner } from "./names";
 import { didYouMean } from "../policy/suggest";
 import { walkScope } from "./walk";
-import { softDeleteColumns, softDeleteProblems } from "./emit/soft-delete";
+import { softDeleteColumns } from "./emit/soft-delete";
+import { softDeleteProblems } from "./soft-delete-problems";
 import { temporaryGrantProblems } from "./temporary-grants";
 
 /** A compile that cannot go on; `problems` each name the definition, the table or column, and the fix. */

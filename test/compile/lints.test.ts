@@ -145,7 +145,7 @@ test("a role that reads phone raw and is a role of a view listing phone_masked c
   const app = shopPlus([reader], [directory, phoneBook]);
   const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
   const plan = buildPlan(app, catalog);
-  expect(lint(plan, emitStatements(plan, catalog), catalog)).toEqual([]);
+  expect(lint(plan, emitStatements(plan), catalog)).toEqual([]);
   const customers = plan.tables.find((t) => t.name === "customers")!;
   expect(customers.grants.find((g) => g.role === "reader")?.select).toEqual(["id", "phone"]);
   expect(plan.views.find((v) => v.name === "phone_book")?.reach[0]?.columns).toEqual(["id", "phone_masked"]);
@@ -156,7 +156,7 @@ describe("generated masking views", () => {
     const app = withRolePrefix(shop, prefix);
     const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
     const plan = buildPlan(app, catalog);
-    return { plan, catalog, statements: emitStatements(plan, catalog) };
+    return { plan, catalog, statements: emitStatements(plan) };
   };
   const replaceView = (statements: readonly Statement[], change: Partial<Statement>) =>
     statements.map((s) =>
@@ -259,7 +259,7 @@ describe("functions called from policies", () => {
     const app = { ...shopPlus([hasty]), toolkitSchema: 'gate"house' };
     const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
     const plan = buildPlan(app, catalog);
-    const helperCalls = lint(plan, emitStatements(plan, catalog), catalog).filter((f) => f.lint === "helper-call");
+    const helperCalls = lint(plan, emitStatements(plan), catalog).filter((f) => f.lint === "helper-call");
     expect(helperCalls).toEqual([
       {
         lint: "helper-call",
@@ -273,7 +273,7 @@ test("a protected table whose rls statement is missing fails the force lint", as
   const app = withRolePrefix(shop, prefix);
   const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
   const plan = buildPlan(app, catalog);
-  const statements = emitStatements(plan, catalog);
+  const statements = emitStatements(plan);
   expect(lint(plan, statements, catalog)).toEqual([]);
   const withoutRls = statements.filter((s) => !(s.kind === "rls" && s.target === "customers"));
   expect(withoutRls).toHaveLength(statements.length - 1);

@@ -1,7 +1,8 @@
 import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { renderScope, type ScopeContext } from "../scope-sql";
 import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
-import { ancestorsOf, type Plan } from "../plan";
+import { ancestorsOf } from "../lineage";
+import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 
 export const POOL_CLAIMS_TABLE = "pool_claims";

@@ -2,7 +2,8 @@ import { dollarQuoted, lineComment, literal, sql, trusted } from "../../sql/ddl"
 import { AUDIT } from "./audit";
 import { renderScope, type ScopeContext } from "../scope-sql";
 import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
-import { ancestorsOf, type Plan } from "../plan";
+import { ancestorsOf } from "../lineage";
+import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 
 /**

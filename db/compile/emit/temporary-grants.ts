@@ -1,9 +1,8 @@
-import type { Catalog } from "../../catalog/introspect";
 import type { AppDefinition } from "../../policy/define";
 import { parseDuration } from "../../policy/grants";
 import { dollarQuoted, lineComment, literal, sql, toDdl, trusted, type SQL } from "../../sql/ddl";
 import { HELPERS, borrowedAccessSetting, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
-import type { Plan } from "../plan";
+import { columnTypeIn, type Plan } from "../plan";
 import { onceWithRole } from "../scope-sql";
 import type { Statement } from "../statement";
 import { TEMPORARY_GRANTS, grantingRoles } from "../temporary-grants";
@@ -35,17 +34,16 @@ const words = (items: readonly string[]): string =>
  *   and whether a user is active; both null without a known caller.
  *
  * @example
- * emitStatements(plan, catalog); // …, ...emitTemporaryGrants(plan, catalog) — nothing unless defineApp({ grants })
+ * emitStatements(plan); // …, ...emitTemporaryGrants(plan) — nothing unless defineApp({ grants })
  */
-export function emitTemporaryGrants(plan: Plan, catalog: Catalog): Statement[] {
+export function emitTemporaryGrants(plan: Plan): Statement[] {
   const { app } = plan;
   const grants = app.grants;
   const store = app.identity.grants;
   if (!grants || !store || !store.grantedBy || !store.reason) return [];
   const c = (column: string) => sql.identifier(column);
   const t = tableIdent(app, store.table);
-  const columnType = (table: string, column: string) =>
-    catalog.tables.get(table)?.columns.find((x) => x.name === column)?.type ?? "text";
+  const columnType = (table: string, column: string) => columnTypeIn(plan, table, column);
   const userId = trusted(plan.types.userId);
   const grantTable = plan.tables.find((x) => x.name === store.table)!;
   const grantKey = grantTable.primaryKey[0]!;
