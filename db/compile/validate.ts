@@ -3,12 +3,12 @@ import { COMMANDS, type RoleDefinition } from "../policy/roles";
 import { ancestorsOf } from "./lineage";
 import type { AppDefinition } from "../policy/define";
 import type { MemberSet, Scope } from "../policy/scopes";
-import { toDdl } from "../sql/ddl";
 import { changedColumns } from "../policy/approvals";
 import { approvalProblems } from "./approval-problems";
 import { policyName, restrictiveName, roleName, roleSchemaName, viewOwner } from "./names";
 import { didYouMean } from "../policy/suggest";
-import { walkScope } from "./walk";
+import { kindOf } from "./scopes";
+import { asksWho, walkScope } from "./walk";
 import { softDeleteColumns } from "./emit/soft-delete";
 import { softDeleteProblems } from "./soft-delete-problems";
 import { temporaryGrantProblems } from "./temporary-grants";
@@ -68,7 +68,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     for (const condition of [set.link.where, set.live?.where]) {
       if (!condition) continue;
       walkScope(condition, (s) => {
-        if (["own", "unit", "unitTree", "userInTree", "granted", "member", "channel", "via"].includes(s.kind)) {
+        if (kindOf(s).asksWho || kindOf(s).readsParentRows) {
           problems.push(
             `${w}: its conditions run inside a security definer helper, where ${s.kind}() cannot know the user: use column conditions only`,
           );
@@ -91,61 +91,17 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     }
   };
 
-  const checkScope = (who: string, table: CatalogTable, scope: Scope): void => {
-    const s = scope;
-    switch (s.kind) {
-      case "own":
-      case "unit":
-      case "unitTree":
-      case "userInTree":
-      case "pool":
-      case "granted":
-      case "attr":
-      case "isNull":
-      case "future":
-        hasColumn(who, table, s.column);
-        if (s.kind === "granted" && !app.identity.grants) {
-          problems.push(`${who}: granted() needs identity.grants (where temporary grants are kept) in defineApp`);
-        }
-        if (s.kind === "attr" && s.values.length === 0)
-          problems.push(`${who}: ${table.name}.${s.column} is compared with an empty list`);
-        break;
-      case "member":
-        hasColumn(who, table, s.column);
-        checkSet(who, s.set);
-        break;
-      case "via": {
-        if (!hasColumn(who, table, s.column)) break;
-        const parent = findTable(who, s.parent);
-        if (!parent) break;
-        const key = table.foreignKeys.find(
-          (k) => k.columns.length === 1 && k.columns[0] === s.column && k.references.table === s.parent,
-        );
-        if (!key) {
-          problems.push(
-            `${who}: ${table.name}.${s.column} has no foreign key to ${s.parent}: add one, or say how they relate with raw()`,
-          );
-        }
-        if (s.where) checkScope(`${who} (via ${s.parent})`, parent, s.where);
-        break;
-      }
-      case "raw":
-        try {
-          toDdl(s.sql);
-        } catch {
-          problems.push(
-            `${who}: raw predicate "${s.description}" has bind values; build it with sql.identifier and literal(), not sql.value`,
-          );
-        }
-        break;
-      case "or":
-      case "and":
-        for (const inner of s.scopes) checkScope(who, table, inner);
-        break;
-      default:
-        break;
-    }
-  };
+  const checkScope = (who: string, table: CatalogTable, scope: Scope): void =>
+    kindOf(scope).validate(scope, {
+      app,
+      who,
+      table,
+      hasColumn: (column) => hasColumn(who, table, column),
+      findTable: (name) => findTable(who, name),
+      check: checkScope,
+      checkMemberSet: (set) => checkSet(who, set),
+      problem: (message) => problems.push(message),
+    });
 
   const { users, userRoles, units, grants } = app.identity;
   const identityTables: [string, string, string[]][] = [
@@ -248,7 +204,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (o.where) checkScope(who, table, o.where);
     if (o.row && table.primaryKey.length !== 1)
       problems.push(`${who}: table ${o.table} needs a one-column primary key for a row operation`);
-    if (!o.row && o.where && usesIdentity(o.where))
+    if (!o.row && o.where && asksWho(o.where))
       problems.push(
         `${who}: a maintenance operation (row: false) runs as the owner, so its where may not ask who is asking (own, unit, …)`,
       );
@@ -262,7 +218,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (when) {
       hasColumn(who, when, e.when.link);
       checkScope(who, when, e.when.where);
-      if (usesIdentity(e.when.where))
+      if (asksWho(e.when.where))
         problems.push(`${who}: its condition runs in a trigger for every writer, so it may not ask who is asking (own, unit, …)`);
       if (when.primaryKey.length === 0) problems.push(`${who}: table ${e.when.table} needs a primary key`);
     }
@@ -329,13 +285,4 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   problems.push(...softDeleteProblems(app, catalog));
 
   if (problems.length > 0) throw new CompileError([...new Set(problems)]);
-}
-
-/** Whether a scope asks who is asking (directly or in a parent's condition): such scopes need the caller's identity. */
-function usesIdentity(scope: Scope): boolean {
-  let found = false;
-  walkScope(scope, (s) => {
-    if (["own", "unit", "unitTree", "userInTree", "granted", "member", "channel"].includes(s.kind)) found = true;
-  });
-  return found;
 }
