@@ -1,12 +1,12 @@
 import type { PoolClient } from "pg";
 import { compileAgainst } from "../../db/apply/apply";
-import { introspect } from "../../db/catalog/introspect";
-import { emitStatements, LintError, withRolePrefix, type Statement } from "../../db/compile";
+import { compileApp, emitStatements, LintError, withRolePrefix, type Statement } from "../../db/compile";
 import { lint } from "../../db/compile/lint";
 import { describeScope } from "../../db/compile/describe";
 import { buildPlan } from "../../db/compile/plan";
 import { all, defineApp, raw, role, sql, view, type AppDefinition, type RoleDefinition } from "../../db/policy";
 import { runInRolledBackTransaction } from "../../db/testing/persona";
+import { shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
 import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";
 
@@ -47,6 +47,16 @@ async function compileAfter(setup: string, app: AppDefinition = shopPlus([])): P
       (e: unknown) => e,
     );
   });
+}
+
+/** Compiles `app` on the hand-built shop catalog (no database); returns what the compile threw. */
+function compileFails(app: AppDefinition): unknown {
+  try {
+    compileApp(app, shopCatalog());
+    return new Error("the compile succeeded");
+  } catch (e) {
+    return e;
+  }
 }
 
 /** The findings of the LintError `error`, as `lint: message` lines. */
@@ -143,7 +153,7 @@ test("a role that reads phone raw and is a role of a view listing phone_masked c
   });
   const phoneBook = view("phone_book", { from: "customers", columns: ["id", "phone_masked"], where: all(), roles: [reader] });
   const app = shopPlus([reader], [directory, phoneBook]);
-  const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+  const catalog = shopCatalog();
   const plan = buildPlan(app, catalog);
   expect(lint(plan, emitStatements(plan), catalog)).toEqual([]);
   const customers = plan.tables.find((t) => t.name === "customers")!;
@@ -154,7 +164,7 @@ test("a role that reads phone raw and is a role of a view listing phone_masked c
 describe("generated masking views", () => {
   const generated = async () => {
     const app = withRolePrefix(shop, prefix);
-    const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+    const catalog = shopCatalog();
     const plan = buildPlan(app, catalog);
     return { plan, catalog, statements: emitStatements(plan) };
   };
@@ -176,7 +186,7 @@ describe("generated masking views", () => {
     const keepsOf = async (roles: RoleDefinition[]) => {
       const list = view("vip_list", { from: "customers", columns: ["id", "tier"], where: all(), roles });
       const app = shopPlus([], [directory, list]);
-      const plan = buildPlan(app, await introspect(client, app.schema, [app.toolkitSchema]));
+      const plan = buildPlan(app, shopCatalog());
       return plan.views
         .find((v) => v.name === "vip_list")!
         .reach[0]!.restrictives.map((r) => [r.restriction, r.keeps && describeScope(r.keeps)]);
@@ -219,7 +229,7 @@ describe("functions called from policies", () => {
         },
       },
     });
-    const error = await compileAfter("select", shopPlus([hasty]));
+    const error = compileFails(shopPlus([hasty]));
     expect(findingsOf(error)).toEqual([
       'helper-call: policy "hasty__select" on customers calls gatehouse.current_user_id without (select …): wrap it so it runs once per statement',
     ]);
@@ -257,7 +267,7 @@ describe("functions called from policies", () => {
       },
     });
     const app = { ...shopPlus([hasty]), toolkitSchema: 'gate"house' };
-    const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+    const catalog = shopCatalog();
     const plan = buildPlan(app, catalog);
     const helperCalls = lint(plan, emitStatements(plan), catalog).filter((f) => f.lint === "helper-call");
     expect(helperCalls).toEqual([
@@ -271,7 +281,7 @@ describe("functions called from policies", () => {
 
 test("a protected table whose rls statement is missing fails the force lint", async () => {
   const app = withRolePrefix(shop, prefix);
-  const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+  const catalog = shopCatalog();
   const plan = buildPlan(app, catalog);
   const statements = emitStatements(plan);
   expect(lint(plan, statements, catalog)).toEqual([]);
