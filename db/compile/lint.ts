@@ -132,7 +132,24 @@ function lintRawAndTwin(plan: Plan): LintFinding[] {
 const NAME = `"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*`;
 const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
 
-/** Helpers called from policies are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))`. */
+/**
+ * What a policy or view statement creates, for messages, from its structured fields: `policy "sales_rep__select"`,
+ * `view "crm"."marketing_export"`; undefined for a statement that creates neither (a drop).
+ */
+function createdBy(plan: Plan, s: Statement): string | undefined {
+  if (s.kind === "policy" && s.policies?.length) return `policy ${toDdl(sql.identifier(s.policies[0]!))}`;
+  if (s.kind === "view" && s.securityInvoker !== undefined && s.target) {
+    const [schema, name] = s.target.includes(".") ? s.target.split(".") : [plan.app.schema, s.target];
+    return `view ${toDdl(sql.identifier(schema!, name!))}`;
+  }
+  return undefined;
+}
+
+/**
+ * Helpers called from policies and views are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))`. The
+ * statements say what they create (`policies`, `securityInvoker`, `target`); the calls are found in their text,
+ * since a `raw()` predicate is text the definitions wrote.
+ */
 function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
   const findings: LintFinding[] = [];
   const volatility = new Map<string, string>();
@@ -140,13 +157,10 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
   for (const s of statements) if (s.fn) volatility.set(`${plan.app.toolkitSchema}.${s.fn.name}`, s.fn.volatility);
   const schemas = new Set([plan.app.toolkitSchema, plan.app.schema]);
   const call = new RegExp(`(\\(\\s*select\\s+)?(${NAME})\\s*\\.\\s*(${NAME})\\s*\\(`, "g");
-  const named = new RegExp(`create (policy|view) (${NAME}(?:\\.${NAME})?)`);
-  for (const s of statements.filter((x) => x.kind === "policy" || x.kind === "view")) {
-    const text = toDdl(s.sql);
-    const label = named.exec(text);
-    if (!label) continue;
-    const policy = `${label[1]} ${label[2]}`;
-    for (const match of text.matchAll(call)) {
+  for (const s of statements) {
+    const created = createdBy(plan, s);
+    if (!created) continue;
+    for (const match of toDdl(s.sql).matchAll(call)) {
       const [schema, fn] = [unquote(match[2]!), unquote(match[3]!)];
       if (!schemas.has(schema)) continue;
       const name = `${schema}.${fn}`;
@@ -155,12 +169,12 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
       if (v === "volatile")
         findings.push({
           lint: "helper-call",
-          message: `${policy} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable`,
+          message: `${created} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable`,
         });
       if (!match[1])
         findings.push({
           lint: "helper-call",
-          message: `${policy} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement`,
+          message: `${created} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement`,
         });
     }
   }

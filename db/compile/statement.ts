@@ -19,7 +19,9 @@ export interface Statement {
     readonly volatility: "immutable" | "stable" | "volatile";
     readonly searchPath: boolean;
   };
-  /** For `view` statements: whether the view is created with `security_invoker`. */
+  /** For `policy` statements that create policies: their names, in order (a statement that only drops has none). */
+  readonly policies?: readonly string[];
+  /** For `view` statements: whether the view is created with `security_invoker` (present exactly when it creates a view). */
   readonly securityInvoker?: boolean;
   /** For `view` statements: whether the view is created with `security_barrier`. */
   readonly securityBarrier?: boolean;

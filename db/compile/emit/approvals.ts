@@ -267,6 +267,7 @@ end`),
     out.push({
       kind: "policy",
       target,
+      policies: [`${APPROVALS.policyPrefix}${role}__select`],
       sql: sql`${lineComment(`${role} sees the approval requests they made or decided${decides.length ? `, and those of ${words(decides)} on rows they see and may approve` : ""} (from approvals in defineApp)`)}
 create policy ${sql.identifier(`${APPROVALS.policyPrefix}${role}__select`)} on ${requests}
   as permissive for select to ${roleIdent(app, role)}

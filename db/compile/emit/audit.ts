@@ -149,6 +149,7 @@ alter table ${head} force row level security;`,
     {
       kind: "policy",
       target: logName,
+      policies: ["audit__append"],
       sql: sql`drop policy if exists audit__append on ${log};
 drop policy if exists audit__read on ${log};
 ${lineComment("only the audit functions (as the owner) insert; no app role holds insert, update or delete")}
@@ -159,6 +160,7 @@ create policy audit__append on ${log} as permissive for insert to public with ch
     out.push({
       kind: "policy",
       target: logName,
+      policies: ["audit__read"],
       sql: sql`${lineComment(`${audit.readers.map((r) => r.name).join(", ")} may read the audit trail (from audit.readers)`)}
 create policy audit__read on ${log} as permissive for select to ${sql.join(readers, ", ")}
   using ((select ${fn(HELPERS.userId)}(current_user)) is not null);`,

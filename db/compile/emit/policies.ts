@@ -23,6 +23,7 @@ export function permissive(plan: Plan, node: PolicyNode, ctx: (command: PolicyNo
   return {
     kind: "policy",
     target: node.table,
+    policies: [policyName(node.role, node.command)],
     sql: sql`${lineComment(`${node.role} may ${node.command} ${node.table}: ${words} (from ${node.sources.join(", ")})`)}
 create policy ${sql.identifier(policyName(node.role, node.command))} on ${tableIdent(plan.app, node.table)}
   as permissive for ${trusted(node.command)} to ${roleIdent(plan.app, node.role)}${clause("using", node.using)}${clause("with check", node.check)};`,
@@ -45,6 +46,7 @@ export function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext
     return {
       kind: "policy" as const,
       target: node.table,
+      policies: [name],
       sql: sql`${lineComment(`restriction ${node.restriction} on ${node.table} for ${node.role} (${command === "all" ? "all commands" : command}): ${words}`)}
 create policy ${sql.identifier(name)} on ${tableIdent(plan.app, node.table)}
   as restrictive for ${trusted(command)} to ${roleIdent(plan.app, node.role)}${using}${check};`,

@@ -247,10 +247,12 @@ end`)};`,
   for (const { role, anywhere: everywhere } of roles) {
     const reach = everywhere ? sql`true` : sql`(${mine}\n      or ${below})`;
     const reachWords = everywhere ? "every grant" : "grants they made, or that users of units below their own made";
-    const name = (command: string) => sql.identifier(`${TEMPORARY_GRANTS.policyPrefix}${role}__${command}`);
+    const policyName = (command: string) => `${TEMPORARY_GRANTS.policyPrefix}${role}__${command}`;
+    const name = (command: string) => sql.identifier(policyName(command));
     out.push({
       kind: "policy",
       target: store.table,
+      policies: ["select", "insert", "update"].map(policyName),
       sql: sql`${lineComment(`${role} may see and end ${reachWords}, and make grants recorded as their own (from grants in defineApp)`)}
 create policy ${name("select")} on ${t}
   as permissive for select to ${roleIdent(app, role)}
