@@ -76,13 +76,10 @@ function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalo
   return findings;
 }
 
-/** SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC. */
+/** SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC (a grant statement `revokes` them). */
 function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
   const findings: LintFinding[] = [];
-  const text = statements
-    .filter((s) => s.kind === "grant")
-    .map((s) => toDdl(s.sql))
-    .join("\n");
+  const revoked = new Set(statements.flatMap((s) => s.revokes ?? []));
   const generated = new Set<string>();
   for (const s of statements) {
     if (!s.fn) continue;
@@ -90,7 +87,7 @@ function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Cat
     if (!s.fn.securityDefiner) continue;
     if (!s.fn.searchPath)
       findings.push({ lint: "definer", message: `security definer function ${s.fn.name} has no fixed search_path` });
-    if (!text.includes(`revoke all on function ${toDdl(sql.identifier(s.fn.schema ?? plan.app.toolkitSchema, s.fn.name))}(`)) {
+    if (!revoked.has(`${s.fn.schema ?? plan.app.toolkitSchema}.${s.fn.name}`)) {
       findings.push({ lint: "definer", message: `security definer function ${s.fn.name} is not revoked from public` });
     }
   }

@@ -294,3 +294,18 @@ test("a protected table whose rls statement is missing fails the force lint", as
     },
   ]);
 });
+
+test("a security definer function no grant statement revokes from public fails the definer lint", () => {
+  const app = withRolePrefix(shop, "t0_");
+  const catalog = shopCatalog();
+  const plan = buildPlan(app, catalog);
+  const statements = emitStatements(plan);
+  const unrevoked = statements.map((s) =>
+    s.revokes?.includes("gatehouse.current_user_id")
+      ? { ...s, revokes: s.revokes.filter((f) => f !== "gatehouse.current_user_id") }
+      : s,
+  );
+  expect(lint(plan, unrevoked, catalog)).toEqual([
+    { lint: "definer", message: "security definer function current_user_id is not revoked from public" },
+  ]);
+});

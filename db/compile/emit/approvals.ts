@@ -405,6 +405,7 @@ end`)};`,
     },
     {
       kind: "grant",
+      revokes: [`${app.toolkitSchema}.${APPROVALS.file}`],
       sql: sql`revoke all on function ${fileFn}(${signature(fileArgs.map((x) => ["", x]))}) from ${managed};
 grant execute on function ${fileFn}(${signature(fileArgs.map((x) => ["", x]))}) to ${roleList(allRequesters)};`,
     },
@@ -479,6 +480,7 @@ end`)};`,
     },
     {
       kind: "grant",
+      revokes: [`${app.toolkitSchema}.${APPROVALS.decide}`],
       sql: sql`revoke all on function ${decideFn}(${signature(decideArgs.map((x) => ["", x]))}) from ${managed};
 grant execute on function ${decideFn}(${signature(decideArgs.map((x) => ["", x]))}) to ${roleList(allApprovers)};`,
     },
@@ -505,7 +507,11 @@ as ${dollarQuoted(sql`begin
   return null;
 end`)};`,
     },
-    { kind: "grant", sql: sql`revoke all on function ${appliedFn}() from ${managed};` },
+    {
+      kind: "grant",
+      revokes: [`${app.toolkitSchema}.${APPROVALS.appliedCheck}`],
+      sql: sql`revoke all on function ${appliedFn}() from ${managed};`,
+    },
     {
       kind: "table",
       target,
@@ -684,7 +690,11 @@ begin
   return new;
 end`)};`,
       },
-      { kind: "grant", sql: sql`revoke all on function ${gateFn}() from ${managed};` },
+      {
+        kind: "grant",
+        revokes: [`${app.toolkitSchema}.${gateName}`],
+        sql: sql`revoke all on function ${gateFn}() from ${managed};`,
+      },
       {
         kind: "table",
         target: table,
@@ -741,6 +751,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.schema}.${APPROVALS.requestPrefix}${a.name}`],
         sql: sql`revoke all on function ${requestFn(a)}(${signature(args)}) from ${managed};
 grant execute on function ${requestFn(a)}(${signature(args)}) to ${roleList(requesters.get(a.name)!.map((r) => r.role))};`,
       },
@@ -869,6 +880,7 @@ as ${dollarQuoted(sql`select r.id, r.kind, r.table_name, r.row_key, r.action, r.
     ),
     {
       kind: "grant",
+      revokes: [APPROVALS.approve, APPROVALS.reject, APPROVALS.pending, APPROVALS.mine].map((name) => `${app.schema}.${name}`),
       sql: sql`${lineComment(`approvals: ${words(allApprovers)} decide; every requester and approver lists their own requests`)}
 revoke all on function ${approveFn}(${decideArgsSql}) from ${managed};
 revoke all on function ${rejectFn}(${decideArgsSql}) from ${managed};

@@ -366,6 +366,7 @@ $fn$;`,
   out.push({
     kind: "grant",
     target: logName,
+    revokes: functions.map((f) => `${app.toolkitSchema}.${f.name}`),
     sql: sql`${sql.join(
       functions.map((f) => sql`revoke all on function ${fn(f.name)}(${trusted(f.argTypes.join(", "))}) from public;`),
       "\n",

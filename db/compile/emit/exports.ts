@@ -205,6 +205,7 @@ end`)};`,
     },
     {
       kind: "grant",
+      revokes: [EXPORTS.start, EXPORTS.finish].map((name) => `${app.toolkitSchema}.${name}`),
       sql: sql`revoke all on function ${fn(EXPORTS.start)}(text, text, bigint) from public;
 revoke all on function ${fn(EXPORTS.finish)}(bigint, bigint, text) from public;
 grant execute on function ${fn(EXPORTS.start)}(text, text, bigint), ${fn(EXPORTS.finish)}(bigint, bigint, text) to ${sql.join(

@@ -96,6 +96,7 @@ function helperGrants(plan: Plan, helpers: readonly Statement[]): Statement[] {
       )})`;
       return {
         kind: "grant" as const,
+        revokes: [`${plan.app.toolkitSchema}.${name}`],
         sql: sql`revoke all on function ${helperIdent(plan.app, name)}${signature} from public;
 grant execute on function ${helperIdent(plan.app, name)}${signature} to ${sql.join(roles, ", ")};`,
       };

@@ -134,6 +134,7 @@ end`,
       ),
       {
         kind: "grant",
+        revokes: [`claim_${pool.name}`, `release_${pool.name}`].map((name) => `${app.schema}.${name}`),
         sql: sql`revoke all on function ${claim}(${keyType}) from public;
 revoke all on function ${release}(${keyType}) from public;
 grant execute on function ${claim}(${keyType}), ${release}(${keyType}) to ${sql.join(

@@ -87,6 +87,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.schema}.${name}`],
         sql: sql`revoke all on function ${fn}(${trusted(type)}, text) from public;
 grant execute on function ${fn}(${trusted(type)}, text) to ${sql.join(
           revealers.map((r) => roleIdent(app, r.role)),

@@ -161,7 +161,11 @@ begin
   return null;
 end`)};`,
       },
-      { kind: "grant", sql: sql`revoke all on function ${triggerFn}() from ${managed};` },
+      {
+        kind: "grant",
+        revokes: [`${app.toolkitSchema}.${SOFT_DELETE.triggerFunction(d.table)}`],
+        sql: sql`revoke all on function ${triggerFn}() from ${managed};`,
+      },
       {
         kind: "table",
         target: d.table,
@@ -202,6 +206,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.toolkitSchema}.${SOFT_DELETE.deleteFunction(d.table)}`],
         sql: sql`revoke all on function ${deleteFn}(${keyType}, text) from ${managed};${
           deleters.length ? sql`\ngrant execute on function ${deleteFn}(${keyType}, text) to ${roles(deleters)};` : sql.blank
         }`,
@@ -271,6 +276,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.schema}.${SOFT_DELETE.restoreFunction(d.table)}`],
         sql: sql`revoke all on function ${restoreFn}(${keyType}) from ${managed};
 grant execute on function ${restoreFn}(${keyType}) to ${roles(restoring.map((r) => r.role))};`,
       },
@@ -323,6 +329,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.toolkitSchema}.${SOFT_DELETE.purgeFunction(d.table)}`],
         sql: sql`${lineComment(`${d.table}: only the owner purges`)}
 revoke all on function ${purgeFn}(interval) from ${managed};`,
       },

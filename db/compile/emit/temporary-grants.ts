@@ -85,6 +85,7 @@ as ${dollarQuoted(body)};`,
     },
     {
       kind: "grant",
+      revokes: [`${app.toolkitSchema}.${name}`],
       sql: sql`revoke all on function ${helperIdent(app, name)}(${trusted(argTypes.join(", "))}) from ${managed};
 grant execute on function ${helperIdent(app, name)}(${trusted(argTypes.join(", "))}) to ${grantee};`,
     },
@@ -231,7 +232,11 @@ begin
   return new;
 end`)};`,
     },
-    { kind: "grant", sql: sql`revoke all on function ${check}() from public;` },
+    {
+      kind: "grant",
+      revokes: [`${app.toolkitSchema}.${TEMPORARY_GRANTS.check}`],
+      sql: sql`revoke all on function ${check}() from public;`,
+    },
     {
       kind: "table",
       target: store.table,
@@ -328,6 +333,7 @@ end`)};`,
     },
     {
       kind: "grant",
+      revokes: [TEMPORARY_GRANTS.grant, TEMPORARY_GRANTS.revoke].map((name) => `${app.schema}.${name}`),
       sql: sql`${lineComment(`temporary grants: only ${words(roles.map((r) => r.role))} may call the operations`)}
 revoke all on function ${grantFn}(${signature(grantArgs)}) from ${managed};
 revoke all on function ${revokeFn}(${signature(revokeArgs)}) from ${managed};
