@@ -4,7 +4,8 @@ import type { AppDefinition } from "../policy/define";
 import { parseDuration } from "../policy/grants";
 import type { RoleDefinition } from "../policy/roles";
 import type { Scope } from "../policy/scopes";
-import { APPROVALS, approvalRoles } from "./emit/approvals";
+import { APPROVALS } from "./emit/approvals";
+import { approvalRoles } from "./privileges";
 import { ancestorsOf } from "./lineage";
 import { walkScope } from "./walk";
 

@@ -9,6 +9,7 @@ import type { OwnerColumn } from "./holders";
 import { ancestorsOf, exemptionsOf, lineage } from "./lineage";
 import { viewOwner } from "./names";
 import { planTable } from "./plan-table";
+import { privilegesOf, type PrivilegesPlan } from "./privileges";
 import { restrictivesFor } from "./restrictives";
 import { anyOf } from "./simplify";
 import { viewReach, type ViewOwnerReach, type ViewReachContext } from "./view-owner";
@@ -160,6 +161,8 @@ export interface Plan {
   readonly views: readonly ViewPlan[];
   readonly operations: readonly OperationPlan[];
   readonly memberSets: readonly (MemberSet & { readonly rowType: string })[];
+  /** Who may call each generated operation (approvals, reveals, pools, restores, temporary grants), decided here. */
+  readonly privileges: PrivilegesPlan;
   /** SQL types of identity keys, read from the catalog. */
   readonly types: { readonly userId: string; readonly unitId: string; readonly grantRow: string };
 }
@@ -255,6 +258,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((set) => Object.freeze({ ...set, rowType: type(set.link.table, set.link.row) })),
     ),
+    privileges: privilegesOf(app),
     types: Object.freeze({
       userId: type(users.table, users.id),
       unitId: type(units.table, units.id),

@@ -2,7 +2,7 @@ import { buildPlan, tableOf } from "../../db/compile/plan";
 import { SCOPE_KINDS } from "../../db/compile/scopes";
 import { describeScope } from "../../db/compile/describe";
 import { directColumns } from "../../db/compile/walk";
-import { all, defineApp, isNotNull, or, restrict, via } from "../../db/policy";
+import { all, defineApp, isNotNull, or, own, restrict, reveal, unitTree, via } from "../../db/policy";
 import { catalogTable, shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
 
@@ -78,6 +78,31 @@ describe("the plan resolves what the emitters need, so they never read the catal
     const grant = tableOf(plan, "customers").grants.find((g) => g.role === "support")!;
     expect(grant.select).toEqual(["id", "name", "region", "tier", "unit_id", "archived_at", "phone_masked"]);
   });
+});
+
+test("who may reveal is decided in the plan: a clerk listed for its own rows, and the manager extending it, with the nearest listing", () => {
+  const app = defineApp({
+    schema: "shop",
+    rolePrefix: "shop_",
+    identity: shopIdentity,
+    roles: [clerk, manager, support],
+    restrictions: [vip],
+    masks: [phoneMask],
+    views: [directory],
+    reveals: [
+      reveal("customers", "phone", {
+        by: [
+          [clerk, own("owner_id")],
+          [manager, unitTree("unit_id")],
+        ],
+      }),
+    ],
+  });
+  const revealers = buildPlan(app, shopCatalog()).privileges.reveals["customers.phone"]!;
+  expect(revealers.map((r) => [r.role, describeScope(r.scope)])).toEqual([
+    ["clerk", "rows they own (owner_id)"],
+    ["manager", "rows of their unit and its sub-units (unit_id)"],
+  ]);
 });
 
 describe("each scope kind is one module", () => {

@@ -1,15 +1,13 @@
 import { changedColumns, type ApprovalDefinition } from "../../policy/approvals";
 import { parseDuration } from "../../policy/grants";
-import type { AppDefinition } from "../../policy/define";
 import type { RoleDefinition } from "../../policy/roles";
 import type { Scope } from "../../policy/scopes";
 import { doBlock, dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { describeScope } from "../describe";
 import { ACTING_ROLE, HELPERS, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
-import { ancestorsOf } from "../lineage";
 import { columnTypeIn, tableOf, type Plan } from "../plan";
+import type { RoleScope } from "../privileges";
 import { onceWithRole, renderScope, type ScopeContext } from "../scope-sql";
-import { anyOf } from "../simplify";
 import { softDeleteOf } from "../soft-delete";
 import type { Statement } from "../statement";
 import { softDeleteSettings } from "./soft-delete";
@@ -38,35 +36,6 @@ export const APPROVALS = {
   /** Select policies on the requests table: `approvals__<role>__select`. */
   policyPrefix: "approvals__",
 } as const;
-
-/** A role that may request or approve, with the rows it may do so for (inherited entries or'd). */
-export interface ApprovalRole {
-  readonly role: string;
-  readonly scope: Scope;
-}
-
-/**
- * Every app role that reaches an approval through `entries` (listed, or extending a listed role), in definition
- * order, each with the union of the scopes it reaches.
- *
- * @example
- * approvalRoles(crm, approval.approvers) // [{ role: "supervisor", scope: unitTree("unit_id") }, { role: "regional_manager", … }, …]
- */
-export function approvalRoles(app: AppDefinition, entries: readonly (readonly [RoleDefinition, Scope])[]): ApprovalRole[] {
-  return app.roles.flatMap((r): ApprovalRole[] => {
-    const lineage = [r, ...ancestorsOf(r)];
-    const scope = anyOf(entries.filter(([listed]) => lineage.includes(listed)).map(([, s]) => s));
-    return scope ? [{ role: r.name, scope }] : [];
-  });
-}
-
-/** The roles that may make an approval's change directly, expanded to the roles extending them. */
-function directRoles(app: AppDefinition, a: ApprovalDefinition): "nobody" | "everyone" | string[] {
-  if (typeof a.direct === "string") return a.direct;
-  const listed = a.direct;
-  const roles = app.roles.filter((r) => [r, ...ancestorsOf(r)].some((x) => listed.includes(x))).map((r) => r.name);
-  return roles.length ? roles : "nobody";
-}
 
 /** `a, b and c`. */
 const words = (items: readonly string[]): string =>
@@ -149,7 +118,7 @@ export function emitApprovals(plan: Plan, ctx: (table: string) => ScopeContext):
   /** Whether the acting role is one of `roles` (the role set for the request, or a role-bound login's one role). */
   const actsAs = (role: string) => sql`pg_catalog.pg_has_role(actor, ${literal(roleName(app, role))}, 'usage')`;
   /** `case when <acts as r1> then exists (… scope of r1 …) … else false end`, checked as the owner with the caller as actor. */
-  const reaches = (a: ApprovalDefinition, roles: readonly ApprovalRole[], key: SQL) =>
+  const reaches = (a: ApprovalDefinition, roles: readonly RoleScope[], key: SQL) =>
     roles.length === 0
       ? sql`false`
       : sql`case${sql.join(
@@ -187,8 +156,8 @@ export function emitApprovals(plan: Plan, ctx: (table: string) => ScopeContext):
     );
   const managed = sql.join([sql`public`, ...requestRoles(plan).map((r) => roleIdent(app, r))], ", ");
 
-  const requesters = new Map(approvals.map((a) => [a.name, approvalRoles(app, a.requesters)]));
-  const approvers = new Map(approvals.map((a) => [a.name, approvalRoles(app, a.approvers)]));
+  const requesters = new Map(approvals.map((a) => [a.name, plan.privileges.approvals[a.name]!.requesters]));
+  const approvers = new Map(approvals.map((a) => [a.name, plan.privileges.approvals[a.name]!.approvers]));
   const byName = (names: Iterable<string>) => app.roles.map((r) => r.name).filter((r) => [...names].includes(r));
   const allRequesters = byName(new Set([...requesters.values()].flatMap((l) => l.map((r) => r.role))));
   const allApprovers = byName(new Set([...approvers.values()].flatMap((l) => l.map((r) => r.role))));
@@ -538,7 +507,7 @@ create constraint trigger ${sql.identifier(APPROVALS.appliedTrigger)} after upda
     returning r.id into applied;`;
     /** When a write without an approval is refused: the actor is not a direct writer, and (for updates and deletes) the old row is in `when`. */
     const refusedWhen = (a: ApprovalDefinition, onOld: boolean): SQL | undefined => {
-      const direct = directRoles(app, a);
+      const direct = plan.privileges.approvals[a.name]!.direct;
       if (direct === "everyone") return undefined;
       const parts = [
         ...(direct === "nobody" ? [] : [sql`not (${sql.join(direct.map(actsAs), " or ")})`]),
@@ -905,7 +874,7 @@ export function approvalsMatrix(plan: Plan): string[] {
   const approvals = app.approvals ?? [];
   if (approvals.length === 0) return [];
   const cell = (s: string) => s.replace(/\|/g, "\\|");
-  const grouped = (roles: readonly ApprovalRole[]) => {
+  const grouped = (roles: readonly RoleScope[]) => {
     const byScope = new Map<string, string[]>();
     for (const r of roles) {
       const words = describeScope(r.scope);
@@ -926,9 +895,9 @@ export function approvalsMatrix(plan: Plan): string[] {
     "|---|---|---|---|---|---|---|",
   ];
   for (const a of approvals) {
-    const direct = directRoles(app, a);
+    const direct = plan.privileges.approvals[a.name]!.direct;
     lines.push(
-      `| ${a.name} | ${cell(changeWords(a))} | ${cell(a.when ? describeScope(a.when) : "every row")} | ${cell(grouped(approvalRoles(app, a.requesters)))} | ${cell(grouped(approvalRoles(app, a.approvers)))} | ${a.expires} | ${direct === "nobody" ? "nobody" : direct === "everyone" ? "anyone their own rules let" : direct.join(", ")} |`,
+      `| ${a.name} | ${cell(changeWords(a))} | ${cell(a.when ? describeScope(a.when) : "every row")} | ${cell(grouped(plan.privileges.approvals[a.name]!.requesters))} | ${cell(grouped(plan.privileges.approvals[a.name]!.approvers))} | ${a.expires} | ${direct === "nobody" ? "nobody" : direct === "everyone" ? "anyone their own rules let" : direct.join(", ")} |`,
     );
   }
   lines.push("");

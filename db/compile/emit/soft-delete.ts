@@ -7,7 +7,7 @@ import { ACTING_ROLE, HELPERS, helperIdent, requestRoles, roleIdent, roleName, t
 import type { Plan } from "../plan";
 import type { ScopeContext } from "../scope-sql";
 import { renderScope } from "../scope-sql";
-import { restorers, softDeleteMarkers, type SoftDeleteMarker } from "../soft-delete";
+import { softDeleteMarkers, type SoftDeleteMarker } from "../soft-delete";
 import type { Statement } from "../statement";
 
 /** What soft delete (`defineApp({ softDeletes })`) installs, per table `<t>`. */
@@ -121,7 +121,7 @@ export function emitSoftDeletes(plan: Plan, ctx: (table: string, command: ScopeC
     const restoreFn = sql.identifier(app.schema, SOFT_DELETE.restoreFunction(d.table));
     const restoreName = `${app.schema}.${SOFT_DELETE.restoreFunction(d.table)}`;
     const deleters = table.policies.filter((p) => p.command === "delete").map((p) => p.role);
-    const restoring = restorers(app, d);
+    const restoring = plan.privileges.restorers[d.table]!;
     const marks = markers.map((m) => m.name).join(", ");
 
     // mark instead of delete
@@ -370,7 +370,7 @@ function tableLines(plan: Plan, d: SoftDeleteDefinition): string[] {
       .find((t) => t.name === d.table)
       ?.policies.filter((p) => p.command === "delete")
       .map((p) => p.role) ?? [];
-  const restoring = restorers(app, d).map((r) => `${r.role} (${describeScope(r.scope)})`);
+  const restoring = plan.privileges.restorers[d.table]!.map((r) => `${r.role} (${describeScope(r.scope)})`);
   const visible = d.visibleTo.map(([r, s]) => (s.kind === "all" ? r.name : `${r.name} (${describeScope(s)})`));
   const by = named("by");
   const reason = named("reason");

@@ -5,7 +5,7 @@ import { HELPERS, borrowedAccessSetting, helperIdent, requestRoles, roleIdent, r
 import { columnTypeIn, type Plan } from "../plan";
 import { onceWithRole } from "../scope-sql";
 import type { Statement } from "../statement";
-import { TEMPORARY_GRANTS, grantingRoles } from "../temporary-grants";
+import { TEMPORARY_GRANTS } from "../temporary-grants";
 
 /** `a, b and c`. */
 const words = (items: readonly string[]): string =>
@@ -47,7 +47,7 @@ export function emitTemporaryGrants(plan: Plan): Statement[] {
   const userId = trusted(plan.types.userId);
   const grantTable = plan.tables.find((x) => x.name === store.table)!;
   const grantKey = grantTable.primaryKey[0]!;
-  const roles = grantingRoles(app);
+  const roles = plan.privileges.granting;
   const by = roles.filter((r) => !r.anywhere).map((r) => r.role);
   const anywhere = roles.filter((r) => r.anywhere).map((r) => r.role);
   const duration = parseDuration(grants.maxDuration);
