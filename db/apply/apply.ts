@@ -2,6 +2,7 @@ import type { ClientBase } from "pg";
 import { introspect } from "../catalog/introspect";
 import { compileApp, type CompileResult } from "../compile";
 import type { AppDefinition } from "../policy/define";
+import { toDdl, type SQL } from "../sql/ddl";
 
 /**
  * The one place Gatehouse runs SQL it generated: all of it in one transaction, so a failure
@@ -21,6 +22,18 @@ export async function applySql(client: ClientBase, text: string): Promise<void> 
     await client.query(nested ? "rollback to savepoint gatehouse_apply" : "rollback");
     throw error;
   }
+}
+
+/**
+ * Runs generated statements (pg-sql2 fragments, no bind values) in order, all or nothing, like {@link applySql}:
+ * how role-bound logins (`runtime/logins.ts`) reach the database, so this module stays the one place that runs
+ * generated SQL.
+ *
+ * @example
+ * await applyStatements(client, [sql`alter role ${sql.identifier("crm_login_ana")} nologin;`]);
+ */
+export async function applyStatements(client: ClientBase, statements: readonly SQL[]): Promise<void> {
+  await applySql(client, statements.map((s) => toDdl(s)).join("\n"));
 }
 
 /**

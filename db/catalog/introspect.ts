@@ -175,19 +175,3 @@ export async function introspect(
     ),
   });
 }
-
-/**
- * The column of `parent` that `table.column` references (a single-column foreign key), `id` when none is declared:
- * what `via(column, parent)` joins on.
- *
- * @example
- * parentKeyOf(catalog, "contacts", "customer_id", "customers") // "id"
- */
-export function parentKeyOf(catalog: Catalog, table: string, column: string, parent: string): string {
-  return (
-    catalog.tables
-      .get(table)
-      ?.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column && k.references.table === parent)?.references
-      .columns[0] ?? "id"
-  );
-}

@@ -1,8 +1,6 @@
 import type { PolicyNode } from "./plan";
 import type { Scope } from "../policy/scopes";
-
-/** Scopes whose column says who holds a row: the owner, the unit, the parent a child row hangs from. */
-const HOLDER_KINDS: ReadonlySet<Scope["kind"]> = new Set(["own", "unit", "unitTree", "userInTree", "pool", "via"]);
+import { kindOf } from "./scopes";
 
 /**
  * The columns of a table that decide who holds its rows: those of `own`, `unit`, `unitTree`,
@@ -17,8 +15,9 @@ export function holderColumns(policies: readonly PolicyNode[]): string[] {
   const found = new Set<string>();
   // a via's own condition is about the parent row: only its foreign key is a column of this table
   const visit = (s: Scope): void => {
-    if (s.kind === "or" || s.kind === "and") s.scopes.forEach(visit);
-    else if (HOLDER_KINDS.has(s.kind) && "column" in s) found.add(s.column);
+    const kind = kindOf(s);
+    if (kind.holds) for (const column of kind.columns(s, () => [])) found.add(column);
+    else kind.children(s).forEach(visit);
   };
   for (const p of policies) for (const scope of [p.using, p.check]) if (scope) visit(scope);
   return [...found].sort();

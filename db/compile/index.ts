@@ -1,4 +1,4 @@
-import { parentKeyOf, type Catalog } from "../catalog/introspect";
+import type { Catalog } from "../catalog/introspect";
 import type { AppDefinition } from "../policy/define";
 import { lineComment, sql, toDdl } from "../sql/ddl";
 import { emitApprovals } from "./emit/approvals";
@@ -22,7 +22,7 @@ import { emitView, emitViewDrops } from "./emit/views";
 import { emitRoleSchemaDrops, emitRoleSchemas } from "./emit/role-schemas";
 import { lint, type LintFinding } from "./lint";
 import { renderMatrix } from "./matrix";
-import { buildPlan, type Plan } from "./plan";
+import { buildPlan, parentKeyIn, tableOf, type Plan } from "./plan";
 import type { ScopeContext } from "./scope-sql";
 import type { Statement } from "./statement";
 import { CompileError, validate } from "./validate";
@@ -54,10 +54,16 @@ export function withRolePrefix(app: AppDefinition, rolePrefix: string): AppDefin
   return Object.freeze({ ...app, rolePrefix });
 }
 
-/** Generated statements, in the order they must run. Pure: no database. */
-export function emitStatements(plan: Plan, catalog: Catalog): Statement[] {
+/**
+ * Generated statements, in the order they must run. Pure: reads the plan only (no catalog, no database).
+ *
+ * @example
+ * const statements = emitStatements(buildPlan(app, catalog));
+ */
+export function emitStatements(plan: Plan): Statement[] {
   const { app } = plan;
-  const parentKey = (table: string, column: string, parent: string) => parentKeyOf(catalog, table, column, parent);
+  const parentKey = (table: string, column: string, parent: string) => parentKeyIn(plan, table, column, parent);
+  const keyOf = (table: string) => ({ key: tableOf(plan, table).key, type: tableOf(plan, table).keyType });
   const arrayTypes = {
     unit: plan.types.unitId,
     user: plan.types.userId,
@@ -93,35 +99,21 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...plan.views.flatMap((v) => emitView(plan, v, (table) => ctx(table))),
     ...emitRoleSchemas(plan),
     ...emitHolderGuards(plan),
-    ...emitApprovals(plan, catalog, (table) => ctx(table)),
+    ...emitApprovals(plan, (table) => ctx(table)),
     ...emitOwnerChecks(plan),
-    ...emitTemporaryGrants(plan, catalog),
+    ...emitTemporaryGrants(plan),
     ...emitOffboarding(plan),
     ...emitOperations(plan, (table) => ctx(table, "update")),
     ...emitEndings(
       plan,
       (table) => ctx(table),
-      (table) => catalog.tables.get(table)?.primaryKey ?? [],
+      (table) => tableOf(plan, table).primaryKey,
     ),
-    ...emitPublicPools(
-      plan,
-      (table) => ctx(table, "update"),
-      (table) => {
-        const key = catalog.tables.get(table)?.primaryKey[0] ?? "id";
-        return { key, type: catalog.tables.get(table)?.columns.find((c) => c.name === key)?.type ?? "bigint" };
-      },
-    ),
-    ...emitSoftDeletes(plan, catalog, ctx),
+    ...emitPublicPools(plan, (table) => ctx(table, "update"), keyOf),
+    ...emitSoftDeletes(plan, ctx),
     ...emitAudit(plan),
     ...emitExports(plan, (table) => ctx(table)),
-    ...emitReveals(
-      plan,
-      (table) => ctx(table),
-      (table) => {
-        const key = catalog.tables.get(table)?.primaryKey[0] ?? "id";
-        return { key, type: catalog.tables.get(table)?.columns.find((c) => c.name === key)?.type ?? "bigint" };
-      },
-    ),
+    ...emitReveals(plan, (table) => ctx(table), keyOf),
     ...emitToolkitRevokes(plan),
   ];
 }
@@ -141,7 +133,7 @@ const HEADER =
 export function compileApp(app: AppDefinition, catalog: Catalog): CompileResult {
   validate(app, catalog);
   const plan = buildPlan(app, catalog);
-  const statements = emitStatements(plan, catalog);
+  const statements = emitStatements(plan);
   const findings = lint(plan, statements, catalog);
   if (findings.length > 0) throw new LintError(findings);
   const text = [HEADER, ...statements.map((s) => toDdl(s.sql))].join("\n\n") + "\n";

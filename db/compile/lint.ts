@@ -76,13 +76,10 @@ function lintViews(plan: Plan, statements: readonly Statement[], catalog: Catalo
   return findings;
 }
 
-/** SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC. */
+/** SECURITY DEFINER functions have a fixed search_path and are not executable by PUBLIC (a grant statement `revokes` them). */
 function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
   const findings: LintFinding[] = [];
-  const text = statements
-    .filter((s) => s.kind === "grant")
-    .map((s) => toDdl(s.sql))
-    .join("\n");
+  const revoked = new Set(statements.flatMap((s) => s.revokes ?? []));
   const generated = new Set<string>();
   for (const s of statements) {
     if (!s.fn) continue;
@@ -90,7 +87,7 @@ function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Cat
     if (!s.fn.securityDefiner) continue;
     if (!s.fn.searchPath)
       findings.push({ lint: "definer", message: `security definer function ${s.fn.name} has no fixed search_path` });
-    if (!text.includes(`revoke all on function ${toDdl(sql.identifier(s.fn.schema ?? plan.app.toolkitSchema, s.fn.name))}(`)) {
+    if (!revoked.has(`${s.fn.schema ?? plan.app.toolkitSchema}.${s.fn.name}`)) {
       findings.push({ lint: "definer", message: `security definer function ${s.fn.name} is not revoked from public` });
     }
   }
@@ -132,7 +129,24 @@ function lintRawAndTwin(plan: Plan): LintFinding[] {
 const NAME = `"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*`;
 const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
 
-/** Helpers called from policies are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))`. */
+/**
+ * What a policy or view statement creates, for messages, from its structured fields: `policy "sales_rep__select"`,
+ * `view "crm"."marketing_export"`; undefined for a statement that creates neither (a drop).
+ */
+function createdBy(plan: Plan, s: Statement): string | undefined {
+  if (s.kind === "policy" && s.policies?.length) return `policy ${toDdl(sql.identifier(s.policies[0]!))}`;
+  if (s.kind === "view" && s.securityInvoker !== undefined && s.target) {
+    const [schema, name] = s.target.includes(".") ? s.target.split(".") : [plan.app.schema, s.target];
+    return `view ${toDdl(sql.identifier(schema!, name!))}`;
+  }
+  return undefined;
+}
+
+/**
+ * Helpers called from policies and views are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))`. The
+ * statements say what they create (`policies`, `securityInvoker`, `target`); the calls are found in their text,
+ * since a `raw()` predicate is text the definitions wrote.
+ */
 function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
   const findings: LintFinding[] = [];
   const volatility = new Map<string, string>();
@@ -140,13 +154,10 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
   for (const s of statements) if (s.fn) volatility.set(`${plan.app.toolkitSchema}.${s.fn.name}`, s.fn.volatility);
   const schemas = new Set([plan.app.toolkitSchema, plan.app.schema]);
   const call = new RegExp(`(\\(\\s*select\\s+)?(${NAME})\\s*\\.\\s*(${NAME})\\s*\\(`, "g");
-  const named = new RegExp(`create (policy|view) (${NAME}(?:\\.${NAME})?)`);
-  for (const s of statements.filter((x) => x.kind === "policy" || x.kind === "view")) {
-    const text = toDdl(s.sql);
-    const label = named.exec(text);
-    if (!label) continue;
-    const policy = `${label[1]} ${label[2]}`;
-    for (const match of text.matchAll(call)) {
+  for (const s of statements) {
+    const created = createdBy(plan, s);
+    if (!created) continue;
+    for (const match of toDdl(s.sql).matchAll(call)) {
       const [schema, fn] = [unquote(match[2]!), unquote(match[3]!)];
       if (!schemas.has(schema)) continue;
       const name = `${schema}.${fn}`;
@@ -155,12 +166,12 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
       if (v === "volatile")
         findings.push({
           lint: "helper-call",
-          message: `${policy} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable`,
+          message: `${created} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable`,
         });
       if (!match[1])
         findings.push({
           lint: "helper-call",
-          message: `${policy} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement`,
+          message: `${created} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement`,
         });
     }
   }

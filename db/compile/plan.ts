@@ -1,20 +1,20 @@
-import { createHash } from "node:crypto";
-import { parentKeyOf, type Catalog } from "../catalog/introspect";
-import { recordedColumns } from "../policy/approvals";
+import type { Catalog } from "../catalog/introspect";
 import type { ColumnAccess } from "../policy/columns";
 import type { AppDefinition } from "../policy/define";
 import type { MaskDefinition } from "../policy/masks";
 import type { OperationDefinition } from "../policy/operations";
-import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
+import type { Command } from "../policy/roles";
 import type { MemberSet, Scope } from "../policy/scopes";
-import type { RestrictionDefinition } from "../policy/restrict";
-import { holderColumns, ownerColumns, type OwnerColumn } from "./holders";
+import type { OwnerColumn } from "./holders";
+import { ancestorsOf, exemptionsOf, lineage } from "./lineage";
 import { viewOwner } from "./names";
-import { viewReach, type ViewOwnerReach, type ViewReachContext } from "./view-owner";
+import { planTable } from "./plan-table";
+import { privilegesOf, type PrivilegesPlan } from "./privileges";
+import { restrictivesFor } from "./restrictives";
 import { anyOf } from "./simplify";
-import { markerAccess, softDeleteMarkers, withMarkers } from "./soft-delete";
-import { withGrantOperations } from "./temporary-grants";
-import { memberSetsOf } from "./walk";
+import { viewReach, type ViewOwnerReach, type ViewReachContext } from "./view-owner";
+
+export { ancestorsOf } from "./lineage";
 
 /** One permissive policy: what one role may do with one table for one command. */
 export interface PolicyNode {
@@ -36,6 +36,35 @@ export interface RestrictiveNode {
   readonly hides: Scope;
   /** Rows this role keeps although they match `hides`; absent when nothing is exempt. */
   readonly keeps?: Scope;
+  /** The policies it becomes: one for all commands, or one per command, each named and with its ban decided. */
+  readonly policies: readonly RestrictivePolicy[];
+}
+
+/** One `create policy … as restrictive` of a {@link RestrictiveNode}. */
+export interface RestrictivePolicy {
+  readonly name: string;
+  readonly command: Command | "all";
+  /**
+   * A ban: the restriction hides every row and this is the update policy, so it refuses the update with an error
+   * (`using (true)`, the ban in `with check`) instead of silently matching no row.
+   */
+  readonly ban: boolean;
+}
+
+/** A single-column foreign key of a table: what `via(column, parent)` joins on. */
+export interface ForeignKeyPlan {
+  readonly column: string;
+  readonly parent: string;
+  /** The column of `parent` it references. */
+  readonly key: string;
+}
+
+/** A single-column foreign key of another table onto this table's key: what a purge must remove or clear first. */
+export interface ReferencePlan {
+  readonly table: string;
+  readonly column: string;
+  /** The referencing column is `not null` (or not known to allow null): its rows go, rather than the reference. */
+  readonly required: boolean;
 }
 
 /** Column privileges of one role on one table (mask twins included by their twin name). */
@@ -71,6 +100,14 @@ export interface TablePlan {
   readonly columns: readonly string[];
   readonly supportIndexes: readonly SupportIndex[];
   readonly primaryKey: readonly string[];
+  /** The first key column (`id` when the table has no primary key), which names a row in operations. */
+  readonly key: string;
+  /** SQL type of {@link key} (`bigint` when unknown). */
+  readonly keyType: string;
+  /** SQL type of every column the table has or gets (masked twins and soft-delete markers included). */
+  readonly columnTypes: Readonly<Record<string, string>>;
+  readonly foreignKeys: readonly ForeignKeyPlan[];
+  readonly referencedBy: readonly ReferencePlan[];
   readonly policies: readonly PolicyNode[];
   readonly restrictives: readonly RestrictiveNode[];
   readonly grants: readonly GrantNode[];
@@ -124,260 +161,81 @@ export interface Plan {
   readonly views: readonly ViewPlan[];
   readonly operations: readonly OperationPlan[];
   readonly memberSets: readonly (MemberSet & { readonly rowType: string })[];
+  /** Who may call each generated operation (approvals, reveals, pools, restores, temporary grants), decided here. */
+  readonly privileges: PrivilegesPlan;
   /** SQL types of identity keys, read from the catalog. */
   readonly types: { readonly userId: string; readonly unitId: string; readonly grantRow: string };
 }
 
-/** Partial indexes for pool arms beside unit arms in any permissive policy of the table, by name. */
-function supportIndexes(table: string, policies: readonly PolicyNode[]): SupportIndex[] {
-  const found = new Map<string, SupportIndex>();
-  for (const p of policies) {
-    for (const scope of [p.using, p.check]) {
-      if (scope?.kind !== "or") continue;
-      const pools = scope.scopes.filter((s) => s.kind === "pool").map((s) => (s as { column: string }).column);
-      const units = scope.scopes
-        .filter((s) => s.kind === "unit" || s.kind === "unitTree")
-        .map((s) => (s as { column: string }).column);
-      for (const nullColumn of pools) {
-        for (const column of units.filter((u) => u !== nullColumn)) {
-          const full = `${table}_${column}_${nullColumn}_null_idx`;
-          const name = full.length <= 63 ? full : `gh_${createHash("sha1").update(full).digest("hex").slice(0, 12)}_null_idx`;
-          found.set(name, Object.freeze({ name, column, nullColumn }));
-        }
-      }
-    }
-  }
-  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+/** The plan of a table of the app schema; throws when the plan has none (a bug: validation names unknown tables). */
+export function tableOf(plan: Plan, table: string): TablePlan {
+  const found = plan.tables.find((t) => t.name === table);
+  if (!found) throw new Error(`gatehouse: the plan has no table ${table}`);
+  return found;
 }
 
-/** The exemptions `role` (with what it inherits) has from a restriction, in lineage order; empty when none. */
-function exemptionsOf(restriction: RestrictionDefinition, role: RoleDefinition): Scope[] {
-  return lineage(role).flatMap((r) => restriction.exempt.filter(([exempted]) => exempted === r).map(([, scope]) => scope));
-}
+/** SQL type of `table.column` as the plan resolved it (`text` when the plan does not know the column). */
+export const columnTypeIn = (plan: Plan, table: string, column: string): string =>
+  plan.tables.find((t) => t.name === table)?.columnTypes[column] ?? "text";
 
 /**
- * The restrictive policies a role gets on a table: one per restriction it is not wholly exempt from, keeping
- * the restriction's `unless` or'd with `exemptions(restriction)`.
- */
-function restrictivesFor(
-  app: AppDefinition,
-  table: string,
-  role: string,
-  exemptions: (restriction: RestrictionDefinition) => Scope[],
-  held: ReadonlySet<Command>,
-  memberSets: Map<string, MemberSet>,
-): RestrictiveNode[] {
-  const out: RestrictiveNode[] = [];
-  for (const restriction of app.restrictions.filter((x) => x.table === table)) {
-    const keeps = anyOf([...(restriction.unless ? [restriction.unless] : []), ...exemptions(restriction)]);
-    if (keeps?.kind === "all") continue;
-    if (!restriction.commands.some((c) => held.has(c))) continue;
-    const commands =
-      restriction.commands.length === COMMANDS.length ? restriction.commands : restriction.commands.filter((c) => held.has(c));
-    if (keeps) memberSetsOf(keeps, memberSets);
-    out.push(
-      Object.freeze({
-        table,
-        role,
-        restriction: restriction.name,
-        commands: Object.freeze(commands),
-        hides: restriction.hides,
-        ...(keeps ? { keeps } : {}),
-      }),
-    );
-  }
-  return out;
-}
-
-/** Roles `role` inherits from, nearest first, each once. */
-export function ancestorsOf(role: RoleDefinition): RoleDefinition[] {
-  const out: RoleDefinition[] = [];
-  const visit = (r: RoleDefinition) => {
-    for (const parent of r.extends) {
-      if (!out.includes(parent)) {
-        out.push(parent);
-        visit(parent);
-      }
-    }
-  };
-  visit(role);
-  return out;
-}
-
-/** The role's own rules last, so they win where columns disagree. */
-function lineage(role: RoleDefinition): RoleDefinition[] {
-  return [...ancestorsOf(role).reverse(), role];
-}
-
-function accessOf(
-  role: RoleDefinition,
-  table: string,
-  columns: readonly string[],
-  selects: boolean,
-): Record<string, ColumnAccess> {
-  let fallback: ColumnAccess | undefined;
-  const explicit: Record<string, ColumnAccess> = {};
-  for (const r of lineage(role)) {
-    const rules = r.tables[table]?.columns;
-    if (!rules) continue;
-    for (const [column, access] of Object.entries(rules)) {
-      if (access === undefined) continue;
-      if (column === "default") fallback = access;
-      else explicit[column] = access;
-    }
-  }
-  const access: Record<string, ColumnAccess> = {};
-  for (const column of columns) access[column] = explicit[column] ?? fallback ?? (selects ? "read" : "hidden");
-  return access;
-}
-
-/**
- * Resolves a validated app against the catalog into a plan.
+ * The column of `parent` that `table.column` references (a single-column foreign key), `id` when none is declared:
+ * what `via(column, parent)` joins on.
  *
  * @example
- * const plan = buildPlan(app, await introspect(client, app.schema));
+ * parentKeyIn(plan, "contacts", "customer_id", "customers") // "id"
  */
-export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
-  const twins = new Map(app.masks.map((m) => [`${m.table}.${m.twin}`, m]));
-  const tableNames = [...catalog.tables.values()]
-    .filter((t) => t.kind === "table")
-    .map((t) => t.name)
-    .sort();
-  const columnType = (table: string, column: string) =>
-    catalog.tables.get(table)?.columns.find((c) => c.name === column)?.type ?? "text";
-  const memberSets = new Map<string, MemberSet>();
-  const { identity } = app;
-  const identityTables = new Set(
-    [identity.users.table, identity.userRoles.table, identity.units.table, identity.grants?.table].filter((t) => t !== undefined),
+export const parentKeyIn = (plan: Pick<Plan, "tables">, table: string, column: string, parent: string): string =>
+  plan.tables.find((t) => t.name === table)?.foreignKeys.find((k) => k.column === column && k.parent === parent)?.key ?? "id";
+
+/** SQL type of a column read from the catalog (`text` when unknown): for types the plan resolves once. */
+const catalogType = (catalog: Catalog, table: string, column: string): string =>
+  catalog.tables.get(table)?.columns.find((c) => c.name === column)?.type ?? "text";
+
+/** The app's masking views, each with its owner's reach (see `viewReach`). */
+function planViews(app: AppDefinition, tables: readonly TablePlan[], memberSets: Map<string, MemberSet>): ViewPlan[] {
+  const selectable = new Map(
+    tables.map((t) => [t.name, [...t.columns, ...app.masks.filter((m) => m.table === t.name).map((m) => m.twin)]]),
   );
-
-  const selectable = new Map<string, readonly string[]>();
-
-  const tables = tableNames.map((table): TablePlan => {
-    const meta = catalog.tables.get(table)!;
-    // soft-delete markers the table lacks are added by the compile (emit/soft-delete.ts), like mask twins
-    const markers = softDeleteMarkers(app, table, columnType(app.identity.users.table, app.identity.users.id));
-    const rawColumns = withMarkers(
-      meta.columns.filter((c) => !twins.has(`${table}.${c.name}`)),
-      markers,
-    );
-    const generated = new Set(meta.columns.filter((c) => c.generated).map((c) => c.name));
-    const policies: PolicyNode[] = [];
-    const grants: GrantNode[] = [];
-    const restrictives: RestrictiveNode[] = [];
-    const selectRules: { role: string; selects: Scope[] }[] = [];
-
-    for (const role of app.roles) {
-      const rules: { source: string; rules: TableRules }[] = lineage(role)
-        .filter((r) => r.tables[table])
-        .map((r) => ({ source: `role ${r.name}`, rules: r.tables[table]! }));
-      if (rules.length === 0) continue;
-      selectRules.push({ role: role.name, selects: rules.flatMap((r) => (r.rules.select ? [r.rules.select] : [])) });
-
-      const scopesFor = (command: Command) => {
-        const using: Scope[] = [];
-        const check: Scope[] = [];
-        const sources: string[] = [];
-        for (const { source, rules: r } of rules) {
-          const before = using.length + check.length;
-          if (command === "select" && r.select) using.push(r.select);
-          if (command === "delete" && r.delete) using.push(r.delete);
-          if (command === "insert" && r.insert) check.push(r.insert.check);
-          if (command === "update" && r.update) {
-            using.push(r.update.using);
-            check.push(r.update.check ?? r.update.using);
-          }
-          if (using.length + check.length > before) sources.push(source);
-        }
-        return { using: anyOf(using), check: anyOf(check), sources };
-      };
-
-      const byCommand = new Map<Command, PolicyNode>();
-      for (const command of COMMANDS) {
-        const { using, check, sources } = scopesFor(command);
-        if (!using && !check) continue;
-        const node: PolicyNode = Object.freeze({
-          table,
-          role: role.name,
-          command,
-          ...(using ? { using } : {}),
-          ...(check ? { check } : {}),
-          sources: Object.freeze(sources),
-        });
-        for (const s of [using, check]) if (s) memberSetsOf(s, memberSets);
-        byCommand.set(command, node);
-        policies.push(node);
-      }
-
-      const access = accessOf(
-        role,
-        table,
-        rawColumns.map((c) => c.name),
-        rules.some((r) => r.rules.select),
-      );
-      markerAccess(app, role, table, access, markers);
-      // a column an approval records the approver in is written only by the approval (emit/approvals.ts)
-      for (const column of recordedColumns(app.approvals, table))
-        if (access[column] === "write" || access[column] === "insert") access[column] = "read";
-      const select = new Set<string>();
-      const insert: string[] = [];
-      const update: string[] = [];
-      for (const { name } of rawColumns) {
-        const a = access[name]!;
-        const writable = !generated.has(name);
-        if (a === "read" || a === "write" || a === "insert") select.add(name);
-        if ((a === "write" || a === "insert") && writable && byCommand.has("insert")) insert.push(name);
-        if (a === "write" && writable && byCommand.has("update")) update.push(name);
-        if (a === "masked") {
-          for (const m of app.masks) if (m.table === table && m.column === name) select.add(m.twin);
-        }
-      }
-      grants.push(
-        Object.freeze({
-          table,
-          role: role.name,
-          select: Object.freeze([
-            ...rawColumns.map((c) => c.name).filter((c) => select.has(c)),
-            ...app.masks.filter((m) => m.table === table && select.has(m.twin)).map((m) => m.twin),
-          ]),
-          insert: Object.freeze(insert),
-          update: Object.freeze(update),
-          delete: byCommand.has("delete"),
-          access: Object.freeze(access),
-          sources: Object.freeze([...new Set(rules.map((r) => r.source))]),
-        }),
-      );
-
-      restrictives.push(
-        ...restrictivesFor(app, table, role.name, (x) => exemptionsOf(x, role), new Set(byCommand.keys()), memberSets),
-      );
-    }
-
-    selectable.set(table, [...rawColumns.map((c) => c.name), ...app.masks.filter((m) => m.table === table).map((m) => m.twin)]);
-    const columnNames = rawColumns.map((c) => c.name);
-    return Object.freeze({
-      name: table,
-      columns: Object.freeze(rawColumns.map((c) => c.name)),
-      primaryKey: meta.primaryKey,
-      supportIndexes: supportIndexes(table, policies),
-      holders: Object.freeze(holderColumns(policies)),
-      // own(col) on an identity table (a user reading their own row or roles) is not ownership of a record
-      owners: Object.freeze(identityTables.has(table) ? [] : ownerColumns(selectRules)),
-      policies: Object.freeze(policies),
-      restrictives: Object.freeze(restrictives),
-      grants: Object.freeze(withGrantOperations(app, table, columnNames, grants)),
-    });
-  });
-
   const reachContext: ViewReachContext = {
     columnsOf: (table) => selectable.get(table) ?? [],
-    parentKey: (table, column, parent) => parentKeyOf(catalog, table, column, parent),
+    parentKey: (table, column, parent) => parentKeyIn({ tables }, table, column, parent),
     selectScope: (role, table) =>
       anyOf(lineage(role).flatMap((r) => (r.tables[table]?.select ? [r.tables[table]!.select!] : []))),
     exemptionsOf,
     restrictives: (table, role, exemptions) => restrictivesFor(app, table, role, exemptions, new Set(["select"]), memberSets),
     memberSets,
   };
+  return app.views.map((v) =>
+    Object.freeze({
+      name: v.name,
+      from: v.from,
+      columns: v.columns,
+      where: v.where,
+      roles: Object.freeze(v.roles.map((r) => r.name)),
+      description: v.description,
+      owner: viewOwner(v.name),
+      reach: Object.freeze(viewReach(v, reachContext)),
+    }),
+  );
+}
+
+/**
+ * Resolves a validated app against the catalog into a plan: one step per part (tables, views, operations, member
+ * sets, identity types). Everything the emitters need is decided here; they never read the catalog.
+ *
+ * @example
+ * const plan = buildPlan(app, await introspect(client, app.schema));
+ */
+export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
+  const memberSets = new Map<string, MemberSet>();
+  const tables = [...catalog.tables.values()]
+    .filter((t) => t.kind === "table")
+    .map((t) => t.name)
+    .sort()
+    .map((table) => planTable(app, catalog, table, memberSets));
+  const views = planViews(app, tables, memberSets);
+  const type = (table: string, column: string) => catalogType(catalog, table, column);
   const { users, units, grants } = app.identity;
   return Object.freeze({
     app,
@@ -387,36 +245,24 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       ),
     ),
     tables: Object.freeze(tables),
-    masks: Object.freeze(app.masks.map((m) => Object.freeze({ ...m, sourceType: columnType(m.table, m.column) }))),
-    views: Object.freeze(
-      app.views.map((v) =>
-        Object.freeze({
-          name: v.name,
-          from: v.from,
-          columns: v.columns,
-          where: v.where,
-          roles: Object.freeze(v.roles.map((r) => r.name)),
-          description: v.description,
-          owner: viewOwner(v.name),
-          reach: Object.freeze(viewReach(v, reachContext)),
-        }),
-      ),
-    ),
+    masks: Object.freeze(app.masks.map((m) => Object.freeze({ ...m, sourceType: type(m.table, m.column) }))),
+    views: Object.freeze(views),
     operations: Object.freeze(
       app.operations.map((o) => {
         const key = catalog.tables.get(o.table)?.primaryKey[0] ?? "id";
-        return Object.freeze({ ...o, by: Object.freeze(o.by.map((r) => r.name)), key, keyType: columnType(o.table, key) });
+        return Object.freeze({ ...o, by: Object.freeze(o.by.map((r) => r.name)), key, keyType: type(o.table, key) });
       }),
     ),
     memberSets: Object.freeze(
       [...memberSets.values()]
         .sort((a, b) => a.name.localeCompare(b.name))
-        .map((set) => Object.freeze({ ...set, rowType: columnType(set.link.table, set.link.row) })),
+        .map((set) => Object.freeze({ ...set, rowType: type(set.link.table, set.link.row) })),
     ),
+    privileges: privilegesOf(app),
     types: Object.freeze({
-      userId: columnType(users.table, users.id),
-      unitId: columnType(units.table, units.id),
-      grantRow: grants ? columnType(grants.table, grants.row) : "bigint",
+      userId: type(users.table, users.id),
+      unitId: type(units.table, units.id),
+      grantRow: grants ? type(grants.table, grants.row) : "bigint",
     }),
   });
 }

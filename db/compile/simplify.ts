@@ -1,21 +1,9 @@
 import { all, or, type Scope } from "../policy/scopes";
-import { toDdl } from "../sql/ddl";
+import { kindOf } from "./scopes";
 
-/** A structural key for a scope, so equal scopes written twice (often through inheritance) collapse. */
+/** A structural key for a scope, so equal scopes written twice (often through inheritance) collapse; each kind keys itself. */
 export function scopeKey(scope: Scope): string {
-  switch (scope.kind) {
-    case "raw":
-      return `raw(${toDdl(scope.sql)})`;
-    case "or":
-    case "and":
-      return `${scope.kind}(${scope.scopes.map(scopeKey).join(",")})`;
-    case "via":
-      return `via(${scope.column},${scope.parent},${scope.where ? scopeKey(scope.where) : ""})`;
-    case "member":
-      return `member(${scope.column},${scope.set.name})`;
-    default:
-      return JSON.stringify(scope);
-  }
+  return kindOf(scope).key(scope, scopeKey);
 }
 
 /**

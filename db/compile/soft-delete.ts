@@ -4,7 +4,7 @@ import type { AppDefinition } from "../policy/define";
 import type { RoleDefinition } from "../policy/roles";
 import type { Scope } from "../policy/scopes";
 import type { SoftDeleteDefinition } from "../policy/soft-delete";
-import { ancestorsOf } from "./plan";
+import { ancestorsOf } from "./lineage";
 import { anyOf } from "./simplify";
 
 /** One column a soft delete writes: when (`at`), who (`by`) or why (`reason`), with the type the compile adds it with. */

@@ -19,7 +19,14 @@ export interface Statement {
     readonly volatility: "immutable" | "stable" | "volatile";
     readonly searchPath: boolean;
   };
-  /** For `view` statements: whether the view is created with `security_invoker`. */
+  /** For `policy` statements that create policies: their names, in order (a statement that only drops has none). */
+  readonly policies?: readonly string[];
+  /**
+   * For `grant` statements: the functions (`schema.name`) whose every privilege it revokes from PUBLIC (and, for
+   * most, the app roles) before it grants any.
+   */
+  readonly revokes?: readonly string[];
+  /** For `view` statements: whether the view is created with `security_invoker` (present exactly when it creates a view). */
   readonly securityInvoker?: boolean;
   /** For `view` statements: whether the view is created with `security_barrier`. */
   readonly securityBarrier?: boolean;

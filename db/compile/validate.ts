@@ -1,15 +1,16 @@
 import type { Catalog, CatalogTable } from "../catalog/introspect";
 import { COMMANDS, type RoleDefinition } from "../policy/roles";
-import { ancestorsOf } from "./plan";
+import { ancestorsOf } from "./lineage";
 import type { AppDefinition } from "../policy/define";
 import type { MemberSet, Scope } from "../policy/scopes";
-import { toDdl } from "../sql/ddl";
 import { changedColumns } from "../policy/approvals";
-import { approvalProblems } from "./emit/approvals";
+import { approvalProblems } from "./approval-problems";
 import { policyName, restrictiveName, roleName, roleSchemaName, viewOwner } from "./names";
 import { didYouMean } from "../policy/suggest";
-import { walkScope } from "./walk";
-import { softDeleteColumns, softDeleteProblems } from "./emit/soft-delete";
+import { kindOf } from "./scopes";
+import { asksWho, walkScope } from "./walk";
+import { softDeleteColumns } from "./emit/soft-delete";
+import { softDeleteProblems } from "./soft-delete-problems";
 import { temporaryGrantProblems } from "./temporary-grants";
 
 /** A compile that cannot go on; `problems` each name the definition, the table or column, and the fix. */
@@ -22,18 +23,21 @@ export class CompileError extends Error {
 
 const MAX_IDENTIFIER = 63;
 
-/**
- * Checks an app against the live schema; throws a {@link CompileError} listing every problem.
- *
- * @example
- * validate(app, await introspect(client, "crm")); // throws: role sales_rep: table customers has no column "phon" (did you mean "phone"?)
- */
-export function validate(app: AppDefinition, catalog: Catalog): void {
+/** What the checks share: the problems found so far, and lookups that record a problem when they miss. */
+interface Checker {
+  readonly catalog: Catalog;
+  readonly problems: string[];
+  /** The table of the app schema by that name; records a did-you-mean problem when there is none. */
+  findTable(who: string, name: string): CatalogTable | undefined;
+  /** Whether the table has the column (a mask twin only with `allowTwins`; soft-delete markers count); records a problem when not. */
+  hasColumn(who: string, table: CatalogTable, column: string, allowTwins?: boolean): boolean;
+  /** Checks a scope on a table through its kind's module (`scopes/`). */
+  checkScope(who: string, table: CatalogTable, scope: Scope): void;
+}
+
+/** The checker of one compile: lookups over the catalog that record each problem in `problems`. */
+function checkerFor(app: AppDefinition, catalog: Catalog, tables: readonly CatalogTable[]): Checker {
   const problems: string[] = [];
-  const tables = [...catalog.tables.values()].filter((t) => t.kind === "table");
-  if (tables.length === 0) {
-    throw new CompileError([`schema ${app.schema} has no tables: run the app's migrations before compiling`]);
-  }
   const twinNames = new Set(app.masks.map((m) => `${m.table}.${m.twin}`));
   const added = softDeleteColumns(app); // soft-delete markers the compile adds when missing
   const findTable = (who: string, name: string): CatalogTable | undefined => {
@@ -67,7 +71,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     for (const condition of [set.link.where, set.live?.where]) {
       if (!condition) continue;
       walkScope(condition, (s) => {
-        if (["own", "unit", "unitTree", "userInTree", "granted", "member", "channel", "via"].includes(s.kind)) {
+        if (kindOf(s).asksWho || kindOf(s).readsParentRows) {
           problems.push(
             `${w}: its conditions run inside a security definer helper, where ${s.kind}() cannot know the user: use column conditions only`,
           );
@@ -90,62 +94,23 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     }
   };
 
-  const checkScope = (who: string, table: CatalogTable, scope: Scope): void => {
-    const s = scope;
-    switch (s.kind) {
-      case "own":
-      case "unit":
-      case "unitTree":
-      case "userInTree":
-      case "pool":
-      case "granted":
-      case "attr":
-      case "isNull":
-      case "future":
-        hasColumn(who, table, s.column);
-        if (s.kind === "granted" && !app.identity.grants) {
-          problems.push(`${who}: granted() needs identity.grants (where temporary grants are kept) in defineApp`);
-        }
-        if (s.kind === "attr" && s.values.length === 0)
-          problems.push(`${who}: ${table.name}.${s.column} is compared with an empty list`);
-        break;
-      case "member":
-        hasColumn(who, table, s.column);
-        checkSet(who, s.set);
-        break;
-      case "via": {
-        if (!hasColumn(who, table, s.column)) break;
-        const parent = findTable(who, s.parent);
-        if (!parent) break;
-        const key = table.foreignKeys.find(
-          (k) => k.columns.length === 1 && k.columns[0] === s.column && k.references.table === s.parent,
-        );
-        if (!key) {
-          problems.push(
-            `${who}: ${table.name}.${s.column} has no foreign key to ${s.parent}: add one, or say how they relate with raw()`,
-          );
-        }
-        if (s.where) checkScope(`${who} (via ${s.parent})`, parent, s.where);
-        break;
-      }
-      case "raw":
-        try {
-          toDdl(s.sql);
-        } catch {
-          problems.push(
-            `${who}: raw predicate "${s.description}" has bind values; build it with sql.identifier and literal(), not sql.value`,
-          );
-        }
-        break;
-      case "or":
-      case "and":
-        for (const inner of s.scopes) checkScope(who, table, inner);
-        break;
-      default:
-        break;
-    }
-  };
+  const checkScope = (who: string, table: CatalogTable, scope: Scope): void =>
+    kindOf(scope).validate(scope, {
+      app,
+      who,
+      table,
+      hasColumn: (column) => hasColumn(who, table, column),
+      findTable: (name) => findTable(who, name),
+      check: checkScope,
+      checkMemberSet: (set) => checkSet(who, set),
+      problem: (message) => problems.push(message),
+    });
 
+  return { catalog, problems, findTable, hasColumn, checkScope };
+}
+
+/** Checks the identity tables and the columns `defineApp({ identity })` names. */
+function checkIdentity(app: AppDefinition, { findTable, hasColumn }: Checker): void {
   const { users, userRoles, units, grants } = app.identity;
   const identityTables: [string, string, string[]][] = [
     ["identity.users", users.table, [users.id, users.unit, users.status, ...(users.username ? [users.username] : [])]],
@@ -165,7 +130,10 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     const table = findTable(who, name);
     if (table) for (const c of columns) hasColumn(who, table, c);
   }
+}
 
+/** Checks each mask: its table and column, and a twin name that is not an ordinary column. */
+function checkMasks(app: AppDefinition, { problems, findTable, hasColumn }: Checker): void {
   for (const m of app.masks) {
     const who = `mask ${m.table}.${m.column}`;
     const table = findTable(who, m.table);
@@ -175,7 +143,10 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (existing && !existing.generated)
       problems.push(`${who}: twin "${m.twin}" is already an ordinary column of ${m.table}: choose another name with { as }`);
   }
+}
 
+/** Checks each role: names PostgreSQL would cut, its rules' tables, scopes and columns. */
+function checkRoles(app: AppDefinition, { problems, findTable, hasColumn, checkScope }: Checker): void {
   for (const role of app.roles) {
     const who = `role ${role.name}`;
     for (const command of COMMANDS) {
@@ -213,7 +184,10 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
       }
     }
   }
+}
 
+/** Checks each restriction: policy names PostgreSQL would cut, its table and scopes. */
+function checkRestrictions(app: AppDefinition, { problems, findTable, checkScope }: Checker): void {
   for (const x of app.restrictions) {
     const who = app.softDeletes?.some((d) => d.restriction === x) ? `softDelete ${x.table}` : `restriction ${x.name}`;
     const touches = (r: RoleDefinition) => [r, ...ancestorsOf(r)].some((a) => a.tables[x.table]);
@@ -237,7 +211,10 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (x.unless) checkScope(who, table, x.unless);
     for (const [r, scope] of x.exempt) checkScope(`${who} (exempting ${r.name})`, table, scope);
   }
+}
 
+/** Checks each operation: its table, columns, condition and key. */
+function checkOperations(app: AppDefinition, { problems, findTable, hasColumn, checkScope }: Checker): void {
   for (const o of app.operations) {
     const who = `operation ${o.name}`;
     const table = findTable(who, o.table);
@@ -247,12 +224,15 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (o.where) checkScope(who, table, o.where);
     if (o.row && table.primaryKey.length !== 1)
       problems.push(`${who}: table ${o.table} needs a one-column primary key for a row operation`);
-    if (!o.row && o.where && usesIdentity(o.where))
+    if (!o.row && o.where && asksWho(o.where))
       problems.push(
         `${who}: a maintenance operation (row: false) runs as the owner, so its where may not ask who is asking (own, unit, …)`,
       );
   }
+}
 
+/** Checks each ending: its tables, columns and an identity-free condition. */
+function checkEndings(app: AppDefinition, { problems, findTable, hasColumn, checkScope }: Checker): void {
   for (const e of app.endings) {
     const who = `ending ${e.name}`;
     const table = findTable(who, e.table);
@@ -261,12 +241,15 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (when) {
       hasColumn(who, when, e.when.link);
       checkScope(who, when, e.when.where);
-      if (usesIdentity(e.when.where))
+      if (asksWho(e.when.where))
         problems.push(`${who}: its condition runs in a trigger for every writer, so it may not ask who is asking (own, unit, …)`);
       if (when.primaryKey.length === 0) problems.push(`${who}: table ${e.when.table} needs a primary key`);
     }
   }
+}
 
+/** Checks each public pool: its table, owner column, claim scopes and key. */
+function checkPools(app: AppDefinition, { problems, findTable, hasColumn, checkScope }: Checker): void {
   for (const p of app.pools) {
     const who = `public pool of ${p.table}`;
     const table = findTable(who, p.table);
@@ -276,7 +259,10 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (table.primaryKey.length !== 1) problems.push(`${who}: table ${p.table} needs a one-column primary key`);
     if (p.claim.length === 0) problems.push(`${who}: nobody may claim: list [role, scope] pairs in claim`);
   }
+}
 
+/** Checks each reveal: its table, a masked column, scopes and key. */
+function checkReveals(app: AppDefinition, { problems, findTable, hasColumn, checkScope }: Checker): void {
   for (const x of app.reveals) {
     const who = `reveal ${x.table}.${x.column}`;
     const table = findTable(who, x.table);
@@ -287,7 +273,10 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     if (!app.masks.some((m) => m.table === x.table && m.column === x.column))
       problems.push(`${who}: ${x.table}.${x.column} has no mask: reveal is for masked columns; mask it with mask()`);
   }
+}
 
+/** Checks each approval: its table, columns and scopes, then what approvals need beyond them. */
+function checkApprovals(app: AppDefinition, { problems, findTable, hasColumn, checkScope, catalog }: Checker): void {
   for (const a of app.approvals ?? []) {
     const who = `approval ${a.name}`;
     const table = findTable(who, a.table);
@@ -299,7 +288,10 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     for (const [r, scope] of a.approvers) checkScope(`${who} (approver ${r.name})`, table, scope);
   }
   problems.push(...approvalProblems(app, catalog));
+}
 
+/** Checks each masking view: its name, table, columns, condition, roles and owner names. */
+function checkViews(app: AppDefinition, { problems, findTable, hasColumn, checkScope, catalog }: Checker): void {
   for (const v of app.views) {
     const who = `view ${v.name}`;
     if (catalog.tables.get(v.name)?.kind === "table")
@@ -323,18 +315,36 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
         `${who}: role ${viewOwner(v.name)} would be both an app role and the view's owner: rename the role or the view`,
       );
   }
+}
 
+/**
+ * Checks an app against the live schema; throws a {@link CompileError} listing every problem.
+ *
+ * @example
+ * validate(app, await introspect(client, "crm")); // throws: role sales_rep: table customers has no column "phon" (did you mean "phone"?)
+ */
+export function validate(app: AppDefinition, catalog: Catalog): void {
+  const tables = [...catalog.tables.values()].filter((t) => t.kind === "table");
+  if (tables.length === 0) {
+    throw new CompileError([`schema ${app.schema} has no tables: run the app's migrations before compiling`]);
+  }
+  const checker = checkerFor(app, catalog, tables);
+  for (const check of [
+    checkIdentity,
+    checkMasks,
+    checkRoles,
+    checkRestrictions,
+    checkOperations,
+    checkEndings,
+    checkPools,
+    checkReveals,
+    checkApprovals,
+    checkViews,
+  ])
+    check(app, checker);
+  const { problems } = checker;
   problems.push(...temporaryGrantProblems(app, catalog));
   problems.push(...softDeleteProblems(app, catalog));
 
   if (problems.length > 0) throw new CompileError([...new Set(problems)]);
-}
-
-/** Whether a scope asks who is asking (directly or in a parent's condition): such scopes need the caller's identity. */
-function usesIdentity(scope: Scope): boolean {
-  let found = false;
-  walkScope(scope, (s) => {
-    if (["own", "unit", "unitTree", "userInTree", "granted", "member", "channel"].includes(s.kind)) found = true;
-  });
-  return found;
 }

@@ -5,7 +5,7 @@ import type { ViewDefinition } from "../policy/views";
 import { viewOwner } from "./names";
 import type { PolicyNode, RestrictiveNode } from "./plan";
 import { anyOf, scopeKey } from "./simplify";
-import { memberSetsOf } from "./walk";
+import { directColumns, memberSetsOf } from "./walk";
 
 /** What a masking view's owner holds on one table: select on `columns`, its select policy (if any), the restrictions. */
 export interface ViewOwnerReach {
@@ -28,17 +28,6 @@ export interface ViewReachContext {
   /** The restrictive policies of `role` on `table`, for select, keeping what `exemptions` gives. */
   readonly restrictives: (table: string, role: string, exemptions: (r: RestrictionDefinition) => Scope[]) => RestrictiveNode[];
   readonly memberSets: Map<string, MemberSet>;
-}
-
-/** Columns of the row a scope reads directly, the foreign key of a `via` included (not what the parent reads). */
-export function directColumns(scope: Scope): string[] {
-  const out: string[] = [];
-  const visit = (s: Scope) => {
-    if (s.kind === "or" || s.kind === "and") s.scopes.forEach(visit);
-    else if ("column" in s) out.push(s.column);
-  };
-  visit(scope);
-  return out;
 }
 
 /** The `via` scopes a scope reads on its own row (not those nested in a parent's condition). */

@@ -342,7 +342,17 @@ export async function seedDemo(client: ClientBase): Promise<void> {
   }
 }
 
+/** Every seed row, in foreign-key order. */
 async function insertAll(client: ClientBase): Promise<void> {
+  await insertIdentity(client);
+  await insertCustomers(client);
+  await insertDeals(client);
+  await insertProjects(client);
+  await insertSharesAndGrants(client);
+}
+
+/** The org tree, the users (personas) and their roles. */
+async function insertIdentity(client: ClientBase): Promise<void> {
   await insert(
     client,
     `insert into crm.org_units (id, parent_id, name) overriding system value
@@ -372,6 +382,10 @@ async function insertAll(client: ClientBase): Promise<void> {
      select user_id, role from jsonb_to_recordset($1) as r(user_id bigint, role text)`,
     PERSONAS.flatMap((p) => p.roles.map((role) => ({ user_id: p.id, role }))),
   );
+}
+
+/** Customers, their contacts and follow-ups. */
+async function insertCustomers(client: ClientBase): Promise<void> {
   await insert(
     client,
     `insert into crm.customers (id, name, industry, region, tier, stage, owner_id, unit_id, consent_marketing,
@@ -413,6 +427,10 @@ async function insertAll(client: ClientBase): Promise<void> {
       created_at,
     })),
   );
+}
+
+/** Quotes, contracts and service tickets. */
+async function insertDeals(client: ClientBase): Promise<void> {
   await insert(
     client,
     `insert into crm.quotes (id, customer_id, amount, status, approved_by) overriding system value
@@ -456,6 +474,10 @@ async function insertAll(client: ClientBase): Promise<void> {
       created_at,
     })),
   );
+}
+
+/** Projects, their members and customers. */
+async function insertProjects(client: ClientBase): Promise<void> {
   await insert(
     client,
     `insert into crm.projects (id, name, status) overriding system value
@@ -474,6 +496,10 @@ async function insertAll(client: ClientBase): Promise<void> {
      select project_id, customer_id from jsonb_to_recordset($1) as r(project_id bigint, customer_id bigint)`,
     PROJECTS.flatMap((p) => p.customers.map((customer_id) => ({ project_id: p.id, customer_id }))),
   );
+}
+
+/** Partner shares and temporary grants, expiring relative to now. */
+async function insertSharesAndGrants(client: ClientBase): Promise<void> {
   await insert(
     client,
     `insert into crm.partner_shares (customer_id, partner_org, expires_at)

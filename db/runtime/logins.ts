@@ -1,7 +1,8 @@
 import type { ClientBase } from "pg";
 import { roleName, roleSchemaName } from "../compile/names";
 import type { AppDefinition } from "../policy/define";
-import { literal, sql, toDdl, type SQL } from "../sql/ddl";
+import { applyStatements } from "../apply/apply";
+import { literal, sql, type SQL } from "../sql/ddl";
 import { DEFAULT_LOGIN_SETTINGS, type LoginSettings } from "./login-settings";
 import { scramSha256Verifier } from "./scram";
 
@@ -80,7 +81,7 @@ end $gh$;`,
     sql`insert into ${loginsTable(app)} (login, user_id, role) values (${literal(login)}, ${literal(String(options.userId))}, ${literal(options.role)})
   on conflict (login) do update set user_id = excluded.user_id, role = excluded.role, rotated_at = pg_catalog.now(), disabled_at = null;`,
   ];
-  await inTransaction(client, statements);
+  await applyStatements(client, statements);
   return Object.freeze({ login, userId: options.userId, role: options.role, transactionTimeout });
 }
 
@@ -99,7 +100,7 @@ export async function rotateLoginPassword(
 ): Promise<void> {
   const verifier = scramSha256Verifier(password);
   const ident = sql.identifier(login);
-  await inTransaction(client, [
+  await applyStatements(client, [
     sql`alter role ${ident} login password ${literal(verifier)};`,
     sql`update ${loginsTable(app)} set rotated_at = pg_catalog.now(), disabled_at = null where login = ${literal(login)};`,
   ]);
@@ -113,7 +114,7 @@ export async function rotateLoginPassword(
  * await disableLogin(client, crm, "crm_login_ana"); // 1
  */
 export async function disableLogin(client: ClientBase, app: AppDefinition, login: string): Promise<number> {
-  await inTransaction(client, [
+  await applyStatements(client, [
     sql`alter role ${sql.identifier(login)} nologin;`,
     sql`update ${loginsTable(app)} set disabled_at = coalesce(disabled_at, pg_catalog.now()) where login = ${literal(login)};`,
   ]);
@@ -128,15 +129,4 @@ export async function disableLogin(client: ClientBase, app: AppDefinition, login
 async function hasTransactionTimeout(client: ClientBase): Promise<boolean> {
   const { rows } = await client.query<{ v: string }>("select current_setting('server_version_num') as v");
   return Number(rows[0]!.v) >= 170000;
-}
-
-async function inTransaction(client: ClientBase, statements: readonly SQL[]): Promise<void> {
-  await client.query("begin");
-  try {
-    for (const s of statements) await client.query(toDdl(s));
-    await client.query("commit");
-  } catch (error) {
-    await client.query("rollback");
-    throw error;
-  }
 }

@@ -1,12 +1,12 @@
 import type { PoolClient } from "pg";
 import { compileAgainst } from "../../db/apply/apply";
-import { introspect } from "../../db/catalog/introspect";
-import { emitStatements, LintError, withRolePrefix, type Statement } from "../../db/compile";
+import { compileApp, emitStatements, LintError, withRolePrefix, type Statement } from "../../db/compile";
 import { lint } from "../../db/compile/lint";
 import { describeScope } from "../../db/compile/describe";
 import { buildPlan } from "../../db/compile/plan";
 import { all, defineApp, raw, role, sql, view, type AppDefinition, type RoleDefinition } from "../../db/policy";
 import { runInRolledBackTransaction } from "../../db/testing/persona";
+import { shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
 import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";
 
@@ -47,6 +47,16 @@ async function compileAfter(setup: string, app: AppDefinition = shopPlus([])): P
       (e: unknown) => e,
     );
   });
+}
+
+/** Compiles `app` on the hand-built shop catalog (no database); returns what the compile threw. */
+function compileFails(app: AppDefinition): unknown {
+  try {
+    compileApp(app, shopCatalog());
+    return new Error("the compile succeeded");
+  } catch (e) {
+    return e;
+  }
 }
 
 /** The findings of the LintError `error`, as `lint: message` lines. */
@@ -143,9 +153,9 @@ test("a role that reads phone raw and is a role of a view listing phone_masked c
   });
   const phoneBook = view("phone_book", { from: "customers", columns: ["id", "phone_masked"], where: all(), roles: [reader] });
   const app = shopPlus([reader], [directory, phoneBook]);
-  const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+  const catalog = shopCatalog();
   const plan = buildPlan(app, catalog);
-  expect(lint(plan, emitStatements(plan, catalog), catalog)).toEqual([]);
+  expect(lint(plan, emitStatements(plan), catalog)).toEqual([]);
   const customers = plan.tables.find((t) => t.name === "customers")!;
   expect(customers.grants.find((g) => g.role === "reader")?.select).toEqual(["id", "phone"]);
   expect(plan.views.find((v) => v.name === "phone_book")?.reach[0]?.columns).toEqual(["id", "phone_masked"]);
@@ -154,9 +164,9 @@ test("a role that reads phone raw and is a role of a view listing phone_masked c
 describe("generated masking views", () => {
   const generated = async () => {
     const app = withRolePrefix(shop, prefix);
-    const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+    const catalog = shopCatalog();
     const plan = buildPlan(app, catalog);
-    return { plan, catalog, statements: emitStatements(plan, catalog) };
+    return { plan, catalog, statements: emitStatements(plan) };
   };
   const replaceView = (statements: readonly Statement[], change: Partial<Statement>) =>
     statements.map((s) =>
@@ -176,7 +186,7 @@ describe("generated masking views", () => {
     const keepsOf = async (roles: RoleDefinition[]) => {
       const list = view("vip_list", { from: "customers", columns: ["id", "tier"], where: all(), roles });
       const app = shopPlus([], [directory, list]);
-      const plan = buildPlan(app, await introspect(client, app.schema, [app.toolkitSchema]));
+      const plan = buildPlan(app, shopCatalog());
       return plan.views
         .find((v) => v.name === "vip_list")!
         .reach[0]!.restrictives.map((r) => [r.restriction, r.keeps && describeScope(r.keeps)]);
@@ -219,7 +229,7 @@ describe("functions called from policies", () => {
         },
       },
     });
-    const error = await compileAfter("select", shopPlus([hasty]));
+    const error = compileFails(shopPlus([hasty]));
     expect(findingsOf(error)).toEqual([
       'helper-call: policy "hasty__select" on customers calls gatehouse.current_user_id without (select …): wrap it so it runs once per statement',
     ]);
@@ -257,9 +267,9 @@ describe("functions called from policies", () => {
       },
     });
     const app = { ...shopPlus([hasty]), toolkitSchema: 'gate"house' };
-    const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+    const catalog = shopCatalog();
     const plan = buildPlan(app, catalog);
-    const helperCalls = lint(plan, emitStatements(plan, catalog), catalog).filter((f) => f.lint === "helper-call");
+    const helperCalls = lint(plan, emitStatements(plan), catalog).filter((f) => f.lint === "helper-call");
     expect(helperCalls).toEqual([
       {
         lint: "helper-call",
@@ -271,9 +281,9 @@ describe("functions called from policies", () => {
 
 test("a protected table whose rls statement is missing fails the force lint", async () => {
   const app = withRolePrefix(shop, prefix);
-  const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+  const catalog = shopCatalog();
   const plan = buildPlan(app, catalog);
-  const statements = emitStatements(plan, catalog);
+  const statements = emitStatements(plan);
   expect(lint(plan, statements, catalog)).toEqual([]);
   const withoutRls = statements.filter((s) => !(s.kind === "rls" && s.target === "customers"));
   expect(withoutRls).toHaveLength(statements.length - 1);
@@ -282,5 +292,20 @@ test("a protected table whose rls statement is missing fails the force lint", as
       lint: "force",
       message: "table shop.customers has policies but row level security is not forced: its owner would bypass them",
     },
+  ]);
+});
+
+test("a security definer function no grant statement revokes from public fails the definer lint", () => {
+  const app = withRolePrefix(shop, "t0_");
+  const catalog = shopCatalog();
+  const plan = buildPlan(app, catalog);
+  const statements = emitStatements(plan);
+  const unrevoked = statements.map((s) =>
+    s.revokes?.includes("gatehouse.current_user_id")
+      ? { ...s, revokes: s.revokes.filter((f) => f !== "gatehouse.current_user_id") }
+      : s,
+  );
+  expect(lint(plan, unrevoked, catalog)).toEqual([
+    { lint: "definer", message: "security definer function current_user_id is not revoked from public" },
   ]);
 });

@@ -1,6 +1,5 @@
 import type { PoolClient } from "pg";
-import { compileAgainst, compileAndApply } from "../../db/apply/apply";
-import { introspect } from "../../db/catalog/introspect";
+import { compileAndApply } from "../../db/apply/apply";
 import { compileApp, withRolePrefix } from "../../db/compile";
 import { starViews } from "../../db/compile/emit/role-schemas";
 import { lint } from "../../db/compile/lint";
@@ -8,6 +7,7 @@ import { buildPlan } from "../../db/compile/plan";
 import { defineApp, keepFirst, mask, role, view, type AppDefinition } from "../../db/policy";
 import { toDdl } from "../../db/sql/ddl";
 import { runInRolledBackTransaction } from "../../db/testing/persona";
+import { shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
 import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";
 
@@ -38,7 +38,8 @@ const shopWith = (parts: Partial<Pick<AppDefinition, "roles" | "masks" | "views"
     prefix,
   );
 
-const compileSnap = async () => compileApp(snap, await introspect(client, snap.schema, [snap.toolkitSchema]));
+/** Compiles on the hand-built shop catalog: no database. */
+const compileSnap = async () => compileApp(snap, shopCatalog());
 
 /** The generated `select *` views in the database: schema, view, column list, as `pg_attribute` has them. */
 const liveViews = async (c: PoolClient) =>
@@ -105,7 +106,7 @@ grant select on table "shop_support"."customers" to "snap_support";`);
         }),
       ],
     });
-    const { statements, plan } = await compileAgainst(client, app);
+    const { statements, plan } = compileApp(app, shopCatalog());
     // reader reads the directory through the view, run by its own owner: nothing on the base table, no select * view
     expect(plan.tables.find((t) => t.name === "customers")!.grants.find((g) => g.role === "reader")).toBeUndefined();
     const text = statements.map((s) => toDdl(s.sql)).join("\n");
@@ -115,7 +116,7 @@ grant select on table "shop_support"."customers" to "snap_support";`);
 
   test("the view-invoker lint accepts the select * views and names one by its role schema when it is not invoker", async () => {
     const { statements, plan } = await compileSnap();
-    const catalog = await introspect(client, snap.schema, [snap.toolkitSchema]);
+    const catalog = shopCatalog();
     expect(lint(plan, statements, catalog)).toEqual([]);
     const bent = statements.map((s) => (s.target === "shop_support.customers" ? { ...s, securityInvoker: false } : s));
     expect(lint(buildPlan(snap, catalog), bent, catalog)).toEqual([

@@ -1,19 +1,16 @@
-import type { Catalog } from "../../catalog/introspect";
 import { changedColumns, type ApprovalDefinition } from "../../policy/approvals";
 import { parseDuration } from "../../policy/grants";
-import type { AppDefinition } from "../../policy/define";
 import type { RoleDefinition } from "../../policy/roles";
 import type { Scope } from "../../policy/scopes";
 import { doBlock, dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { describeScope } from "../describe";
 import { ACTING_ROLE, HELPERS, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
-import { ancestorsOf, type Plan } from "../plan";
+import { columnTypeIn, tableOf, type Plan } from "../plan";
+import type { RoleScope } from "../privileges";
 import { onceWithRole, renderScope, type ScopeContext } from "../scope-sql";
-import { anyOf } from "../simplify";
 import { softDeleteOf } from "../soft-delete";
 import type { Statement } from "../statement";
 import { softDeleteSettings } from "./soft-delete";
-import { walkScope } from "../walk";
 
 /** What approvals (`defineApp({ approvals })`) install. */
 export const APPROVALS = {
@@ -40,35 +37,6 @@ export const APPROVALS = {
   policyPrefix: "approvals__",
 } as const;
 
-/** A role that may request or approve, with the rows it may do so for (inherited entries or'd). */
-export interface ApprovalRole {
-  readonly role: string;
-  readonly scope: Scope;
-}
-
-/**
- * Every app role that reaches an approval through `entries` (listed, or extending a listed role), in definition
- * order, each with the union of the scopes it reaches.
- *
- * @example
- * approvalRoles(crm, approval.approvers) // [{ role: "supervisor", scope: unitTree("unit_id") }, { role: "regional_manager", … }, …]
- */
-export function approvalRoles(app: AppDefinition, entries: readonly (readonly [RoleDefinition, Scope])[]): ApprovalRole[] {
-  return app.roles.flatMap((r): ApprovalRole[] => {
-    const lineage = [r, ...ancestorsOf(r)];
-    const scope = anyOf(entries.filter(([listed]) => lineage.includes(listed)).map(([, s]) => s));
-    return scope ? [{ role: r.name, scope }] : [];
-  });
-}
-
-/** The roles that may make an approval's change directly, expanded to the roles extending them. */
-function directRoles(app: AppDefinition, a: ApprovalDefinition): "nobody" | "everyone" | string[] {
-  if (typeof a.direct === "string") return a.direct;
-  const listed = a.direct;
-  const roles = app.roles.filter((r) => [r, ...ancestorsOf(r)].some((x) => listed.includes(x))).map((r) => r.name);
-  return roles.length ? roles : "nobody";
-}
-
 /** `a, b and c`. */
 const words = (items: readonly string[]): string =>
   items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
@@ -83,123 +51,6 @@ function changeWords(a: ApprovalDefinition): string {
 
 /** Columns whose values a request is made on: approving checks they still hold them. */
 const watchedColumns = (a: ApprovalDefinition): string[] => [...new Set([...changedColumns(a.change), ...a.locks])];
-
-/** The access a role's definition (with inheritance) gives it on a column: the nearest explicit word, else its default. */
-function columnAccess(role: RoleDefinition, table: string, column: string): string | undefined {
-  let found: string | undefined;
-  let fallback: string | undefined;
-  for (const r of [...ancestorsOf(role).reverse(), role]) {
-    const columns = r.tables[table]?.columns;
-    if (!columns) continue;
-    if (columns[column] !== undefined) found = columns[column];
-    if (columns.default !== undefined) fallback = columns.default;
-  }
-  return found ?? fallback;
-}
-
-/**
- * What approvals need from the live schema and the rules, beyond their scopes and columns (`validate.ts` checks
- * those): a table with a one-column primary key; change columns that may be written; a `records` column holding a
- * user id; `locks` only on a `set` change; scopes a definer function can check (no `via` without `where`); approvers
- * whose own rules let them apply the change (an approval applies it with the approver's rights); requesters who
- * can see the table; names within 63 characters. Each problem names the fix.
- *
- * @example
- * approvalProblems(app, catalog); // ["approval customer_delete: approver supervisor has no delete rule on customers: …"]
- */
-export function approvalProblems(app: AppDefinition, catalog: Catalog): string[] {
-  const problems: string[] = [];
-  const userType = catalog.tables.get(app.identity.users.table)?.columns.find((c) => c.name === app.identity.users.id)?.type;
-  for (const a of app.approvals ?? []) {
-    const who = `approval ${a.name}`;
-    const table = catalog.tables.get(a.table);
-    if (!table || table.kind !== "table") continue; // validate.ts names the table
-    const interval = parseDuration(a.expires);
-    if (typeof interval === "string") problems.push(`${who}: expires ${interval}`);
-    if (table.primaryKey.length !== 1)
-      problems.push(`${who}: table ${a.table} needs a one-column primary key: a request names its row by it`);
-    const key = table.primaryKey[0];
-    const changed = changedColumns(a.change);
-    for (const column of changed) {
-      const c = table.columns.find((x) => x.name === column);
-      if (c?.generated) problems.push(`${who}: ${a.table}.${column} is a generated column: an approval cannot write it`);
-      if (column === key) problems.push(`${who}: ${a.table}.${column} is the primary key: an approval cannot change it`);
-      if (a.change !== "delete" && "update" in a.change && (column === "row_id" || column === "reason"))
-        problems.push(
-          `${who}: column ${column} would collide with the argument of the same name of ${app.schema}.${APPROVALS.requestPrefix}${a.name}: the column needs another name`,
-        );
-    }
-    if (a.change !== "delete" && "update" in a.change && new Set(a.change.update).size !== a.change.update.length)
-      problems.push(`${who}: change.update names a column twice`);
-    if (a.records) {
-      const c = table.columns.find((x) => x.name === a.records);
-      if (c && userType && c.type !== userType)
-        problems.push(`${who}: records ${a.table}.${a.records} must hold a user id (${userType}), not ${c.type}`);
-      if (changed.includes(a.records))
-        problems.push(`${who}: records ${a.records} is also a changed column: the approval sets it to the approver`);
-      if (a.change === "delete") problems.push(`${who}: a deleted row records nobody: drop records, or change the row instead`);
-    }
-    if (a.locks.length && (a.change === "delete" || !("set" in a.change)))
-      problems.push(
-        `${who}: locks need a set change (the state after which the columns no longer change), e.g. change: { set: { status: "approved" } }`,
-      );
-    const checked: [string, Scope][] = [
-      ...(a.when ? [["when", a.when] as [string, Scope]] : []),
-      ...a.requesters.map(([r, s]) => [`requester ${r.name}`, s] as [string, Scope]),
-      ...a.approvers.map(([r, s]) => [`approver ${r.name}`, s] as [string, Scope]),
-    ];
-    for (const [what, scope] of checked) {
-      walkScope(scope, (s) => {
-        if (s.kind === "via" && !s.where)
-          problems.push(
-            `${who}: ${what} uses via("${s.column}", "${s.parent}") without a where: the toolkit checks it in a security definer function, where ${s.parent}'s own row security does not apply; say which ${s.parent} rows, e.g. via("${s.column}", "${s.parent}", unitTree("unit_id"))`,
-          );
-      });
-    }
-    for (const { role } of approvalRoles(app, a.approvers)) {
-      const r = app.roles.find((x) => x.name === role)!;
-      const lineage = [r, ...ancestorsOf(r)];
-      const rules = lineage.map((x) => x.tables[a.table]).filter((x) => x !== undefined);
-      if (a.change === "delete") {
-        if (!rules.some((x) => x.delete))
-          problems.push(
-            `${who}: approver ${role} has no delete rule on ${a.table}, so its approvals could never apply (an approval deletes with the approver's own rights): add delete to its rules on ${a.table}; the approval keeps direct deletes out`,
-          );
-        continue;
-      }
-      if (!rules.some((x) => x.update))
-        problems.push(
-          `${who}: approver ${role} has no update rule on ${a.table}, so its approvals could never apply (an approval writes with the approver's own rights): add update to its rules on ${a.table}; the approval keeps direct changes out`,
-        );
-      const unwritable = changed.filter((column) => columnAccess(r, a.table, column) !== "write" && column !== a.records);
-      if (unwritable.length)
-        problems.push(
-          `${who}: approver ${role} may not write ${a.table}.${unwritable.join(`, ${a.table}.`)}, so its approvals could never apply: give it write on ${unwritable.length > 1 ? "them" : "it"}`,
-        );
-    }
-    for (const { role } of approvalRoles(app, a.requesters)) {
-      const r = app.roles.find((x) => x.name === role)!;
-      if (![r, ...ancestorsOf(r)].some((x) => x.tables[a.table]?.select))
-        problems.push(
-          `${who}: requester ${role} has no select rule on ${a.table}, so it could not name a row: give it one, or drop it from requesters`,
-        );
-    }
-    for (const name of [`${APPROVALS.requestPrefix}${a.name}`, `${APPROVALS.gatePrefix}${a.table}`])
-      if (name.length > 63) problems.push(`${who}: ${name} would be longer than 63 characters: shorten the name`);
-  }
-  const participants = new Set((app.approvals ?? []).flatMap((a) => [...a.requesters, ...a.approvers].map(([r]) => r.name)));
-  for (const role of participants)
-    if (`${APPROVALS.policyPrefix}${role}__select`.length > 63)
-      problems.push(
-        `approvals: policy ${APPROVALS.policyPrefix}${role}__select would be longer than 63 characters: shorten the role name`,
-      );
-  const tables = new Set((app.approvals ?? []).map((a) => a.table));
-  for (const name of tables) {
-    const on = (app.approvals ?? []).filter((a) => a.table === name && a.records).map((a) => a.records);
-    if (new Set(on).size > 1) problems.push(`approvals on ${name}: records names different columns (${on.join(", ")}): use one`);
-  }
-  return problems;
-}
 
 /** The columns of a request that app roles may read (not the internal `seen` and `decided_xid`). */
 const PUBLIC_COLUMNS = [
@@ -246,7 +97,7 @@ const PUBLIC_COLUMNS = [
  * - `<schema>.pending_approvals()` and `<schema>.my_approval_requests()` (SECURITY INVOKER, stable) list, under
  *   the caller's row security, the live requests the caller may decide, and the caller's own requests.
  */
-export function emitApprovals(plan: Plan, catalog: Catalog, ctx: (table: string) => ScopeContext): Statement[] {
+export function emitApprovals(plan: Plan, ctx: (table: string) => ScopeContext): Statement[] {
   const { app } = plan;
   const approvals = app.approvals ?? [];
   if (approvals.length === 0) return [];
@@ -258,9 +109,8 @@ export function emitApprovals(plan: Plan, catalog: Catalog, ctx: (table: string)
   const text = (message: string) => literal(`gatehouse: ${message}`);
   const raise = (code: "insufficient_privilege" | "invalid_parameter_value", message: SQL) =>
     sql`raise exception using errcode = ${literal(code)}, message = ${message};`;
-  const columnType = (table: string, column: string) =>
-    catalog.tables.get(table)?.columns.find((x) => x.name === column)?.type ?? "text";
-  const keyOf = (table: string) => catalog.tables.get(table)!.primaryKey[0]!;
+  const columnType = (table: string, column: string) => columnTypeIn(plan, table, column);
+  const keyOf = (table: string) => tableOf(plan, table).key;
   const keyType = (table: string) => trusted(columnType(table, keyOf(table)));
   /** `(<json> ->> 'id')::bigint`: the row a request names. */
   const rowOf = (table: string, json: SQL) => sql`(${json} ->> ${literal(keyOf(table))})::${keyType(table)}`;
@@ -268,7 +118,7 @@ export function emitApprovals(plan: Plan, catalog: Catalog, ctx: (table: string)
   /** Whether the acting role is one of `roles` (the role set for the request, or a role-bound login's one role). */
   const actsAs = (role: string) => sql`pg_catalog.pg_has_role(actor, ${literal(roleName(app, role))}, 'usage')`;
   /** `case when <acts as r1> then exists (… scope of r1 …) … else false end`, checked as the owner with the caller as actor. */
-  const reaches = (a: ApprovalDefinition, roles: readonly ApprovalRole[], key: SQL) =>
+  const reaches = (a: ApprovalDefinition, roles: readonly RoleScope[], key: SQL) =>
     roles.length === 0
       ? sql`false`
       : sql`case${sql.join(
@@ -306,8 +156,8 @@ export function emitApprovals(plan: Plan, catalog: Catalog, ctx: (table: string)
     );
   const managed = sql.join([sql`public`, ...requestRoles(plan).map((r) => roleIdent(app, r))], ", ");
 
-  const requesters = new Map(approvals.map((a) => [a.name, approvalRoles(app, a.requesters)]));
-  const approvers = new Map(approvals.map((a) => [a.name, approvalRoles(app, a.approvers)]));
+  const requesters = new Map(approvals.map((a) => [a.name, plan.privileges.approvals[a.name]!.requesters]));
+  const approvers = new Map(approvals.map((a) => [a.name, plan.privileges.approvals[a.name]!.approvers]));
   const byName = (names: Iterable<string>) => app.roles.map((r) => r.name).filter((r) => [...names].includes(r));
   const allRequesters = byName(new Set([...requesters.values()].flatMap((l) => l.map((r) => r.role))));
   const allApprovers = byName(new Set([...approvers.values()].flatMap((l) => l.map((r) => r.role))));
@@ -386,6 +236,7 @@ end`),
     out.push({
       kind: "policy",
       target,
+      policies: [`${APPROVALS.policyPrefix}${role}__select`],
       sql: sql`${lineComment(`${role} sees the approval requests they made or decided${decides.length ? `, and those of ${words(decides)} on rows they see and may approve` : ""} (from approvals in defineApp)`)}
 create policy ${sql.identifier(`${APPROVALS.policyPrefix}${role}__select`)} on ${requests}
   as permissive for select to ${roleIdent(app, role)}
@@ -523,6 +374,7 @@ end`)};`,
     },
     {
       kind: "grant",
+      revokes: [`${app.toolkitSchema}.${APPROVALS.file}`],
       sql: sql`revoke all on function ${fileFn}(${signature(fileArgs.map((x) => ["", x]))}) from ${managed};
 grant execute on function ${fileFn}(${signature(fileArgs.map((x) => ["", x]))}) to ${roleList(allRequesters)};`,
     },
@@ -597,6 +449,7 @@ end`)};`,
     },
     {
       kind: "grant",
+      revokes: [`${app.toolkitSchema}.${APPROVALS.decide}`],
       sql: sql`revoke all on function ${decideFn}(${signature(decideArgs.map((x) => ["", x]))}) from ${managed};
 grant execute on function ${decideFn}(${signature(decideArgs.map((x) => ["", x]))}) to ${roleList(allApprovers)};`,
     },
@@ -623,7 +476,11 @@ as ${dollarQuoted(sql`begin
   return null;
 end`)};`,
     },
-    { kind: "grant", sql: sql`revoke all on function ${appliedFn}() from ${managed};` },
+    {
+      kind: "grant",
+      revokes: [`${app.toolkitSchema}.${APPROVALS.appliedCheck}`],
+      sql: sql`revoke all on function ${appliedFn}() from ${managed};`,
+    },
     {
       kind: "table",
       target,
@@ -650,7 +507,7 @@ create constraint trigger ${sql.identifier(APPROVALS.appliedTrigger)} after upda
     returning r.id into applied;`;
     /** When a write without an approval is refused: the actor is not a direct writer, and (for updates and deletes) the old row is in `when`. */
     const refusedWhen = (a: ApprovalDefinition, onOld: boolean): SQL | undefined => {
-      const direct = directRoles(app, a);
+      const direct = plan.privileges.approvals[a.name]!.direct;
       if (direct === "everyone") return undefined;
       const parts = [
         ...(direct === "nobody" ? [] : [sql`not (${sql.join(direct.map(actsAs), " or ")})`]),
@@ -802,7 +659,11 @@ begin
   return new;
 end`)};`,
       },
-      { kind: "grant", sql: sql`revoke all on function ${gateFn}() from ${managed};` },
+      {
+        kind: "grant",
+        revokes: [`${app.toolkitSchema}.${gateName}`],
+        sql: sql`revoke all on function ${gateFn}() from ${managed};`,
+      },
       {
         kind: "table",
         target: table,
@@ -859,6 +720,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.schema}.${APPROVALS.requestPrefix}${a.name}`],
         sql: sql`revoke all on function ${requestFn(a)}(${signature(args)}) from ${managed};
 grant execute on function ${requestFn(a)}(${signature(args)}) to ${roleList(requesters.get(a.name)!.map((r) => r.role))};`,
       },
@@ -987,6 +849,7 @@ as ${dollarQuoted(sql`select r.id, r.kind, r.table_name, r.row_key, r.action, r.
     ),
     {
       kind: "grant",
+      revokes: [APPROVALS.approve, APPROVALS.reject, APPROVALS.pending, APPROVALS.mine].map((name) => `${app.schema}.${name}`),
       sql: sql`${lineComment(`approvals: ${words(allApprovers)} decide; every requester and approver lists their own requests`)}
 revoke all on function ${approveFn}(${decideArgsSql}) from ${managed};
 revoke all on function ${rejectFn}(${decideArgsSql}) from ${managed};
@@ -1011,7 +874,7 @@ export function approvalsMatrix(plan: Plan): string[] {
   const approvals = app.approvals ?? [];
   if (approvals.length === 0) return [];
   const cell = (s: string) => s.replace(/\|/g, "\\|");
-  const grouped = (roles: readonly ApprovalRole[]) => {
+  const grouped = (roles: readonly RoleScope[]) => {
     const byScope = new Map<string, string[]>();
     for (const r of roles) {
       const words = describeScope(r.scope);
@@ -1032,9 +895,9 @@ export function approvalsMatrix(plan: Plan): string[] {
     "|---|---|---|---|---|---|---|",
   ];
   for (const a of approvals) {
-    const direct = directRoles(app, a);
+    const direct = plan.privileges.approvals[a.name]!.direct;
     lines.push(
-      `| ${a.name} | ${cell(changeWords(a))} | ${cell(a.when ? describeScope(a.when) : "every row")} | ${cell(grouped(approvalRoles(app, a.requesters)))} | ${cell(grouped(approvalRoles(app, a.approvers)))} | ${a.expires} | ${direct === "nobody" ? "nobody" : direct === "everyone" ? "anyone their own rules let" : direct.join(", ")} |`,
+      `| ${a.name} | ${cell(changeWords(a))} | ${cell(a.when ? describeScope(a.when) : "every row")} | ${cell(grouped(plan.privileges.approvals[a.name]!.requesters))} | ${cell(grouped(plan.privileges.approvals[a.name]!.approvers))} | ${a.expires} | ${direct === "nobody" ? "nobody" : direct === "everyone" ? "anyone their own rules let" : direct.join(", ")} |`,
     );
   }
   lines.push("");

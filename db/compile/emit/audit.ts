@@ -149,6 +149,7 @@ alter table ${head} force row level security;`,
     {
       kind: "policy",
       target: logName,
+      policies: ["audit__append"],
       sql: sql`drop policy if exists audit__append on ${log};
 drop policy if exists audit__read on ${log};
 ${lineComment("only the audit functions (as the owner) insert; no app role holds insert, update or delete")}
@@ -159,6 +160,7 @@ create policy audit__append on ${log} as permissive for insert to public with ch
     out.push({
       kind: "policy",
       target: logName,
+      policies: ["audit__read"],
       sql: sql`${lineComment(`${audit.readers.map((r) => r.name).join(", ")} may read the audit trail (from audit.readers)`)}
 create policy audit__read on ${log} as permissive for select to ${sql.join(readers, ", ")}
   using ((select ${fn(HELPERS.userId)}(current_user)) is not null);`,
@@ -364,6 +366,7 @@ $fn$;`,
   out.push({
     kind: "grant",
     target: logName,
+    revokes: functions.map((f) => `${app.toolkitSchema}.${f.name}`),
     sql: sql`${sql.join(
       functions.map((f) => sql`revoke all on function ${fn(f.name)}(${trusted(f.argTypes.join(", "))}) from public;`),
       "\n",

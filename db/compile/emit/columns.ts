@@ -157,6 +157,7 @@ end`,
   for (const name of Object.values(COLUMN_HELPERS)) {
     out.push({
       kind: "grant",
+      revokes: [`${app.toolkitSchema}.${name}`],
       sql: sql`revoke all on function ${helperIdent(app, name)}(text) from public;
 grant execute on function ${helperIdent(app, name)}(text) to ${sql.join(roles, ", ")};`,
     });

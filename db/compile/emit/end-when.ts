@@ -42,7 +42,7 @@ as ${dollarQuoted(sql`begin
   return null;
 end`)};`,
       },
-      { kind: "grant", sql: sql`revoke all on function ${fn}() from public;` },
+      { kind: "grant", revokes: [`${app.toolkitSchema}.${fnName}`], sql: sql`revoke all on function ${fn}() from public;` },
       {
         kind: "table",
         target: e.when.table,

@@ -1,5 +1,4 @@
 import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
-import { exportQuotaOf } from "../../policy/roles";
 import type { Scope } from "../../policy/scopes";
 import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, roleName } from "../names";
 import type { Plan, ViewPlan } from "../plan";
@@ -54,10 +53,7 @@ export function emitExports(plan: Plan, ctxFor: (table: string) => ScopeContext)
   const log = fn(EXPORTS.table);
   const userId = trusted(plan.types.userId);
   const exporters = [...new Set(plan.views.flatMap((v) => v.roles))];
-  const quotas = app.roles.flatMap((r) => {
-    const quota = exportQuotaOf(r);
-    return quota && exporters.includes(r.name) ? [{ role: r.name, quota }] : [];
-  });
+  const quotas = plan.privileges.exportQuotas;
   const views = plan.views.map((v) => v.name).sort();
   const viewArms = plan.views.map((v) => viewChecks(plan, v, ctxFor));
   const quotaArms = quotas.map(
@@ -205,6 +201,7 @@ end`)};`,
     },
     {
       kind: "grant",
+      revokes: [EXPORTS.start, EXPORTS.finish].map((name) => `${app.toolkitSchema}.${name}`),
       sql: sql`revoke all on function ${fn(EXPORTS.start)}(text, text, bigint) from public;
 revoke all on function ${fn(EXPORTS.finish)}(bigint, bigint, text) from public;
 grant execute on function ${fn(EXPORTS.start)}(text, text, bigint), ${fn(EXPORTS.finish)}(bigint, bigint, text) to ${sql.join(

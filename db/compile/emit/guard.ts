@@ -76,7 +76,11 @@ begin
   end if;
 end`)};`,
       },
-      { kind: "grant", sql: sql`revoke all on function ${fn}() from public;` },
+      {
+        kind: "grant",
+        revokes: [`${app.toolkitSchema}.${GUARD.functionPrefix}${table.name}`],
+        sql: sql`revoke all on function ${fn}() from public;`,
+      },
       {
         kind: "table",
         target: table.name,
@@ -135,7 +139,11 @@ begin
   return new;
 end`)};`,
     },
-    { kind: "grant", sql: sql`revoke all on function ${fn}() from public;` },
+    {
+      kind: "grant",
+      revokes: [`${app.toolkitSchema}.${GUARD.ownerFunction}`],
+      sql: sql`revoke all on function ${fn}() from public;`,
+    },
   ];
   for (const { table, owner } of owners) {
     out.push({

@@ -44,29 +44,69 @@ $fn$;`,
   };
 }
 
-/**
- * The helpers every policy calls: who is asking (trusted from claims only for the authenticator,
- * from the login mapping for role-bound logins, and only while the user is active and holds the
- * acting role), their unit, their unit subtree, the request channel, live temporary grants and
- * member sets. Each is `stable` and wrapped by policies as `(select helper(current_user))`.
- */
-export function emitHelpers(plan: Plan, scopeContext: (table: string) => ScopeContext): Statement[] {
-  const { app, types } = plan;
-  const { users, userRoles, units, grants } = app.identity;
-  const t = (table: string) => tableIdent(app, table);
-  const c = (column: string) => sql.identifier(column);
-  const userId = trusted(types.userId);
-  const unitId = trusted(types.unitId);
-  const logins = helperIdent(app, "logins");
-  const authenticator = literal(roleName(app, app.authenticator));
-  const prefix = literal(app.rolePrefix);
-  // borrowed access (grants, member sets) switched off for one query by the holder guard (emit/guard.ts)
-  const borrowedOff = sql`if pg_catalog.current_setting(${literal(borrowedAccessSetting(app))}, true) = 'off' then
-    return '{}';
-  end if;`;
-  const out: Statement[] = [];
+/** What the helpers are written with: the plan, names and types resolved once. */
+interface HelperParts {
+  readonly plan: Plan;
+  readonly app: Plan["app"];
+  readonly users: Plan["app"]["identity"]["users"];
+  readonly userRoles: Plan["app"]["identity"]["userRoles"];
+  readonly units: Plan["app"]["identity"]["units"];
+  readonly t: (table: string) => SQL;
+  readonly c: (column: string) => SQL;
+  readonly userId: SQL;
+  readonly unitId: SQL;
+  readonly logins: SQL;
+  readonly authenticator: SQL;
+  readonly prefix: SQL;
+  /** Borrowed access (grants, member sets) switched off for one query by the holder guard (emit/guard.ts). */
+  readonly borrowedOff: SQL;
+}
 
-  out.push({
+function helperParts(plan: Plan): HelperParts {
+  const { app, types } = plan;
+  const { users, userRoles, units } = app.identity;
+  return {
+    plan,
+    app,
+    users,
+    userRoles,
+    units,
+    t: (table) => tableIdent(app, table),
+    c: (column) => sql.identifier(column),
+    userId: trusted(types.userId),
+    unitId: trusted(types.unitId),
+    logins: helperIdent(app, "logins"),
+    authenticator: literal(roleName(app, app.authenticator)),
+    prefix: literal(app.rolePrefix),
+    borrowedOff: sql`if pg_catalog.current_setting(${literal(borrowedAccessSetting(app))}, true) = 'off' then
+    return '{}';
+  end if;`,
+  };
+}
+
+/** Execute on every helper for the request roles, nothing for PUBLIC. */
+function helperGrants(plan: Plan, helpers: readonly Statement[]): Statement[] {
+  const roles = requestRoles(plan).map((r) => roleIdent(plan.app, r));
+  return helpers
+    .flatMap((s) => (s.fn ? [s.fn] : []))
+    .map(({ name, argTypes }) => {
+      const signature = sql`(${sql.join(
+        argTypes.map((type) => trusted(type)),
+        ", ",
+      )})`;
+      return {
+        kind: "grant" as const,
+        revokes: [`${plan.app.toolkitSchema}.${name}`],
+        sql: sql`revoke all on function ${helperIdent(plan.app, name)}${signature} from public;
+grant execute on function ${helperIdent(plan.app, name)}${signature} to ${sql.join(roles, ", ")};`,
+      };
+    });
+}
+
+/** The table mapping role-bound logins to users and roles. */
+function loginsTable(h: HelperParts): Statement {
+  const { userId, logins } = h;
+  return {
     kind: "table",
     target: "logins",
     sql: sql`${lineComment("role-bound database logins (BI tools, psql): which user a login acts as, and in which app role")}
@@ -84,15 +124,18 @@ alter table ${logins}
 alter table ${logins} enable row level security;
 alter table ${logins} force row level security;
 revoke all on table ${logins} from public;`,
-  });
+  };
+}
 
-  out.push(
-    definer(
-      plan,
-      HELPERS.userId,
-      ACTING_ROLE,
-      userId,
-      sql`declare
+/** `current_user_id(acting_role)`: who is asking. */
+function userIdHelper(h: HelperParts): Statement {
+  const { plan, t, c, userId, logins, authenticator, prefix, users, userRoles } = h;
+  return definer(
+    plan,
+    HELPERS.userId,
+    ACTING_ROLE,
+    userId,
+    sql`declare
   uid ${userId};
   app_role text;
 begin
@@ -123,17 +166,19 @@ begin
   end if;
   return uid;
 end`,
-      "who is asking: claims only through the authenticator, a login's mapping otherwise; null unless active and holding the acting role",
-    ),
+    "who is asking: claims only through the authenticator, a login's mapping otherwise; null unless active and holding the acting role",
   );
+}
 
-  out.push(
-    definer(
-      plan,
-      HELPERS.unitId,
-      ACTING_ROLE,
-      unitId,
-      sql`declare
+/** `current_unit_id(acting_role)`: the unit of the user asking. */
+function unitIdHelper(h: HelperParts): Statement {
+  const { plan, app, t, c, unitId, users } = h;
+  return definer(
+    plan,
+    HELPERS.unitId,
+    ACTING_ROLE,
+    unitId,
+    sql`declare
   result ${unitId};
 begin
   select u.${c(users.unit)} into result
@@ -141,17 +186,19 @@ begin
    where u.${c(users.id)} = ${helperIdent(app, HELPERS.userId)}(acting_role);
   return result;
 end`,
-      "the unit of the user asking",
-    ),
+    "the unit of the user asking",
   );
+}
 
-  out.push(
-    definer(
-      plan,
-      HELPERS.unitTree,
-      ACTING_ROLE,
-      sql`${unitId}[]`,
-      sql`declare
+/** `current_unit_tree(acting_role)`: their unit and every unit below it. */
+function unitTreeHelper(h: HelperParts): Statement {
+  const { plan, app, t, c, unitId, units } = h;
+  return definer(
+    plan,
+    HELPERS.unitTree,
+    ACTING_ROLE,
+    sql`${unitId}[]`,
+    sql`declare
   result ${unitId}[];
 begin
   with recursive tree(id) as (
@@ -162,17 +209,19 @@ begin
   select coalesce(pg_catalog.array_agg(tree.id), '{}') into result from tree where tree.id is not null;
   return result;
 end`,
-      "the unit of the user asking and every unit below it, as an array for = any(...)",
-    ),
+    "the unit of the user asking and every unit below it, as an array for = any(...)",
   );
+}
 
-  out.push(
-    definer(
-      plan,
-      HELPERS.treeUsers,
-      ACTING_ROLE,
-      sql`${userId}[]`,
-      sql`declare
+/** The users of their unit tree. */
+function treeUsersHelper(h: HelperParts): Statement {
+  const { plan, app, t, c, userId, users } = h;
+  return definer(
+    plan,
+    HELPERS.treeUsers,
+    ACTING_ROLE,
+    sql`${userId}[]`,
+    sql`declare
   result ${userId}[];
 begin
   select coalesce(pg_catalog.array_agg(u.${c(users.id)}), '{}') into result
@@ -180,11 +229,14 @@ begin
    where u.${c(users.unit)} = any (${helperIdent(app, HELPERS.unitTree)}(acting_role));
   return result;
 end`,
-      "users of the unit of the user asking and of every unit below it",
-    ),
+    "users of the unit of the user asking and of every unit below it",
   );
+}
 
-  out.push({
+/** `current_channel()`: the request channel. */
+function channelHelper(h: HelperParts): Statement {
+  const { app, authenticator } = h;
+  return {
     kind: "function",
     fn: { name: HELPERS.channel, argTypes: [], securityDefiner: false, volatility: "stable", searchPath: true },
     sql: sql`${lineComment("the request channel, trusted only when set by the authenticator")}
@@ -194,17 +246,22 @@ create or replace function ${helperIdent(app, HELPERS.channel)}() returns text
 as $fn$
   select case when session_user = ${authenticator} then nullif(pg_catalog.current_setting('jwt.claims.channel', true), '') end
 $fn$;`,
-  });
+  };
+}
 
-  if (grants) {
-    const rowType = trusted(types.grantRow);
-    out.push(
-      definer(
-        plan,
-        HELPERS.granted,
-        [...ACTING_ROLE, ["target", "text"], ["privileges", "text[]"]],
-        sql`${rowType}[]`,
-        sql`declare
+/** `granted_rows(acting_role, table, privileges)`: rows opened by a live temporary grant; none without identity.grants. */
+function grantedHelper(h: HelperParts): Statement[] {
+  const { plan, app, t, c, borrowedOff } = h;
+  const { grants } = app.identity;
+  if (!grants) return [];
+  const rowType = trusted(plan.types.grantRow);
+  return [
+    definer(
+      plan,
+      HELPERS.granted,
+      [...ACTING_ROLE, ["target", "text"], ["privileges", "text[]"]],
+      sql`${rowType}[]`,
+      sql`declare
   result ${rowType}[];
 begin
   ${borrowedOff}
@@ -216,26 +273,31 @@ begin
      and g.${c(grants.expires)} > pg_catalog.clock_timestamp();
   return result;
 end`,
-        "rows of a table opened to the user asking by a temporary grant that has not expired, by the clock",
-      ),
-    );
-  }
+      "rows of a table opened to the user asking by a temporary grant that has not expired, by the clock",
+    ),
+  ];
+}
 
-  for (const set of plan.memberSets) {
-    const rowType = trusted(set.rowType);
-    const linkWhere = set.link.where
-      ? sql`\n     and ${renderScope(set.link.where, { ...scopeContext(set.link.table), row: "l" })}`
-      : sql.blank;
-    const live = set.live
-      ? sql`\n     and exists (select 1 from ${t(set.live.table)} live where live.${c(set.live.key)} = l.${c(set.link.group)} and ${renderScope(set.live.where, { ...scopeContext(set.live.table), row: "live" })})`
-      : sql.blank;
-    out.push(
-      definer(
-        plan,
-        memberHelper(set.name),
-        ACTING_ROLE,
-        sql`${rowType}[]`,
-        sql`declare
+/** `member_<set>(acting_role)`: the row keys a member set reaches for the user asking. */
+function memberSetHelper(
+  h: HelperParts,
+  set: Plan["memberSets"][number],
+  scopeContext: (table: string) => ScopeContext,
+): Statement {
+  const { plan, app, t, c, borrowedOff } = h;
+  const rowType = trusted(set.rowType);
+  const linkWhere = set.link.where
+    ? sql`\n     and ${renderScope(set.link.where, { ...scopeContext(set.link.table), row: "l" })}`
+    : sql.blank;
+  const live = set.live
+    ? sql`\n     and exists (select 1 from ${t(set.live.table)} live where live.${c(set.live.key)} = l.${c(set.link.group)} and ${renderScope(set.live.where, { ...scopeContext(set.live.table), row: "live" })})`
+    : sql.blank;
+  return definer(
+    plan,
+    memberHelper(set.name),
+    ACTING_ROLE,
+    sql`${rowType}[]`,
+    sql`declare
   result ${rowType}[];
 begin
   ${borrowedOff}
@@ -245,22 +307,30 @@ begin
    where m.${c(set.membership.user)} = ${helperIdent(app, HELPERS.userId)}(acting_role)${linkWhere}${live};
   return result;
 end`,
-        `member set ${set.name}: row keys reachable through ${set.membership.table} and ${set.link.table}`,
-      ),
-    );
-  }
+    `member set ${set.name}: row keys reachable through ${set.membership.table} and ${set.link.table}`,
+  );
+}
 
-  const roles = requestRoles(plan).map((r) => roleIdent(app, r));
-  for (const { name, argTypes } of out.flatMap((s) => (s.fn ? [s.fn] : []))) {
-    const signature = sql`(${sql.join(
-      argTypes.map((type) => trusted(type)),
-      ", ",
-    )})`;
-    out.push({
-      kind: "grant",
-      sql: sql`revoke all on function ${helperIdent(app, name)}${signature} from public;
-grant execute on function ${helperIdent(app, name)}${signature} to ${sql.join(roles, ", ")};`,
-    });
-  }
-  return out;
+/**
+ * The helpers every policy calls: who is asking (trusted from claims only for the authenticator,
+ * from the login mapping for role-bound logins, and only while the user is active and holds the
+ * acting role), their unit, their unit subtree, the request channel, live temporary grants and
+ * member sets. Each is `stable` and wrapped by policies as `(select helper(current_user))`.
+ *
+ * @example
+ * emitHelpers(plan, (table) => ctx(table)); // the logins table, current_user_id, …, member_<set>, then their grants
+ */
+export function emitHelpers(plan: Plan, scopeContext: (table: string) => ScopeContext): Statement[] {
+  const h = helperParts(plan);
+  const helpers = [
+    loginsTable(h),
+    userIdHelper(h),
+    unitIdHelper(h),
+    unitTreeHelper(h),
+    treeUsersHelper(h),
+    channelHelper(h),
+    ...grantedHelper(h),
+    ...plan.memberSets.map((set) => memberSetHelper(h, set, scopeContext)),
+  ];
+  return [...helpers, ...helperGrants(plan, helpers)];
 }

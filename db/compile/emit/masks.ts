@@ -4,49 +4,94 @@ import { helperIdent, tableIdent } from "../names";
 import type { MaskPlan, Plan } from "../plan";
 import type { Statement } from "../statement";
 
-interface MaskSql {
+/** One IMMUTABLE mask function (an overload): its parameters, result type and body, a fixed pg-sql2 fragment. */
+interface MaskFunctionSql {
   readonly name: string;
-  readonly args: string;
+  readonly params: readonly { readonly name: string; readonly type: string }[];
   readonly returns: string;
-  readonly body: string;
+  readonly body: SQL;
 }
 
-/** The IMMUTABLE mask functions; bodies are fixed text with no user input. */
-const MASK_FUNCTIONS: readonly MaskSql[] = [
-  {
-    name: "mask_keep_first",
-    args: "value text, n integer",
-    returns: "text",
-    body: "case when length(value) <= n then repeat('*', length(value)) else left(value, n) || repeat('*', length(value) - n) end",
+/** A mask kind: its functions, and how a value of the masked column's type is masked with them. */
+interface MaskKind<K extends MaskFunction["kind"]> {
+  readonly functions: readonly MaskFunctionSql[];
+  /** `value` as it is; `asText` the value cast to text unless the column is textual; `fn` names a mask function. */
+  apply(
+    f: Extract<MaskFunction, { kind: K }>,
+    value: { readonly value: SQL; readonly asText: SQL },
+    fn: (name: string) => SQL,
+  ): { expression: SQL; type: string };
+}
+
+const value = (type: string) => ({ name: "value", type });
+
+/** Every mask kind, by kind; the functions are created in this order. Bodies hold no user input. */
+const MASK_KINDS: { readonly [K in MaskFunction["kind"]]: MaskKind<K> } = {
+  keep_first: {
+    functions: [
+      {
+        name: "mask_keep_first",
+        params: [value("text"), { name: "n", type: "integer" }],
+        returns: "text",
+        body: sql`case when length(value) <= n then repeat('*', length(value)) else left(value, n) || repeat('*', length(value) - n) end`,
+      },
+    ],
+    apply: (f, { asText }, fn) => ({ expression: sql`${fn("mask_keep_first")}(${asText}, ${literal(f.n)})`, type: "text" }),
   },
-  {
-    name: "mask_keep_last",
-    args: "value text, n integer",
-    returns: "text",
-    body: "case when length(value) <= n then repeat('*', length(value)) else repeat('*', length(value) - n) || right(value, n) end",
+  keep_last: {
+    functions: [
+      {
+        name: "mask_keep_last",
+        params: [value("text"), { name: "n", type: "integer" }],
+        returns: "text",
+        body: sql`case when length(value) <= n then repeat('*', length(value)) else repeat('*', length(value) - n) || right(value, n) end`,
+      },
+    ],
+    apply: (f, { asText }, fn) => ({ expression: sql`${fn("mask_keep_last")}(${asText}, ${literal(f.n)})`, type: "text" }),
   },
-  {
-    name: "mask_email_domain",
-    args: "value text",
-    returns: "text",
-    body: "case when position('@' in value) > 0 then '***' || substr(value, position('@' in value)) else '***' end",
+  email_domain: {
+    functions: [
+      {
+        name: "mask_email_domain",
+        params: [value("text")],
+        returns: "text",
+        body: sql`case when position('@' in value) > 0 then '***' || substr(value, position('@' in value)) else '***' end`,
+      },
+    ],
+    apply: (_f, { asText }, fn) => ({ expression: sql`${fn("mask_email_domain")}(${asText})`, type: "text" }),
   },
-  { name: "mask_redact", args: "value text", returns: "text", body: "'[redacted]'" },
-  {
-    name: "mask_date_to_month",
-    args: "value timestamptz",
-    returns: "date",
-    body: "date_trunc('month', value at time zone 'UTC')::date",
+  redact: {
+    functions: [{ name: "mask_redact", params: [value("text")], returns: "text", body: sql`'[redacted]'` }],
+    apply: (_f, { asText }, fn) => ({ expression: sql`${fn("mask_redact")}(${asText})`, type: "text" }),
   },
-  { name: "mask_date_to_month", args: "value timestamp", returns: "date", body: "date_trunc('month', value)::date" },
-  { name: "mask_date_to_month", args: "value date", returns: "date", body: "date_trunc('month', value)::date" },
-  {
-    name: "mask_number_to_range",
-    args: "value numeric, step numeric",
-    returns: "text",
-    body: "(floor(value / step) * step)::text || '-' || (floor(value / step) * step + step - 1)::text",
+  date_to_month: {
+    functions: [
+      {
+        name: "mask_date_to_month",
+        params: [value("timestamptz")],
+        returns: "date",
+        body: sql`date_trunc('month', value at time zone 'UTC')::date`,
+      },
+      { name: "mask_date_to_month", params: [value("timestamp")], returns: "date", body: sql`date_trunc('month', value)::date` },
+      { name: "mask_date_to_month", params: [value("date")], returns: "date", body: sql`date_trunc('month', value)::date` },
+    ],
+    apply: (_f, { value: raw }, fn) => ({ expression: sql`${fn("mask_date_to_month")}(${raw})`, type: "date" }),
   },
-];
+  number_to_range: {
+    functions: [
+      {
+        name: "mask_number_to_range",
+        params: [value("numeric"), { name: "step", type: "numeric" }],
+        returns: "text",
+        body: sql`(floor(value / step) * step)::text || '-' || (floor(value / step) * step + step - 1)::text`,
+      },
+    ],
+    apply: (f, { value: raw }, fn) => ({
+      expression: sql`${fn("mask_number_to_range")}(${raw}::numeric, ${literal(f.step)})`,
+      type: "text",
+    }),
+  },
+};
 
 const textual = (type: string) => !/^(timestamp|date|numeric|integer|bigint|smallint|real|double)/.test(type);
 
@@ -62,23 +107,9 @@ export function maskExpression(
   mask: MaskPlan,
   value: SQL = sql.identifier(mask.column),
 ): { expression: SQL; type: string } {
-  const fn = (name: string) => helperIdent(plan.app, name);
+  const kind = MASK_KINDS[mask.fn.kind] as MaskKind<MaskFunction["kind"]>;
   const asText = textual(mask.sourceType) ? value : sql`${value}::text`;
-  const f: MaskFunction = mask.fn;
-  switch (f.kind) {
-    case "keep_first":
-      return { expression: sql`${fn("mask_keep_first")}(${asText}, ${literal(f.n)})`, type: "text" };
-    case "keep_last":
-      return { expression: sql`${fn("mask_keep_last")}(${asText}, ${literal(f.n)})`, type: "text" };
-    case "email_domain":
-      return { expression: sql`${fn("mask_email_domain")}(${asText})`, type: "text" };
-    case "redact":
-      return { expression: sql`${fn("mask_redact")}(${asText})`, type: "text" };
-    case "date_to_month":
-      return { expression: sql`${fn("mask_date_to_month")}(${value})`, type: "date" };
-    case "number_to_range":
-      return { expression: sql`${fn("mask_number_to_range")}(${value}::numeric, ${literal(f.step)})`, type: "text" };
-  }
+  return kind.apply(mask.fn, { value, asText }, (name) => helperIdent(plan.app, name));
 }
 
 export const describeMask = (mask: MaskPlan): string => {
@@ -89,20 +120,25 @@ export const describeMask = (mask: MaskPlan): string => {
 
 /** The mask functions themselves: IMMUTABLE, so stored generated columns may call them. */
 export function emitMaskFunctions(plan: Plan): Statement[] {
-  return MASK_FUNCTIONS.map((m) => ({
-    kind: "function" as const,
-    fn: {
-      name: m.name,
-      argTypes: m.args.split(", ").map((arg) => arg.split(" ")[1]!),
-      securityDefiner: false,
-      volatility: "immutable" as const,
-      searchPath: true,
-    },
-    sql: sql`create or replace function ${helperIdent(plan.app, m.name)}(${trusted(m.args)}) returns ${trusted(m.returns)}
+  return Object.values(MASK_KINDS)
+    .flatMap((k) => k.functions)
+    .map((m) => ({
+      kind: "function" as const,
+      fn: {
+        name: m.name,
+        argTypes: m.params.map((p) => p.type),
+        securityDefiner: false,
+        volatility: "immutable" as const,
+        searchPath: true,
+      },
+      sql: sql`create or replace function ${helperIdent(plan.app, m.name)}(${sql.join(
+        m.params.map((p) => sql`${trusted(p.name)} ${trusted(p.type)}`),
+        ", ",
+      )}) returns ${trusted(m.returns)}
   language sql immutable strict parallel safe
   set search_path = pg_catalog, pg_temp
-  return ${trusted(m.body)};`,
-  }));
+  return ${m.body};`,
+    }));
 }
 
 /**

@@ -380,6 +380,13 @@ end`)};`,
   const callers = byRoles.map((r) => roleIdent(app, r));
   out.push({
     kind: "grant",
+    revokes: [
+      `${app.toolkitSchema}.${OFFBOARDING.rows}`,
+      `${app.toolkitSchema}.${OFFBOARDING.users}`,
+      ...[OFFBOARDING.offboard, OFFBOARDING.preview, OFFBOARDING.transfer, OFFBOARDING.transferPreview].map(
+        (name) => `${app.schema}.${name}`,
+      ),
+    ],
     sql: sql`revoke all on function ${rows}(${userId}) from public;
 revoke all on function ${everyone}() from public;
 revoke all on function ${offboard}(${userId}, ${userId}, text) from public;

@@ -67,7 +67,7 @@ begin
   return done;
 end`)};`,
       });
-      out.push({ kind: "grant", sql: grants(plan, op, sql`${fn}(${keyType})`) });
+      out.push({ kind: "grant", revokes: [`${app.schema}.${op.name}`], sql: grants(plan, op, sql`${fn}(${keyType})`) });
     } else {
       out.push({
         kind: "function",
@@ -85,7 +85,7 @@ begin
   return n;
 end`)};`,
       });
-      out.push({ kind: "grant", sql: grants(plan, op, sql`${fn}()`) });
+      out.push({ kind: "grant", revokes: [`${app.schema}.${op.name}`], sql: grants(plan, op, sql`${fn}()`) });
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import { doBlock, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { describeScope } from "../describe";
-import { HELPERS, policyName, restrictiveName, roleIdent, tableIdent } from "../names";
+import { HELPERS, policyName, roleIdent, tableIdent } from "../names";
 import type { Plan, PolicyNode, RestrictiveNode, TablePlan } from "../plan";
 import { onceWithRole, renderScope, type ScopeContext } from "../scope-sql";
 import type { Statement } from "../statement";
@@ -23,25 +23,21 @@ export function permissive(plan: Plan, node: PolicyNode, ctx: (command: PolicyNo
   return {
     kind: "policy",
     target: node.table,
+    policies: [policyName(node.role, node.command)],
     sql: sql`${lineComment(`${node.role} may ${node.command} ${node.table}: ${words} (from ${node.sources.join(", ")})`)}
 create policy ${sql.identifier(policyName(node.role, node.command))} on ${tableIdent(plan.app, node.table)}
   as permissive for ${trusted(node.command)} to ${roleIdent(plan.app, node.role)}${clause("using", node.using)}${clause("with check", node.check)};`,
   };
 }
 
-/** The restrictive policies of one restriction for one role: one for all commands, or one per command. */
+/** The restrictive policies of one restriction for one role, as the plan names them (bans decided there). */
 export function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Statement[] {
-  const allCommands = node.commands.length === 4;
   const hides = renderScope(node.hides, ctx);
   const predicate = node.keeps
     ? sql`(${hides}) is not true\n    or ${renderScope(node.keeps, ctx)}`
     : sql`(${hides}) is not true`;
   const words = `hides ${describeScope(node.hides)}${node.keeps ? ` unless ${describeScope(node.keeps)}` : ""}`;
-  const commands = allCommands ? (["all"] as const) : node.commands;
-  return commands.map((command) => {
-    const name = restrictiveName(node.restriction, node.role) + (allCommands ? "" : `__${command}`);
-    // A ban on a whole command (hides every row) refuses an update with an error instead of matching no row.
-    const ban = node.hides.kind === "all" && command === "update";
+  return node.policies.map(({ name, command, ban }) => {
     const using = command === "insert" ? sql.blank : ban ? sql`\n  using (true)` : sql`\n  using (\n    ${predicate}\n  )`;
     const check =
       command === "select" || command === "delete" || command === "all"
@@ -50,7 +46,8 @@ export function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext
     return {
       kind: "policy" as const,
       target: node.table,
-      sql: sql`${lineComment(`restriction ${node.restriction} on ${node.table} for ${node.role} (${allCommands ? "all commands" : command}): ${words}`)}
+      policies: [name],
+      sql: sql`${lineComment(`restriction ${node.restriction} on ${node.table} for ${node.role} (${command === "all" ? "all commands" : command}): ${words}`)}
 create policy ${sql.identifier(name)} on ${tableIdent(plan.app, node.table)}
   as restrictive for ${trusted(command)} to ${roleIdent(plan.app, node.role)}${using}${check};`,
     };

@@ -1,7 +1,7 @@
 import { dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { renderScope, type ScopeContext } from "../scope-sql";
 import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
-import { ancestorsOf, type Plan } from "../plan";
+import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 
 export const POOL_CLAIMS_TABLE = "pool_claims";
@@ -49,13 +49,7 @@ revoke all on table ${log} from public;`,
     const table = tableIdent(app, pool.table);
     const alias = sql.identifier(pool.table);
     const owner = sql.identifier(pool.owner);
-    const claimers = plan.roles.flatMap((r) => {
-      const definition = app.roles.find((d) => d.name === r.name)!;
-      const listed = [definition, ...ancestorsOf(definition)]
-        .map((a) => pool.claim.find(([role]) => role === a))
-        .find((pair) => pair !== undefined);
-      return listed ? [{ role: r.name, scope: listed[1] }] : [];
-    });
+    const claimers = plan.privileges.pools[pool.name]!;
     const ctx: ScopeContext = { ...ctxFor(pool.table), row: pool.table, actor: sql.identifier("caller") };
     const mayClaim = sql`case caller ${sql.join(
       claimers.map((c) => sql`when ${literal(roleName(app, c.role))} then ${renderScope(c.scope, ctx)}`),
@@ -133,6 +127,7 @@ end`,
       ),
       {
         kind: "grant",
+        revokes: [`claim_${pool.name}`, `release_${pool.name}`].map((name) => `${app.schema}.${name}`),
         sql: sql`revoke all on function ${claim}(${keyType}) from public;
 revoke all on function ${release}(${keyType}) from public;
 grant execute on function ${claim}(${keyType}), ${release}(${keyType}) to ${sql.join(

@@ -2,7 +2,7 @@ import { dollarQuoted, lineComment, literal, sql, trusted } from "../../sql/ddl"
 import { AUDIT } from "./audit";
 import { renderScope, type ScopeContext } from "../scope-sql";
 import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
-import { ancestorsOf, type Plan } from "../plan";
+import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 
 /**
@@ -25,13 +25,7 @@ export function emitReveals(
     const fn = sql.identifier(app.schema, name);
     const { key, type } = keyOf(x.table);
     const alias = sql.identifier(x.table);
-    const revealers = plan.roles.flatMap((r) => {
-      const definition = app.roles.find((d) => d.name === r.name)!;
-      const listed = [definition, ...ancestorsOf(definition)]
-        .map((a) => x.by.find(([role]) => role === a))
-        .find((p) => p !== undefined);
-      return listed ? [{ role: r.name, scope: listed[1] }] : [];
-    });
+    const revealers = plan.privileges.reveals[`${x.table}.${x.column}`]!;
     const ctx: ScopeContext = { ...ctxFor(x.table), row: x.table, actor: sql.identifier("caller") };
     const inScope = sql`case caller ${sql.join(
       revealers.map((r) => sql`when ${literal(roleName(app, r.role))} then ${renderScope(r.scope, ctx)}`),
@@ -86,6 +80,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.schema}.${name}`],
         sql: sql`revoke all on function ${fn}(${trusted(type)}, text) from public;
 grant execute on function ${fn}(${trusted(type)}, text) to ${sql.join(
           revealers.map((r) => roleIdent(app, r.role)),

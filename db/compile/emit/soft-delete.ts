@@ -1,17 +1,14 @@
-import type { Catalog } from "../../catalog/introspect";
 import type { AppDefinition } from "../../policy/define";
 import type { SoftDeleteDefinition } from "../../policy/soft-delete";
 import { SOFT_DELETED_RESTRICTION } from "../../policy/soft-delete";
-import { didYouMean } from "../../policy/suggest";
 import { doBlock, dollarQuoted, lineComment, literal, sql, toDdl, trusted } from "../../sql/ddl";
 import { describeScope } from "../describe";
 import { ACTING_ROLE, HELPERS, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
 import type { Plan } from "../plan";
 import type { ScopeContext } from "../scope-sql";
 import { renderScope } from "../scope-sql";
-import { restorers, softDeleteMarkers, type SoftDeleteMarker } from "../soft-delete";
+import { softDeleteMarkers, type SoftDeleteMarker } from "../soft-delete";
 import type { Statement } from "../statement";
-import { walkScope } from "../walk";
 
 /** What soft delete (`defineApp({ softDeletes })`) installs, per table `<t>`. */
 export const SOFT_DELETE = {
@@ -34,85 +31,9 @@ export const softDeleteSettings = (app: AppDefinition) => ({
   purging: `${app.toolkitSchema}.purging`,
 });
 
-const TIMESTAMP = /^timestamp with(out)? time zone$/;
-const TEXT = /^(text|character varying(\(\d+\))?)$/;
-
 /** `a, b and c`. */
 const words = (items: readonly string[]): string =>
   items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
-
-/**
- * What a compile with `softDeletes` needs from the live schema: the table, with a single-column primary key;
- * marker columns of the right type where they exist (missing ones are added); restore scopes on the table's own
- * columns, without `via()` (a restore runs as the owner, where the parent's row security would not apply); and
- * names that fit in 63 characters. Each problem names the fix.
- *
- * @example
- * softDeleteProblems(app, catalog); // ["softDelete customers: deleted_by must be bigint like users.id, not text: …"]
- */
-export function softDeleteProblems(app: AppDefinition, catalog: Catalog): string[] {
-  const problems: string[] = [];
-  const tables = [...catalog.tables.values()].filter((t) => t.kind === "table");
-  const userType = catalog.tables.get(app.identity.users.table)?.columns.find((c) => c.name === app.identity.users.id)?.type;
-  for (const d of app.softDeletes ?? []) {
-    const who = `softDelete ${d.table}`;
-    const table = catalog.tables.get(d.table);
-    if (!table || table.kind !== "table") {
-      problems.push(
-        `${who}: schema ${app.schema} has no table "${d.table}"${didYouMean(
-          d.table,
-          tables.map((t) => t.name),
-        )}`,
-      );
-      continue;
-    }
-    if (table.primaryKey.length !== 1)
-      problems.push(`${who}: table ${d.table} needs a single-column primary key: delete, restore and purge name a row by it`);
-    const markers = softDeleteMarkers(app, d.table, userType ?? "bigint");
-    if (new Set(markers.map((m) => m.name)).size !== markers.length)
-      problems.push(`${who}: column, by and reason must be three different columns`);
-    for (const m of markers) {
-      const existing = table.columns.find((c) => c.name === m.name);
-      if (!existing) continue;
-      const fits =
-        m.what === "at"
-          ? TIMESTAMP.test(existing.type)
-          : m.what === "reason"
-            ? TEXT.test(existing.type)
-            : existing.type === m.type;
-      if (!fits || existing.generated) {
-        const wanted =
-          m.what === "at"
-            ? "a timestamp"
-            : m.what === "reason"
-              ? "text"
-              : `${m.type} like ${app.identity.users.table}.${app.identity.users.id}`;
-        problems.push(
-          `${who}: ${d.table}.${m.name} must be ${wanted}, not ${existing.generated ? "a generated column" : existing.type}: name another column, or change its type`,
-        );
-      }
-      if (app.masks.some((x) => x.table === d.table && x.twin === m.name))
-        problems.push(`${who}: ${d.table}.${m.name} is a masked twin: name another column`);
-    }
-    const columns = new Set([...table.columns.map((c) => c.name), ...markers.map((m) => m.name)]);
-    for (const [r, scope] of d.restore) {
-      walkScope(scope, (s) => {
-        if (s.kind === "via")
-          problems.push(
-            `${who}: restore scope of ${r.name} uses via(${s.column}, ${s.parent}): a restore runs as the owner, where ${s.parent}'s row security would not apply; use a column of ${d.table}`,
-          );
-        else if ("column" in s && !columns.has(s.column))
-          problems.push(
-            `${who}: restore scope of ${r.name}: table ${d.table} has no column "${s.column}"${didYouMean(s.column, columns)}`,
-          );
-      });
-    }
-    if (d.restore.length === 0) problems.push(`${who}: no role may restore: list at least one in restore`);
-    const longest = Math.max(...Object.values(SOFT_DELETE).map((f) => (typeof f === "function" ? f(d.table).length : 0)));
-    if (longest > 63) problems.push(`${who}: ${SOFT_DELETE.triggerFunction(d.table)} would be longer than 63 characters`);
-  }
-  return problems;
-}
 
 /** Column names a soft delete adds when missing: role rules and restrictions may name them before they exist. */
 export const softDeleteColumns = (app: AppDefinition): Set<string> =>
@@ -173,11 +94,7 @@ end`)}`,
  *   tables that must reference them (or clearing optional references), and returns how many it removed.
  *   Idempotent. The audit trail records each removed row.
  */
-export function emitSoftDeletes(
-  plan: Plan,
-  catalog: Catalog,
-  ctx: (table: string, command: ScopeContext["command"]) => ScopeContext,
-): Statement[] {
+export function emitSoftDeletes(plan: Plan, ctx: (table: string, command: ScopeContext["command"]) => ScopeContext): Statement[] {
   const { app } = plan;
   const settings = softDeleteSettings(app);
   const managed = sql.join([sql`public`, ...requestRoles(plan).map((r) => roleIdent(app, r))], ", ");
@@ -194,7 +111,7 @@ export function emitSoftDeletes(
     const t = tableIdent(app, d.table);
     const key = table.primaryKey[0]!;
     const k = sql.identifier(key);
-    const keyType = trusted(catalog.tables.get(d.table)!.columns.find((c) => c.name === key)!.type);
+    const keyType = trusted(table.keyType);
     const markers = softDeleteMarkers(app, d.table, plan.types.userId);
     const at = sql.identifier(d.column);
     const fn = (name: string) => helperIdent(app, name);
@@ -204,7 +121,7 @@ export function emitSoftDeletes(
     const restoreFn = sql.identifier(app.schema, SOFT_DELETE.restoreFunction(d.table));
     const restoreName = `${app.schema}.${SOFT_DELETE.restoreFunction(d.table)}`;
     const deleters = table.policies.filter((p) => p.command === "delete").map((p) => p.role);
-    const restoring = restorers(app, d);
+    const restoring = plan.privileges.restorers[d.table]!;
     const marks = markers.map((m) => m.name).join(", ");
 
     // mark instead of delete
@@ -244,7 +161,11 @@ begin
   return null;
 end`)};`,
       },
-      { kind: "grant", sql: sql`revoke all on function ${triggerFn}() from ${managed};` },
+      {
+        kind: "grant",
+        revokes: [`${app.toolkitSchema}.${SOFT_DELETE.triggerFunction(d.table)}`],
+        sql: sql`revoke all on function ${triggerFn}() from ${managed};`,
+      },
       {
         kind: "table",
         target: d.table,
@@ -285,6 +206,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.toolkitSchema}.${SOFT_DELETE.deleteFunction(d.table)}`],
         sql: sql`revoke all on function ${deleteFn}(${keyType}, text) from ${managed};${
           deleters.length ? sql`\ngrant execute on function ${deleteFn}(${keyType}, text) to ${roles(deleters)};` : sql.blank
         }`,
@@ -354,24 +276,14 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.schema}.${SOFT_DELETE.restoreFunction(d.table)}`],
         sql: sql`revoke all on function ${restoreFn}(${keyType}) from ${managed};
 grant execute on function ${restoreFn}(${keyType}) to ${roles(restoring.map((r) => r.role))};`,
       },
     );
 
     // purge
-    const children = [...catalog.tables.values()]
-      .filter((c) => c.kind === "table" && c.name !== d.table)
-      .flatMap((c) =>
-        c.foreignKeys
-          .filter((f) => f.references.table === d.table && f.columns.length === 1 && f.references.columns[0] === key)
-          .map((f) => ({
-            table: c.name,
-            column: f.columns[0]!,
-            required: c.columns.find((x) => x.name === f.columns[0])?.notNull !== false,
-          })),
-      )
-      .sort((a, b) => `${a.table}.${a.column}`.localeCompare(`${b.table}.${b.column}`));
+    const children = table.referencedBy;
     const cascade = children.map((c) =>
       c.required
         ? sql`  delete from ${tableIdent(app, c.table)} as c where c.${sql.identifier(c.column)} = any (keys);`
@@ -417,6 +329,7 @@ end`)};`,
       },
       {
         kind: "grant",
+        revokes: [`${app.toolkitSchema}.${SOFT_DELETE.purgeFunction(d.table)}`],
         sql: sql`${lineComment(`${d.table}: only the owner purges`)}
 revoke all on function ${purgeFn}(interval) from ${managed};`,
       },
@@ -457,7 +370,7 @@ function tableLines(plan: Plan, d: SoftDeleteDefinition): string[] {
       .find((t) => t.name === d.table)
       ?.policies.filter((p) => p.command === "delete")
       .map((p) => p.role) ?? [];
-  const restoring = restorers(app, d).map((r) => `${r.role} (${describeScope(r.scope)})`);
+  const restoring = plan.privileges.restorers[d.table]!.map((r) => `${r.role} (${describeScope(r.scope)})`);
   const visible = d.visibleTo.map(([r, s]) => (s.kind === "all" ? r.name : `${r.name} (${describeScope(s)})`));
   const by = named("by");
   const reason = named("reason");

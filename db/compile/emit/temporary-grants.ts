@@ -1,12 +1,11 @@
-import type { Catalog } from "../../catalog/introspect";
 import type { AppDefinition } from "../../policy/define";
 import { parseDuration } from "../../policy/grants";
 import { dollarQuoted, lineComment, literal, sql, toDdl, trusted, type SQL } from "../../sql/ddl";
 import { HELPERS, borrowedAccessSetting, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
-import type { Plan } from "../plan";
+import { columnTypeIn, type Plan } from "../plan";
 import { onceWithRole } from "../scope-sql";
 import type { Statement } from "../statement";
-import { TEMPORARY_GRANTS, grantingRoles } from "../temporary-grants";
+import { TEMPORARY_GRANTS } from "../temporary-grants";
 
 /** `a, b and c`. */
 const words = (items: readonly string[]): string =>
@@ -35,21 +34,20 @@ const words = (items: readonly string[]): string =>
  *   and whether a user is active; both null without a known caller.
  *
  * @example
- * emitStatements(plan, catalog); // …, ...emitTemporaryGrants(plan, catalog) — nothing unless defineApp({ grants })
+ * emitStatements(plan); // …, ...emitTemporaryGrants(plan) — nothing unless defineApp({ grants })
  */
-export function emitTemporaryGrants(plan: Plan, catalog: Catalog): Statement[] {
+export function emitTemporaryGrants(plan: Plan): Statement[] {
   const { app } = plan;
   const grants = app.grants;
   const store = app.identity.grants;
   if (!grants || !store || !store.grantedBy || !store.reason) return [];
   const c = (column: string) => sql.identifier(column);
   const t = tableIdent(app, store.table);
-  const columnType = (table: string, column: string) =>
-    catalog.tables.get(table)?.columns.find((x) => x.name === column)?.type ?? "text";
+  const columnType = (table: string, column: string) => columnTypeIn(plan, table, column);
   const userId = trusted(plan.types.userId);
   const grantTable = plan.tables.find((x) => x.name === store.table)!;
   const grantKey = grantTable.primaryKey[0]!;
-  const roles = grantingRoles(app);
+  const roles = plan.privileges.granting;
   const by = roles.filter((r) => !r.anywhere).map((r) => r.role);
   const anywhere = roles.filter((r) => r.anywhere).map((r) => r.role);
   const duration = parseDuration(grants.maxDuration);
@@ -87,6 +85,7 @@ as ${dollarQuoted(body)};`,
     },
     {
       kind: "grant",
+      revokes: [`${app.toolkitSchema}.${name}`],
       sql: sql`revoke all on function ${helperIdent(app, name)}(${trusted(argTypes.join(", "))}) from ${managed};
 grant execute on function ${helperIdent(app, name)}(${trusted(argTypes.join(", "))}) to ${grantee};`,
     },
@@ -233,7 +232,11 @@ begin
   return new;
 end`)};`,
     },
-    { kind: "grant", sql: sql`revoke all on function ${check}() from public;` },
+    {
+      kind: "grant",
+      revokes: [`${app.toolkitSchema}.${TEMPORARY_GRANTS.check}`],
+      sql: sql`revoke all on function ${check}() from public;`,
+    },
     {
       kind: "table",
       target: store.table,
@@ -249,10 +252,12 @@ end`)};`,
   for (const { role, anywhere: everywhere } of roles) {
     const reach = everywhere ? sql`true` : sql`(${mine}\n      or ${below})`;
     const reachWords = everywhere ? "every grant" : "grants they made, or that users of units below their own made";
-    const name = (command: string) => sql.identifier(`${TEMPORARY_GRANTS.policyPrefix}${role}__${command}`);
+    const policyName = (command: string) => `${TEMPORARY_GRANTS.policyPrefix}${role}__${command}`;
+    const name = (command: string) => sql.identifier(policyName(command));
     out.push({
       kind: "policy",
       target: store.table,
+      policies: ["select", "insert", "update"].map(policyName),
       sql: sql`${lineComment(`${role} may see and end ${reachWords}, and make grants recorded as their own (from grants in defineApp)`)}
 create policy ${name("select")} on ${t}
   as permissive for select to ${roleIdent(app, role)}
@@ -328,6 +333,7 @@ end`)};`,
     },
     {
       kind: "grant",
+      revokes: [TEMPORARY_GRANTS.grant, TEMPORARY_GRANTS.revoke].map((name) => `${app.schema}.${name}`),
       sql: sql`${lineComment(`temporary grants: only ${words(roles.map((r) => r.role))} may call the operations`)}
 revoke all on function ${grantFn}(${signature(grantArgs)}) from ${managed};
 revoke all on function ${revokeFn}(${signature(revokeArgs)}) from ${managed};

@@ -1,0 +1,22 @@
+import { sql } from "../../sql/ddl";
+import { HELPERS, helperIdent } from "../names";
+import { valueList, type ScopeKind } from "./kind";
+
+/** `channelIs(…)` and `channelIsNot(…)`: the request came (or did not come) through one of the channels. */
+export const channel: ScopeKind<"channel"> = {
+  asksWho: true,
+  readsParentRows: false,
+  holds: false,
+  render: (s, { ctx }) => {
+    const current = sql`(select ${helperIdent(ctx.app, HELPERS.channel)}())`;
+    return s.op === "in"
+      ? sql`${current} in (${valueList(s.values)})`
+      : sql`(${current} in (${valueList(s.values)})) is not true`;
+  },
+  describe: (s) =>
+    s.op === "in" ? `requests through ${s.values.join(" or ")}` : `requests not through ${s.values.join(" or ")}`,
+  validate: () => {},
+  children: () => [],
+  columns: () => [],
+  key: (s) => JSON.stringify(s),
+};

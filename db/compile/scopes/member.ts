@@ -1,0 +1,16 @@
+import { sql, trusted } from "../../sql/ddl";
+import { memberHelper } from "../names";
+import { columnKind } from "./kind";
+
+/** `member(col, set)`: rows whose column is in a membership set of the caller's. */
+export const member = columnKind<"member">({
+  asksWho: true,
+  render: (s, { ctx, column, once }) =>
+    sql`${column(s.column)} = any (${once(memberHelper(s.set.name))}::${trusted(ctx.arrayTypes.member(s.set.name))}[])`,
+  describe: (s) => `rows in ${s.set.name.replace(/_/g, " ")} they belong to`,
+  validate: (s, checks) => {
+    checks.hasColumn(s.column);
+    checks.checkMemberSet(s.set);
+  },
+  key: (s) => `member(${s.column},${s.set.name})`,
+});

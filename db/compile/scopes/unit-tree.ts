@@ -1,0 +1,11 @@
+import { sql, trusted } from "../../sql/ddl";
+import { HELPERS } from "../names";
+import { columnKind } from "./kind";
+
+/** `unitTree(col)`: rows whose column is the caller's unit or one below it. */
+export const unitTree = columnKind<"unitTree">({
+  asksWho: true,
+  holds: true,
+  render: (s, r) => sql`${r.column(s.column)} = any (${r.once(HELPERS.unitTree)}::${trusted(r.ctx.arrayTypes.unit)}[])`,
+  describe: (s) => `rows of their unit and its sub-units (${s.column})`,
+});

@@ -1,0 +1,11 @@
+import { sql } from "../../sql/ddl";
+import { HELPERS } from "../names";
+import { columnKind } from "./kind";
+
+/** `unit(col)`: rows whose column is the caller's org unit. */
+export const unit = columnKind<"unit">({
+  asksWho: true,
+  holds: true,
+  render: (s, r) => sql`${r.column(s.column)} = ${r.once(HELPERS.unitId)}`,
+  describe: (s) => `rows of their unit (${s.column})`,
+});
