@@ -21,7 +21,10 @@ export interface Unit {
   readonly hash: string;
   /** The table a policy unit belongs to (`Statement.target`). */
   readonly table?: string;
-  /** SQL that removes what the unit created, when it is removed or must be created again; absent when re-running it is enough. */
+  /**
+   * SQL that removes what the unit created, written right after its mark: it runs before the unit is created again,
+   * and the next compile reads it from the committed migration to remove the unit if it goes away.
+   */
   readonly drop?: string;
   /** Units whose change means the view region (views, role schemas, masked columns) is rebuilt whole. */
   readonly region?: boolean;
@@ -29,8 +32,14 @@ export interface Unit {
   readonly resetsPolicies?: boolean;
 }
 
-/** Key → hash of each unit the committed migrations hold. */
-export type CommittedGeneration = ReadonlyMap<string, string>;
+/** A unit the committed migrations hold: its hash, and the statement that drops what it created (a policy, a `select *` view). */
+export interface CommittedUnit {
+  readonly hash: string;
+  readonly drop?: string;
+}
+
+/** Key → each unit the committed migrations hold. */
+export type CommittedGeneration = ReadonlyMap<string, CommittedUnit>;
 
 /** What changed between the committed generation and a new one. */
 export interface Changes {
@@ -119,7 +128,7 @@ function keyOf(statement: Statement, text: string): { key: string; extra: Partia
 export function changesSince(committed: CommittedGeneration, units: readonly Unit[]): Changes {
   const current = new Set(units.map((u) => u.key));
   const removedKeys = [...committed.keys()].filter((key) => !current.has(key));
-  const changed = new Set(units.filter((u) => committed.get(u.key) !== u.hash).map((u) => u.key));
+  const changed = new Set(units.filter((u) => committed.get(u.key)?.hash !== u.hash).map((u) => u.key));
   const wasRegion = (key: string) => key.startsWith("column:") || key.startsWith("schema:");
   if (units.some((u) => u.region && changed.has(u.key)) || removedKeys.some(wasRegion)) {
     // a masked column dropped and added again loses its grants and the views over it: grants and views run again
@@ -129,55 +138,35 @@ export function changesSince(committed: CommittedGeneration, units: readonly Uni
   for (const u of units) if (u.table !== undefined && resetTables.has(u.table)) changed.add(u.key);
   return {
     units: units.filter((u) => changed.has(u.key)),
-    removed: removedKeys.map((key) => ({ key, drop: dropForRemoved(key) })),
+    removed: removedKeys.map((key) => ({ key, drop: committed.get(key)!.drop })),
   };
-}
-
-/** A removed policy or view is dropped; anything else was created or replaced in place and stays as the full generation leaves it. */
-function dropForRemoved(key: string): string | undefined {
-  const policy = /^policy:(.+)$/.exec(key);
-  if (policy && !/:[0-9a-f]{12}$/.test(key)) {
-    const [table, name] = splitPolicyKey(policy[1]!);
-    if (table) return toDdl(sql`drop policy if exists ${sql.identifier(name)} on ${sql.identifier(...table)};`);
-  }
-  const view = /^view:(.+)$/.exec(key);
-  if (view) {
-    const [schema, name] = view[1]!.includes(".") ? splitOnce(view[1]!) : [undefined, view[1]!];
-    return schema ? toDdl(sql`drop view if exists ${sql.identifier(schema, name)};`) : undefined; // a view of the app schema: its unit drops it, and the full generation keeps a removed one too
-  }
-  return undefined;
-}
-
-function splitOnce(text: string): [string, string] {
-  const at = text.indexOf(".");
-  return [text.slice(0, at), text.slice(at + 1)];
-}
-
-/** `schema.table:name` → [[schema, table], name]; the policy name is what follows the last colon. */
-function splitPolicyKey(rest: string): [[string, string] | undefined, string] {
-  const colon = rest.lastIndexOf(":");
-  const [schema, table] = splitOnce(rest.slice(0, colon));
-  return [schema && table ? [schema, table] : undefined, rest.slice(colon + 1)];
 }
 
 const UNIT_MARK = /^-- gatehouse unit (\S+) ([0-9a-f]{12}) (".*")$/;
 const REMOVED_MARK = /^-- gatehouse removed (\S+) (".*")$/;
+const DROP = /^drop (policy|view) if exists /;
 
 /**
- * Folds the unit marks of migration texts, oldest first, into what the database holds for app schema `app`.
+ * Folds the unit marks of migration texts, oldest first, into what the database holds for app schema `app`. The
+ * line after a unit's mark, when it drops a policy or a view, is kept: it removes the unit if a later generation
+ * no longer has it.
  *
  * @example
- * foldCommitted(["-- gatehouse unit crm 0a1b2c3d4e5f \"grant:customers\"\n…"], "crm").get("grant:customers"); // "0a1b2c3d4e5f"
+ * foldCommitted(["-- gatehouse unit crm 0a1b2c3d4e5f \"grant:customers\"\n…"], "crm").get("grant:customers"); // { hash: "0a1b2c3d4e5f" }
  */
 export function foldCommitted(migrations: readonly string[], app: string): CommittedGeneration {
-  const held = new Map<string, string>();
+  const held = new Map<string, CommittedUnit>();
   for (const text of migrations) {
-    for (const line of text.split("\n")) {
+    const lines = text.split("\n");
+    lines.forEach((line, i) => {
       const unit = UNIT_MARK.exec(line);
-      if (unit && unit[1] === app) held.set(JSON.parse(unit[3]!) as string, unit[2]!);
+      if (unit && unit[1] === app) {
+        const next = lines[i + 1] ?? "";
+        held.set(JSON.parse(unit[3]!) as string, { hash: unit[2]!, ...(DROP.test(next) ? { drop: next } : {}) });
+      }
       const removed = REMOVED_MARK.exec(line);
       if (removed && removed[1] === app) held.delete(JSON.parse(removed[2]!) as string);
-    }
+    });
   }
   return held;
 }

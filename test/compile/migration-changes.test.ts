@@ -200,10 +200,16 @@ test("the phone mask keeping 2 digits instead of 4 rebuilds the masked column wi
   expect(await stateAfter(migration)).toEqual(await stateAfter(next.sql));
 });
 
-test("marks of other apps, and unmarked migrations, are not this app's committed generation", () => {
+test("the committed generation keeps each unit's hash and the drop written after its mark; marks of other apps, and unmarked migrations, are not this app's", () => {
   const other = firstMigration.replaceAll("-- gatehouse unit shop ", "-- gatehouse unit crm ");
   expect(foldCommitted([other, "create table t (id int);"], "shop").size).toBe(0);
   const removed = `${firstMigration}\n-- gatehouse removed shop "grant:orders"\n`;
   expect(foldCommitted([removed], "shop").has("grant:orders")).toBe(false);
   expect(foldCommitted([removed], "shop").size).toBe(committed.size - 1);
+  expect(committed.get("policy:shop.customers:support__select")).toEqual({
+    hash: expect.stringMatching(/^[0-9a-f]{12}$/),
+    drop: 'drop policy if exists "support__select" on "shop"."customers";',
+  });
+  expect(committed.get("view:shop_support.customers")?.drop).toBe('drop view if exists "shop_support"."customers";');
+  expect(committed.get("grant:customers")).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{12}$/) });
 });
