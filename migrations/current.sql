@@ -1,1 +1,1 @@
---!include crm-security.sql
+--!include crm-security.changes.sql

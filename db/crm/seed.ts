@@ -8,7 +8,7 @@
 import type { ClientBase } from "pg";
 
 /** A demo user: who they are, what roles they hold, where they sit in the org tree. */
-export interface Persona {
+export interface DemoUser {
   username: string;
   id: number;
   fullName: string;
@@ -34,7 +34,7 @@ export const ORG_UNITS: readonly { id: number; name: string; parent: string | nu
 ];
 
 /** The 17 personas of CRM.md, with the ids the seed gives them. */
-export const PERSONAS: readonly Persona[] = [
+export const PERSONAS: readonly DemoUser[] = [
   { username: "dana", id: 1, fullName: "Dana Whitaker", roles: ["director"], unit: "Acme", note: "sees the whole company" },
   { username: "erin", id: 2, fullName: "Erin Castillo", roles: ["regional_manager"], unit: "East" },
   { username: "sam", id: 3, fullName: "Sam Okafor", roles: ["supervisor"], unit: "East-1" },

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { Pool, type Client, type PoolClient } from "pg";
+import { Pool, type Client, type ClientBase, type PoolClient } from "pg";
 import { compileAndApply } from "../apply/apply";
 import { withRolePrefix, type CompileResult } from "../compile";
 import { roleName } from "../compile/names";
@@ -9,7 +9,7 @@ import type { LoginSettings } from "../runtime/login-settings";
 import { literal, sql, toDdl } from "../sql/ddl";
 import { connectionUrl } from "../runtime/connection-url";
 import { createTestDatabase, type TestDatabase } from "./database";
-import { asPersona, asRoot, openLogin, type Persona } from "./persona";
+import { actAs, asPersona, asRoot, openLogin, type Persona } from "./persona";
 
 const AUTHENTICATOR_PASSWORD = "test-authenticator";
 
@@ -24,7 +24,13 @@ export interface AppTestDatabase {
   /** The URL that pool logs in with: the authenticator's, with its password (e.g. AUTHENTICATOR_DATABASE_URL for the CLI). */
   readonly authenticatorUrl: string;
   /** Runs `fn` as an app role and user (rolled back), through the authenticator. */
-  as<T>(persona: { role: string; userId: string | number; channel?: string }, fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  as<T>(persona: Persona, fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  /**
+   * From the next statement on, acts as an app role (unprefixed) and user inside `client`'s open transaction, through
+   * the authenticator: {@link actAs} with this database's role prefix. Works in `root` (then `backToRoot` returns to
+   * the superuser) and in `as`; call it again to switch persona in the same transaction.
+   */
+  actAs(client: ClientBase, persona: Persona): Promise<void>;
   /** Runs `fn` as the superuser (rolled back): the root check that hidden rows exist. */
   root<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
   /**
@@ -80,7 +86,9 @@ export async function createAppDatabase(options: {
       compiled,
       pool,
       authenticatorUrl,
-      as: (persona, fn) => asPersona(pool, { ...persona, role: roleName(app, persona.role) } satisfies Persona, fn),
+      as: (persona, fn) => asPersona(pool, { ...persona, role: roleName(app, persona.role) }, fn),
+      actAs: (client, persona) =>
+        actAs(client, { ...persona, role: roleName(app, persona.role) }, { authenticator: roleName(app, app.authenticator) }),
       root: (fn) => asRoot(db.pool, fn),
       login: async ({ username, userId, role, settings }) => {
         const password = `pw-${username}-not-secret`;

@@ -1,4 +1,4 @@
-import type { TestCluster } from "./provision";
+import type { TestCluster } from "./cluster";
 
 /**
  * Whether a Docker-compatible container engine answers. Without one, testcontainers gives up

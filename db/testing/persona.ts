@@ -60,34 +60,64 @@ export async function runInRolledBackTransaction<C extends ClientBase, T>(client
 export function asPersona<T>(pool: Pool, persona: Persona, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   return withPoolClient(pool, (client) =>
     runInRolledBackTransaction(client, async () => {
-      await client.query(compile(sql`set local role ${sql.identifier(persona.role)}`));
-      await client.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)", [
-        String(persona.userId),
-        persona.channel ?? null,
-      ]);
+      await actAs(client, persona);
       return fn(client);
     }),
   );
 }
 
+/** Options of {@link actAs}. */
+export interface ActAsOptions {
+  /**
+   * The login role requests arrive through (the app's authenticator). When given, the transaction first becomes
+   * that role's (`set local session authorization`), which a superuser connection may do: a root transaction can
+   * then act as a persona, and {@link backToRoot} returns it to the superuser. Leave it out on a connection that
+   * already logs in as the authenticator.
+   */
+  readonly authenticator?: string;
+}
+
 /**
- * Switches an open transaction of an authenticator connection to another persona, as the server does for a
- * new request: `set local role` and the user id (and channel) claims. For tests that need several personas in
- * one rolled-back transaction (one writes, the next statement is another's).
+ * From the next statement on, acts as `persona` inside the open transaction, as the server does for a new
+ * request: `set local role` and the `jwt.claims.user_id` / `jwt.claims.channel` settings (the channel is
+ * cleared when the persona has none). Call it again to switch persona in the same transaction; everything is
+ * undone by the transaction's rollback.
  *
  * @example
- * await asPersona(pool, adam, async (c) => {
- *   await c.query("select crm.offboard_user(5, 4, 'left')");
- *   await switchPersona(c, { role: "crm_sales_rep", userId: 5 });
- *   (await c.query("select id from crm.customers")).rows; // []
- * });
+ * // on a superuser connection, in one rolled-back transaction
+ * await client.query("begin");
+ * await actAs(client, { role: "crm_admin", userId: 15 }, { authenticator: "crm_authenticator" });
+ * await client.query("select crm.offboard_user(5, 4, 'left')");
+ * await actAs(client, { role: "crm_sales_rep", userId: 5 }, { authenticator: "crm_authenticator" });
+ * (await client.query("select id from crm.customers")).rows; // []
+ * await backToRoot(client);
+ * await client.query("rollback");
  */
-export async function switchPersona(client: ClientBase, persona: Persona): Promise<void> {
+export async function actAs(client: ClientBase, persona: Persona, options: ActAsOptions = {}): Promise<void> {
+  if (options.authenticator) {
+    await client.query(compile(sql`set local session authorization ${sql.identifier(options.authenticator)}`));
+  }
   await client.query(compile(sql`set local role ${sql.identifier(persona.role)}`));
   await client.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)", [
     String(persona.userId),
     persona.channel ?? null,
   ]);
+}
+
+/**
+ * Ends {@link actAs} (with `authenticator`) inside the same transaction: back to the connection's own user,
+ * with the claims cleared, for a root check between two personas' statements.
+ *
+ * @example
+ * await actAs(client, rep, { authenticator: "crm_authenticator" });
+ * await client.query("delete from crm.customers where id = 3");
+ * await backToRoot(client);
+ * (await client.query("select deleted_at from crm.customers where id = 3")).rows; // the row, marked
+ */
+export async function backToRoot(client: ClientBase): Promise<void> {
+  await client.query("reset role");
+  await client.query("reset session authorization");
+  await client.query("select set_config('jwt.claims.user_id', '', true), set_config('jwt.claims.channel', '', true)");
 }
 
 /**

@@ -4,17 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import { startEmbeddedPostgres } from "../runtime/embedded";
+import type { TestCluster } from "./cluster";
 import { containerEngineAnswers, startPostgresContainer } from "./container";
-
-/** A PostgreSQL cluster for a test run, reached as a superuser. */
-export interface TestCluster {
-  /** Superuser URL; test databases are created from here. */
-  adminUrl: string;
-  /** `url`: given by `TEST_DATABASE_URL`; `container`: testcontainers; `embedded`: embedded PostgreSQL 17. */
-  source: "url" | "container" | "embedded";
-  /** Stops and removes what was started; does nothing for a cluster given by URL. */
-  stop(): Promise<void>;
-}
 
 /**
  * Picks the cluster for a test run, in this order: `TEST_DATABASE_URL` when set; a `postgres:17`

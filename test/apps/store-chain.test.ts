@@ -5,7 +5,11 @@
  */
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { actAs, backToRoot, column, failure, openStoreChainDatabase, persona } from "./store-chain/database";
+import { refusal } from "../../db/testing/attempt";
+import { ageRows } from "../../db/testing/clock";
+import { expectRowSecurityEverywhere } from "../../db/testing/row-security";
+import { backToRoot } from "../../db/testing/persona";
+import { column, openStoreChainDatabase, persona } from "./store-chain/database";
 import { ALL_MEMBERS, ALL_PURCHASES, ALL_STORES, ANDY_PURCHASE_STATS, VISIBILITY } from "./store-chain/expectations";
 
 let shop: AppTestDatabase;
@@ -56,17 +60,15 @@ describe("who sees which stores, members and purchases", () => {
       members: await column<number>(c, "select id from shop.members order by id"),
     }));
     expect(seen).toEqual({ stores: [1, 2], members: [1, 2, 3, 4, 5] });
-    expect(await shop.as(persona("mia"), (c) => failure(c.query("select id from shop.purchases")))).toEqual(denied("purchases"));
+    expect(await shop.as(persona("mia"), (c) => refusal(c, "select id from shop.purchases"))).toEqual(denied("purchases"));
     expect(await shop.root((c) => column<number>(c, "select store_id from shop.stores where store_id = 3"))).toEqual([3]);
     expect(await shop.root((c) => column<number>(c, "select id from shop.members where id = 6"))).toEqual([6]);
     expect(await shop.root((c) => column<number>(c, "select id from shop.purchases order by id"))).toEqual([...ALL_PURCHASES]);
   });
 
   test("carl (cashier) cannot read the staff list or the region tree", async () => {
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("select staff_id from shop.staff")))).toEqual(denied("staff"));
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("select region_id from shop.regions")))).toEqual(
-      denied("regions"),
-    );
+    expect(await shop.as(persona("carl"), (c) => refusal(c, "select staff_id from shop.staff"))).toEqual(denied("staff"));
+    expect(await shop.as(persona("carl"), (c) => refusal(c, "select region_id from shop.regions"))).toEqual(denied("regions"));
     expect(await shop.root((c) => column<number>(c, "select count(*)::int from shop.staff"))).toEqual([11]);
   });
 });
@@ -118,10 +120,8 @@ describe("columns and masks", () => {
   });
 
   test("carl cannot read a raw card number, nor a member's email", async () => {
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("select card_number from shop.members")))).toEqual(
-      denied("members"),
-    );
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("select email from shop.members")))).toEqual(denied("members"));
+    expect(await shop.as(persona("carl"), (c) => refusal(c, "select card_number from shop.members"))).toEqual(denied("members"));
+    expect(await shop.as(persona("carl"), (c) => refusal(c, "select email from shop.members"))).toEqual(denied("members"));
     expect(
       await shop.root((c) => c.query("select card_number, email from shop.members where id = 1").then((r) => r.rows)),
     ).toEqual([{ card_number: "4000000000001111", email: "alice@example.org" }]);
@@ -133,9 +133,7 @@ describe("columns and masks", () => {
       async (c) => (await c.query("select id, phone_masked from shop.members order by id")).rows,
     );
     expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((id) => ({ id, phone_masked: "07700******" })));
-    expect(await shop.as(persona("hannah"), (c) => failure(c.query("select phone from shop.members")))).toEqual(
-      denied("members"),
-    );
+    expect(await shop.as(persona("hannah"), (c) => refusal(c, "select phone from shop.members"))).toEqual(denied("members"));
     expect(await shop.root((c) => column<string>(c, "select phone from shop.members where id = 6"))).toEqual(["07700900006"]);
   });
 });
@@ -166,9 +164,7 @@ describe("the purchase_stats masking view", () => {
 
   test("andy cannot select from shop.purchases at all: not the view's columns, no exact amount, member or cashier", async () => {
     for (const col of ["store_id", "month", "amount_range", "amount", "member_id", "cashier_id", "id"]) {
-      expect(await shop.as(persona("andy"), (c) => failure(c.query(`select ${col} from shop.purchases`)))).toEqual(
-        denied("purchases"),
-      );
+      expect(await shop.as(persona("andy"), (c) => refusal(c, `select ${col} from shop.purchases`))).toEqual(denied("purchases"));
     }
     expect(await shop.root((c) => column<string>(c, "select amount::text from shop.purchases where id = 2"))).toEqual(["750.00"]);
   });
@@ -204,7 +200,7 @@ describe("the purchase_stats masking view", () => {
   });
 
   test("nora (regional manager) cannot read purchase_stats: it is for analysts", async () => {
-    expect(await shop.as(persona("nora"), (c) => failure(c.query("select * from shop.purchase_stats")))).toEqual({
+    expect(await shop.as(persona("nora"), (c) => refusal(c, "select * from shop.purchase_stats"))).toEqual({
       code: "42501",
       message: "permission denied for view purchase_stats",
     });
@@ -247,30 +243,30 @@ describe("cashiers ring up purchases in their own store only", () => {
   });
 
   test("carl cannot ring up a purchase at Harbor: row-security violation", async () => {
-    expect(await shop.as(persona("carl"), (c) => failure(c.query(ringUp, [null, 3, 5, "10.00"])))).toEqual(RLS_VIOLATION);
+    expect(await shop.as(persona("carl"), (c) => refusal(c, ringUp, [null, 3, 5, "10.00"]))).toEqual(RLS_VIOLATION);
     expect(await shop.root((c) => column<string>(c, "select name from shop.stores where store_id = 3"))).toEqual(["Harbor"]);
   });
 
   test("carl cannot ring up a purchase in cara's name", async () => {
-    expect(await shop.as(persona("carl"), (c) => failure(c.query(ringUp, [null, 1, 6, "10.00"])))).toEqual(RLS_VIOLATION);
+    expect(await shop.as(persona("carl"), (c) => refusal(c, ringUp, [null, 1, 6, "10.00"]))).toEqual(RLS_VIOLATION);
   });
 
   test("carl cannot ring up a Northgate purchase for Harbor's member Finn", async () => {
-    expect(await shop.as(persona("carl"), (c) => failure(c.query(ringUp, [6, 1, 5, "10.00"])))).toEqual(RLS_VIOLATION);
+    expect(await shop.as(persona("carl"), (c) => refusal(c, ringUp, [6, 1, 5, "10.00"]))).toEqual(RLS_VIOLATION);
     expect(await shop.root((c) => c.query("select id, store_id from shop.members where id = 6").then((r) => r.rows))).toEqual([
       { id: 6, store_id: 3 },
     ]);
   });
 
   test("leo, who left, cannot ring up a purchase at Northgate any more", async () => {
-    expect(await shop.as(persona("leo"), (c) => failure(c.query(ringUp, [null, 1, 7, "10.00"])))).toEqual(RLS_VIOLATION);
+    expect(await shop.as(persona("leo"), (c) => refusal(c, ringUp, [null, 1, 7, "10.00"]))).toEqual(RLS_VIOLATION);
   });
 
   test("carl cannot change or delete a purchase, not even his own", async () => {
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("update shop.purchases set amount = 1 where id = 1")))).toEqual(
+    expect(await shop.as(persona("carl"), (c) => refusal(c, "update shop.purchases set amount = 1 where id = 1"))).toEqual(
       denied("purchases"),
     );
-    expect(await shop.as(persona("carl"), (c) => failure(c.query("delete from shop.purchases where id = 1")))).toEqual(
+    expect(await shop.as(persona("carl"), (c) => refusal(c, "delete from shop.purchases where id = 1"))).toEqual(
       denied("purchases"),
     );
     expect(await shop.root((c) => column<string>(c, "select amount::text from shop.purchases where id = 1"))).toEqual(["25.00"]);
@@ -289,7 +285,7 @@ describe("member service writes members of its region", () => {
   });
 
   test("mia cannot sign up a member at Harbor, in the South", async () => {
-    expect(await shop.as(persona("mia"), (c) => failure(c.query(signUp, [3, "Hal Hunt", "4000000000008888"])))).toEqual({
+    expect(await shop.as(persona("mia"), (c) => refusal(c, signUp, [3, "Hal Hunt", "4000000000008888"]))).toEqual({
       code: "42501",
       message: 'new row violates row-level security policy for table "members"',
     });
@@ -313,18 +309,18 @@ describe("the region tree and revocation are read live", () => {
 
   test("nora sees Harbor from the statement after it moves under North, and loses Lakeside when it moves South", async () => {
     const seen = await shop.root(async (c) => {
-      await actAs(c, shop, "nora");
+      await shop.actAs(c, persona("nora"));
       const before = await column<number>(c, stores);
       await backToRoot(c);
       await c.query("update shop.regions set parent_region_id = 2 where region_id = 31");
-      await actAs(c, shop, "nora");
+      await shop.actAs(c, persona("nora"));
       const harborMoved = {
         stores: await column<number>(c, stores),
         purchases: await column<number>(c, "select id from shop.purchases order by id"),
       };
       await backToRoot(c);
       await c.query("update shop.regions set parent_region_id = 3 where region_id = 12");
-      await actAs(c, shop, "nora");
+      await shop.actAs(c, persona("nora"));
       const lakesideMoved = await column<number>(c, stores);
       return { before, harborMoved, lakesideMoved };
     });
@@ -337,11 +333,11 @@ describe("the region tree and revocation are read live", () => {
 
   test("mike sees nothing from the statement after his store_manager role is removed", async () => {
     const seen = await shop.root(async (c) => {
-      await actAs(c, shop, "mike");
+      await shop.actAs(c, persona("mike"));
       const before = await column<number>(c, stores);
       await backToRoot(c);
       await c.query("delete from shop.staff_roles where staff_id = 4");
-      await actAs(c, shop, "mike");
+      await shop.actAs(c, persona("mike"));
       return {
         before,
         after: { stores: await column<number>(c, stores), purchases: await column<number>(c, "select id from shop.purchases") },
@@ -352,11 +348,11 @@ describe("the region tree and revocation are read live", () => {
 
   test("carl sees nothing from the statement after he leaves", async () => {
     const seen = await shop.root(async (c) => {
-      await actAs(c, shop, "carl");
+      await shop.actAs(c, persona("carl"));
       const before = await column<number>(c, "select id from shop.members order by id");
       await backToRoot(c);
       await c.query("update shop.staff set state = 'left' where staff_id = 5");
-      await actAs(c, shop, "carl");
+      await shop.actAs(c, persona("carl"));
       return {
         before,
         after: { stores: await column<number>(c, stores), members: await column<number>(c, "select id from shop.members") },
@@ -369,21 +365,15 @@ describe("the region tree and revocation are read live", () => {
 describe("temporary grants (staff passes)", () => {
   test("nora (regional manager, North) lets carl (cashier, Northgate) look up Lakeside's member 4 for a shift; not Harbor's, not for a day", async () => {
     const seen = await shop.root(async (c) => {
-      await actAs(c, shop, "carl");
+      await shop.actAs(c, persona("carl"));
       const before = await column<number>(c, "select id from shop.members where id = 4");
-      await actAs(c, shop, "nora");
-      const pass = (member: number, lasts: string) =>
-        c.query(
-          "select issued_by, holder_id, target_id from shop.grant_access('members', $1, 5, 'select', clock_timestamp() + $2::interval, 'member at the till')",
-          [member, lasts],
-        );
-      const made = (await pass(4, "8 hours")).rows;
-      await c.query("savepoint refused");
-      const harbor = await failure(pass(6, "8 hours"));
-      await c.query("rollback to savepoint refused");
-      const day = await failure(pass(4, "1 day"));
-      await c.query("rollback to savepoint refused");
-      await actAs(c, shop, "carl");
+      await shop.actAs(c, persona("nora"));
+      const pass =
+        "select issued_by, holder_id, target_id from shop.grant_access('members', $1, 5, 'select', clock_timestamp() + $2::interval, 'member at the till')";
+      const made = (await c.query(pass, [4, "8 hours"])).rows;
+      const harbor = await refusal(c, pass, [6, "8 hours"]);
+      const day = await refusal(c, pass, [4, "1 day"]);
+      await shop.actAs(c, persona("carl"));
       const after = await column<number>(c, "select id from shop.members where id = 4");
       return { before, made, harbor, day, after };
     });
@@ -412,20 +402,18 @@ describe("soft delete of members", () => {
     const seen = await shop.root(async (c) => {
       const row = async () => (await c.query("select to_jsonb(m) as row from shop.members m where id = 2")).rows[0]?.row;
       const before = await row();
-      await actAs(c, shop, "mia");
+      await shop.actAs(c, persona("mia"));
       const deleted = (await c.query("select gatehouse.delete_members(2, 'cancelled the card')")).rowCount;
-      await actAs(c, shop, "mike");
+      await shop.actAs(c, persona("mike"));
       const mike = await column<number>(c, "select id from shop.members where id = 2");
-      await c.query("savepoint refused");
-      const mikeRestores = await failure(c.query("select shop.restore_members(2)"));
-      await c.query("rollback to savepoint refused");
-      await actAs(c, shop, "hannah");
+      const mikeRestores = await refusal(c, "select shop.restore_members(2)");
+      await shop.actAs(c, persona("hannah"));
       const hannah = (await c.query("select id, removed_by, removal_reason from shop.members where id = 2")).rows;
       await c.query("select shop.restore_members(2)");
       await backToRoot(c);
       const restored = JSON.stringify(await row()) === JSON.stringify(before);
       await c.query("delete from shop.members where id = 2");
-      await c.query("update shop.members set removed_at = now() - interval '31 days' where id = 2");
+      await ageRows(c, { table: "shop.members", columns: ["removed_at"], by: "31 days", where: { id: 2 } });
       const purged = await column<number>(c, "select gatehouse.purge_members()::int");
       return {
         deleted,
@@ -456,11 +444,11 @@ describe("the audit trail", () => {
   const auditOfOpeningHours = () =>
     shop.root(async (c) => {
       const [after] = await column<number>(c, "select coalesce(max(id), 0)::int from gatehouse.audit_log");
-      await actAs(c, shop, "mike");
+      await shop.actAs(c, persona("mike"));
       const northgate = (await c.query("update shop.stores set opening_hours = '08:00-20:00' where store_id = 1")).rowCount;
       const harbor = (await c.query("update shop.stores set opening_hours = '00:00-23:59' where store_id = 3")).rowCount;
       await backToRoot(c);
-      await actAs(c, shop, "hannah");
+      await shop.actAs(c, persona("hannah"));
       const { rows } = await c.query(
         "select user_id, acting_role::text, table_name, operation, row_key, new_values from gatehouse.audit_log where id > $1 order by id",
         [after],
@@ -487,9 +475,7 @@ describe("the audit trail", () => {
 
   test("mike (store manager) and carl (cashier) cannot read the audit trail", async () => {
     for (const login of ["mike", "carl"]) {
-      expect(await shop.as(persona(login), (c) => failure(c.query("select id from gatehouse.audit_log")))).toEqual(
-        denied("audit_log"),
-      );
+      expect(await shop.as(persona(login), (c) => refusal(c, "select id from gatehouse.audit_log"))).toEqual(denied("audit_log"));
     }
   });
 
@@ -567,20 +553,13 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
   });
 
   test("every shop table, identity tables included, has row level security enabled and forced", async () => {
-    const tables = await shop.root(
-      async (c) =>
-        (
-          await c.query(
-            "select relname::text as table, relrowsecurity as enabled, relforcerowsecurity as forced from pg_catalog.pg_class where relnamespace = 'shop'::regnamespace and relkind = 'r' order by relname",
-          )
-        ).rows,
+    const tables = await shop.root((c) =>
+      column<string>(
+        c,
+        "select relname::text from pg_catalog.pg_class where relnamespace = 'shop'::regnamespace and relkind = 'r' order by relname",
+      ),
     );
-    expect(tables).toEqual(
-      ["members", "purchases", "regions", "staff", "staff_passes", "staff_roles", "stores"].map((table) => ({
-        table,
-        enabled: true,
-        forced: true,
-      })),
-    );
+    expect(tables).toEqual(["members", "purchases", "regions", "staff", "staff_passes", "staff_roles", "stores"]);
+    await shop.root((c) => expectRowSecurityEverywhere(c, "shop"));
   });
 });

@@ -10,7 +10,7 @@ import { CompileError, compileApp } from "../../db/compile";
 import { roleName } from "../../db/compile/names";
 import { approval, defineApp, own, role, unitTree, via } from "../../db/policy";
 import { createAppDatabase, type AppTestDatabase } from "../../db/testing/app-database";
-import { attempt } from "../crm/table-access";
+import { attempt } from "../../db/testing/attempt";
 import { shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shopIdentity, support, vip } from "./fixtures/shop";
 
@@ -161,14 +161,14 @@ describe("a second app runs the whole flow", () => {
       };
     });
     const gate = {
-      error: "42501",
+      code: "42501",
       message:
         "gatehouse: changing amount of a row of orders needs an approved request (row 1): ask with shop.request_order_amount(row_id, amount, reason); manager approve",
     };
     expect(seen).toEqual({
       made: ["order_amount", { amount: 120 }, 2],
-      carl: { error: "42501", message: "permission denied for function approve_request" },
-      max: { error: "42501", message: expect.stringMatching(/^gatehouse: no approval request \d+ that you may decide$/) },
+      carl: { code: "42501", message: "permission denied for function approve_request" },
+      max: { code: "42501", message: expect.stringMatching(/^gatehouse: no approval request \d+ that you may decide$/) },
       direct: { rowCount: 0, rows: [] },
       mine: 1,
       refused: gate,

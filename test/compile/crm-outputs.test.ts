@@ -4,12 +4,16 @@ import type { PoolClient } from "pg";
 import { compileAgainst } from "../../db/apply/apply";
 import type { CompileResult } from "../../db/compile";
 import { crm } from "../../db/crm/roles";
+import { changesSince, renderChanges, toUnits } from "../../db/migrations/changes";
+import { readCommittedGeneration } from "../../db/migrations/committed";
+import { toDdl } from "../../db/sql/ddl";
 import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SCHEMA = "migrations/committed/000001-crm-schema.sql";
 const SQL_FILE = "migrations/fixtures/crm-security.sql";
 const MATRIX_FILE = "generated/access-matrix.md";
+const CHANGES_FILE = "migrations/fixtures/crm-security.changes.sql";
 
 let db: TestDatabase;
 let client: PoolClient;
@@ -27,10 +31,11 @@ afterAll(async () => {
 });
 
 /** Why `committed` differs from `fresh`, with the first line that differs; undefined when they are equal. */
-function staleness(file: string, committed: string | undefined, fresh: string): string | undefined {
+function staleness(file: string, committed: string | undefined, fresh: string | undefined): string | undefined {
   if (committed === fresh) return undefined;
   const fix = "run `npm run gatehouse -- compile` (or `npx gatehouse compile`) and commit the result";
   if (committed === undefined) return `${file} is missing: ${fix}`;
+  if (fresh === undefined) return `${file} should be gone (nothing changed since the last committed migration): ${fix}`;
   const a = committed.split("\n");
   const b = fresh.split("\n");
   let at = 0;
@@ -38,10 +43,16 @@ function staleness(file: string, committed: string | undefined, fresh: string): 
   return `${file} is stale: ${fix}. First difference at line ${at + 1}: committed ${JSON.stringify(a[at])}, compiled ${JSON.stringify(b[at])}`;
 }
 
-test("the committed CRM security SQL and access matrix are exactly what the role definitions compile to", async () => {
-  const files: [string, string][] = [
+test("the committed CRM security SQL, its changes since the last committed migration and the access matrix are exactly what the role definitions compile to", async () => {
+  const units = toUnits(
+    compiled.statements,
+    compiled.statements.map((s) => toDdl(s.sql)),
+  );
+  const committedGeneration = await readCommittedGeneration(path.join(ROOT, "migrations"), "crm");
+  const files: [string, string | undefined][] = [
     [SQL_FILE, compiled.sql],
     [MATRIX_FILE, compiled.matrix],
+    [CHANGES_FILE, renderChanges("crm", changesSince(committedGeneration, units), "crm-security.sql")],
   ];
   const stale: string[] = [];
   for (const [file, fresh] of files) {
@@ -50,6 +61,13 @@ test("the committed CRM security SQL and access matrix are exactly what the role
     if (why) stale.push(why);
   }
   expect(stale).toEqual([]);
+});
+
+test("migrations/current.sql includes the changes exactly when there are some", async () => {
+  const current = await readFile(path.join(ROOT, "migrations/current.sql"), "utf8");
+  const changes = await readFile(path.join(ROOT, CHANGES_FILE), "utf8").catch(() => undefined);
+  expect(current.split("\n").includes("--!include crm-security.changes.sql")).toBe(changes !== undefined);
+  expect(current).not.toContain("--!include crm-security.sql");
 });
 
 /** The lines of the matrix's section for `table`, from its heading to the next one. */

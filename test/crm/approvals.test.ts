@@ -12,8 +12,9 @@
  */
 import type { PoolClient } from "pg";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { actAs, column, openCrmDatabase, persona } from "./crm-database";
-import { attempt, permissionDenied, rows } from "./table-access";
+import { column, openCrmDatabase, persona } from "./crm-database";
+import { attempt } from "../../db/testing/attempt";
+import { permissionDenied, rows } from "./table-access";
 
 let crm: AppTestDatabase;
 beforeAll(async () => {
@@ -31,7 +32,7 @@ async function committed<T>(username: string, fn: (c: PoolClient) => Promise<T>)
   const c = await crm.pool.connect();
   try {
     await c.query("begin");
-    await actAs(crm, c, username);
+    await crm.actAs(c, persona(username));
     const result = await fn(c);
     await c.query("commit");
     return result;
@@ -52,7 +53,7 @@ const request = async (c: PoolClient, text: string, values: unknown[] = []): Pro
   Number((await one<{ id: number }>(c, text, values)).id);
 
 /** A refusal as `attempt` reports it, with a message starting `gatehouse: `. */
-const refused = (message: string) => ({ error: "42501", message: `gatehouse: ${message}` });
+const refused = (message: string) => ({ code: "42501", message: `gatehouse: ${message}` });
 
 describe("requesting", () => {
   test("rita requests deletion of her customer 2: pending, hers, for 7 days; the customer is untouched", async () => {
@@ -105,10 +106,10 @@ describe("requesting", () => {
       return { blank, first: typeof first, second };
     });
     expect(outcomes).toEqual({
-      blank: { error: "22023", message: "gatehouse: say why (reason)" },
+      blank: { code: "22023", message: "gatehouse: say why (reason)" },
       first: "number",
       second: {
-        error: "42501",
+        code: "42501",
         message: expect.stringMatching(
           /^gatehouse: request \d+ already asks for customer_delete on this row: wait for its decision$/,
         ),
@@ -118,7 +119,7 @@ describe("requesting", () => {
 
   test("rita cannot request an amount change of her draft contract 7: she changes it herself", async () => {
     expect(await crm.as(RITA, (c) => attempt(c, "select crm.request_contract_amount(7, 450000, 'discount')"))).toEqual({
-      error: "22023",
+      code: "22023",
       message:
         "gatehouse: contract_amount is only for rows of contracts where stage is not 'draft': row 7 needs no approval, change it yourself",
     });
@@ -137,9 +138,9 @@ describe("requesting", () => {
       ];
     });
     expect(outcomes).toEqual([
-      { error: "42501", message: "permission denied for table approval_requests" },
-      { error: "42501", message: "permission denied for table approval_requests" },
-      { error: "42501", message: "permission denied for function decide_approval_request" },
+      { code: "42501", message: "permission denied for table approval_requests" },
+      { code: "42501", message: "permission denied for table approval_requests" },
+      { code: "42501", message: "permission denied for function decide_approval_request" },
     ]);
     expect(await crm.root((c) => column(c, "select count(*)::int from gatehouse.approval_requests"))).toEqual([0]);
   });
@@ -150,9 +151,9 @@ describe("deciding", () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
       const rita = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(crm, c, "roy");
+      await crm.actAs(c, persona("roy"));
       const roy = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(crm, c, "aude");
+      await crm.actAs(c, persona("aude"));
       const customer = await rows(c, "select id::int, deleted_at from crm.customers where id = 2");
       return { rita, roy, customer };
     });
@@ -170,9 +171,9 @@ describe("deciding", () => {
     const outcomes = await crm.as(persona("sam"), async (c) => {
       const id = await request(c, "select crm.request_customer_delete(4, 'closed down')");
       const sam = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(crm, c, "erin");
+      await crm.actAs(c, persona("erin"));
       const erin = await one<Record<string, unknown>>(c, "select crm.approve_request($1, 'agreed')", [id]);
-      await actAs(crm, c, "aude");
+      await crm.actAs(c, persona("aude"));
       const customer = await rows(
         c,
         "select deleted_at is not null as deleted, deleted_by::int, deleted_reason from crm.customers where id = 4",
@@ -191,7 +192,7 @@ describe("deciding", () => {
   test("sam cannot decide a request on wendy's West-1 customer 11: he is not over it and does not see the request", async () => {
     const outcomes = await crm.as(persona("wendy"), async (c) => {
       const id = await request(c, "select crm.request_customer_delete(11, 'lost')");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       return {
         id,
         pending: await column(c, "select id from crm.pending_approvals()"),
@@ -210,18 +211,18 @@ describe("deciding", () => {
   test("sam lists the pending requests he may decide: rita's, not his own nor wendy's; erin sees his too, roy may not list", async () => {
     const lists = await crm.as(RITA, async (c) => {
       const rita = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       const own = await request(c, "select crm.request_customer_delete(5, 'closed down')");
-      await actAs(crm, c, "wendy");
+      await crm.actAs(c, persona("wendy"));
       const wendy = await request(c, "select crm.request_customer_delete(11, 'lost')");
       const list = async (username: string) => {
-        await actAs(crm, c, username);
+        await crm.actAs(c, persona(username));
         return (await column<string>(c, "select id from crm.pending_approvals()")).map(Number);
       };
       const sam = await list("sam");
       const erin = await list("erin");
       const dana = await list("dana");
-      await actAs(crm, c, "roy");
+      await crm.actAs(c, persona("roy"));
       const roy = await attempt(c, "select * from crm.pending_approvals()");
       return { ids: { rita, own, wendy }, sam, erin, dana, roy };
     });
@@ -237,12 +238,12 @@ describe("deciding", () => {
   test("sam rejects rita's request: the customer stays, the request says who and why, and it cannot be approved after", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       const rejected = await one<Record<string, unknown>>(c, "select crm.reject_request($1, 'still buying')", [id]);
       const again = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(crm, c, "rita");
+      await crm.actAs(c, persona("rita"));
       const mine = await rows(c, "select kind, status, decided_by::int, comment from crm.my_approval_requests()");
-      await actAs(crm, c, "aude");
+      await crm.actAs(c, persona("aude"));
       const customer = await rows(c, "select id::int, deleted_at from crm.customers where id = 2");
       return { id, rejected: [rejected.status, rejected.decided_by, rejected.applied_at], again, mine, customer };
     });
@@ -258,9 +259,9 @@ describe("deciding", () => {
   test("a request is decided once: after erin approves rita's quote 2, sam's approval is refused", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_quote_approval(2, 'standard terms')");
-      await actAs(crm, c, "erin");
+      await crm.actAs(c, persona("erin"));
       await c.query("select crm.approve_request($1)", [id]);
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       return { id, sam: await attempt(c, "select crm.approve_request($1)", [id]) };
     });
     expect(outcomes.sam).toEqual(refused(`approval request ${outcomes.id} is already approved: a request is decided once`));
@@ -269,11 +270,11 @@ describe("deciding", () => {
   test("sam cannot approve rita's request to delete her VIP customer 1, which he cannot see; erin can", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_transfer(1, 5, 'rick takes over')");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       const sam = await attempt(c, "select crm.approve_request($1)", [id]);
-      await actAs(crm, c, "erin");
+      await crm.actAs(c, persona("erin"));
       const erin = await one<Record<string, unknown>>(c, "select crm.approve_request($1)", [id]);
-      await actAs(crm, c, "aude");
+      await crm.actAs(c, persona("aude"));
       return { id, sam, erin: erin.status, owner: await column(c, "select owner_id::int from crm.customers where id = 1") };
     });
     expect(outcomes).toEqual({
@@ -288,7 +289,7 @@ describe("deciding", () => {
   test("sam calling the decision helper himself, without applying the change, cannot commit it", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_customer_delete(2, 'duplicate')");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       const decided = await one<Record<string, unknown>>(
         c,
         "select to_jsonb(gatehouse.decide_approval_request($1, 'approved', null))",
@@ -310,12 +311,12 @@ describe("transfers", () => {
   test("rita asks to hand her customer 2 to roy (East-2): sam cannot apply it outside his subtree, erin does", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const made = await one<Record<string, unknown>>(c, "select crm.request_customer_transfer(2, 6, 'roy covers the account')");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       const sam = await attempt(c, "select crm.approve_request($1)", [made.id]);
       const still = await column(c, "select status from crm.pending_approvals()");
-      await actAs(crm, c, "erin");
+      await crm.actAs(c, persona("erin"));
       const erin = await one<Record<string, unknown>>(c, "select crm.approve_request($1)", [made.id]);
-      await actAs(crm, c, "aude");
+      await crm.actAs(c, persona("aude"));
       return {
         change: made.change,
         sam,
@@ -326,7 +327,7 @@ describe("transfers", () => {
     });
     expect(outcomes).toEqual({
       change: { owner_id: 6 },
-      sam: { error: "42501", message: 'new row violates row-level security policy for table "customers"' },
+      sam: { code: "42501", message: 'new row violates row-level security policy for table "customers"' },
       still: ["pending"],
       erin: ["approved", ERIN],
       owner: [6],
@@ -364,9 +365,9 @@ describe("contract amounts past draft", () => {
   test("nobody changes an amount past draft directly: rita's update reaches no row, erin and adam are refused", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const rita = await attempt(c, "update crm.contracts set amount = 1 where id = 2");
-      await actAs(crm, c, "erin");
+      await crm.actAs(c, persona("erin"));
       const erin = await attempt(c, "update crm.contracts set amount = 1 where id = 2");
-      await actAs(crm, c, "adam");
+      await crm.actAs(c, persona("adam"));
       const adam = await attempt(c, "update crm.contracts set amount = 1 where id = 2");
       return { rita, erin, adam };
     });
@@ -388,7 +389,7 @@ describe("contract amounts past draft", () => {
     }));
     expect(outcomes).toEqual({
       approve: {
-        error: "42501",
+        code: "42501",
         message: expect.stringMatching(new RegExp(`^gatehouse: approval request ${id} expired at .+: ask again$`)),
       },
       pending: [],
@@ -412,7 +413,7 @@ describe("quotes: the approver recorded is the acting user", () => {
   test("rita asks approval of her quote 2; sam approves: approved, and approved_by is sam, written by the database", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_quote_approval(2, 'standard terms')");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       const approved = await one<Record<string, unknown>>(c, "select crm.approve_request($1)", [id]);
       const quote = await rows(c, "select status, approved_by::int, amount from crm.quotes where id = 2");
       const amount = await attempt(c, "update crm.quotes set amount = 1 where id = 2");
@@ -428,10 +429,10 @@ describe("quotes: the approver recorded is the acting user", () => {
   test("nobody writes approved_by: rita, sam and adam are refused, and quote 4 keeps no approver", async () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const rita = await attempt(c, "update crm.quotes set approved_by = 4 where id = 2");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       const sam = await attempt(c, "update crm.quotes set status = 'approved', approved_by = 3 where id = 4");
       const samStatus = await attempt(c, "update crm.quotes set status = 'approved' where id = 4");
-      await actAs(crm, c, "adam");
+      await crm.actAs(c, persona("adam"));
       const adam = await attempt(c, "update crm.quotes set approved_by = 15 where id = 4");
       const adamInsert = await attempt(c, "insert into crm.quotes (customer_id, amount, status) values (5, 10, 'approved')");
       return { rita, sam, samStatus, adam, adamInsert };
@@ -444,7 +445,7 @@ describe("quotes: the approver recorded is the acting user", () => {
       ),
       adam: permissionDenied("quotes"),
       adamInsert: expect.objectContaining({
-        error: "42501",
+        code: "42501",
         message: expect.stringMatching(
           /^gatehouse: setting status to 'approved' on a row of quotes needs an approved request \(row \d+\)/,
         ),
@@ -458,7 +459,7 @@ describe("quotes: the approver recorded is the acting user", () => {
   test("an approved quote's amount cannot change, for sam nor for adam (admin)", async () => {
     const outcomes = await crm.as(persona("sam"), async (c) => {
       const sam = await attempt(c, "update crm.quotes set amount = 1 where id = 3");
-      await actAs(crm, c, "adam");
+      await crm.actAs(c, persona("adam"));
       const adam = await attempt(c, "update crm.quotes set amount = 1 where id = 3");
       const reopen = await attempt(c, "update crm.quotes set status = 'draft' where id = 3");
       return { sam, adam, reopen };
@@ -474,7 +475,7 @@ describe("quotes: the approver recorded is the acting user", () => {
     const outcomes = await crm.as(RITA, async (c) => {
       const id = await request(c, "select crm.request_quote_approval(2, 'standard terms')");
       await c.query("update crm.quotes set amount = 9800 where id = 2");
-      await actAs(crm, c, "sam");
+      await crm.actAs(c, persona("sam"));
       return {
         id,
         sam: await attempt(c, "select crm.approve_request($1)", [id]),
@@ -532,4 +533,4 @@ describe("customer deletion", () => {
 });
 
 /** The refusal of calling a function the role may not execute. */
-const permissionDeniedFunction = (fn: string) => ({ error: "42501", message: `permission denied for function ${fn}` });
+const permissionDeniedFunction = (fn: string) => ({ code: "42501", message: `permission denied for function ${fn}` });

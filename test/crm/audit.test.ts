@@ -4,11 +4,12 @@
  * delete unnoticed; only the owner can pause it, and the pause is itself recorded.
  */
 import { Client, type ClientBase, type PoolClient } from "pg";
-import { PERSONAS } from "../../db/crm/seed";
 import { loginName } from "../../db/runtime/logins";
 import { verifyAuditLog } from "../../db/runtime/audit";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { column, CRM_TABLES, openCrmDatabase } from "./crm-database";
+import { refusal } from "../../db/testing/attempt";
+import { backToRoot } from "../../db/testing/persona";
+import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
 
 let crm: AppTestDatabase;
 let superuser: string;
@@ -20,25 +21,6 @@ afterAll(() => crm?.close());
 
 const role = (name: string) => `${crm.app.rolePrefix}${name}`;
 const authenticator = () => role("authenticator");
-
-/**
- * Inside a root transaction, acts from the next statement on as a persona, through the authenticator as the
- * server would (claims included); {@link backToRoot} returns to the superuser in the same transaction.
- */
-async function actAs(c: PoolClient, username: string, options: { channel?: string } = {}) {
-  const p = PERSONAS.find((x) => x.username === username)!;
-  await c.query(`set local session authorization "${authenticator()}"`);
-  await c.query(`set local role "${role(p.roles[0]!)}"`);
-  await c.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)", [
-    String(p.id),
-    options.channel ?? null,
-  ]);
-}
-
-async function backToRoot(c: PoolClient) {
-  await c.query("reset role");
-  await c.query("reset session authorization");
-}
 
 /** The id of the last audit row: rows a test adds come after it. */
 const lastId = async (c: PoolClient) =>
@@ -53,18 +35,6 @@ const trailAfter = async (c: PoolClient, after: number) =>
       [after],
     )
   ).rows;
-
-/** The SQLSTATE a statement fails with, inside a savepoint so the transaction goes on (fails the test if it succeeds). */
-async function refused(c: PoolClient, statement: string): Promise<string> {
-  await c.query("savepoint attempt");
-  try {
-    await c.query(statement);
-  } catch (error) {
-    await c.query("rollback to savepoint attempt");
-    return (error as { code: string }).code;
-  }
-  throw new Error(`expected a refusal, but this succeeded: ${statement}`);
-}
 
 describe("what a write leaves in the trail", () => {
   test("the seed, loaded by the owner (a superuser), is recorded row by row: no user, the superuser's role, an intact chain", async () => {
@@ -91,7 +61,7 @@ describe("what a write leaves in the trail", () => {
   test("rita (sales_rep, on mobile) renames her customer: her id, role, login and channel, the key as json, only the changed columns", async () => {
     await crm.root(async (c) => {
       const after = await lastId(c);
-      await actAs(c, "rita", { channel: "mobile" });
+      await crm.actAs(c, persona("rita", { channel: "mobile" }));
       const { rowCount } = await c.query(
         "update crm.customers set name = 'Bluebird Bakery Ltd', stage = 'lead', region = 'East', industry = 'Bakery' where id = 2",
       );
@@ -118,7 +88,7 @@ describe("what a write leaves in the trail", () => {
   test("rita adds a contact: the whole new row, with phone, email and id number through their masks, never raw", async () => {
     await crm.root(async (c) => {
       const after = await lastId(c);
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita"));
       const { rows } = await c.query(
         "insert into crm.contacts (customer_id, full_name, phone, email, id_number) values (2, 'Ada Brook', '+1-555-0177', 'ada@bluebird.example', 'ID-555123') returning id",
       );
@@ -155,7 +125,7 @@ describe("what a write leaves in the trail", () => {
   test("rita changes her contact's phone: the old and new phone are recorded masked, keeping the last 4 digits", async () => {
     await crm.root(async (c) => {
       const after = await lastId(c);
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita"));
       const { rowCount } = await c.query("update crm.contacts set phone = '+1-555-7788' where id = 3");
       expect(rowCount).toBe(1);
       await backToRoot(c);
@@ -179,7 +149,7 @@ describe("what a write leaves in the trail", () => {
   test("sam (supervisor) reassigns rick's customer to rita: his id and role, the owner before and after", async () => {
     await crm.root(async (c) => {
       const after = await lastId(c);
-      await actAs(c, "sam");
+      await crm.actAs(c, persona("sam"));
       expect((await c.query("update crm.customers set owner_id = 4 where id = 4")).rowCount).toBe(1);
       await backToRoot(c);
       expect(await trailAfter(c, after)).toEqual([
@@ -259,11 +229,11 @@ describe("who may read and change the trail", () => {
   test("aude (auditor) reads rita's write; rita cannot read the trail at all", async () => {
     await crm.root(async (c) => {
       const after = await lastId(c);
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita"));
       await c.query("update crm.customers set industry = 'Bakery' where id = 2");
-      expect(await refused(c, "select id from gatehouse.audit_log")).toBe("42501");
+      expect((await refusal(c, "select id from gatehouse.audit_log"))?.code).toBe("42501");
       await backToRoot(c);
-      await actAs(c, "aude");
+      await crm.actAs(c, persona("aude"));
       expect(
         await column(c, "select format('%s %s %s', user_id, operation, row_key) from gatehouse.audit_log where id > $1", [after]),
       ).toEqual(['4 update {"id": 2}']);
@@ -272,7 +242,7 @@ describe("who may read and change the trail", () => {
 
   test("adam (admin) can neither insert, update, delete nor truncate audit rows, and the row he tried is still there", async () => {
     await crm.root(async (c) => {
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam"));
       for (const statement of [
         "insert into gatehouse.audit_log (id, at, txid, acting_role, login, operation, hash) values (100000, now(), pg_current_xact_id(), 'x', 'x', 'delete', 'x')",
         "update gatehouse.audit_log set user_id = 15 where id = 1",
@@ -280,7 +250,7 @@ describe("who may read and change the trail", () => {
         "truncate gatehouse.audit_log",
         "update gatehouse.audit_head set id = 1",
       ]) {
-        expect([statement, await refused(c, statement)]).toEqual([statement, "42501"]);
+        expect([statement, (await refusal(c, statement))?.code]).toEqual([statement, "42501"]);
       }
       await backToRoot(c);
       expect(
@@ -298,7 +268,7 @@ describe("who may read and change the trail", () => {
           "delete from gatehouse.audit_log where id = 1",
           "truncate gatehouse.audit_log",
         ]) {
-          expect([replica, statement, await refused(c, statement)]).toEqual([replica, statement, "42501"]);
+          expect([replica, statement, (await refusal(c, statement))?.code]).toEqual([replica, statement, "42501"]);
         }
       }
       expect(await column(c, "select format('%s %s', id, user_id) from gatehouse.audit_log where id = 1")).toEqual(["1 "]);
@@ -321,9 +291,11 @@ describe("pausing the trail", () => {
   test("rita cannot pause it: audit_pause and audit_append are refused, and a forged pause setting leaves her write recorded", async () => {
     await crm.root(async (c) => {
       const after = await lastId(c);
-      await actAs(c, "rita");
-      expect(await refused(c, "select gatehouse.audit_pause('bulk load')")).toBe("42501");
-      expect(await refused(c, "select gatehouse.audit_append('customers', 'delete', null, null, null, null)")).toBe("42501");
+      await crm.actAs(c, persona("rita"));
+      expect((await refusal(c, "select gatehouse.audit_pause('bulk load')"))?.code).toBe("42501");
+      expect((await refusal(c, "select gatehouse.audit_append('customers', 'delete', null, null, null, null)"))?.code).toBe(
+        "42501",
+      );
       await c.query("select set_config('gatehouse.audit_paused', pg_current_xact_id()::text, true)");
       await c.query("update crm.customers set industry = 'Bakery' where id = 2");
       await backToRoot(c);
@@ -339,7 +311,7 @@ describe("pausing the trail", () => {
       await c.query("select gatehouse.audit_pause('bulk load of October leads')");
       await c.query("insert into crm.org_units (id, parent_id, name) values (100, 1, 'Imported')");
       // an app role acting later in the same transaction may not pause, so its write is recorded
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita"));
       await c.query("update crm.customers set industry = 'Bakery' where id = 2");
       await backToRoot(c);
       expect(await trailAfter(c, after)).toEqual([
@@ -365,7 +337,7 @@ describe("pausing the trail", () => {
 
   test("a pause without a reason is refused", async () => {
     await crm.root(async (c) => {
-      expect(await refused(c, "select gatehouse.audit_pause('  ')")).toBe("22023");
+      expect((await refusal(c, "select gatehouse.audit_pause('  ')"))?.code).toBe("22023");
     });
   });
 

@@ -8,7 +8,8 @@ import { roleName } from "../../db/compile/names";
 import { PERSONAS } from "../../db/crm/seed";
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
-import { attempt, permissionDenied, rows, type Outcome } from "./table-access";
+import { attempt, type Outcome } from "../../db/testing/attempt";
+import { permissionDenied, rows } from "./table-access";
 
 let crm: AppTestDatabase;
 beforeAll(async () => {
@@ -27,7 +28,7 @@ const selectFor = async (c: PoolClient, table: string) =>
   (await c.query("select gatehouse.select_for($1) as statement", [table])).rows[0].statement as string | null;
 
 /** The refusal of calling a toolkit function the role may not execute. */
-const functionDenied = (fn: string): Outcome => ({ error: "42501", message: `permission denied for function ${fn}` });
+const functionDenied = (fn: string): Outcome => ({ code: "42501", message: `permission denied for function ${fn}` });
 
 describe("a persona refused select * learns what to write", () => {
   test("rita, a sales rep, lists the 13 customer columns she may read and what she may write; select * is refused for the created_month twin she may not read", async () => {
@@ -150,11 +151,11 @@ describe("names columns_for accepts", () => {
       return out;
     });
     expect(outcomes).toEqual([
-      { error: "42P01", message: 'no table "custmers" in schema crm (did you mean "customers"?)' },
-      { error: "42P01", message: 'no table "contcts" in schema crm (did you mean "contacts"?)' },
-      { error: "42P01", message: 'no table "zzz" in schema crm' },
-      { error: "3F000", message: 'no schema "nope"' },
-      { error: "42P01", message: 'no table "custmers" in schema crm (did you mean "customers"?)' },
+      { code: "42P01", message: 'no table "custmers" in schema crm (did you mean "customers"?)' },
+      { code: "42P01", message: 'no table "contcts" in schema crm (did you mean "contacts"?)' },
+      { code: "42P01", message: 'no table "zzz" in schema crm' },
+      { code: "3F000", message: 'no schema "nope"' },
+      { code: "42P01", message: 'no table "custmers" in schema crm (did you mean "customers"?)' },
     ]);
   });
 });
@@ -238,7 +239,7 @@ describe("readableColumns agrees with the database", () => {
           const columns = readableColumns(plan, role, t);
           const all = columns.length === every[t]!.length;
           const denied =
-            t === "marketing_export" ? { error: "42501", message: `permission denied for view ${t}` } : permissionDenied(t);
+            t === "marketing_export" ? { code: "42501", message: `permission denied for view ${t}` } : permissionDenied(t);
           return [t, { columns, list: columns.length ? "ok" : null, star: all ? "ok" : denied }];
         }),
       );

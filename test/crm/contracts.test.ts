@@ -2,7 +2,8 @@ import type { ClientBase } from "pg";
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, openCrmDatabase, persona } from "./crm-database";
 import { contracts } from "./expectations/contracts";
-import { attempt, permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
+import { attempt } from "../../db/testing/attempt";
+import { permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
 
 let crm: AppTestDatabase;
 beforeAll(async () => {

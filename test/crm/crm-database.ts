@@ -1,6 +1,4 @@
 import type { PoolClient } from "pg";
-import { roleName } from "../../db/compile/names";
-import { switchPersona } from "../../db/testing/persona";
 import { crm } from "../../db/crm/roles";
 import { PERSONAS, seedDemo } from "../../db/crm/seed";
 import { createAppDatabase, type AppTestDatabase } from "../../db/testing/app-database";
@@ -41,14 +39,3 @@ export async function column<T = unknown>(client: PoolClient, text: string, valu
   const { rows, fields } = await client.query(text, values);
   return rows.map((r) => r[fields[0]!.name] as T);
 }
-
-/** Switches a transaction of `crm`'s authenticator pool to another demo persona, as a new request would. */
-export const actAs = (
-  crm: AppTestDatabase,
-  c: PoolClient,
-  username: string,
-  options: { role?: string; channel?: string } = {},
-) => {
-  const p = persona(username, options);
-  return switchPersona(c, { role: roleName(crm.app, p.role), userId: p.userId, ...(p.channel ? { channel: p.channel } : {}) });
-};

@@ -2,8 +2,8 @@
  * `crm.customers` per persona: the exact rows and columns of test/crm/expectations/customers.ts, then the
  * write rules of CRM.md (insert, update, delete), each "cannot" paired with a root check.
  */
-import type { DatabaseError, PoolClient } from "pg";
-import { roleName } from "../../db/compile/names";
+import type { PoolClient } from "pg";
+import { refusal } from "../../db/testing/attempt";
 import { PERSONAS } from "../../db/crm/seed";
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, openCrmDatabase, persona } from "./crm-database";
@@ -34,20 +34,6 @@ const ROW_SECURITY = { code: "42501", message: 'new row violates row-level secur
 /** A persona on the web channel, as the expectations are written. */
 const web = (username: string) => persona(username, { channel: "web" });
 
-/** Runs `text` under a savepoint, so the transaction survives; returns the error's code and message, or null. */
-async function failure(c: PoolClient, text: string, values: unknown[] = []): Promise<{ code: string; message: string } | null> {
-  await c.query("savepoint attempt");
-  try {
-    await c.query(text, values);
-    await c.query("release savepoint attempt");
-    return null;
-  } catch (error) {
-    await c.query("rollback to savepoint attempt");
-    const { code, message } = error as DatabaseError;
-    return { code: code ?? "", message };
-  }
-}
-
 /**
  * Ids of the customers the persona's client sees, by `id`, or by `name` for a partner; through the persona's
  * relation (marketing: the export view) unless another is given.
@@ -57,12 +43,6 @@ async function visibleIds(c: PoolClient, username: string, relation = customerEx
   if (columns.includes("id")) return column<number>(c, `select id::int from ${relation} order by id`);
   const names = await column<string>(c, `select name from ${relation}`);
   return names.map((n) => idByName.get(n) ?? -1).sort((a, b) => a - b);
-}
-
-/** Switches the open transaction to another persona, as the server does per request. */
-async function actAs(c: PoolClient, who: { role: string; userId: number }): Promise<void> {
-  await c.query(`set local role "${roleName(crm.app, who.role)}"`);
-  await c.query("select set_config('jwt.claims.user_id', $1, true)", [String(who.userId)]);
 }
 
 /** One customer as the superuser sees it (an empty list when it does not exist). */
@@ -87,7 +67,7 @@ function readsExactlyTheirCustomers(username: string): void {
 
   if (expected.columns.length === 0) {
     test(`${username} has no privilege on crm.customers: selecting is refused`, async () => {
-      const refused = await crm.as(web(username), (c) => failure(c, "select count(*) from crm.customers"));
+      const refused = await crm.as(web(username), (c) => refusal(c, "select count(*) from crm.customers"));
       expect(refused).toEqual(PERMISSION_DENIED);
       expect(await crm.root((c) => column<number>(c, "select count(*)::int from crm.customers"))).toEqual([22]);
     });
@@ -110,7 +90,7 @@ function readsExactlyTheirCustomers(username: string): void {
     const outcome = await crm.as(web(username), async (c) => {
       const result: Record<string, string> = {};
       for (const name of tableColumns)
-        result[name] = (await failure(c, `select "${name}" from crm.customers`))?.code ?? "readable";
+        result[name] = (await refusal(c, `select "${name}" from crm.customers`))?.code ?? "readable";
       return result;
     });
     expect(outcome).toEqual(Object.fromEntries(tableColumns.map((name) => [name, readable.has(name) ? "readable" : "42501"])));
@@ -120,7 +100,7 @@ function readsExactlyTheirCustomers(username: string): void {
     // supervisors and above hold delete only to apply an approved customer_delete request (test/crm/approvals.test.ts)
     const approver = ["sam", "erin", "dana"].includes(username);
     test(`${username} cannot delete a customer (${approver ? "only by approving a request" : "permission denied for table"})`, async () => {
-      expect(await crm.as(web(username), (c) => failure(c, "delete from crm.customers where id = 2"))).toEqual(
+      expect(await crm.as(web(username), (c) => refusal(c, "delete from crm.customers where id = 2"))).toEqual(
         approver
           ? {
               code: "42501",
@@ -136,8 +116,8 @@ function readsExactlyTheirCustomers(username: string): void {
   if (READ_ONLY.has(username)) {
     test(`${username} can neither insert nor update customers (permission denied for table)`, async () => {
       const refused = await crm.as(web(username), async (c) => [
-        await failure(c, "insert into crm.customers (name, unit_id) values ('Acorn Analytics', 4)"),
-        await failure(c, "update crm.customers set stage = 'won' where id = 2"),
+        await refusal(c, "insert into crm.customers (name, unit_id) values ('Acorn Analytics', 4)"),
+        await refusal(c, "update crm.customers set stage = 'won' where id = 2"),
       ]);
       expect(refused).toEqual([PERMISSION_DENIED, PERMISSION_DENIED]);
       expect(await rootCustomer(2)).toEqual([expect.objectContaining({ id: 2, name: "Bluebird Bakery" })]);
@@ -239,12 +219,12 @@ describe("sam (supervisor, East-1)", () => {
 
   // CRM.md lets a supervisor "reassign owner_id within that subtree": the new owner must be in it too.
   test("sam cannot hand an East-1 customer to wendy of West-1, outside his subtree", async () => {
-    const refused = await crm.as(web("sam"), (c) => failure(c, "update crm.customers set owner_id = 7 where id = 19"));
+    const refused = await crm.as(web("sam"), (c) => refusal(c, "update crm.customers set owner_id = 7 where id = 19"));
     expect(refused).toEqual(ROW_SECURITY);
   });
 
   test("sam cannot change a customer's tier (permission denied) and the tier stays", async () => {
-    const refused = await crm.as(web("sam"), (c) => failure(c, "update crm.customers set tier = 'vip' where id = 2"));
+    const refused = await crm.as(web("sam"), (c) => refusal(c, "update crm.customers set tier = 'vip' where id = 2"));
     expect(refused).toEqual(PERMISSION_DENIED);
     expect(await rootCustomer(2)).toEqual([expect.objectContaining({ id: 2, tier: "standard" })]);
   });
@@ -266,7 +246,7 @@ describe("rita (sales_rep, East-1)", () => {
 
   test("rita cannot insert a customer owned by rick (row security)", async () => {
     const refused = await crm.as(web("rita"), (c) =>
-      failure(c, "insert into crm.customers (name, owner_id, unit_id) values ('Acorn Analytics', 5, 4)"),
+      refusal(c, "insert into crm.customers (name, owner_id, unit_id) values ('Acorn Analytics', 5, 4)"),
     );
     expect(refused).toEqual(ROW_SECURITY);
     expect(await crm.root((c) => column(c, "select id from crm.customers where name = 'Acorn Analytics'"))).toEqual([]);
@@ -274,7 +254,7 @@ describe("rita (sales_rep, East-1)", () => {
 
   test("rita cannot insert a customer of East-2, not her unit (row security)", async () => {
     const refused = await crm.as(web("rita"), (c) =>
-      failure(c, "insert into crm.customers (name, owner_id, unit_id) values ('Acorn Analytics', 4, 5)"),
+      refusal(c, "insert into crm.customers (name, owner_id, unit_id) values ('Acorn Analytics', 4, 5)"),
     );
     expect(refused).toEqual(ROW_SECURITY);
   });
@@ -289,8 +269,8 @@ describe("rita (sales_rep, East-1)", () => {
 
   test("rita cannot set owner_id or tier of her own customer (permission denied) and nothing changes", async () => {
     const refused = await crm.as(web("rita"), async (c) => [
-      await failure(c, "update crm.customers set owner_id = 5 where id = 2"),
-      await failure(c, "update crm.customers set tier = 'vip' where id = 2"),
+      await refusal(c, "update crm.customers set owner_id = 5 where id = 2"),
+      await refusal(c, "update crm.customers set tier = 'vip' where id = 2"),
     ]);
     expect(refused).toEqual([PERMISSION_DENIED, PERMISSION_DENIED]);
     expect(await rootCustomer(2)).toEqual([expect.objectContaining({ id: 2, owner_id: 4, tier: "standard" })]);
@@ -356,7 +336,7 @@ describe("rick (sales_rep, East-1)", () => {
         "select crm.grant_access('customers', 8, 5, 'update', now() + interval '1 day', 'closing the Iris Optics deal')",
       );
       expect(upgraded.rowCount).toBe(1);
-      await actAs(c, persona("rick"));
+      await crm.actAs(c, persona("rick"));
       return (await c.query("update crm.customers set stage = 'won' where id = 8 returning id::int, stage, owner_id::int")).rows;
     });
     expect(rows).toEqual([{ id: 8, stage: "won", owner_id: 6 }]);
@@ -471,9 +451,9 @@ describe("mark (marketing, Acme)", () => {
 
   test("mark cannot select from crm.customers (permission denied), not even the columns the export shows", async () => {
     const refused = await crm.as(web("mark"), async (c) => [
-      await failure(c, "select id from crm.customers"),
-      await failure(c, "select id, region from crm.customers where consent_marketing"),
-      await failure(c, "select created_month from crm.customers"),
+      await refusal(c, "select id from crm.customers"),
+      await refusal(c, "select id, region from crm.customers where consent_marketing"),
+      await refusal(c, "select created_month from crm.customers"),
     ]);
     expect(refused).toEqual([PERMISSION_DENIED, PERMISSION_DENIED, PERMISSION_DENIED]);
     expect(
@@ -517,7 +497,7 @@ describe("paul (partner, Partner Co)", () => {
 
   test("paul sees the live share's four columns, and not customer 7 whose share has expired", async () => {
     // `select *` names columns he may not read, so it is refused as a whole
-    expect(await crm.as(web("paul"), (c) => failure(c, "select * from crm.customers"))).toEqual(PERMISSION_DENIED);
+    expect(await crm.as(web("paul"), (c) => refusal(c, "select * from crm.customers"))).toEqual(PERMISSION_DENIED);
     const shared = await crm.as(
       web("paul"),
       async (c) => (await c.query("select name, industry, region, stage from crm.customers")).rows,
@@ -575,7 +555,7 @@ describe("olga (sales_rep, East-1, frozen)", () => {
     const { ids, updated, inserted } = await crm.as(web("olga"), async (c) => ({
       ids: await column(c, "select id from crm.customers"),
       updated: (await c.query("update crm.customers set stage = 'won' where id = 19")).rowCount,
-      inserted: await failure(c, "insert into crm.customers (name, owner_id, unit_id) values ('Acorn Analytics', 17, 4)"),
+      inserted: await refusal(c, "insert into crm.customers (name, owner_id, unit_id) values ('Acorn Analytics', 17, 4)"),
     }));
     expect({ ids, updated, inserted }).toEqual({ ids: [], updated: 0, inserted: ROW_SECURITY });
     expect(await crm.root((c) => column<number>(c, "select id::int from crm.customers where owner_id = 17 order by id"))).toEqual(
@@ -589,8 +569,8 @@ describe("anonymous (no identity)", () => {
   test("the anonymous role cannot select customers, nor the export, whatever user id it claims", async () => {
     const anonymous = { role: crm.app.anonymous, userId: 4 };
     const refused = await crm.as(anonymous, async (c) => [
-      await failure(c, "select id from crm.customers"),
-      await failure(c, "select id from crm.marketing_export"),
+      await refusal(c, "select id from crm.customers"),
+      await refusal(c, "select id from crm.marketing_export"),
     ]);
     expect(refused).toEqual([PERMISSION_DENIED, { code: "42501", message: "permission denied for view marketing_export" }]);
   });

@@ -1,6 +1,6 @@
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { actAs, column, openCrmDatabase, persona } from "./crm-database";
+import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Exports of the marketing view, recorded and counted in the database (emit/exports.ts): gatehouse.export_start checks
 // who, which view, the channel and marketing's daily quota (3 files, 100,000 rows); export_finish records the hash
@@ -20,7 +20,7 @@ test("mark starts and finishes an export of marketing_export; the audit row hold
   const seen = await crm.as(persona("mark"), async (c) => {
     const [id] = await column<string>(c, "select gatehouse.export_start('marketing_export', 'csv', 7)");
     await c.query("select gatehouse.export_finish($1, 7, $2)", [id, HASH]);
-    await actAs(crm, c, "aude");
+    await crm.actAs(c, persona("aude"));
     const { rows } = await c.query(
       "select user_id::int, acting_role, table_name, operation, row_key, old_values, new_values from gatehouse.audit_log where operation = 'export'",
     );

@@ -1,7 +1,8 @@
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, openCrmDatabase, persona } from "./crm-database";
 import { followUps } from "./expectations/follow-ups";
-import { attempt, permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
+import { attempt } from "../../db/testing/attempt";
+import { permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
 
 let crm: AppTestDatabase;
 beforeAll(async () => {

@@ -7,6 +7,8 @@
 import type { PoolClient } from "pg";
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
+import { attempt, refusal } from "../../db/testing/attempt";
+import { backToRoot } from "../../db/testing/persona";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 let crm: AppTestDatabase;
@@ -25,26 +27,10 @@ const WEST_POOL_CUSTOMER = 18; // the pool: sam sees it, but may not edit it (no
 const VIP_CUSTOMER = 1; // rita's VIP customer: hidden from sam by the vip restriction
 const ERINS_GRANT = 1; // seed: erin let rick see roy's customer 8
 
-/**
- * From the next statement on, acts as `username` (in `role`) through the authenticator, in the same transaction, as
- * the API would; {@link backToRoot} returns to the superuser. Use inside `crm.root`.
- */
-async function actAs(c: PoolClient, username: string, role?: string): Promise<void> {
-  const p = persona(username, role ? { role } : {});
-  await c.query(`set local session authorization ${c.escapeIdentifier(roleName(crm.app, crm.app.authenticator))}`);
-  await c.query(`set local role ${c.escapeIdentifier(roleName(crm.app, p.role))}`);
-  await c.query("select set_config('jwt.claims.user_id', $1, true)", [String(p.userId)]);
-}
-
-async function backToRoot(c: PoolClient): Promise<void> {
-  await c.query("reset role");
-  await c.query("reset session authorization");
-}
-
 /** Runs `fn` as `username` in a transaction that is rolled back. */
 const as = <T>(username: string, fn: (c: PoolClient) => Promise<T>, role?: string): Promise<T> =>
   crm.root(async (c) => {
-    await actAs(c, username, role);
+    await crm.actAs(c, persona(username, role ? { role } : {}));
     return fn(c);
   });
 
@@ -67,38 +53,16 @@ const week = (row: number, privilege = "update", grantee = RITA): Grant => ({
   reason: "covering while rick is on leave",
 });
 
+/** The call of crm.grant_access for `g`: text and values. */
+const grantQuery = (g: Grant): [string, unknown[]] => [
+  `select id::int, "table", row_id::int, grantee_id::int, privilege, granted_by::int, reason,
+          expires_at > clock_timestamp() + $5::interval - interval '1 minute' as lasts_as_asked
+     from crm.grant_access($1, $2, $3, $4, clock_timestamp() + $5::interval, $6)`,
+  [g.table, g.row, g.grantee, g.privilege, g.lasts, g.reason],
+];
+
 /** Calls crm.grant_access; returns the grant as made. */
-const grantAccess = async (c: PoolClient, g: Grant) =>
-  (
-    await c.query(
-      `select id::int, "table", row_id::int, grantee_id::int, privilege, granted_by::int, reason,
-              expires_at > clock_timestamp() + $5::interval - interval '1 minute' as lasts_as_asked
-         from crm.grant_access($1, $2, $3, $4, clock_timestamp() + $5::interval, $6)`,
-      [g.table, g.row, g.grantee, g.privilege, g.lasts, g.reason],
-    )
-  ).rows[0] as Record<string, unknown>;
-
-/** Runs a statement under a savepoint: its rows, or its error's code and message. */
-async function attempt(
-  c: PoolClient,
-  run: (c: PoolClient) => Promise<{ rows: unknown[] }>,
-): Promise<unknown[] | { code: string; message: string }> {
-  await c.query("savepoint attempt");
-  try {
-    return (await run(c)).rows;
-  } catch (error) {
-    await c.query("rollback to savepoint attempt");
-    const e = error as { code?: string; message: string };
-    return { code: e.code ?? "", message: e.message };
-  }
-}
-
-/** Runs a statement under a savepoint; returns its error's code and message (fails the test if it succeeds). */
-async function failure(c: PoolClient, run: (c: PoolClient) => Promise<unknown>): Promise<{ code: string; message: string }> {
-  const result = await attempt(c, async (x) => ({ rows: [await run(x)] }));
-  if (Array.isArray(result)) throw new Error("expected the statement to fail, and it succeeded");
-  return result;
-}
+const grantAccess = async (c: PoolClient, g: Grant) => (await c.query(...grantQuery(g))).rows[0] as Record<string, unknown>;
 
 const sees = (c: PoolClient, id: number) => column<number>(c, "select id::int from crm.customers where id = $1", [id]);
 const liveGrants = (row: number) =>
@@ -114,9 +78,9 @@ describe("granting", () => {
   test("sam grants rita update on rick's customer 5 for a week: her next statement sees and edits it", async () => {
     const result = await as("rita", async (c) => {
       const before = await sees(c, RICKS_CUSTOMER);
-      await actAs(c, "sam");
+      await crm.actAs(c, persona("sam"));
       const made = await grantAccess(c, week(RICKS_CUSTOMER));
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita"));
       const after = await sees(c, RICKS_CUSTOMER);
       const renamed = await column(c, "update crm.customers set stage = 'qualified' where id = $1 returning stage", [
         RICKS_CUSTOMER,
@@ -143,7 +107,7 @@ describe("granting", () => {
   test("erin (regional manager) grants roy, in East-2 below her, a look at rita's customer 2", async () => {
     const seen = await as("erin", async (c) => {
       await grantAccess(c, week(2, "select", 6));
-      await actAs(c, "roy");
+      await crm.actAs(c, persona("roy"));
       return sees(c, 2);
     });
     expect(seen).toEqual([2]);
@@ -152,7 +116,7 @@ describe("granting", () => {
   test("adam (admin) grants wendy, in West-1, select on rick's customer 5: admin grants anywhere", async () => {
     const seen = await as("adam", async (c) => {
       const made = await grantAccess(c, week(RICKS_CUSTOMER, "select", 7));
-      await actAs(c, "wendy");
+      await crm.actAs(c, persona("wendy"));
       return { granted_by: made.granted_by, seen: await sees(c, RICKS_CUSTOMER) };
     });
     expect(seen).toEqual({ granted_by: 15, seen: [RICKS_CUSTOMER] });
@@ -161,12 +125,12 @@ describe("granting", () => {
   test("a grant that expires in one second works, and stops working in the same transaction's next statement after the clock passes it", async () => {
     const result = await as("sam", async (c) => {
       const { id } = await grantAccess(c, { ...week(RICKS_CUSTOMER, "select"), lasts: "1 second" });
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita"));
       const during = await sees(c, RICKS_CUSTOMER);
       await c.query("select pg_sleep(1.5)");
       const after = await sees(c, RICKS_CUSTOMER);
       // measured by the transaction's start (now()), the grant would still be live
-      await actAs(c, "sam");
+      await crm.actAs(c, persona("sam"));
       const stillLiveByNow = await column<boolean>(c, "select expires_at > now() from crm.access_grants where id = $1", [id]);
       return { during, after, stillLiveByNow };
     });
@@ -177,7 +141,7 @@ describe("granting", () => {
 
 describe("what a granter cannot grant", () => {
   test("sam cannot grant a customer he cannot see himself (wendy's, West-1): FORBIDDEN, no grant", async () => {
-    const refused = await crm.as(SAM, (c) => failure(c, (x) => grantAccess(x, week(WENDYS_CUSTOMER, "select"))));
+    const refused = await crm.as(SAM, (c) => refusal(c, ...grantQuery(week(WENDYS_CUSTOMER, "select"))));
     expect(refused).toEqual({
       code: "42501",
       message:
@@ -188,8 +152,8 @@ describe("what a granter cannot grant", () => {
   });
 
   test("sam cannot grant rita's VIP customer, which the vip restriction hides from him", async () => {
-    const refused = await crm.as(SAM, (c) => failure(c, (x) => grantAccess(x, week(VIP_CUSTOMER, "select", 5))));
-    expect(refused.message).toBe(
+    const refused = await crm.as(SAM, (c) => refusal(c, ...grantQuery(week(VIP_CUSTOMER, "select", 5))));
+    expect(refused?.message).toBe(
       "gatehouse: you cannot see row 1 of customers yourself (access through a grant or a membership does not count), so you cannot grant it",
     );
     expect(await customerExists(VIP_CUSTOMER)).toEqual([VIP_CUSTOMER]);
@@ -202,9 +166,9 @@ describe("what a granter cannot grant", () => {
          values (3, 'customers', $1, 'update', now() + interval '1 day', 1, 'covering West-1')`,
         [WENDYS_CUSTOMER],
       );
-      await actAs(c, "sam");
+      await crm.actAs(c, persona("sam"));
       const seen = await sees(c, WENDYS_CUSTOMER);
-      const refused = await failure(c, (x) => grantAccess(x, week(WENDYS_CUSTOMER, "select")));
+      const refused = await refusal(c, ...grantQuery(week(WENDYS_CUSTOMER, "select")));
       return { seen, refused };
     });
     expect(result).toEqual({
@@ -220,7 +184,7 @@ describe("what a granter cannot grant", () => {
   test("sam cannot grant update on the West-1 pool customer he sees but may not edit himself", async () => {
     const result = await crm.as(SAM, async (c) => ({
       seen: await sees(c, WEST_POOL_CUSTOMER),
-      refused: await failure(c, (x) => grantAccess(x, week(WEST_POOL_CUSTOMER, "update", 5))),
+      refused: await refusal(c, ...grantQuery(week(WEST_POOL_CUSTOMER, "update", 5))),
       select: (await grantAccess(c, week(WEST_POOL_CUSTOMER, "select", 5))).privilege,
     }));
     expect(result).toEqual({
@@ -235,7 +199,7 @@ describe("what a granter cannot grant", () => {
   });
 
   test("sam cannot grant for longer than 30 days", async () => {
-    const refused = await crm.as(SAM, (c) => failure(c, (x) => grantAccess(x, { ...week(RICKS_CUSTOMER), lasts: "31 days" })));
+    const refused = await crm.as(SAM, (c) => refusal(c, ...grantQuery({ ...week(RICKS_CUSTOMER), lasts: "31 days" })));
     expect(refused).toEqual({
       code: "22023",
       message: "gatehouse: a temporary grant may last at most 30 days from now: choose an earlier expires_at",
@@ -244,7 +208,7 @@ describe("what a granter cannot grant", () => {
   });
 
   test("sam cannot grant to wendy, who is not in his unit or its sub-units", async () => {
-    const refused = await crm.as(SAM, (c) => failure(c, (x) => grantAccess(x, week(RICKS_CUSTOMER, "select", 7))));
+    const refused = await crm.as(SAM, (c) => refusal(c, ...grantQuery(week(RICKS_CUSTOMER, "select", 7))));
     expect(refused).toEqual({
       code: "42501",
       message: "gatehouse: user 7 is not in your unit or its sub-units: you may grant only to them",
@@ -253,7 +217,7 @@ describe("what a granter cannot grant", () => {
   });
 
   test("sam cannot grant to olga, in his unit but frozen", async () => {
-    const refused = await crm.as(SAM, (c) => failure(c, (x) => grantAccess(x, week(RICKS_CUSTOMER, "select", 17))));
+    const refused = await crm.as(SAM, (c) => refusal(c, ...grantQuery(week(RICKS_CUSTOMER, "select", 17))));
     expect(refused).toEqual({
       code: "42501",
       message: "gatehouse: user 17 is not an active user: only active users may hold a grant",
@@ -263,11 +227,11 @@ describe("what a granter cannot grant", () => {
 
   test("sam's grant needs a reason, an end in the future, a listed table and privilege, and another user than himself", async () => {
     const refusals = await crm.as(SAM, async (c) => [
-      await failure(c, (x) => grantAccess(x, { ...week(RICKS_CUSTOMER), reason: "  " })),
-      await failure(c, (x) => grantAccess(x, { ...week(RICKS_CUSTOMER), lasts: "-1 hour" })),
-      await failure(c, (x) => grantAccess(x, { ...week(RICKS_CUSTOMER), table: "contracts" })),
-      await failure(c, (x) => grantAccess(x, week(RICKS_CUSTOMER, "delete"))),
-      await failure(c, (x) => grantAccess(x, week(RICKS_CUSTOMER, "select", 3))),
+      await refusal(c, ...grantQuery({ ...week(RICKS_CUSTOMER), reason: "  " })),
+      await refusal(c, ...grantQuery({ ...week(RICKS_CUSTOMER), lasts: "-1 hour" })),
+      await refusal(c, ...grantQuery({ ...week(RICKS_CUSTOMER), table: "contracts" })),
+      await refusal(c, ...grantQuery(week(RICKS_CUSTOMER, "delete"))),
+      await refusal(c, ...grantQuery(week(RICKS_CUSTOMER, "select", 3))),
     ]);
     expect(refusals).toEqual([
       { code: "22023", message: "gatehouse: a temporary grant needs a reason" },
@@ -278,19 +242,18 @@ describe("what a granter cannot grant", () => {
     ]);
   });
 
+  const INSERT_GRANT = `insert into crm.access_grants (grantee_id, "table", row_id, privilege, expires_at, reason)
+     values (4, 'customers', $1, 'select', now() + interval '1 day', 'direct') returning granted_by::int`;
+
   test("an insert into crm.access_grants meets the same rules as grant_access, and records the caller as the grantor", async () => {
     const result = await crm.as(SAM, async (c) => {
-      const insert = (row: number) =>
-        c.query(
-          `insert into crm.access_grants (grantee_id, "table", row_id, privilege, expires_at, reason)
-           values (4, 'customers', $1, 'select', now() + interval '1 day', 'direct') returning granted_by::int`,
-          [row],
-        );
+      const insert = (row: number) => c.query(INSERT_GRANT, [row]);
       return {
-        refused: await failure(c, () => insert(WENDYS_CUSTOMER)),
-        posing: await failure(c, (x) =>
-          x.query(`insert into crm.access_grants (grantee_id, "table", row_id, privilege, expires_at, reason, granted_by)
-                   values (4, 'customers', 5, 'select', now() + interval '1 day', 'as dana', 1)`),
+        refused: await refusal(c, INSERT_GRANT, [WENDYS_CUSTOMER]),
+        posing: await refusal(
+          c,
+          `insert into crm.access_grants (grantee_id, "table", row_id, privilege, expires_at, reason, granted_by)
+                   values (4, 'customers', 5, 'select', now() + interval '1 day', 'as dana', 1)`,
         ),
         made: (await insert(RICKS_CUSTOMER)).rows,
       };
@@ -313,10 +276,11 @@ describe("who may not grant", () => {
     ["fiona", "finance"],
   ])("%s (%s) may not call grant_access nor write crm.access_grants", async (username) => {
     const refused = await crm.as(persona(username), async (c) => ({
-      call: await failure(c, (x) => grantAccess(x, week(RICKS_CUSTOMER, "select", 5))),
-      insert: await failure(c, (x) =>
-        x.query(`insert into crm.access_grants (grantee_id, "table", row_id, privilege, expires_at, reason)
-                 values (5, 'customers', 5, 'select', now() + interval '1 day', 'no')`),
+      call: await refusal(c, ...grantQuery(week(RICKS_CUSTOMER, "select", 5))),
+      insert: await refusal(
+        c,
+        `insert into crm.access_grants (grantee_id, "table", row_id, privilege, expires_at, reason)
+                 values (5, 'customers', 5, 'select', now() + interval '1 day', 'no')`,
       ),
     }));
     expect(refused).toEqual({
@@ -332,11 +296,11 @@ describe("revoking", () => {
   const revokedBy = (username: string, role?: string) =>
     as("sam", async (c) => {
       const { id } = await grantAccess(c, week(RICKS_CUSTOMER));
-      await actAs(c, username, role);
-      const revoke = await attempt(c, (x) =>
-        x.query("select id::int, expires_at <= clock_timestamp() as ended from crm.revoke_access($1)", [id]),
-      );
-      await actAs(c, "rita");
+      await crm.actAs(c, persona(username, role ? { role } : {}));
+      const revoke = await attempt(c, "select id::int, expires_at <= clock_timestamp() as ended from crm.revoke_access($1)", [
+        id,
+      ]);
+      await crm.actAs(c, persona("rita"));
       const seen = await sees(c, RICKS_CUSTOMER);
       await backToRoot(c);
       const live = await column<boolean>(c, "select expires_at > clock_timestamp() from crm.access_grants where id = $1", [id]);
@@ -350,7 +314,7 @@ describe("revoking", () => {
     ["adam, admin", "adam"],
   ])("%s revokes sam's grant: rita's next statement no longer sees the customer", async (_, username) => {
     const { id, revoke, seen, live } = await revokedBy(username);
-    expect({ revoke, seen, live }).toEqual({ revoke: [{ id, ended: true }], seen: [], live: [false] });
+    expect({ revoke, seen, live }).toEqual({ revoke: { rowCount: 1, rows: [{ id, ended: true }] }, seen: [], live: [false] });
   });
 
   test("rick, a supervisor in sam's own unit (a peer), may not revoke sam's grant, which stays live", async () => {
@@ -366,7 +330,7 @@ describe("revoking", () => {
   });
 
   test("sam may not revoke erin's grant to rick (she is above him); the grant stays live", async () => {
-    const refused = await crm.as(SAM, (c) => failure(c, (x) => x.query("select crm.revoke_access($1)", [ERINS_GRANT])));
+    const refused = await crm.as(SAM, (c) => refusal(c, "select crm.revoke_access($1)", [ERINS_GRANT]));
     expect(refused).toEqual({
       code: "42501",
       message:
@@ -376,15 +340,13 @@ describe("revoking", () => {
   });
 
   test("rita (sales rep) may not call revoke_access; erin's grant stays live", async () => {
-    const refused = await crm.as(persona("rita"), (c) =>
-      failure(c, (x) => x.query("select crm.revoke_access($1)", [ERINS_GRANT])),
-    );
+    const refused = await crm.as(persona("rita"), (c) => refusal(c, "select crm.revoke_access($1)", [ERINS_GRANT]));
     expect(refused).toEqual({ code: "42501", message: "permission denied for function revoke_access" });
     expect(await liveGrants(8)).toEqual([ERINS_GRANT]);
   });
 
   test("revoking a grant that has already ended says so", async () => {
-    const refused = await crm.as(persona("erin"), (c) => failure(c, (x) => x.query("select crm.revoke_access(2)")));
+    const refused = await crm.as(persona("erin"), (c) => refusal(c, "select crm.revoke_access(2)"));
     expect(refused).toEqual({ code: "22023", message: "gatehouse: grant 2 has already ended" });
   });
 
@@ -392,10 +354,8 @@ describe("revoking", () => {
     const result = await crm.as(SAM, async (c) => {
       const { id } = await grantAccess(c, week(RICKS_CUSTOMER));
       const refused = [
-        await failure(c, (x) =>
-          x.query("update crm.access_grants set expires_at = now() + interval '20 days' where id = $1", [id]),
-        ),
-        await failure(c, (x) => x.query("update crm.access_grants set row_id = 4 where id = $1", [id])),
+        await refusal(c, "update crm.access_grants set expires_at = now() + interval '20 days' where id = $1", [id]),
+        await refusal(c, "update crm.access_grants set row_id = 4 where id = $1", [id]),
       ];
       const ended = await column<boolean>(
         c,
@@ -403,7 +363,7 @@ describe("revoking", () => {
          returning expires_at between statement_timestamp() and clock_timestamp()`,
         [id],
       );
-      const again = await failure(c, (x) => x.query("update crm.access_grants set expires_at = now() where id = $1", [id]));
+      const again = await refusal(c, "update crm.access_grants set expires_at = now() where id = $1", [id]);
       return { id, refused, ended, again };
     });
     expect(result).toEqual({
@@ -425,7 +385,7 @@ describe("revoking", () => {
     const seen = await as("sam", async (c) => {
       const { id } = await grantAccess(c, week(RICKS_CUSTOMER));
       const sam = await column<number>(c, "select id::int from crm.access_grants order by id");
-      await actAs(c, "erin");
+      await crm.actAs(c, persona("erin"));
       const erin = await column<number>(c, "select id::int from crm.access_grants order by id");
       return { made: id, sam, erin };
     });

@@ -12,9 +12,11 @@ import type { Client, ClientBase } from "pg";
 import { compile, sql } from "pg-sql2";
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { asRoot } from "../../db/testing/persona";
+import { ageRows } from "../../db/testing/clock";
+import { asRoot, backToRoot } from "../../db/testing/persona";
 import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
-import { attempt, permissionDenied, rows, rowSecurityViolation } from "./table-access";
+import { attempt } from "../../db/testing/attempt";
+import { permissionDenied, rows, rowSecurityViolation } from "./table-access";
 
 let crm: AppTestDatabase;
 beforeAll(async () => {
@@ -30,8 +32,8 @@ async function countEveryTable(c: ClientBase): Promise<Counts> {
   for (const table of CRM_TABLES) {
     const outcome = await attempt(c, `select count(*)::int as n from crm.${table}`);
     if ("rows" in outcome) counts[table] = outcome.rows[0]!.n as number;
-    else if (outcome.error === "42501") counts[table] = "42501";
-    else throw new Error(`count ${table}: ${outcome.error} ${outcome.message}`);
+    else if (outcome.code === "42501") counts[table] = "42501";
+    else throw new Error(`count ${table}: ${outcome.code} ${outcome.message}`);
   }
   return counts as Counts;
 }
@@ -192,7 +194,7 @@ describe("role-bound logins take their identity from the login mapping", () => {
       for (const role of ["director", "admin", "authenticator"]) {
         const target = roleName(crm.app, role);
         expect(await attempt(ana, compile(sql`set role ${sql.identifier(target)}`).text)).toEqual({
-          error: "42501",
+          code: "42501",
           message: `permission denied to set role "${target}"`,
         });
       }
@@ -235,7 +237,7 @@ describe("the authenticator without a role", () => {
         for (const relation of relations) {
           expect([relation, await attempt(c, `select count(*) from crm.${relation}`)]).toEqual([
             relation,
-            { error: "42501", message: "permission denied for schema crm" },
+            { code: "42501", message: "permission denied for schema crm" },
           ]);
         }
       }
@@ -257,34 +259,13 @@ describe("the authenticator without a role", () => {
 });
 
 describe("revocation takes effect on the next statement", () => {
-  const authenticator = () => roleName(crm.app, "authenticator");
-
-  /** Within the current transaction, act as the server would for `who`: authenticator session, app role, claims. */
-  async function actAs(c: ClientBase, who: { role: string; userId: number }): Promise<void> {
-    await c.query(compile(sql`set local session authorization ${sql.identifier(authenticator())}`));
-    await c.query(compile(sql`set local role ${sql.identifier(roleName(crm.app, who.role))}`));
-    await c.query("select set_config('jwt.claims.user_id', $1, true)", [String(who.userId)]);
-  }
-
-  /** Back to the superuser, within the same transaction. */
-  async function actAsRoot(c: ClientBase): Promise<void> {
-    await c.query("set local session authorization default");
-    expect(
-      (
-        await c.query(
-          "select current_user = session_user and (select rolsuper from pg_roles where rolname = current_user) as root",
-        )
-      ).rows,
-    ).toEqual([{ root: true }]);
-  }
-
   test("rita, once her sales_rep role is removed, sees nothing on her next statement", async () => {
     await crm.root(async (c) => {
-      await actAs(c, persona("rita"));
+      await crm.actAs(c, persona("rita"));
       expect(await ids(c, "customers")).toEqual([1, 2, 3, 11, 16, 17, 18]);
-      await actAsRoot(c);
+      await backToRoot(c);
       expect((await c.query("delete from crm.user_roles where user_id = 4 and role = 'sales_rep'")).rowCount).toBe(1);
-      await actAs(c, persona("rita"));
+      await crm.actAs(c, persona("rita"));
       expect(await ids(c, "customers")).toEqual([]);
       expect(await ids(c, "follow_ups")).toEqual([]);
     });
@@ -292,11 +273,11 @@ describe("revocation takes effect on the next statement", () => {
 
   test("rita, frozen in the middle of her transaction, sees nothing on her next statement", async () => {
     await crm.root(async (c) => {
-      await actAs(c, persona("rita"));
+      await crm.actAs(c, persona("rita"));
       expect(await ids(c, "contacts")).toEqual([1, 2, 3, 4]);
-      await actAsRoot(c);
+      await backToRoot(c);
       await c.query("update crm.users set status = 'frozen' where id = 4");
-      await actAs(c, persona("rita"));
+      await crm.actAs(c, persona("rita"));
       expect(await ids(c, "contacts")).toEqual([]);
       expect(await ids(c, "customers")).toEqual([]);
     });
@@ -304,37 +285,36 @@ describe("revocation takes effect on the next statement", () => {
 
   test("rick, once his temporary grant expires, no longer sees customer 8, its follow-up or its quote, which exist", async () => {
     await crm.root(async (c) => {
-      await actAs(c, persona("rick"));
+      await crm.actAs(c, persona("rick"));
       expect(await ids(c, "customers")).toEqual([4, 5, 6, 8, 16, 17, 18]);
       expect(await ids(c, "follow_ups")).toEqual([5, 6, 7]);
       expect(await ids(c, "quotes")).toEqual([4, 5, 10]);
-      await actAsRoot(c);
+      await backToRoot(c);
       expect(
-        (await c.query("update crm.access_grants set expires_at = now() - interval '1 second' where id = 1 and row_id = 8"))
-          .rowCount,
+        await ageRows(c, { table: "crm.access_grants", columns: ["expires_at"], by: "31 days", where: { id: 1, row_id: 8 } }),
       ).toBe(1);
-      await actAs(c, persona("rick"));
+      await crm.actAs(c, persona("rick"));
       expect(await ids(c, "customers")).toEqual([4, 5, 6, 16, 17, 18]);
       expect(await ids(c, "follow_ups")).toEqual([5, 6]);
       expect(await ids(c, "quotes")).toEqual([4, 10]);
-      await actAsRoot(c);
+      await backToRoot(c);
       expect(await column(c, "select id::int from crm.customers where id = 8")).toEqual([8]);
     });
   });
 
   test("rita, once the open project closes, no longer sees its customer 11, its follow-up or its quote, which exist", async () => {
     await crm.root(async (c) => {
-      await actAs(c, persona("rita"));
+      await crm.actAs(c, persona("rita"));
       expect(await ids(c, "customers")).toEqual([1, 2, 3, 11, 16, 17, 18]);
       expect(await ids(c, "follow_ups")).toEqual([1, 2, 3, 4, 9]);
       expect(await ids(c, "quotes")).toEqual([1, 2, 3, 7, 10]);
-      await actAsRoot(c);
+      await backToRoot(c);
       expect((await c.query("update crm.projects set status = 'closed' where id = 1")).rowCount).toBe(1);
-      await actAs(c, persona("rita"));
+      await crm.actAs(c, persona("rita"));
       expect(await ids(c, "customers")).toEqual([1, 2, 3, 16, 17, 18]);
       expect(await ids(c, "follow_ups")).toEqual([1, 2, 3, 4]);
       expect(await ids(c, "quotes")).toEqual([1, 2, 3, 10]);
-      await actAsRoot(c);
+      await backToRoot(c);
       expect(await column(c, "select id::int from crm.customers where id = 11")).toEqual([11]);
     });
   });

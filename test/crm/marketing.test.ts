@@ -2,7 +2,8 @@
  * CRM.md: marketing has no table access at all, only the de-identified export view. The view runs as its own
  * owner role (security_barrier), so marketing holds no privilege on any base table; DESIGN.md invariant 3.
  */
-import type { DatabaseError, PoolClient } from "pg";
+import type { PoolClient } from "pg";
+import { refusal } from "../../db/testing/attempt";
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, openCrmDatabase, persona } from "./crm-database";
@@ -18,20 +19,6 @@ beforeAll(async () => {
   owner = roleName(crm.app, "view_marketing_export");
 });
 afterAll(() => crm?.close());
-
-/** Runs `text` under a savepoint, so the transaction survives; returns the error's code and message, or null. */
-async function failure(c: PoolClient, text: string): Promise<{ code: string; message: string } | null> {
-  await c.query("savepoint attempt");
-  try {
-    await c.query(text);
-    await c.query("release savepoint attempt");
-    return null;
-  } catch (error) {
-    await c.query("rollback to savepoint attempt");
-    const { code, message } = error as DatabaseError;
-    return { code: code ?? "", message };
-  }
-}
 
 /** Every privilege `role` holds on the relations of schemas crm and gatehouse, on the relation or on any column. */
 const relationPrivileges = (c: PoolClient, role: string) =>
@@ -110,7 +97,7 @@ describe("marketing holds nothing but the export", () => {
   });
 
   test("mark cannot select from crm.customers (permission denied), though the rows exist", async () => {
-    const refused = await crm.as(persona("mark", { channel: "web" }), (c) => failure(c, "select id, region from crm.customers"));
+    const refused = await crm.as(persona("mark", { channel: "web" }), (c) => refusal(c, "select id, region from crm.customers"));
     expect(refused).toEqual({ code: "42501", message: "permission denied for table customers" });
     expect(await crm.root((c) => column<number>(c, "select count(*)::int from crm.customers where consent_marketing"))).toEqual([
       9,
@@ -172,11 +159,11 @@ describe("the export's owner role", () => {
   });
 
   test("mark cannot set role to the export's owner, nor can the authenticator a request runs under", async () => {
-    const refused = await crm.as(persona("mark", { channel: "web" }), (c) => failure(c, `set local role "${owner}"`));
+    const refused = await crm.as(persona("mark", { channel: "web" }), (c) => refusal(c, `set local role "${owner}"`));
     expect(refused).toEqual({ code: "42501", message: `permission denied to set role "${owner}"` });
     const asAuthenticator = await crm.as(persona("mark", { channel: "web" }), async (c) => {
       await c.query("reset role");
-      return [await column(c, "select current_user::text"), await failure(c, `set role "${owner}"`)];
+      return [await column(c, "select current_user::text"), await refusal(c, `set role "${owner}"`)];
     });
     expect(asAuthenticator).toEqual([
       [roleName(crm.app, crm.app.authenticator)],

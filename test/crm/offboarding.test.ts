@@ -1,6 +1,6 @@
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { actAs, column, openCrmDatabase, persona } from "./crm-database";
+import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Offboarding rick (sales_rep, East-1; owns customers 4, 5, 6 and the soft-deleted 21; holds two grants) as adam.
 // Each test runs in one rolled-back transaction through the authenticator, as the API would.
@@ -48,9 +48,9 @@ test("adam offboards rick to rita: rick's next statement sees nothing, rita owns
   const seen = await crm.as(ADAM, async (c) => {
     const summary = (await c.query("select crm.offboard_user($1, $2, 'left the company') as s", [RICK, RITA])).rows[0].s;
     const owners = await column(c, "select owner_id::int from crm.customers where id in (4, 5, 6, 21) order by id");
-    await actAs(crm, c, "rick");
+    await crm.actAs(c, persona("rick"));
     const rick = await column(c, "select id from crm.customers");
-    await actAs(crm, c, "rita");
+    await crm.actAs(c, persona("rita"));
     const rita = await column(c, "select id::int from crm.customers where id in (4, 5, 6) order by id");
     return { summary, owners, rick, rita };
   });
@@ -150,7 +150,7 @@ describe("transfer", () => {
     const seen = await crm.as(ADAM, async (c) => {
       const summary = (await c.query("select crm.transfer_user($1, $2, null, $3, 'moves to East-2') as s", [RICK, EAST_2, RITA]))
         .rows[0].s;
-      await actAs(crm, c, "rick");
+      await crm.actAs(c, persona("rick"));
       const rick = await column(c, "select id::int from crm.customers order by id");
       return { summary, rick };
     });

@@ -1,5 +1,5 @@
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { actAs, column, openCrmDatabase, persona } from "./crm-database";
+import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Named operations (operation() in db/crm/roles.ts): closing a project, archiving stale customers, returning idle
 // customers to the pool. Each test runs in one rolled-back transaction.
@@ -16,9 +16,9 @@ const PROJECT_CUSTOMER = 11;
 test("adam closes the open project: rita, its member, no longer sees its customer on her next statement", async () => {
   const seen = await crm.as(persona("rita"), async (c) => {
     const before = await column(c, "select id::int from crm.customers where id = $1", [PROJECT_CUSTOMER]);
-    await actAs(crm, c, "adam");
+    await crm.actAs(c, persona("adam"));
     const closed = await column(c, "select crm.close_project($1)::int", [OPEN_PROJECT]);
-    await actAs(crm, c, "rita");
+    await crm.actAs(c, persona("rita"));
     const after = await column(c, "select id::int from crm.customers where id = $1", [PROJECT_CUSTOMER]);
     return { before, closed, after };
   });
@@ -74,12 +74,12 @@ test("signing contract 2 ends Partner Co's share of its customer 10: paul's next
     await c.query(
       "insert into crm.partner_shares (customer_id, partner_org, expires_at) values (10, 'Partner Co', now() + interval '30 days')",
     );
-    await actAs(crm, c, "paul");
+    await crm.actAs(c, persona("paul"));
     const before = await column(c, "select name from crm.customers where name = 'Kestrel Aviation'");
-    await actAs(crm, c, "adam");
+    await crm.actAs(c, persona("adam"));
     await c.query("update crm.contracts set stage = 'signed' where id = 2");
     const ended = await column(c, "select expires_at <= clock_timestamp() from crm.partner_shares where customer_id = 10");
-    await actAs(crm, c, "paul");
+    await crm.actAs(c, persona("paul"));
     const after = await column(c, "select name from crm.customers where name = 'Kestrel Aviation'");
     return { before, ended, after };
   });

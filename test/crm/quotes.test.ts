@@ -1,7 +1,8 @@
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, openCrmDatabase, persona } from "./crm-database";
 import { quotes } from "./expectations/quotes";
-import { attempt, permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
+import { attempt } from "../../db/testing/attempt";
+import { permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
 
 let crm: AppTestDatabase;
 beforeAll(async () => {
@@ -67,7 +68,7 @@ describe("sales reps", () => {
         rows: [{ customer_id: 3, amount: "9900.00", status: "draft" }],
       });
       expect(await attempt(c, "insert into crm.quotes (customer_id, amount, status) values (3, 9900, 'approved')")).toEqual({
-        error: "42501",
+        code: "42501",
         message: expect.stringMatching(/^gatehouse: setting status to 'approved' on a row of quotes needs an approved request/),
       });
       expect(await attempt(c, "insert into crm.quotes (customer_id, amount) values (16, 9900)")).toEqual(
@@ -127,7 +128,7 @@ describe("supervisors and above", () => {
 /** The approval gate's refusal of approving quote `id` without an approved request. */
 function approvalNeeded(id: number) {
   return {
-    error: "42501",
+    code: "42501",
     message: `gatehouse: setting status to 'approved' on a row of quotes needs an approved request (row ${id}): ask with crm.request_quote_approval(row_id, reason); supervisor, regional_manager and director approve`,
   };
 }

@@ -1,6 +1,6 @@
 import { roleName } from "../../db/compile/names";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { actAs, column, openCrmDatabase, persona } from "./crm-database";
+import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Reveal with a reason (reveal() in db/crm/roles.ts): supervisors read a contact's raw phone or id number in their
 // subtree (VIP excepted), regional managers and above VIP too; every reveal is an audit row.
@@ -14,7 +14,7 @@ afterAll(() => crm?.close());
 test("sam reveals the phone of contact 5 (rick's customer, East-1) with a reason; the audit row names the column and the reason, not the value", async () => {
   const seen = await crm.as(persona("sam"), async (c) => {
     const phone = await column(c, "select crm.reveal_contacts_phone(5, 'customer called back, number lost')");
-    await actAs(crm, c, "aude");
+    await crm.actAs(c, persona("aude"));
     const { rows } = await c.query(
       "select user_id::int, acting_role, table_name, operation, row_key, old_values, new_values, reason from gatehouse.audit_log where operation = 'reveal'",
     );

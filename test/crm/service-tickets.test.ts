@@ -1,7 +1,8 @@
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, openCrmDatabase, persona } from "./crm-database";
 import { serviceTickets } from "./expectations/service-tickets";
-import { attempt, permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
+import { attempt } from "../../db/testing/attempt";
+import { permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
 
 let crm: AppTestDatabase;
 beforeAll(async () => {

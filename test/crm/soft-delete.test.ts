@@ -7,48 +7,17 @@
  * Each test runs in one root transaction, rolled back: a persona acts through the authenticator as the server
  * would, then the test returns to the superuser for the root check.
  */
-import type { DatabaseError, PoolClient } from "pg";
-import { PERSONAS } from "../../db/crm/seed";
+import type { PoolClient } from "pg";
 import type { AppTestDatabase } from "../../db/testing/app-database";
-import { column, openCrmDatabase } from "./crm-database";
+import { attempt } from "../../db/testing/attempt";
+import { backToRoot } from "../../db/testing/persona";
+import { column, openCrmDatabase, persona } from "./crm-database";
 
 let crm: AppTestDatabase;
 beforeAll(async () => {
   crm = await openCrmDatabase();
 });
 afterAll(() => crm?.close());
-
-const role = (name: string) => `${crm.app.rolePrefix}${name}`;
-
-/** From the next statement on, acts as `username` (in `asRole`, default their own) through the authenticator, on the web. */
-async function actAs(c: PoolClient, username: string, asRole?: string) {
-  const p = PERSONAS.find((x) => x.username === username)!;
-  await c.query(`set local session authorization "${role("authenticator")}"`);
-  await c.query(`set local role "${role(asRole ?? p.roles[0]!)}"`);
-  await c.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', 'web', true)", [
-    String(p.id),
-  ]);
-}
-
-/** Back to the superuser, in the same transaction. */
-async function backToRoot(c: PoolClient) {
-  await c.query("reset role");
-  await c.query("reset session authorization");
-}
-
-/** Runs `text` in a savepoint so the transaction goes on: the row count, or the error's code and message. */
-async function attempt(c: PoolClient, text: string, values: unknown[] = []) {
-  await c.query("savepoint attempt");
-  try {
-    const { rowCount } = await c.query(text, values);
-    await c.query("release savepoint attempt");
-    return { rowCount };
-  } catch (error) {
-    await c.query("rollback to savepoint attempt");
-    const { code, message } = error as DatabaseError;
-    return { code, message };
-  }
-}
 
 /** A customer's marks as the superuser sees them; `[]` when the row does not exist. */
 const marks = (c: PoolClient, id: number) =>
@@ -71,18 +40,18 @@ const notMarked = (id: number) => [{ id, deleted: false, deleted_by: null, delet
 describe("a delete marks the row instead of removing it", () => {
   test("adam (admin) deletes rita's customer 2: it is marked with when and by him, rita no longer sees it, and it still exists", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita", { channel: "web" }));
       const before = await visible(c, 2);
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const deleted = await attempt(c, "delete from crm.customers where id = 2");
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita", { channel: "web" }));
       const after = await visible(c, 2);
       await backToRoot(c);
       return { before, deleted, after, root: await marks(c, 2) };
     });
     expect(outcome).toEqual({
       before: [2],
-      deleted: { rowCount: 0 },
+      deleted: { rowCount: 0, rows: [] },
       after: [],
       root: [{ id: 2, deleted: true, deleted_by: 15, deleted_reason: null }],
     });
@@ -90,20 +59,20 @@ describe("a delete marks the row instead of removing it", () => {
 
   test("adam deletes customer 3 with a reason through gatehouse.delete_customers: who and why are recorded", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const deleted = await attempt(c, "select gatehouse.delete_customers(3, 'duplicate of 2')");
       await backToRoot(c);
       return { deleted, root: await marks(c, 3) };
     });
     expect(outcome).toEqual({
-      deleted: { rowCount: 1 },
+      deleted: { rowCount: 1, rows: [{ delete_customers: "" }] },
       root: [{ id: 3, deleted: true, deleted_by: 15, deleted_reason: "duplicate of 2" }],
     });
   });
 
   test("rita (sales rep) may delete neither her customer 2 nor rick's 4 (CRM.md: deletion is requested and approved): nothing is marked", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita", { channel: "web" }));
       const own = await attempt(c, "delete from crm.customers where id = 2");
       const ricks = await attempt(c, "delete from crm.customers where id = 4");
       const withReason = await attempt(c, "select gatehouse.delete_customers(2, 'mine')");
@@ -121,7 +90,7 @@ describe("a delete marks the row instead of removing it", () => {
 
   test("adam's delete of customer 999, which does not exist, through delete_customers is refused: it marked nothing", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const deleted = await attempt(c, "select gatehouse.delete_customers(999, 'gone')");
       await backToRoot(c);
       return { deleted, marked: await column<number>(c, "select count(*)::int from crm.customers where deleted_at is not null") };
@@ -134,7 +103,7 @@ describe("a delete marks the row instead of removing it", () => {
 
   test("adam (admin) deleting customer 14 marks it: the row and its quote stay, and adam still sees it", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const deleted = await attempt(c, "delete from crm.customers where id = 14 returning id");
       const seen = await visible(c, 14);
       await backToRoot(c);
@@ -146,7 +115,7 @@ describe("a delete marks the row instead of removing it", () => {
       };
     });
     expect(outcome).toEqual({
-      deleted: { rowCount: 0 },
+      deleted: { rowCount: 0, rows: [] },
       seen: [14],
       root: [{ id: 14, deleted: true, deleted_by: 15, deleted_reason: null }],
       quotes: [1],
@@ -156,7 +125,7 @@ describe("a delete marks the row instead of removing it", () => {
   test("adam deleting every customer removes none: all 22 are marked, the soft-deleted 21 keeps its first marks", async () => {
     const outcome = await crm.root(async (c) => {
       const before = await column<string>(c, "select deleted_at::text from crm.customers where id = 21");
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const deleted = await attempt(c, "delete from crm.customers");
       await backToRoot(c);
       return {
@@ -166,7 +135,7 @@ describe("a delete marks the row instead of removing it", () => {
         by21: await column(c, "select deleted_by from crm.customers where id = 21"),
       };
     });
-    expect(outcome).toEqual({ deleted: { rowCount: 0 }, rows: [22], first: true, by21: [null] });
+    expect(outcome).toEqual({ deleted: { rowCount: 0, rows: [] }, rows: [22], first: true, by21: [null] });
   });
 
   test("the owner's own delete marks too: only the purge removes rows", async () => {
@@ -175,18 +144,18 @@ describe("a delete marks the row instead of removing it", () => {
       root: await marks(c, 5),
     }));
     expect(outcome).toEqual({
-      deleted: { rowCount: 0 },
+      deleted: { rowCount: 0, rows: [] },
       root: [{ id: 5, deleted: true, deleted_by: null, deleted_reason: null }],
     });
   });
 
   test("the contacts of rita's customer 2 disappear with it for her once adam deletes it, and exist", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita", { channel: "web" }));
       const before = await column<number>(c, "select id::int from crm.contacts where customer_id = 2 order by id");
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       await c.query("delete from crm.customers where id = 2");
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita", { channel: "web" }));
       const after = await column<number>(c, "select id::int from crm.contacts where customer_id = 2 order by id");
       await backToRoot(c);
       return {
@@ -201,7 +170,7 @@ describe("a delete marks the row instead of removing it", () => {
 
   test("suki (support, no delete rule) may not delete a customer: permission denied, and the row is unmarked", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "suki");
+      await crm.actAs(c, persona("suki", { channel: "web" }));
       const deleted = await attempt(c, "delete from crm.customers where id = 2");
       const withReason = await attempt(c, "select gatehouse.delete_customers(2, 'x')");
       await backToRoot(c);
@@ -216,11 +185,11 @@ describe("a delete marks the row instead of removing it", () => {
 
   test("nobody writes the marks by hand: adam cannot update deleted_at nor clear deleted_by, rita cannot insert a marked row", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const setAt = await attempt(c, "update crm.customers set deleted_at = now() where id = 2");
       const clearBy = await attempt(c, "update crm.customers set deleted_by = null where id = 21");
       await backToRoot(c);
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita", { channel: "web" }));
       const insert = await attempt(
         c,
         "insert into crm.customers (name, owner_id, unit_id, deleted_at) values ('Ghost Ltd', 4, 4, now())",
@@ -242,15 +211,15 @@ describe("restore brings a row back intact", () => {
   test("adam restores rita's customer 2 he deleted by mistake: every column is as it was before, and rita sees it again", async () => {
     const outcome = await crm.root(async (c) => {
       const before = await wholeRow(c, 2);
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       await c.query("select gatehouse.delete_customers(2, 'by mistake')");
       await backToRoot(c);
       const deleted = await marks(c, 2);
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const restored = await attempt(c, "select crm.restore_customers(2)");
       await backToRoot(c);
       const after = await wholeRow(c, 2);
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita", { channel: "web" }));
       const seen = await visible(c, 2);
       await backToRoot(c);
       return { before, deleted, restored, after, seen };
@@ -260,7 +229,7 @@ describe("restore brings a row back intact", () => {
     expect(outcome).toEqual({
       before: outcome.before,
       deleted: [{ id: 2, deleted: true, deleted_by: 15, deleted_reason: "by mistake" }],
-      restored: { rowCount: 1 },
+      restored: { rowCount: 1, rows: [{ restore_customers: "" }] },
       after: outcome.before,
       seen: [2],
     });
@@ -268,20 +237,20 @@ describe("restore brings a row back intact", () => {
 
   test("sam (supervisor, East-1) restores rick's soft-deleted customer 21 in his unit", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "sam");
+      await crm.actAs(c, persona("sam", { channel: "web" }));
       const restored = await attempt(c, "select crm.restore_customers(21)");
       await backToRoot(c);
       return { restored, root: await marks(c, 21) };
     });
-    expect(outcome).toEqual({ restored: { rowCount: 1 }, root: notMarked(21) });
+    expect(outcome).toEqual({ restored: { rowCount: 1, rows: [{ restore_customers: "" }] }, root: notMarked(21) });
   });
 
   test("sam cannot restore roy's East-2 customer 7 that adam deleted: refused, and it stays marked", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       await c.query("delete from crm.customers where id = 7");
       await backToRoot(c);
-      await actAs(c, "sam");
+      await crm.actAs(c, persona("sam", { channel: "web" }));
       const restored = await attempt(c, "select crm.restore_customers(7)");
       await backToRoot(c);
       return { restored, root: await marks(c, 7) };
@@ -294,7 +263,7 @@ describe("restore brings a row back intact", () => {
 
   test("rita may not restore: her role cannot execute restore_customers, and 21 stays marked", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "rita");
+      await crm.actAs(c, persona("rita", { channel: "web" }));
       const restored = await attempt(c, "select crm.restore_customers(21)");
       await backToRoot(c);
       return { restored, root: await marks(c, 21) };
@@ -307,7 +276,7 @@ describe("restore brings a row back intact", () => {
 
   test("rita acting as a supervisor she is not is refused by restore's own check, and 21 stays marked", async () => {
     const outcome = await crm.root(async (c) => {
-      await actAs(c, "rita", "supervisor");
+      await crm.actAs(c, persona("rita", { role: "supervisor", channel: "web" }));
       const restored = await attempt(c, "select crm.restore_customers(21)");
       await backToRoot(c);
       return { restored, root: await marks(c, 21) };
@@ -325,7 +294,7 @@ describe("restore brings a row back intact", () => {
   test("restoring a customer that is not deleted is refused, and it is unchanged", async () => {
     const outcome = await crm.root(async (c) => {
       const before = await wholeRow(c, 2);
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const restored = await attempt(c, "select crm.restore_customers(2)");
       await backToRoot(c);
       return { restored, same: JSON.stringify(await wholeRow(c, 2)) === JSON.stringify(before) };
@@ -351,7 +320,7 @@ describe("only the owner purges, and only rows past the retention period", () =>
         `select exists (select 1 from pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
                          where p.oid = 'gatehouse.purge_customers(interval)'::regprocedure and a.grantee = 0)`,
       );
-      await actAs(c, "adam");
+      await crm.actAs(c, persona("adam", { channel: "web" }));
       const purged = await attempt(c, "select gatehouse.purge_customers('0 days')");
       await backToRoot(c);
       return { allowed, publicAcl, purged, root: await marks(c, 21) };

@@ -1,4 +1,5 @@
 import type { ClientBase } from "pg";
+import { attempt, type Outcome } from "../../db/testing/attempt";
 import { PERSONAS } from "../../db/crm/seed";
 import type { AppTestDatabase } from "../../db/testing/app-database";
 import { column, persona } from "./crm-database";
@@ -48,40 +49,15 @@ export interface TableExpectations {
 /** No access at all: the table and every column are refused. */
 export const NO_ACCESS: TableAccess = Object.freeze({ ids: null, columns: Object.freeze([]) });
 
-/** What a statement did: its rows, or the SQLSTATE and message it failed with. */
-export type Outcome =
-  { readonly rowCount: number; readonly rows: Record<string, unknown>[] } | { readonly error: string; readonly message: string };
-
-/**
- * Runs one statement inside a savepoint, so that a refusal does not abort the surrounding (rolled-back)
- * transaction, and returns what happened instead of throwing on a database error.
- *
- * @example
- * expect(await attempt(c, "update crm.contracts set amount = 1 where id = 2")).toEqual({ error: "42501", message: "permission denied for table contracts" });
- */
-export async function attempt(client: ClientBase, text: string, values: readonly unknown[] = []): Promise<Outcome> {
-  await client.query("savepoint attempt");
-  try {
-    const result = await client.query(text, [...values]);
-    await client.query("release savepoint attempt");
-    return { rowCount: result.rowCount ?? 0, rows: result.rows };
-  } catch (error) {
-    const { code, message } = error as { code?: string; message: string };
-    if (!code) throw error;
-    await client.query("rollback to savepoint attempt");
-    return { error: code, message };
-  }
-}
-
 /** The refusal of a statement that lacks a privilege on `table`. */
-export const permissionDenied = (table: string): Outcome => ({ error: "42501", message: `permission denied for table ${table}` });
+export const permissionDenied = (table: string): Outcome => ({ code: "42501", message: `permission denied for table ${table}` });
 
 /**
  * The refusal of a written row that fails a row-level security check on `table`: no permissive policy
  * admits it, or (when named) the restrictive `policy` rejects it.
  */
 export const rowSecurityViolation = (table: string, policy?: string): Outcome => ({
-  error: "42501",
+  code: "42501",
   message: `new row violates row-level security policy ${policy ? `"${policy}" ` : ""}for table "${table}"`,
 });
 
@@ -94,7 +70,7 @@ export async function readableColumns(client: ClientBase, table: string, columns
   for (const name of columns) {
     const outcome = await attempt(client, `select "${name}" from crm."${table}"`);
     if ("rows" in outcome) readable.push(name);
-    else if (outcome.error !== "42501") throw new Error(`select ${name} from ${table}: ${outcome.error} ${outcome.message}`);
+    else if (outcome.code !== "42501") throw new Error(`select ${name} from ${table}: ${outcome.code} ${outcome.message}`);
   }
   return readable;
 }

@@ -1,5 +1,6 @@
 import { TEST_ADMIN_URL_ENV } from "../../db/testing/database";
-import { provisionTestCluster, type TestCluster } from "../../db/testing/provision";
+import type { TestCluster } from "../../db/testing/cluster";
+import { provisionTestCluster } from "../../db/testing/provision";
 
 /** Where globalTeardown finds the cluster (jest shares globals between the two, not with workers). */
 export const CLUSTER_KEY = Symbol.for("gatehouse.testCluster");

@@ -1,4 +1,4 @@
-import type { TestCluster } from "../../db/testing/provision";
+import type { TestCluster } from "../../db/testing/cluster";
 import { CLUSTER_KEY } from "./global-setup";
 
 /** Stops what globalSetup started (nothing when the cluster came from TEST_DATABASE_URL). */

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import type { PoolClient } from "pg";
-import { roleName } from "../../../db/compile/names";
 import { createAppDatabase, type AppTestDatabase } from "../../../db/testing/app-database";
 import { storeChain } from "./roles";
 import { STAFF, seedStoreChain, type ShopRole } from "./seed";
@@ -23,32 +22,4 @@ export function persona(login: string): { role: ShopRole; userId: number } {
 export async function column<T = unknown>(client: PoolClient, text: string, values: unknown[] = []): Promise<T[]> {
   const { rows, fields } = await client.query(text, values);
   return rows.map((r) => r[fields[0]!.name] as T);
-}
-
-/**
- * Inside a root transaction (after root-only setup), acts from the next statement on as `login`
- * through the authenticator, as the server would; {@link backToRoot} returns to the superuser.
- */
-export async function actAs(client: PoolClient, db: AppTestDatabase, login: string): Promise<void> {
-  const p = persona(login);
-  await client.query(`set local session authorization ${client.escapeIdentifier(roleName(db.app, db.app.authenticator))}`);
-  await client.query(`set local role ${client.escapeIdentifier(roleName(db.app, p.role))}`);
-  await client.query("select set_config('jwt.claims.user_id', $1, true)", [String(p.userId)]);
-}
-
-/** Ends {@link actAs}: back to the superuser, still in the same transaction. */
-export async function backToRoot(client: PoolClient): Promise<void> {
-  await client.query("reset role");
-  await client.query("reset session authorization");
-}
-
-/** The SQLSTATE and message a statement fails with (fails the test if it succeeds). */
-export async function failure(run: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await run;
-  } catch (error) {
-    const e = error as { code?: string; message: string };
-    return { code: e.code ?? "", message: e.message };
-  }
-  throw new Error("expected the statement to fail, and it succeeded");
 }
