@@ -1,6 +1,5 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import { roleName } from "../db/compile/names";
-import type { AppDefinition } from "../db/policy/define";
+import { roleName, type AppDefinition } from "../db";
 
 /** How tokens are verified: an HS256 secret (development), a JWKS URL (RS256/ES256, production), or both. */
 export interface AuthSettings {

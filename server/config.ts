@@ -1,6 +1,5 @@
 import { BlockList, isIP } from "node:net";
-import { roleName } from "../db/compile/names";
-import type { AppDefinition } from "../db/policy/define";
+import { roleName, type AppDefinition } from "../db";
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, formatLifetime, type AuthSettings } from "./auth";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
 

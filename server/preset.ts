@@ -9,7 +9,7 @@ import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-f
 import { maxDepthRule, maxOperationsRule, type Limits } from "./limits";
 import { ruruExamplePlugin, type RuruExampleLookup } from "./ruru-example";
 import { softDeletePlugin } from "./soft-delete";
-import type { AppDefinition } from "../db/policy/define";
+import type { AppDefinition } from "../db";
 
 /** Everything one role's PostGraphile instance needs. */
 export interface RolePresetOptions {

@@ -1,9 +1,7 @@
 import { sideEffectWithPgClient, type PgResource } from "postgraphile/@dataplan/pg";
 import { object, specFromNodeId, type FieldArgs, type Step } from "postgraphile/grafast";
 import { sql } from "postgraphile/pg-sql2";
-import { SOFT_DELETE } from "../db/compile/emit/soft-delete";
-import type { AppDefinition } from "../db/policy/define";
-import type { SoftDeleteDefinition } from "../db/policy/soft-delete";
+import { SOFT_DELETE, type AppDefinition, type SoftDeleteDefinition } from "../db";
 
 type AnyResource = PgResource<any, any, any, any, any>;
 
