@@ -47,7 +47,7 @@ export interface GatehouseConfig {
   readonly schema?: { readonly folder?: string; readonly codegen?: CodegenSettings };
 }
 
-/** `gatehouse generate`'s whole-number flags, by name: `--customers 1000` sets `customers`. */
+/** `gatehouse generate`'s whole-number flags, by name: `--users 1000` sets `users`. */
 export type GeneratorFlags = Readonly<Record<string, { readonly description: string; readonly default: number }>>;
 
 /** A data generator: its flags, and the function that fills an empty, migrated database. */
@@ -66,7 +66,7 @@ export interface CodegenSettings {
  * Declares the project's configuration in `gatehouse.config.ts`.
  *
  * @example
- * export default defineConfig({ app: crm, output: { sql: "migrations/fixtures/crm-security.sql", matrix: "generated/access-matrix.md" },
+ * export default defineConfig({ app, output: { sql: "migrations/fixtures/app-security.sql", matrix: "generated/access-matrix.md" },
  *   migrationsFolder: "migrations", databaseName: "gatehouse" });
  */
 export function defineConfig(config: GatehouseConfig): GatehouseConfig {

@@ -52,7 +52,7 @@ export interface ApiServer {
  * (checks the database) and, when `ruru`, Ruru at `/graphiql`.
  *
  * @example
- * const server = await startApiServer({ app: crm, ...loadServerConfig(crm, process.env) });
+ * const server = await startApiServer({ app, ...loadServerConfig(app, process.env) });
  * // ... later
  * await server.close();
  */

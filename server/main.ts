@@ -14,7 +14,7 @@ import { startApiServer, type ApiServer } from "./http";
  * running server.
  *
  * @example
- * await serveUntilSignal(crm, process.env);
+ * await serveUntilSignal(app, process.env);
  */
 export async function serveUntilSignal(
   app: AppDefinition,

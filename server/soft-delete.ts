@@ -21,7 +21,7 @@ function softDeleteFor(app: AppDefinition, resource: AnyResource | undefined): S
  * table's reason column.
  *
  * @example
- * const preset = { plugins: [softDeletePlugin(crm)] };
+ * const preset = { plugins: [softDeletePlugin(app)] };
  * // mutation { deleteCustomerByRowId(input: { rowId: "2", reason: "duplicate" }) { deletedCustomerId } }
  */
 export function softDeletePlugin(app: AppDefinition): GraphileConfig.Plugin {

@@ -53,7 +53,7 @@ export async function runInRolledBackTransaction<C extends ClientBase, T>(client
  * that trust claims only for the authenticator will not see the user.
  *
  * @example
- * const rows = await asPersona(authenticatorPool, { role: 'crm_sales_rep', userId: 42 }, async (c) =>
+ * const rows = await asPersona(authenticatorPool, { role: 'app_sales_rep', userId: 42 }, async (c) =>
  *   (await c.query('select id from customer')).rows,
  * );
  */
@@ -77,9 +77,9 @@ export function asPersona<T>(pool: Pool, persona: Persona, fn: (client: PoolClie
  *
  * @example
  * await asPersona(pool, adam, async (c) => {
- *   await c.query("select crm.offboard_user(5, 4, 'left')");
- *   await switchPersona(c, { role: "crm_sales_rep", userId: 5 });
- *   (await c.query("select id from crm.customers")).rows; // []
+ *   await c.query("select app.offboard_user(5, 4, 'left')");
+ *   await switchPersona(c, { role: "app_sales_rep", userId: 5 });
+ *   (await c.query("select id from app.customers")).rows; // []
  * });
  */
 export async function switchPersona(client: ClientBase, persona: Persona): Promise<void> {
