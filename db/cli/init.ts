@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { toolkitPackage } from "./package-info";
 
@@ -14,30 +14,38 @@ export interface InitOutcome {
 /** The test tooling a new app gets, at the versions the toolkit itself is tested with. */
 const DEV_TOOLS = ["jest", "@swc/jest", "@swc/core", "typescript", "@types/jest", "@types/node"] as const;
 
+/** What a folder may already hold for `gatehouse init`: a fresh npm project (`npm init -y && npm install gatehouse-rls`). */
+const FRESH_PROJECT = new Set(["package.json", "package-lock.json", "node_modules", ".git"]);
+
 /**
- * Scaffolds a new app in `dir` (created when missing; refused unless empty): gatehouse.config.ts, a schema
- * migration, db/roles.ts with two roles and a mask, demo data and personas, `.gmrc`, a jest setup and a persona
- * test that passes on embedded PostgreSQL, and a package.json with the scripts.
+ * Scaffolds a new app in `dir` (created when missing): gatehouse.config.ts, a schema migration, db/roles.ts
+ * with two roles and a mask, demo data and personas, `.gmrc`, a jest setup and a persona test that passes on
+ * embedded PostgreSQL, and the package.json scripts. The folder must be empty or a fresh npm project (only
+ * package.json, package-lock.json, node_modules, .git): an existing package.json keeps everything it has and
+ * gains the scripts, the toolkit and the test tooling it lacks.
  *
  * @example
  * const { summary } = await initProject("clinic"); // then: cd clinic && npm install && npm test
  */
 export async function initProject(dir: string): Promise<InitOutcome> {
   const target = path.resolve(dir);
-  const existing = await readdir(target).catch((error: NodeJS.ErrnoException) => {
+  const existing = await readdir(target).catch((error: NodeJS.ErrnoException): string[] => {
     if (error.code === "ENOENT") return [];
     throw error;
   });
-  if (existing.length > 0)
+  const foreign = existing.filter((name) => !FRESH_PROJECT.has(name)).sort();
+  if (foreign.length > 0)
     throw new Error(
-      `${target} is not empty (${existing.slice(0, 3).join(", ")}${existing.length > 3 ? ", …" : ""}): gatehouse init writes only into a new or empty folder; pass another one, e.g. gatehouse init my-app`,
+      `${target} is not empty (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", …" : ""}): gatehouse init writes only into a new folder, an empty one or a fresh npm project; pass another one, e.g. gatehouse init my-app`,
     );
   const pkg = toolkitPackage();
   await mkdir(target, { recursive: true });
   await cp(path.join(pkg.root, "db/cli/template"), target, { recursive: true });
   // npm never packs a file named .gitignore: the template holds it as gitignore
   await rename(path.join(target, "gitignore"), path.join(target, ".gitignore"));
-  await writeFile(path.join(target, "package.json"), `${JSON.stringify(appPackage(path.basename(target), pkg), null, 2)}\n`);
+  const manifest = path.join(target, "package.json");
+  const current = existing.includes("package.json") ? (JSON.parse(await readFile(manifest, "utf8")) as PackageJson) : {};
+  await writeFile(manifest, `${JSON.stringify(appPackage(path.basename(target), pkg, current), null, 2)}\n`);
   const files = await listFiles(target);
   const cd = path.relative(process.cwd(), target);
   return {
@@ -56,8 +64,21 @@ export async function initProject(dir: string): Promise<InitOutcome> {
   };
 }
 
-/** The new app's package.json: the toolkit as a dependency, its test tooling, and the usual scripts. */
-function appPackage(name: string, pkg: ReturnType<typeof toolkitPackage>) {
+/** The parts of a package.json init reads and writes. */
+interface PackageJson {
+  name?: string;
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/**
+ * The app's package.json: what `current` has (npm init's placeholder test script replaced), plus the toolkit as
+ * a dependency, its test tooling and the usual scripts.
+ */
+function appPackage(name: string, pkg: ReturnType<typeof toolkitPackage>, current: PackageJson): PackageJson {
+  const { test, ...scripts } = current.scripts ?? {};
   return {
     name:
       name
@@ -66,21 +87,27 @@ function appPackage(name: string, pkg: ReturnType<typeof toolkitPackage>) {
         .replace(/^-+|-+$/g, "") || "gatehouse-app",
     version: "0.1.0",
     private: true,
+    ...current,
     scripts: {
       start: "gatehouse start",
       migrate: "gatehouse migrate",
       compile: "gatehouse compile",
-      test: "jest",
+      test: test && !test.includes("no test specified") ? test : "jest",
       typecheck: "tsc --noEmit",
+      ...scripts,
     },
-    dependencies: { [pkg.name]: `^${pkg.version}` },
-    devDependencies: Object.fromEntries(DEV_TOOLS.map((tool) => [tool, pkg.devDependencies[tool] ?? "*"])),
+    dependencies: { [pkg.name]: `^${pkg.version}`, ...current.dependencies },
+    devDependencies: {
+      ...Object.fromEntries(DEV_TOOLS.map((tool) => [tool, pkg.devDependencies[tool] ?? "*"])),
+      ...current.devDependencies,
+    },
   };
 }
 
 async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (FRESH_PROJECT.has(entry.name) && entry.isDirectory()) continue; // node_modules, .git
     const name = path.join(prefix, entry.name);
     if (entry.isDirectory()) files.push(...(await listFiles(path.join(dir, entry.name), name)));
     else files.push(name);

@@ -63,7 +63,7 @@ test("gatehouse init refuses a folder that is not empty, and writes nothing ther
   expect(result).toEqual({
     code: 1,
     stdout: "",
-    stderr: `gatehouse: ${busy} is not empty (notes.txt): gatehouse init writes only into a new or empty folder; pass another one, e.g. gatehouse init my-app\n`,
+    stderr: `gatehouse: ${busy} is not empty (notes.txt): gatehouse init writes only into a new folder, an empty one or a fresh npm project; pass another one, e.g. gatehouse init my-app\n`,
   });
   expect(await readdir(busy)).toEqual(["notes.txt"]);
 });
