@@ -11,10 +11,10 @@ import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
 
 /** `gatehouse init [dir]`: a new app from the template. */
-const init: CliCommand = (program, context) => {
+const init: CliCommand = (program) => {
   program
     .command("init")
-    .description("scaffold a new Gatehouse app in <dir> (default: the current folder, which must be empty)")
+    .description("scaffold a new Gatehouse app in <dir> (default: the current folder): new, empty, or a fresh npm project")
     .argument("[dir]", "the folder to create the app in", ".")
     .action(async (dir: string) => {
       const outcome = await initProject(dir);
