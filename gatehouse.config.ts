@@ -1,4 +1,5 @@
-import { defineConfig } from "./db/config";
+import codegen from "./codegen";
+import { defineConfig } from "./db";
 import { generateData } from "./db/crm/generate";
 import { crm } from "./db/crm/roles";
 import { isSeeded, PERSONAS, seedDemo } from "./db/crm/seed";
@@ -11,5 +12,15 @@ export default defineConfig({
   seed: { isSeeded, run: seedDemo, logins: [{ username: "ana", role: "analyst", password: "ana" }] },
   personas: PERSONAS,
   featuredPersonas: ["rita", "sam", "suki"],
-  generate: generateData,
+  generate: {
+    flags: {
+      customers: { description: "customers", default: 1_000_000 },
+      users: { description: "users", default: 10_000 },
+      depth: { description: "levels of the org tree", default: 6 },
+      grants: { description: "temporary grants", default: 20_000 },
+    },
+    run: (client, { customers, users, depth, grants }, { progress }) =>
+      generateData(client, { customers: customers!, users: users!, depth, grants: grants!, progress }),
+  },
+  schema: { codegen },
 });

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { Client } from "pg";
-import { startEmbeddedPostgres } from "../db/runtime/embedded";
+import { startEmbeddedPostgres } from "../db";
 
 /** Where the embedded benchmark cluster keeps its data (gitignored with the rest of `.gatehouse/`). */
 export const BENCH_DATA_DIR = ".gatehouse/bench-pgdata";

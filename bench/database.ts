@@ -2,15 +2,19 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
-import { compileAndApply } from "../db/apply/apply";
-import { withRolePrefix } from "../db/compile";
-import { roleName } from "../db/compile/names";
+import {
+  compileAndApply,
+  withRolePrefix,
+  roleName,
+  type AppDefinition,
+  literal,
+  sql,
+  toDdl,
+  withClient,
+  connectionUrl,
+} from "../db";
 import { generateData, type GeneratedShape } from "../db/crm/generate";
 import { crm } from "../db/crm/roles";
-import type { AppDefinition } from "../db/policy/define";
-import { literal, sql, toDdl } from "../db/sql/ddl";
-import { withClient } from "../db/runtime/client";
-import { connectionUrl } from "../db/runtime/connection-url";
 
 const ROOT = path.resolve(__dirname, "..");
 const SCHEMA_MIGRATION = path.join(ROOT, "migrations/committed/000001-crm-schema.sql");

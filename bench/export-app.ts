@@ -1,7 +1,5 @@
-import { withRolePrefix } from "../db/compile";
+import { withRolePrefix, type AppDefinition, role } from "../db";
 import { crm, marketing } from "../db/crm/roles";
-import type { AppDefinition } from "../db/policy/define";
-import { role } from "../db/policy/roles";
 
 /** Cluster-wide role prefix of the export benchmark's app, apart from the demo's, the tests' and the other benchmark's. */
 export const EXPORT_BENCH_ROLE_PREFIX = "bench_export_";

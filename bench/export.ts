@@ -10,12 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Client } from "pg";
-import { compileAndApply } from "../db/apply/apply";
-import { EXPORT_BATCH } from "../db/cli/export";
-import { roleName } from "../db/compile/names";
-import { withClient } from "../db/runtime/client";
-import { connectionUrl } from "../db/runtime/connection-url";
-import { literal, sql, toDdl } from "../db/sql/ddl";
+import { compileAndApply, EXPORT_BATCH, roleName, withClient, connectionUrl, literal, sql, toDdl } from "../db";
 import { openBenchCluster } from "./cluster";
 import { exportBenchApp } from "./export-app";
 

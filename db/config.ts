@@ -37,18 +37,36 @@ export interface GatehouseConfig {
   readonly personas?: readonly PersonaInfo[];
   /** Usernames of the two or three personas `gatehouse start` shows on its first screen (default: the first three with distinct roles). */
   readonly featuredPersonas?: readonly string[];
-  /** The scalable data generator, for benchmarks. */
-  readonly generate?: (
-    client: ClientBase,
-    options: { customers: number; users: number; depth: number; grants: number; progress?: boolean },
-  ) => Promise<unknown>;
+  /** The scalable data generator behind `gatehouse generate`, for benchmarks. */
+  readonly generate?: GeneratorConfig;
+  /**
+   * What `gatehouse schema` writes: every role's SDL in `folder` (default `generated`, as
+   * `schema.<role>.graphql`), then, when `codegen` is given, graphql-codegen's outputs (a graphql-codegen
+   * config, e.g. the default export of `codegen.ts`; `@graphql-codegen/cli` must be installed).
+   */
+  readonly schema?: { readonly folder?: string; readonly codegen?: CodegenSettings };
+}
+
+/** `gatehouse generate`'s whole-number flags, by name: `--users 1000` sets `users`. */
+export type GeneratorFlags = Readonly<Record<string, { readonly description: string; readonly default: number }>>;
+
+/** A data generator: its flags, and the function that fills an empty, migrated database. */
+export interface GeneratorConfig {
+  readonly flags: GeneratorFlags;
+  /** Fills the database; `progress`: draw a progress bar (stderr is a terminal). */
+  readonly run: (client: ClientBase, flags: Readonly<Record<string, number>>, options: { progress: boolean }) => Promise<unknown>;
+}
+
+/** A graphql-codegen configuration (its `generates` targets name the role SDL files as their `schema`). */
+export interface CodegenSettings {
+  readonly generates: Readonly<Record<string, unknown>>;
 }
 
 /**
  * Declares the project's configuration in `gatehouse.config.ts`.
  *
  * @example
- * export default defineConfig({ app: crm, output: { sql: "migrations/fixtures/crm-security.sql", matrix: "generated/access-matrix.md" },
+ * export default defineConfig({ app, output: { sql: "migrations/fixtures/app-security.sql", matrix: "generated/access-matrix.md" },
  *   migrationsFolder: "migrations", databaseName: "gatehouse" });
  */
 export function defineConfig(config: GatehouseConfig): GatehouseConfig {

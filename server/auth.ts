@@ -1,6 +1,5 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import { roleName } from "../db/compile/names";
-import type { AppDefinition } from "../db/policy/define";
+import { roleName, type AppDefinition } from "../db";
 
 /** How tokens are verified: an HS256 secret (development), a JWKS URL (RS256/ES256, production), or both. */
 export interface AuthSettings {
@@ -67,13 +66,13 @@ const MIN_SECRET_BYTES = 32;
  * Makes the request authenticator for an app: no `Authorization` header means the app's anonymous role;
  * otherwise a `Bearer` JWT whose signature, `exp`, `aud` and `iss` are checked with jose, whose lifetime is at
  * most `maxLifetimeSeconds` (its `exp` no further out from now, nor from its `iat` when it has one), whose
- * `role` is one of the app's roles (prefixed, e.g. `crm_sales_rep`), whose `sub` is the user id, and whose
+ * `role` is one of the app's roles (prefixed, e.g. `app_sales_rep`), whose `sub` is the user id, and whose
  * optional `channel` is a short lowercase word. Everything else is refused with a short message that reveals
  * no internals.
  *
  * @example
- * const authenticate = makeAuthenticator(crm, { secret: process.env.JWT_SECRET, audience: "gatehouse", issuer: "gatehouse-dev" });
- * await authenticate(`Bearer ${token}`); // { role: "crm_sales_rep", userId: "4", channel: null }
+ * const authenticate = makeAuthenticator(app, { secret: process.env.JWT_SECRET, audience: "gatehouse", issuer: "gatehouse-dev" });
+ * await authenticate(`Bearer ${token}`); // { role: "app_sales_rep", userId: "4", channel: null }
  */
 export function makeAuthenticator(app: AppDefinition, settings: AuthSettings): Authenticate {
   const key = keyResolver(settings);

@@ -1,6 +1,5 @@
 import { BlockList, isIP } from "node:net";
-import { roleName } from "../db/compile/names";
-import type { AppDefinition } from "../db/policy/define";
+import { roleName, type AppDefinition } from "../db";
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, formatLifetime, type AuthSettings } from "./auth";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
 
@@ -70,7 +69,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * invalid variable.
  *
  * @example
- * const config = loadServerConfig(crm, process.env);
+ * const config = loadServerConfig(app, process.env);
  */
 export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
   const problems: string[] = [];
@@ -158,7 +157,7 @@ function checkedUrl(name: string, value: string, problems: string[]): string {
  * and for the published secret when `HOST` is not a loopback address (no server there accepts it).
  *
  * @example
- * await signDevToken(devTokenSettings(process.env), { userId: 4, role: "crm_sales_rep" });
+ * await signDevToken(devTokenSettings(process.env), { userId: 4, role: "app_sales_rep" });
  */
 export function devTokenSettings(env: Env): { secret: string; audience: string; issuer: string; maxLifetimeSeconds: number } {
   if ((env.GATEHOUSE_ENV ?? (env.NODE_ENV === "production" ? "production" : "development")) === "production") {
@@ -181,7 +180,7 @@ export function devTokenSettings(env: Env): { secret: string; audience: string; 
  * is on; development mode (the published secret) says it is not for a reachable server.
  *
  * @example
- * console.log(describeMode(loadServerConfig(crm, process.env)));
+ * console.log(describeMode(loadServerConfig(app, process.env)));
  * // development mode on 127.0.0.1: tokens signed with the published development secret are accepted; Ruru at /graphiql. Not for a reachable server.
  */
 export function describeMode(config: Pick<ServerConfig, "production" | "host" | "auth" | "ruru">): string {

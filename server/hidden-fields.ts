@@ -11,7 +11,7 @@ import {
   type ValidationRule,
 } from "postgraphile/graphql";
 
-/** `Type.field` (and `Type`) to the database column (table) behind it, e.g. `ContractPatch.amount` → `crm.contracts.amount`. */
+/** `Type.field` (and `Type`) to the database column (table) behind it, e.g. `ContractPatch.amount` → `app.contracts.amount`. */
 export type ColumnLabels = Map<string, string>;
 
 /** Every type and field some role's schema has, with the column or table behind each. */
@@ -35,7 +35,7 @@ const tableOf = (codec: PgCodecLike | undefined) =>
  * @example
  * const labels: ColumnLabels = new Map();
  * await makeSchema({ extends: [preset], plugins: [columnLabelPlugin(labels)] });
- * labels.get("ContractPatch.amount"); // "crm.contracts.amount"
+ * labels.get("ContractPatch.amount"); // "app.contracts.amount"
  */
 export function columnLabelPlugin(labels: ColumnLabels): GraphileConfig.Plugin {
   const record = (type: string, field: string, scope: Record<string, unknown>, attributeKey: string) => {

@@ -2,8 +2,7 @@ import "./polyfill";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Pool } from "pg";
-import { roleName } from "../db/compile/names";
-import type { AppDefinition } from "../db/policy/define";
+import { roleName, type AppDefinition } from "../db";
 import { AuthError, makeAuthenticator, type AuthSettings, type Identity } from "./auth";
 import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
@@ -53,7 +52,7 @@ export interface ApiServer {
  * (checks the database) and, when `ruru`, Ruru at `/graphiql`.
  *
  * @example
- * const server = await startApiServer({ app: crm, ...loadServerConfig(crm, process.env) });
+ * const server = await startApiServer({ app, ...loadServerConfig(app, process.env) });
  * // ... later
  * await server.close();
  */

@@ -4,8 +4,7 @@
  * gracefully on SIGINT / SIGTERM.
  */
 import "./polyfill";
-import { loadConfig } from "../db/cli/config";
-import type { AppDefinition } from "../db/policy/define";
+import { loadConfig, type AppDefinition } from "../db";
 import { ConfigError, describeMode, loadServerConfig } from "./config";
 import { startApiServer, type ApiServer } from "./http";
 
@@ -15,7 +14,7 @@ import { startApiServer, type ApiServer } from "./http";
  * running server.
  *
  * @example
- * await serveUntilSignal(crm, process.env);
+ * await serveUntilSignal(app, process.env);
  */
 export async function serveUntilSignal(
   app: AppDefinition,

@@ -1,5 +1,5 @@
 /** Imported for its side effects before anything from PostGraphile runs. */
-import "../db/runtime/promise-with-resolvers";
+import "./promise-with-resolvers";
 
 // grafast reads GRAPHILE_ENV when it loads and warns when it is unset: production unless asked otherwise.
 process.env.GRAPHILE_ENV ??= "production";

@@ -9,7 +9,7 @@ import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-f
 import { maxDepthRule, maxOperationsRule, type Limits } from "./limits";
 import { ruruExamplePlugin, type RuruExampleLookup } from "./ruru-example";
 import { softDeletePlugin } from "./soft-delete";
-import type { AppDefinition } from "../db/policy/define";
+import type { AppDefinition } from "../db";
 
 /** Everything one role's PostGraphile instance needs. */
 export interface RolePresetOptions {
@@ -40,7 +40,7 @@ export interface RolePresetOptions {
  * depth / operation-count limits.
  *
  * @example
- * const pgl = postgraphile(rolePreset({ schema: "crm", pool, role: "crm_finance", limits: DEFAULT_LIMITS, ruru: false, identityOf }));
+ * const pgl = postgraphile(rolePreset({ schema: "app", pool, role: "app_finance", limits: DEFAULT_LIMITS, ruru: false, identityOf }));
  */
 export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
   const { role, limits } = options;
@@ -85,8 +85,8 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
  * and channel claims the database helpers trust from the authenticator, and the statement timeout.
  *
  * @example
- * pgSettingsOf({ role: "crm_sales_rep", userId: "4", channel: null }, limits);
- * // { role: "crm_sales_rep", "jwt.claims.user_id": "4", statement_timeout: "5000" }
+ * pgSettingsOf({ role: "app_sales_rep", userId: "4", channel: null }, limits);
+ * // { role: "app_sales_rep", "jwt.claims.user_id": "4", statement_timeout: "5000" }
  */
 export function pgSettingsOf(identity: Identity, limits: Limits): Record<string, string> {
   return {
@@ -99,7 +99,7 @@ export function pgSettingsOf(identity: Identity, limits: Limits): Record<string,
 
 /**
  * Amber names a table's `id` column `rowId` (`id` is the global node id). A table that also has a column
- * named `row_id` (crm.access_grants) would get two `rowId` fields and lose its type: such a column becomes
+ * named `row_id` (app.access_grants) would get two `rowId` fields and lose its type: such a column becomes
  * `rowIdColumn` instead, unless a `@name` smart comment names it.
  */
 const RowIdColumnPlugin: GraphileConfig.Plugin = {

@@ -4,8 +4,7 @@ import type { Pool } from "pg";
 import { makeSchema } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "postgraphile/graphql";
-import { roleName } from "../db/compile/names";
-import type { AppDefinition } from "../db/policy/define";
+import { roleName, type AppDefinition } from "../db";
 import type { Identity } from "./auth";
 import type { ErrorLog } from "./errors";
 import { addSchemaFields, emptyFieldIndex } from "./hidden-fields";
@@ -17,7 +16,7 @@ import type { RuruExampleLookup } from "./ruru-example";
 export interface RoleApi {
   /** Unprefixed app role name (`sales_rep`), or the app's anonymous role name. */
   readonly appRole: string;
-  /** Prefixed database role (`crm_sales_rep`). */
+  /** Prefixed database role (`app_sales_rep`). */
   readonly role: string;
   readonly schema: GraphQLSchema;
   readonly handle: (req: IncomingMessage, res: ServerResponse, next: (error?: Error) => void) => void;
@@ -52,7 +51,7 @@ interface BuiltSchema {
  * Builds run one at a time to keep the pool small.
  *
  * @example
- * const schemas = await buildRoleSchemas({ app: crm, pool, limits: DEFAULT_LIMITS, ruru: false, identityOf: () => undefined });
+ * const schemas = await buildRoleSchemas({ app, pool, limits: DEFAULT_LIMITS, ruru: false, identityOf: () => undefined });
  */
 export async function buildRoleSchemas(options: RoleSchemaOptions): Promise<BuiltSchema[]> {
   const { app } = options;
@@ -71,8 +70,8 @@ export async function buildRoleSchemas(options: RoleSchemaOptions): Promise<Buil
  * Builds every role's schema and a grafserv instance serving each.
  *
  * @example
- * const apis = await buildRoleApis({ app: crm, pool, limits: DEFAULT_LIMITS, ruru: true, identityOf });
- * apis.get("crm_finance")!.schema.getType("ContractPatch"); // only paymentStatus
+ * const apis = await buildRoleApis({ app, pool, limits: DEFAULT_LIMITS, ruru: true, identityOf });
+ * apis.get("app_finance")!.schema.getType("ContractPatch"); // only paymentStatus
  */
 export async function buildRoleApis(options: RoleSchemaOptions): Promise<Map<string, RoleApi>> {
   const apis = new Map<string, RoleApi>();
@@ -89,7 +88,7 @@ export async function buildRoleApis(options: RoleSchemaOptions): Promise<Map<str
  * the database behind `pool`.
  *
  * @example
- * for (const [file, sdl] of await roleSchemaFiles(crm, pool)) await writeFile(file, sdl);
+ * for (const [file, sdl] of await roleSchemaFiles(app, pool)) await writeFile(file, sdl);
  */
 export async function roleSchemaFiles(app: AppDefinition, pool: Pool, folder = "generated"): Promise<Map<string, string>> {
   const schemas = await buildRoleSchemas({ app, pool, limits: DEFAULT_LIMITS, ruru: false, identityOf: () => undefined });

@@ -1,9 +1,7 @@
 import { sideEffectWithPgClient, type PgResource } from "postgraphile/@dataplan/pg";
 import { object, specFromNodeId, type FieldArgs, type Step } from "postgraphile/grafast";
 import { sql } from "postgraphile/pg-sql2";
-import { SOFT_DELETE } from "../db/compile/emit/soft-delete";
-import type { AppDefinition } from "../db/policy/define";
-import type { SoftDeleteDefinition } from "../db/policy/soft-delete";
+import { SOFT_DELETE, type AppDefinition, type SoftDeleteDefinition } from "../db";
 
 type AnyResource = PgResource<any, any, any, any, any>;
 
@@ -23,7 +21,7 @@ function softDeleteFor(app: AppDefinition, resource: AnyResource | undefined): S
  * table's reason column.
  *
  * @example
- * const preset = { plugins: [softDeletePlugin(crm)] };
+ * const preset = { plugins: [softDeletePlugin(app)] };
  * // mutation { deleteCustomerByRowId(input: { rowId: "2", reason: "duplicate" }) { deletedCustomerId } }
  */
 export function softDeletePlugin(app: AppDefinition): GraphileConfig.Plugin {

@@ -40,7 +40,7 @@ export async function applyStatements(client: ClientBase, statements: readonly S
  * Introspects the live schema, compiles the app against it and returns the result, without applying.
  *
  * @example
- * const { sql, matrix } = await compileAgainst(client, crm);
+ * const { sql, matrix } = await compileAgainst(client, app);
  */
 export async function compileAgainst(client: ClientBase, app: AppDefinition): Promise<CompileResult> {
   return compileApp(app, await introspect(client, app.schema, [app.toolkitSchema]));
@@ -50,7 +50,7 @@ export async function compileAgainst(client: ClientBase, app: AppDefinition): Pr
  * Compiles the app against the live schema and applies the result in one transaction.
  *
  * @example
- * await compileAndApply(client, withRolePrefix(crm, "t1_crm_"));
+ * await compileAndApply(client, withRolePrefix(app, "t1_app_"));
  */
 export async function compileAndApply(client: ClientBase, app: AppDefinition): Promise<CompileResult> {
   const result = await compileAgainst(client, app);

@@ -10,7 +10,7 @@ import { sql } from "../sql/ddl";
  * the authenticator role must all be there. Connection failures name `setting` and the fix.
  *
  * @example
- * await requireMigrated(crm, process.env.DATABASE_URL!, "DATABASE_URL"); // throws: … is not migrated: run gatehouse migrate
+ * await requireMigrated(app, process.env.DATABASE_URL!, "DATABASE_URL"); // throws: … is not migrated: run gatehouse migrate
  */
 export async function requireMigrated(app: AppDefinition, url: string, setting: string): Promise<void> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
@@ -49,7 +49,7 @@ export async function requireMigrated(app: AppDefinition, url: string, setting: 
  * CI, where no progress bar is drawn.
  *
  * @example
- * await generatedSummary(crm, url, 41_200); // "generated in 41.2 s: contacts 2000000, customers 1000000, …"
+ * await generatedSummary(app, url, 41_200); // "generated in 41.2 s: contacts 2000000, customers 1000000, …"
  */
 export async function generatedSummary(app: AppDefinition, url: string, elapsedMs: number): Promise<string> {
   return withClient(url, async (client) => {

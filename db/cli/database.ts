@@ -26,7 +26,8 @@ export const EMBEDDED_DATA_DIR = ".gatehouse/pgdata";
 
 /**
  * `DATABASE_URL` when set (any PostgreSQL 15+; checked, then used as is), else the project's embedded
- * PostgreSQL 17 (`config.embedded.dataDir`, default `.gatehouse/pgdata`), kept between runs, with the app's
+ * PostgreSQL 17 (`config.embedded.dataDir`, default `.gatehouse/pgdata`; port: `options.port`, else
+ * `GATEHOUSE_EMBEDDED_PORT`, else `config.embedded.port`, else 54329), kept between runs, with the app's
  * database created if missing. A cluster another process already runs on that directory (the demo in
  * another terminal) is joined, not restarted, and left running.
  *
@@ -44,7 +45,8 @@ export async function openProjectDatabase(config: GatehouseConfig, options: { po
     return { url: external, rootUrl, embedded: false, shared: false, stop: async () => {} };
   }
   const dataDir = path.resolve(config.embedded?.dataDir ?? EMBEDDED_DATA_DIR);
-  const server = await startEmbeddedPostgres({ dataDir, port: options.port ?? config.embedded?.port ?? DEFAULT_EMBEDDED_PORT });
+  const port = options.port ?? embeddedPortFromEnvironment() ?? config.embedded?.port ?? DEFAULT_EMBEDDED_PORT;
+  const server = await startEmbeddedPostgres({ dataDir, port });
   try {
     const root = new Client({ connectionString: server.url });
     await root.connect();
@@ -66,6 +68,16 @@ export async function openProjectDatabase(config: GatehouseConfig, options: { po
     dataDir,
     stop: server.stop,
   };
+}
+
+/** `GATEHOUSE_EMBEDDED_PORT`, when set: another port for the embedded PostgreSQL, e.g. beside a demo on 54329. */
+function embeddedPortFromEnvironment(): number | undefined {
+  const value = process.env.GATEHOUSE_EMBEDDED_PORT;
+  if (value === undefined || value === "") return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`GATEHOUSE_EMBEDDED_PORT must be a port number (1-65535), not "${value}"`);
+  return port;
 }
 
 /** Connects once, so a wrong URL fails here with a message naming the setting instead of deep inside a command. */

@@ -120,7 +120,7 @@ export async function rotateLogin(
  * `gatehouse login disable <username>`: NOLOGIN, `disabled_at` recorded, its open sessions ended.
  *
  * @example
- * await disableUserLogin(config, url, "ana"); // { login: "crm_login_ana", sessionsEnded: 1 }
+ * await disableUserLogin(config, url, "ana"); // { login: "app_login_ana", sessionsEnded: 1 }
  */
 export async function disableUserLogin(
   config: GatehouseConfig,

@@ -13,7 +13,7 @@
  */
 import { Presets, SingleBar } from "cli-progress";
 import type { ClientBase } from "pg";
-import { pauseAudit } from "../runtime/audit";
+import { pauseAudit } from "..";
 import { crm } from "./roles";
 import { isSeeded } from "./seed";
 

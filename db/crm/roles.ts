@@ -40,7 +40,7 @@ import {
   via,
   view,
   type TableRules,
-} from "../policy";
+} from "..";
 
 /** Customers of open projects the user belongs to. */
 const openProjectCustomers = memberSet({

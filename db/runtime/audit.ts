@@ -45,7 +45,7 @@ interface ChainRow {
  * commits).
  *
  * @example
- * const result = await verifyAuditLog(client, crm);
+ * const result = await verifyAuditLog(client, app);
  * if (!result.intact) console.error(`row ${result.id}: ${result.problem}`); // e.g. row 6: missing row
  */
 export async function verifyAuditLog(client: ClientBase, app: AppDefinition): Promise<AuditVerification> {
@@ -136,7 +136,7 @@ const short = (hash: string | null) => (hash === null ? "none" : hash.slice(0, 1
  *
  * @example
  * await client.query("begin");
- * await pauseAudit(client, crm, "generate: benchmark data");
+ * await pauseAudit(client, app, "generate: benchmark data");
  */
 export async function pauseAudit(client: ClientBase, app: AppDefinition, reason: string): Promise<boolean> {
   const pause = toDdl(sql.identifier(app.toolkitSchema, AUDIT.pause));

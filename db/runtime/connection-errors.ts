@@ -12,7 +12,7 @@ export const URL_FORM = "postgres://user:password@host:5432/database";
  * setting and the expected form otherwise. The value itself is not echoed: it may hold a password.
  *
  * @example
- * parseConnectionUrl("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm").port; // "5432"
+ * parseConnectionUrl("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/app").port; // "5432"
  * parseConnectionUrl("DATABASE_URL", "localhost:5432"); // throws: DATABASE_URL is not a PostgreSQL connection URL …
  */
 export function parseConnectionUrl(name: string, value: string): URL {

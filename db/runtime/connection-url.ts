@@ -12,8 +12,8 @@ export interface ConnectionTarget {
  * optionally, another user.
  *
  * @example
- * connectionUrl('postgres://postgres:pw@127.0.0.1:5432/postgres', { database: 'crm', user: 'crm_authenticator', password: 's3cret' });
- * // => 'postgres://crm_authenticator:s3cret@127.0.0.1:5432/crm'
+ * connectionUrl('postgres://postgres:pw@127.0.0.1:5432/postgres', { database: 'app', user: 'app_authenticator', password: 's3cret' });
+ * // => 'postgres://app_authenticator:s3cret@127.0.0.1:5432/app'
  */
 export function connectionUrl(clusterUrl: string, target: ConnectionTarget): string {
   const url = new URL(clusterUrl);

@@ -60,7 +60,7 @@ export function dollarQuoted(body: SQL, name = "fn"): SQL {
  * Compiles a DDL fragment to text, failing loudly if any bind value is left in it.
  *
  * @example
- * toDdl(sql`create schema ${sql.identifier("crm")}`) // → create schema "crm"
+ * toDdl(sql`create schema ${sql.identifier("app")}`) // → create schema "app"
  */
 export function toDdl(fragment: SQL): string {
   const { text, values } = compile(fragment);

@@ -47,9 +47,9 @@ export interface AppTestDatabase {
  * under a unique role prefix, then runs `seed` as superuser.
  *
  * @example
- * const crmDb = await createAppDatabase({ app: crm, migrations: ["migrations/committed/000001-crm-schema.sql"], seed: seedDemo });
- * const rows = await crmDb.as({ role: "sales_rep", userId: 4 }, (c) => c.query("select id from crm.customers"));
- * await crmDb.close();
+ * const appDb = await createAppDatabase({ app, migrations: ["migrations/committed/000001-schema.sql"], seed: seedDemo });
+ * const rows = await appDb.as({ role: "sales_rep", userId: 4 }, (c) => c.query("select id from app.customers"));
+ * await appDb.close();
  */
 export async function createAppDatabase(options: {
   app: AppDefinition;

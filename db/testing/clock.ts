@@ -6,7 +6,7 @@ import { compile, sql, type SQLRawValue } from "pg-sql2";
 
 /** Options of {@link ageRows}. */
 export interface AgeRowsOptions {
-  /** `schema.table`, e.g. `crm.access_grants`. */
+  /** `schema.table`, e.g. `app.access_grants`. */
   readonly table: string;
   /** The timestamp columns to move, e.g. `["expires_at"]`. */
   readonly columns: readonly string[];
@@ -24,16 +24,16 @@ export interface AgeRowsOptions {
  * counting at the next statement), and PostgreSQL has no setting that freezes that clock; Gatehouse puts no
  * test-only switch into the security SQL. Ageing the rows is equivalent for every rule that compares a stored
  * time with the clock, and runs in the test's own transaction, so the rollback undoes it. Run it as a role that
- * may update the table past its row security (the superuser in `crm.root(...)`, or before {@link actAs}).
+ * may update the table past its row security (the superuser in `app.root(...)`, or before {@link actAs}).
  *
  * @example
- * await ageRows(c, { table: "crm.access_grants", columns: ["expires_at"], by: "2 days", where: { id: 1 } }); // 1
+ * await ageRows(c, { table: "app.access_grants", columns: ["expires_at"], by: "2 days", where: { id: 1 } }); // 1
  */
 export async function ageRows(client: Queryable, options: AgeRowsOptions): Promise<number> {
   if (options.columns.length === 0) throw new Error("ageRows: name at least one timestamp column in `columns`");
   const [schema, table, ...rest] = options.table.split(".");
   if (!schema || !table || rest.length > 0) {
-    throw new Error(`ageRows: table must be written schema.table, e.g. "crm.access_grants", not "${options.table}"`);
+    throw new Error(`ageRows: table must be written schema.table, e.g. "app.access_grants", not "${options.table}"`);
   }
   const by = sql.value(options.by);
   const sets = options.columns.map((c) => sql`${sql.identifier(c)} = ${sql.identifier(c)} - ${by}::interval`);

@@ -1,10 +1,22 @@
 import type { TestCluster } from "./cluster";
 
+/** Whether `testcontainers` and `@testcontainers/postgresql` (optional peer dependencies) are installed. */
+function containersInstalled(): boolean {
+  try {
+    require.resolve("testcontainers");
+    require.resolve("@testcontainers/postgresql");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Whether a Docker-compatible container engine answers. Without one, testcontainers gives up
- * within milliseconds, so this is cheap to ask first.
+ * Whether a Docker-compatible container engine answers (false when testcontainers is not installed). Without
+ * one, testcontainers gives up within milliseconds, so this is cheap to ask first.
  */
 export async function containerEngineAnswers(): Promise<boolean> {
+  if (!containersInstalled()) return false;
   const { getContainerRuntimeClient } = await import("testcontainers");
   return getContainerRuntimeClient().then(
     () => true,
@@ -23,6 +35,10 @@ export async function containerEngineAnswers(): Promise<boolean> {
  * }
  */
 export async function startPostgresContainer(): Promise<TestCluster> {
+  if (!containersInstalled())
+    throw new Error(
+      "a PostgreSQL container needs testcontainers: npm install -D testcontainers @testcontainers/postgresql (or set TEST_DATABASE_URL, or let the tests use embedded PostgreSQL)",
+    );
   const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
   const container = await new PostgreSqlContainer("postgres:17")
     .withDatabase("postgres")

@@ -53,7 +53,7 @@ export async function runInRolledBackTransaction<C extends ClientBase, T>(client
  * that trust claims only for the authenticator will not see the user.
  *
  * @example
- * const rows = await asPersona(authenticatorPool, { role: 'crm_sales_rep', userId: 42 }, async (c) =>
+ * const rows = await asPersona(authenticatorPool, { role: 'app_sales_rep', userId: 42 }, async (c) =>
  *   (await c.query('select id from customer')).rows,
  * );
  */
@@ -86,10 +86,10 @@ export interface ActAsOptions {
  * @example
  * // on a superuser connection, in one rolled-back transaction
  * await client.query("begin");
- * await actAs(client, { role: "crm_admin", userId: 15 }, { authenticator: "crm_authenticator" });
- * await client.query("select crm.offboard_user(5, 4, 'left')");
- * await actAs(client, { role: "crm_sales_rep", userId: 5 }, { authenticator: "crm_authenticator" });
- * (await client.query("select id from crm.customers")).rows; // []
+ * await actAs(client, { role: "app_admin", userId: 15 }, { authenticator: "app_authenticator" });
+ * await client.query("select app.offboard_user(5, 4, 'left')");
+ * await actAs(client, { role: "app_sales_rep", userId: 5 }, { authenticator: "app_authenticator" });
+ * (await client.query("select id from app.customers")).rows; // []
  * await backToRoot(client);
  * await client.query("rollback");
  */
@@ -109,10 +109,10 @@ export async function actAs(client: ClientBase, persona: Persona, options: ActAs
  * with the claims cleared, for a root check between two personas' statements.
  *
  * @example
- * await actAs(client, rep, { authenticator: "crm_authenticator" });
- * await client.query("delete from crm.customers where id = 3");
+ * await actAs(client, rep, { authenticator: "app_authenticator" });
+ * await client.query("delete from app.customers where id = 3");
  * await backToRoot(client);
- * (await client.query("select deleted_at from crm.customers where id = 3")).rows; // the row, marked
+ * (await client.query("select deleted_at from app.customers where id = 3")).rows; // the row, marked
  */
 export async function backToRoot(client: ClientBase): Promise<void> {
   await client.query("reset role");

@@ -14,7 +14,7 @@ export interface RowSecurityOffender {
  * Every table (ordinary or partitioned) of `schema` whose row security is not enabled *and* forced, by name.
  *
  * @example
- * await rowSecurityOffenders(client, "crm"); // [] when every table is covered
+ * await rowSecurityOffenders(client, "app"); // [] when every table is covered
  */
 export async function rowSecurityOffenders(client: Queryable, schema: string): Promise<RowSecurityOffender[]> {
   const { rows } = await client.query<RowSecurityOffender>(
@@ -34,7 +34,7 @@ export async function rowSecurityOffenders(client: Queryable, schema: string): P
  * needed: just await it.
  *
  * @example
- * test("every crm table has row security, enabled and forced", () => expectRowSecurityEverywhere(client, "crm"));
+ * test("every app table has row security, enabled and forced", () => expectRowSecurityEverywhere(client, "app"));
  */
 export async function expectRowSecurityEverywhere(client: Queryable, schema: string): Promise<void> {
   const { rows } = await client.query<{ tables: number }>(

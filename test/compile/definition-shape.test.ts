@@ -257,9 +257,9 @@ describe("gatehouse compile on a config whose app has a typo", () => {
   test("exits 1 with the shape error, at config load, before opening the database, and writes nothing", async () => {
     // a copy of the CRM's roles with one typo, and a config around it that writes into the temporary folder
     const roles = (await readFile(path.join(ROOT, "db/crm/roles.ts"), "utf8"))
-      .replace(' from "../policy";', ` from ${JSON.stringify(path.join(ROOT, "db/policy"))};`)
+      .replace(' from "..";', ` from ${JSON.stringify(path.join(ROOT, "db"))};`)
       .replace("select: or(own(", "selct: or(own(");
-    expect(roles).toContain(`from ${JSON.stringify(path.join(ROOT, "db/policy"))};`);
+    expect(roles).toContain(`from ${JSON.stringify(path.join(ROOT, "db"))};`);
     expect(roles).toContain("selct: or(own(");
     await writeFile(path.join(folder, "roles.ts"), roles);
     const output = { sql: path.join(folder, "out/crm-security.sql"), matrix: path.join(folder, "out/access-matrix.md") };
@@ -278,7 +278,7 @@ export default defineConfig({ app: crm, output: ${JSON.stringify(output)}, migra
         process.execPath,
         [
           path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
-          "db/cli/main.ts",
+          "server/cli.ts",
           "compile",
           "--config",
           path.join(folder, "gatehouse.config.ts"),

@@ -47,11 +47,7 @@ const environment = (service: Service, shell: Record<string, string> = SHELL) =>
 test("the compose file runs PostgreSQL 17, the migrations and the server", () => {
   expect(Object.keys(compose.services).sort()).toEqual(["db", "install", "migrate", "server"]);
   expect(db.image).toBe("postgres:17");
-  expect(migrate.command).toEqual([
-    "sh",
-    "-c",
-    "npx tsx db/cli/main.ts migrate && npx tsx db/cli/main.ts authenticator-password",
-  ]);
+  expect(migrate.command).toEqual(["sh", "-c", "npx tsx server/cli.ts migrate && npx tsx server/cli.ts authenticator-password"]);
   expect(server.command).toEqual(["npx", "tsx", "server/main.ts"]);
   expect(migrate.depends_on).toEqual({
     db: { condition: "service_healthy" },

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { decodeJwt } from "jose";
 import { crm } from "../../db/crm/roles";
 import config from "../../gatehouse.config";
-import { devToken } from "../../db/cli/token";
+import { devToken } from "../../server/cli/token";
 import { makeAuthenticator } from "../../server/auth";
 import {
   ConfigError,
@@ -207,7 +207,7 @@ describe("development tokens", () => {
   test("gatehouse token --user rita --channel mobile prints a token the development server accepts as rita on mobile", async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--import", "tsx", "db/cli/main.ts", "token", "--user", "rita", "--channel", "mobile"],
+      ["--import", "tsx", "server/cli.ts", "token", "--user", "rita", "--channel", "mobile"],
       {
         env: { ...process.env, GATEHOUSE_ENV: "development", HOST: "", JWT_SECRET: "", JWT_AUDIENCE: "", JWT_ISSUER: "" },
       },

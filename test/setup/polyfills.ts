@@ -1,2 +1,2 @@
 // Jest test files get a fresh `Promise` per VM context, so the polyfill runs as a setupFile.
-import "../../db/runtime/promise-with-resolvers";
+import "../../server/promise-with-resolvers";

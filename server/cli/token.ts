@@ -1,9 +1,8 @@
 import { decodeJwt } from "jose";
-import { roleName } from "../compile/names";
-import type { GatehouseConfig } from "../config";
-import { formatLifetime } from "../../server/auth";
-import { devTokenSettings } from "../../server/config";
-import { signDevToken } from "../../server/tokens";
+import { roleName, type GatehouseConfig } from "../../db";
+import { formatLifetime } from "../auth";
+import { devTokenSettings } from "../config";
+import { signDevToken } from "../tokens";
 
 /** What `gatehouse token` was asked for. */
 export interface TokenRequest {
@@ -24,7 +23,7 @@ export interface TokenRequest {
  * which is worth trying.
  *
  * @example
- * const { token } = await devToken(loadConfig(), { user: "rita", channel: "mobile" }, process.env);
+ * const { token } = await devToken(loadConfig(), { user: "dana", channel: "mobile" }, process.env);
  */
 export async function devToken(
   config: GatehouseConfig,

@@ -1,24 +1,30 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { GatehouseConfig, PersonaInfo } from "../config";
-import { describeMode, loadServerConfig } from "../../server/config";
-import { exampleQuery } from "../../server/examples";
-import { startApiServer, type ApiServer } from "../../server/http";
+import {
+  authenticatorPassword,
+  compileAgainst,
+  connectionUrl,
+  explainConnectionError,
+  handleSignalsYourself,
+  loginName,
+  migrateProject,
+  openProjectDatabase,
+  readableColumns,
+  roleName,
+  roleSchemaName,
+  seedProject,
+  sql,
+  withClient,
+  type GatehouseConfig,
+  type PersonaInfo,
+  type Plan,
+  type ProjectDatabase,
+  type SeedOutcome,
+} from "../../db";
+import { describeMode, loadServerConfig } from "../config";
+import { exampleQuery } from "../examples";
+import { startApiServer, type ApiServer } from "../http";
 import { devToken } from "./token";
-import { authenticatorPassword } from "./authenticator";
-import { compileAgainst } from "../apply/apply";
-import type { Plan } from "../compile";
-import { readableColumns } from "../compile";
-import { roleName, roleSchemaName } from "../compile/names";
-import { explainConnectionError } from "../runtime/connection-errors";
-import { handleSignalsYourself } from "../runtime/embedded";
-import { connectionUrl } from "../runtime/connection-url";
-import { loginName } from "../runtime/logins";
-import { sql } from "../sql/ddl";
-import { withClient } from "../runtime/client";
-import { openProjectDatabase, type ProjectDatabase } from "./database";
-import { migrateProject } from "./migrate";
-import { seedProject, type SeedOutcome } from "./seed";
 
 /** Where `start` writes every persona's token and examples: beside the embedded data directory, else in `.gatehouse/`. */
 export const personasFile = (db: ProjectDatabase): string =>

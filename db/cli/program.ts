@@ -1,0 +1,63 @@
+import { Command } from "commander";
+import { CompileError } from "../compile";
+import type { CliCommand, CliContext } from "./command";
+import { loadConfig } from "./config";
+import { openProjectDatabase } from "./database";
+import { exportCommand } from "./export-command";
+import { loginCommands } from "./login-command";
+import { projectCommands } from "./project-commands";
+
+export type { CliCommand, CliContext } from "./command";
+
+/**
+ * The `gatehouse` program: the toolkit's commands (init, compile, migrate, seed, generate, audit,
+ * authenticator-password, login, export) and the `extraCommands` given, which is how the server side adds
+ * `start`, `serve`, `token` and `schema` without the toolkit importing it.
+ *
+ * @example
+ * await runProgram(createProgram([serverCommands]));
+ */
+export function createProgram(extraCommands: readonly CliCommand[] = []): Command {
+  const program = new Command("gatehouse")
+    .description(
+      "Row- and column-level security for PostgreSQL, written once in TypeScript.\nEvery command uses DATABASE_URL when set, else the project's embedded PostgreSQL 17.",
+    )
+    .option("-c, --config <file>", "project configuration", "gatehouse.config.ts")
+    .showHelpAfterError();
+  const context: CliContext = {
+    config: () => loadConfig(program.opts<{ config: string }>().config),
+    onDatabase: async (fn) => {
+      const config = context.config();
+      const db = await openProjectDatabase(config);
+      try {
+        return await fn(config, db);
+      } finally {
+        await db.stop();
+      }
+    },
+  };
+  for (const add of [projectCommands, loginCommands, exportCommand, ...extraCommands]) add(program, context);
+  return program;
+}
+
+/**
+ * Runs the program on `argv` and prints an error the way the CLI does (refusals from generated SQL already
+ * start with `gatehouse: `), exiting 1.
+ *
+ * @example
+ * await runProgram(createProgram());
+ */
+export async function runProgram(program: Command, argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    console.error(
+      error instanceof CompileError
+        ? error.message
+        : error instanceof Error
+          ? `gatehouse: ${error.message.replace(/^gatehouse: /, "")}`
+          : error,
+    );
+    process.exit(1);
+  }
+}

@@ -1,0 +1,1 @@
+--!include clinic-security.sql

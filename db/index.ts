@@ -1,0 +1,83 @@
+/**
+ * Gatehouse's main entry point (`import … from "gatehouse-rls"`): the definition API, the compiler, apply, the
+ * project configuration, the runtime functions an app calls (role-bound logins, the audit trail) and the
+ * CLI program. Everything here is public unless marked `@internal` (exported for the package's own server
+ * side and benchmarks; it may change without notice).
+ *
+ * @example
+ * import { defineApp, role, own, compileAgainst } from "gatehouse-rls";
+ * const { sql, matrix } = await compileAgainst(client, app);
+ */
+
+// the definition API (also re-exports pg-sql2's `sql`)
+export * from "./policy";
+
+// the compiler
+export {
+  compileApp,
+  CompileError,
+  LintError,
+  withRolePrefix,
+  readableColumns,
+  type CompileResult,
+  type Plan,
+  type Statement,
+  type LintFinding,
+} from "./compile";
+export { describeScope } from "./compile/describe";
+export { roleName, roleSchemaName, viewOwner } from "./compile/names";
+export { literal, toDdl } from "./sql/ddl";
+
+// reading the live database and applying
+export { introspect, type Catalog, type CatalogTable, type CatalogColumn } from "./catalog/introspect";
+export { applySql, compileAgainst, compileAndApply } from "./apply/apply";
+
+// the project configuration
+export {
+  defineConfig,
+  type GatehouseConfig,
+  type PersonaInfo,
+  type GeneratorConfig,
+  type GeneratorFlags,
+  type CodegenSettings,
+} from "./config";
+export { loadConfig } from "./cli/config";
+
+// runtime functions
+export { createRoleBoundLogin, rotateLoginPassword, disableLogin, loginName, type RoleBoundLogin } from "./runtime/logins";
+export { listLogins, type LoginStatus } from "./runtime/login-list";
+export {
+  DEFAULT_LOGIN_SETTINGS,
+  resolveLoginSettings,
+  describeLoginSettings,
+  type LoginSettings,
+  type LoginSettingsInput,
+} from "./runtime/login-settings";
+export { verifyAuditLog, pauseAudit, type AuditVerification, type AuditProblem } from "./runtime/audit";
+export { withClient } from "./runtime/client";
+export { connectionUrl, type ConnectionTarget } from "./runtime/connection-url";
+export { formatDuration } from "./runtime/durations";
+
+// the CLI program, to which the server side adds its commands
+export { createProgram, runProgram, type CliCommand, type CliContext } from "./cli/program";
+
+/** @internal For the server's CLI commands and the benchmarks; not a stable API. */
+export { openProjectDatabase, type ProjectDatabase } from "./cli/database";
+/** @internal */
+export { migrateProject } from "./cli/migrate";
+/** @internal */
+export { seedProject, type SeedOutcome } from "./cli/seed";
+/** @internal */
+export { authenticatorPassword, DEV_AUTHENTICATOR_PASSWORD } from "./cli/authenticator";
+/** @internal */
+export { requireMigrated } from "./cli/database-state";
+/** @internal */
+export { positive } from "./cli/arguments";
+/** @internal */
+export { EXPORT_BATCH } from "./cli/export";
+/** @internal */
+export { startEmbeddedPostgres, handleSignalsYourself } from "./runtime/embedded";
+/** @internal */
+export { explainConnectionError } from "./runtime/connection-errors";
+/** @internal */
+export { SOFT_DELETE } from "./compile/emit/soft-delete";
