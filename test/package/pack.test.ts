@@ -78,7 +78,7 @@ test("the packed tarball installs into a new project, whose gatehouse init app m
   const port = { GATEHOUSE_EMBEDDED_PORT: String(await freePort()) };
   await sh(app, "npx", ["gatehouse", "migrate", "--committed-only"], port);
   expect(await sh(app, "npx", ["gatehouse", "compile"], port)).toBe(
-    "wrote migrations/fixtures/clinic-security.sql, generated/access-matrix.md\n",
+    "wrote migrations/fixtures/clinic-security.sql, generated/access-matrix.md, migrations/fixtures/clinic-security.changes.sql\n",
   );
   await sh(app, "npx", ["gatehouse", "migrate"], port);
 
