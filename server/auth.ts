@@ -66,13 +66,13 @@ const MIN_SECRET_BYTES = 32;
  * Makes the request authenticator for an app: no `Authorization` header means the app's anonymous role;
  * otherwise a `Bearer` JWT whose signature, `exp`, `aud` and `iss` are checked with jose, whose lifetime is at
  * most `maxLifetimeSeconds` (its `exp` no further out from now, nor from its `iat` when it has one), whose
- * `role` is one of the app's roles (prefixed, e.g. `app_sales_rep`), whose `sub` is the user id, and whose
+ * `role` is one of the app's roles (prefixed, e.g. `clinic_doctor`), whose `sub` is the user id, and whose
  * optional `channel` is a short lowercase word. Everything else is refused with a short message that reveals
  * no internals.
  *
  * @example
  * const authenticate = makeAuthenticator(app, { secret: process.env.JWT_SECRET, audience: "gatehouse", issuer: "gatehouse-dev" });
- * await authenticate(`Bearer ${token}`); // { role: "app_sales_rep", userId: "4", channel: null }
+ * await authenticate(`Bearer ${token}`); // { role: "clinic_doctor", userId: "4", channel: null }
  */
 export function makeAuthenticator(app: AppDefinition, settings: AuthSettings): Authenticate {
   const key = keyResolver(settings);

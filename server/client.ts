@@ -17,9 +17,9 @@ export class GraphQLRequestError extends Error {
  * with the caller's token and returns its typed data, or throws a {@link GraphQLRequestError}.
  *
  * @example
- * import { RepCustomersDocument } from "../generated/graphql/sales_rep";
- * const data = await request("http://127.0.0.1:5678/graphql", RepCustomersDocument, { first: 10 }, { token });
- * data.allCustomers.nodes[0]?.name; // string
+ * import { DoctorPatientsDocument } from "../generated/graphql/doctor";
+ * const data = await request("http://127.0.0.1:5678/graphql", DoctorPatientsDocument, { first: 10 }, { token });
+ * data.allPatients.nodes[0]?.fullName; // string
  */
 export async function request<TResult, TVariables>(
   endpoint: string,

@@ -157,7 +157,7 @@ function checkedUrl(name: string, value: string, problems: string[]): string {
  * and for the published secret when `HOST` is not a loopback address (no server there accepts it).
  *
  * @example
- * await signDevToken(devTokenSettings(process.env), { userId: 4, role: "app_sales_rep" });
+ * await signDevToken(devTokenSettings(process.env), { userId: 4, role: "clinic_doctor" });
  */
 export function devTokenSettings(env: Env): { secret: string; audience: string; issuer: string; maxLifetimeSeconds: number } {
   if ((env.GATEHOUSE_ENV ?? (env.NODE_ENV === "production" ? "production" : "development")) === "production") {

@@ -53,7 +53,7 @@ export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError)
   };
 }
 
-/** PostgreSQL's own wording names the table ("permission denied for table contracts"); keep that, drop the rest. */
+/** PostgreSQL's own wording names the table ("permission denied for table patients"); keep that, drop the rest. */
 function forbidden(error: DatabaseError): { message: string; table?: string } {
   // the toolkit's own refusals (emit/guard.ts) are written for the client and say what to do
   if (error.message.startsWith("gatehouse: ")) return { message: `forbidden: ${error.message.slice("gatehouse: ".length)}` };

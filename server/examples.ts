@@ -5,7 +5,7 @@ import { getNamedType, isLeafType, isObjectType, type GraphQLSchema } from "post
  * to `fields` of its readable columns, or `null` when the role can list nothing.
  *
  * @example
- * exampleQuery(apis.get("app_finance")!.schema, ["allCustomers", "allContracts"]); // "{ allCustomers { nodes { rowId name industry region } } }"
+ * exampleQuery(apis.get("clinic_nurse")!.schema, ["allPatients", "allWards"]); // "{ allPatients { nodes { rowId fullName phoneMasked wardId } } }"
  */
 export function exampleQuery(schema: GraphQLSchema, preferred: readonly string[] = [], fields = 4): string | null {
   const lists = Object.values(schema.getQueryType()?.getFields() ?? {}).filter((f) => /^all[A-Z]/.test(f.name));

@@ -30,7 +30,7 @@ export async function apiFiles(config: GatehouseConfig, url: string): Promise<Ma
  * what it would write.
  *
  * @example
- * await typedClientFiles(codegenConfig, await roleSchemaFiles(app, pool)); // Map { "generated/graphql/finance.ts" => "..." }
+ * await typedClientFiles(codegenConfig, await roleSchemaFiles(app, pool)); // Map { "generated/graphql/nurse.ts" => "..." }
  */
 export async function typedClientFiles(
   codegen: CodegenSettings,

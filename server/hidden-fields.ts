@@ -11,7 +11,7 @@ import {
   type ValidationRule,
 } from "postgraphile/graphql";
 
-/** `Type.field` (and `Type`) to the database column (table) behind it, e.g. `ContractPatch.amount` → `app.contracts.amount`. */
+/** `Type.field` (and `Type`) to the database column (table) behind it, e.g. `PatientPatch.notes` → `clinic.patients.notes`. */
 export type ColumnLabels = Map<string, string>;
 
 /** Every type and field some role's schema has, with the column or table behind each. */
@@ -35,7 +35,7 @@ const tableOf = (codec: PgCodecLike | undefined) =>
  * @example
  * const labels: ColumnLabels = new Map();
  * await makeSchema({ extends: [preset], plugins: [columnLabelPlugin(labels)] });
- * labels.get("ContractPatch.amount"); // "app.contracts.amount"
+ * labels.get("PatientPatch.notes"); // "clinic.patients.notes"
  */
 export function columnLabelPlugin(labels: ColumnLabels): GraphileConfig.Plugin {
   const record = (type: string, field: string, scope: Record<string, unknown>, attributeKey: string) => {
@@ -76,8 +76,8 @@ export function columnLabelPlugin(labels: ColumnLabels): GraphileConfig.Plugin {
  * caller's role may not use from a field that does not exist.
  *
  * @example
- * addSchemaFields(index, financeSchema);
- * index.fields.get("Contract")?.has("amount"); // true
+ * addSchemaFields(index, nurseSchema);
+ * index.fields.get("Patient")?.has("notes"); // true
  */
 export function addSchemaFields(index: FieldIndex, schema: GraphQLSchema): void {
   for (const type of Object.values(schema.getTypeMap())) {
@@ -95,7 +95,7 @@ const UNKNOWN_TYPE = /^Unknown type "(\w+)"\./;
 /**
  * Replaces graphql-js's unknown-field, unknown-input-field and unknown-type rules in `rules` with versions that
  * report a field or type that exists for some role, but not in the caller's schema, as `FORBIDDEN` ("your role may
- * not use Contract.amount") instead of "Cannot query field … Did you mean …?". Any other error is reported as is.
+ * not use Patient.notes") instead of "Cannot query field … Did you mean …?". Any other error is reported as is.
  *
  * @example
  * event.validationRules = hiddenFieldRules(event.validationRules, fieldIndex(unionSchema));

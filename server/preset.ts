@@ -40,7 +40,7 @@ export interface RolePresetOptions {
  * depth / operation-count limits.
  *
  * @example
- * const pgl = postgraphile(rolePreset({ schema: "app", pool, role: "app_finance", limits: DEFAULT_LIMITS, ruru: false, identityOf }));
+ * const pgl = postgraphile(rolePreset({ schema: "clinic", pool, role: "clinic_nurse", limits: DEFAULT_LIMITS, ruru: false, identityOf }));
  */
 export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
   const { role, limits } = options;
@@ -85,8 +85,8 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
  * and channel claims the database helpers trust from the authenticator, and the statement timeout.
  *
  * @example
- * pgSettingsOf({ role: "app_sales_rep", userId: "4", channel: null }, limits);
- * // { role: "app_sales_rep", "jwt.claims.user_id": "4", statement_timeout: "5000" }
+ * pgSettingsOf({ role: "clinic_doctor", userId: "4", channel: null }, limits);
+ * // { role: "clinic_doctor", "jwt.claims.user_id": "4", statement_timeout: "5000" }
  */
 export function pgSettingsOf(identity: Identity, limits: Limits): Record<string, string> {
   return {
@@ -99,7 +99,7 @@ export function pgSettingsOf(identity: Identity, limits: Limits): Record<string,
 
 /**
  * Amber names a table's `id` column `rowId` (`id` is the global node id). A table that also has a column
- * named `row_id` (app.access_grants) would get two `rowId` fields and lose its type: such a column becomes
+ * named `row_id` (clinic.access_grants) would get two `rowId` fields and lose its type: such a column becomes
  * `rowIdColumn` instead, unless a `@name` smart comment names it.
  */
 const RowIdColumnPlugin: GraphileConfig.Plugin = {
@@ -126,7 +126,7 @@ const unreadable = (codec: Codec, attributes: readonly string[]) =>
   attributes.some((a) => codec.attributes?.[a]?.extensions?.canSelect === false);
 
 /**
- * A role that may read some columns of a table but not its key (the partner reads four customer columns,
+ * A role that may read some columns of a table but not its key (a nurse who reads four patient columns,
  * not `id`) sees the table without that key: no global node id, no lookups and no ordering by it (PostGraphile
  * orders every list by the primary key), which would only fail with 42501.
  */

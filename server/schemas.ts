@@ -14,9 +14,9 @@ import type { RuruExampleLookup } from "./ruru-example";
 
 /** One role's API: its GraphQL schema (as the role sees the database) and the grafserv handler serving it. */
 export interface RoleApi {
-  /** Unprefixed app role name (`sales_rep`), or the app's anonymous role name. */
+  /** Unprefixed app role name (`doctor`), or the app's anonymous role name. */
   readonly appRole: string;
-  /** Prefixed database role (`app_sales_rep`). */
+  /** Prefixed database role (`clinic_doctor`). */
   readonly role: string;
   readonly schema: GraphQLSchema;
   readonly handle: (req: IncomingMessage, res: ServerResponse, next: (error?: Error) => void) => void;
@@ -71,7 +71,7 @@ export async function buildRoleSchemas(options: RoleSchemaOptions): Promise<Buil
  *
  * @example
  * const apis = await buildRoleApis({ app, pool, limits: DEFAULT_LIMITS, ruru: true, identityOf });
- * apis.get("app_finance")!.schema.getType("ContractPatch"); // only paymentStatus
+ * apis.get("clinic_doctor")!.schema.getType("PatientPatch"); // only notes
  */
 export async function buildRoleApis(options: RoleSchemaOptions): Promise<Map<string, RoleApi>> {
   const apis = new Map<string, RoleApi>();

@@ -4,7 +4,7 @@ import { SignJWT } from "jose";
 export interface TokenClaims {
   /** `users.id` of the user (becomes `sub`). */
   readonly userId: string | number;
-  /** Prefixed database role, e.g. `app_sales_rep`. */
+  /** Prefixed database role, e.g. `clinic_doctor`. */
   readonly role: string;
   /** Optional request channel, e.g. `mobile`. */
   readonly channel?: string;
@@ -17,7 +17,7 @@ export interface TokenClaims {
  * development and tests: production tokens come from the identity provider whose JWKS the server reads.
  *
  * @example
- * const token = await signDevToken({ secret, audience: "gatehouse", issuer: "gatehouse-dev" }, { userId: 4, role: "app_sales_rep" });
+ * const token = await signDevToken({ secret, audience: "gatehouse", issuer: "gatehouse-dev" }, { userId: 4, role: "clinic_doctor" });
  */
 export async function signDevToken(
   settings: { secret: string; audience: string; issuer: string },

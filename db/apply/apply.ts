@@ -30,7 +30,7 @@ export async function applySql(client: ClientBase, text: string): Promise<void> 
  * generated SQL.
  *
  * @example
- * await applyStatements(client, [sql`alter role ${sql.identifier("crm_login_ana")} nologin;`]);
+ * await applyStatements(client, [sql`alter role ${sql.identifier("clinic_login_eve")} nologin;`]);
  */
 export async function applyStatements(client: ClientBase, statements: readonly SQL[]): Promise<void> {
   await applySql(client, statements.map((s) => toDdl(s)).join("\n"));

@@ -53,8 +53,8 @@ export interface Catalog {
  * `extraFunctionSchemas`) from the live database.
  *
  * @example
- * const catalog = await introspect(client, "crm", ["gatehouse"]);
- * catalog.tables.get("customers")?.columns.map((c) => c.name);
+ * const catalog = await introspect(client, "clinic", ["gatehouse"]);
+ * catalog.tables.get("patients")?.columns.map((c) => c.name);
  */
 export async function introspect(
   client: ClientBase,

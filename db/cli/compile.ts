@@ -15,10 +15,10 @@ export interface CompileOutcome {
 
 /**
  * Where `gatehouse compile` writes what changed since the last committed migration: beside the full generation,
- * `<name>.changes.sql` (e.g. migrations/fixtures/crm-security.changes.sql).
+ * `<name>.changes.sql` (e.g. migrations/fixtures/clinic-security.changes.sql).
  *
  * @example
- * changesFile("migrations/fixtures/crm-security.sql"); // "migrations/fixtures/crm-security.changes.sql"
+ * changesFile("migrations/fixtures/clinic-security.sql"); // "migrations/fixtures/clinic-security.changes.sql"
  */
 export const changesFile = (sqlFile: string): string => sqlFile.replace(/(\.sql)?$/, ".changes.sql");
 

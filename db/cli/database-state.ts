@@ -49,7 +49,7 @@ export async function requireMigrated(app: AppDefinition, url: string, setting: 
  * CI, where no progress bar is drawn.
  *
  * @example
- * await generatedSummary(app, url, 41_200); // "generated in 41.2 s: contacts 2000000, customers 1000000, …"
+ * await generatedSummary(app, url, 41_200); // "generated in 41.2 s: appointments 2000000, patients 1000000, …"
  */
 export async function generatedSummary(app: AppDefinition, url: string, elapsedMs: number): Promise<string> {
   return withClient(url, async (client) => {

@@ -83,7 +83,7 @@ export class ExportInterrupted extends Error {
  * failure, or when `signal` aborts (Ctrl-C), both transactions roll back and the temporary file is removed.
  *
  * @example
- * const outcome = await exportView(config, db, { view: "marketing_export", as: "mark", format: "csv", out: "out.csv" });
+ * const outcome = await exportView(config, db, { view: "research_export", as: "eve", format: "csv", out: "out.csv" });
  * console.log(`${outcome.rows} rows, sha256 ${outcome.sha256}`);
  */
 export async function exportView(

@@ -42,7 +42,7 @@ export const loginCommands: CliCommand = (program, context) => {
     .description(
       "create a login acting as <username> (the identity users table) in one app role they hold; prints a generated password once",
     )
-    .requiredOption("--role <role>", "the app role it acts in, e.g. analyst")
+    .requiredOption("--role <role>", "the app role it acts in, e.g. researcher")
     .option("--password-stdin", "read the password from stdin instead of generating one")
     .addOption(passwordArgument())
     .option("--read-only", "transactions start read-only (default; grants, not this, are the boundary)")

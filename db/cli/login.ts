@@ -38,7 +38,7 @@ export interface LoginCredentials {
  * Settings: the defaults, then the config's `logins`, then `flags`. A refusal changes nothing.
  *
  * @example
- * const created = await createLogin(config, url, { username: "ana", role: "analyst" }); // created.password: shown once
+ * const created = await createLogin(config, url, { username: "eve", role: "researcher" }); // created.password: shown once
  */
 export async function createLogin(
   config: GatehouseConfig,
@@ -90,7 +90,7 @@ export async function createLogin(
  * (the user active and holding the login's role); a disabled login may log in again afterwards.
  *
  * @example
- * const rotated = await rotateLogin(config, url, { username: "ana" }); // rotated.password: the new one, shown once
+ * const rotated = await rotateLogin(config, url, { username: "eve" }); // rotated.password: the new one, shown once
  */
 export async function rotateLogin(
   config: GatehouseConfig,
@@ -120,7 +120,7 @@ export async function rotateLogin(
  * `gatehouse login disable <username>`: NOLOGIN, `disabled_at` recorded, its open sessions ended.
  *
  * @example
- * await disableUserLogin(config, url, "ana"); // { login: "app_login_ana", sessionsEnded: 1 }
+ * await disableUserLogin(config, url, "eve"); // { login: "clinic_login_eve", sessionsEnded: 1 }
  */
 export async function disableUserLogin(
   config: GatehouseConfig,

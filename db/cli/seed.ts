@@ -20,7 +20,7 @@ export interface SeedOutcome {
  * password is ever set on another database.
  *
  * @example
- * await seedProject(config, url, { demoCredentials: db.embedded }); // { seeded: true, loginsCreated: ["ana"], loginsSkipped: [] }
+ * await seedProject(config, url, { demoCredentials: db.embedded }); // { seeded: true, loginsCreated: ["eve"], loginsSkipped: [] }
  */
 export async function seedProject(
   config: GatehouseConfig,

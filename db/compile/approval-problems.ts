@@ -30,7 +30,7 @@ function columnAccess(role: RoleDefinition, table: string, column: string): stri
  * can see the table; names within 63 characters. Each problem names the fix.
  *
  * @example
- * approvalProblems(app, catalog); // ["approval customer_delete: approver supervisor has no delete rule on customers: …"]
+ * approvalProblems(app, catalog); // ["approval patient_delete: approver chief has no delete rule on patients: …"]
  */
 export function approvalProblems(app: AppDefinition, catalog: Catalog): string[] {
   const problems: string[] = [];

@@ -9,7 +9,7 @@ import { kindOf } from "./scopes";
  * row must keep it within their own reach.
  *
  * @example
- * holderColumns(customersPolicies); // ["owner_id", "unit_id"]
+ * holderColumns(patientsPolicies); // ["doctor_id", "ward_id"]
  */
 export function holderColumns(policies: readonly PolicyNode[]): string[] {
   const found = new Set<string>();
@@ -36,11 +36,11 @@ export interface OwnerColumn {
 
 /**
  * The columns `own(col)` reads in the select rules of a table (each role's own and inherited, before any
- * simplification: a director's `all()` does not stop it owning rows), each with the roles that own rows
+ * simplification: a medical director's `all()` does not stop it owning rows), each with the roles that own rows
  * through it: a row may be assigned only to an active user holding one of them.
  *
  * @example
- * ownerColumns([{ role: "sales_rep", selects: [or(own("owner_id"), pool("owner_id"))] }]); // [{ column: "owner_id", roles: ["sales_rep"], pool: true }]
+ * ownerColumns([{ role: "doctor", selects: [or(own("doctor_id"), pool("doctor_id"))] }]); // [{ column: "doctor_id", roles: ["doctor"], pool: true }]
  */
 export function ownerColumns(rules: readonly { readonly role: string; readonly selects: readonly Scope[] }[]): OwnerColumn[] {
   const roles = new Map<string, string[]>();

@@ -7,7 +7,7 @@ import type { Scope } from "../policy/scopes";
  * Roles `role` inherits from, nearest first, each once.
  *
  * @example
- * ancestorsOf(supervisor).map((r) => r.name) // ["sales_rep"]
+ * ancestorsOf(chief).map((r) => r.name) // ["doctor"]
  */
 export function ancestorsOf(role: RoleDefinition): RoleDefinition[] {
   const out: RoleDefinition[] = [];
@@ -38,7 +38,7 @@ export function exemptionsOf(restriction: RestrictionDefinition, role: RoleDefin
  * nearest `default`, then `read` when the role may select rows, else `hidden`.
  *
  * @example
- * accessOf(salesRep, "customers", ["id", "phone"], true) // { id: "read", phone: "masked" }
+ * accessOf(nurse, "patients", ["id", "phone"], true) // { id: "read", phone: "masked" }
  */
 export function accessOf(
   role: RoleDefinition,

@@ -130,8 +130,8 @@ const NAME = `"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*`;
 const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
 
 /**
- * What a policy or view statement creates, for messages, from its structured fields: `policy "sales_rep__select"`,
- * `view "crm"."marketing_export"`; undefined for a statement that creates neither (a drop).
+ * What a policy or view statement creates, for messages, from its structured fields: `policy "doctor__select"`,
+ * `view "clinic"."research_export"`; undefined for a statement that creates neither (a drop).
  */
 function createdBy(plan: Plan, s: Statement): string | undefined {
   if (s.kind === "policy" && s.policies?.length) return `policy ${toDdl(sql.identifier(s.policies[0]!))}`;

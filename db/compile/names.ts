@@ -9,8 +9,8 @@ export const roleName = (app: AppDefinition, role: string): string => `${app.rol
 export const roleIdent = (app: AppDefinition, role: string): SQL => sql.identifier(roleName(app, role));
 
 /**
- * The schema of one app role's `select *` views (`<app schema>_<role>`, e.g. `crm_analyst`): first on the
- * search_path of that role's logins, so a BI tool's `select * from customers` reads exactly what the role may.
+ * The schema of one app role's `select *` views (`<app schema>_<role>`, e.g. `clinic_nurse`): first on the
+ * search_path of that role's logins, so a BI tool's `select * from patients` reads exactly what the role may.
  */
 export const roleSchemaName = (app: AppDefinition, role: string): string => `${app.schema}_${role}`;
 
@@ -22,12 +22,12 @@ export const helperIdent = (app: AppDefinition, helper: string): SQL => sql.iden
 export const requestRoles = (plan: Plan): string[] => [...plan.roles.map((r) => r.name), plan.app.anonymous];
 
 /**
- * The role a masking view runs as, unprefixed (`view_<view>`, e.g. `view_marketing_export`; in the database
- * `crm_view_marketing_export`): a dedicated NOLOGIN, NOINHERIT, non-superuser role that owns only that view, holds
+ * The role a masking view runs as, unprefixed (`view_<view>`, e.g. `view_research_export`; in the database
+ * `clinic_view_research_export`): a dedicated NOLOGIN, NOINHERIT, non-superuser role that owns only that view, holds
  * exactly the view's reach on its base table, and is granted to nobody. Its policies are named like a role's.
  *
  * @example
- * roleName(crm, viewOwner("marketing_export")) // "crm_view_marketing_export"
+ * roleName(clinic, viewOwner("research_export")) // "clinic_view_research_export"
  */
 export const viewOwner = (view: string): string => `view_${view}`;
 

@@ -173,7 +173,7 @@ function referencesTo(catalog: Catalog, meta: CatalogTable): ReferencePlan[] {
  * foreign keys both ways), so no emitter reads the catalog.
  *
  * @example
- * planTable(crm, catalog, "customers", new Map()).policies.map((p) => `${p.role}__${p.command}`)
+ * planTable(clinic, catalog, "patients", new Map()).policies.map((p) => `${p.role}__${p.command}`)
  */
 export function planTable(app: AppDefinition, catalog: Catalog, table: string, memberSets: Map<string, MemberSet>): TablePlan {
   const meta = catalog.tables.get(table)!;

@@ -23,7 +23,7 @@ export interface PolicyNode {
   readonly command: Command;
   readonly using?: Scope;
   readonly check?: Scope;
-  /** The definitions it came from, e.g. `role sales_rep`, `view marketing_export`. */
+  /** The definitions it came from, e.g. `role doctor`, `view research_export`. */
   readonly sources: readonly string[];
 }
 
@@ -183,7 +183,7 @@ export const columnTypeIn = (plan: Plan, table: string, column: string): string 
  * what `via(column, parent)` joins on.
  *
  * @example
- * parentKeyIn(plan, "contacts", "customer_id", "customers") // "id"
+ * parentKeyIn(plan, "appointments", "patient_id", "patients") // "id"
  */
 export const parentKeyIn = (plan: Pick<Plan, "tables">, table: string, column: string, parent: string): string =>
   plan.tables.find((t) => t.name === table)?.foreignKeys.find((k) => k.column === column && k.parent === parent)?.key ?? "id";

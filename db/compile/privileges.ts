@@ -41,7 +41,7 @@ export interface PrivilegesPlan {
  * order, each with the union of the scopes it reaches.
  *
  * @example
- * approvalRoles(crm, approval.approvers) // [{ role: "supervisor", scope: unitTree("unit_id") }, { role: "regional_manager", … }, …]
+ * approvalRoles(clinic, approval.approvers) // [{ role: "chief", scope: unitTree("ward_id") }, { role: "medical_director", … }, …]
  */
 export function approvalRoles(app: AppDefinition, entries: readonly (readonly [RoleDefinition, Scope])[]): RoleScope[] {
   return app.roles.flatMap((r): RoleScope[] => {
@@ -64,7 +64,7 @@ function directRoles(app: AppDefinition, a: ApprovalDefinition): ApprovalPrivile
  * itself first, then its ancestors, nearest first): who may reveal, who may claim.
  *
  * @example
- * nearestListed(crm, reveal.by) // [{ role: "supervisor", scope: unitTree("unit_id") }, …]
+ * nearestListed(clinic, reveal.by) // [{ role: "chief", scope: unitTree("ward_id") }, …]
  */
 export function nearestListed(app: AppDefinition, entries: readonly (readonly [RoleDefinition, Scope])[]): RoleScope[] {
   return app.roles.flatMap((definition): RoleScope[] => {
@@ -88,7 +88,7 @@ function exportQuotas(app: AppDefinition): PrivilegesPlan["exportQuotas"] {
  * The privileges of every generated operation of the app.
  *
  * @example
- * privilegesOf(crm).approvals.customer_delete.approvers.map((r) => r.role) // ["supervisor", …]
+ * privilegesOf(clinic).approvals.patient_delete.approvers.map((r) => r.role) // ["chief", …]
  */
 export function privilegesOf(app: AppDefinition): PrivilegesPlan {
   const approvals = app.approvals ?? [];

@@ -9,9 +9,9 @@ import { didYouMean } from "../policy/suggest";
  * Throws naming the nearest role or table when one is unknown.
  *
  * @example
- * const { plan } = compileApp(crm, await introspect(client, crm.schema, [crm.toolkitSchema]));
- * readableColumns(plan, "support", "contacts");
- * // ["id", "customer_id", "full_name", "phone_masked", "email_masked", "id_number_masked"]
+ * const { plan } = compileApp(clinic, await introspect(client, clinic.schema, [clinic.toolkitSchema]));
+ * readableColumns(plan, "nurse", "patients");
+ * // ["id", "full_name", "phone_masked", "ward_id", "doctor_id"]
  */
 export function readableColumns(plan: Plan, role: string, table: string): string[] {
   const roles = [...plan.roles.map((r) => r.name), plan.app.anonymous];

@@ -12,8 +12,8 @@ import { memberSetsOf } from "./walk";
  * command (`…__<command>`); an update policy of a restriction hiding every row is a ban.
  *
  * @example
- * restrictivePolicies("mobile_read_only", "sales_rep", ["insert", "update"], all())
- * // [{ name: "restrict__mobile_read_only__sales_rep__insert", command: "insert", ban: false }, { …__update, ban: true }]
+ * restrictivePolicies("mobile_read_only", "doctor", ["insert", "update"], all())
+ * // [{ name: "restrict__mobile_read_only__doctor__insert", command: "insert", ban: false }, { …__update, ban: true }]
  */
 export function restrictivePolicies(
   restriction: string,
@@ -38,7 +38,7 @@ export function restrictivePolicies(
  * the kept scopes use are added to `memberSets`.
  *
  * @example
- * restrictivesFor(crm, "customers", "sales_rep", (x) => exemptionsOf(x, salesRep), new Set(["select"]), sets)
+ * restrictivesFor(clinic, "patients", "doctor", (x) => exemptionsOf(x, doctor), new Set(["select"]), sets)
  */
 export function restrictivesFor(
   app: AppDefinition,

@@ -38,7 +38,7 @@ export const grantPrivileges = (command: Command): string[] => (command === "sel
  * Renders a scope as a boolean SQL expression over the context's row; each kind renders itself (`scopes/`).
  *
  * @example
- * renderScope(own("owner_id"), ctx) // "customers"."owner_id" = (select "gatehouse"."current_user_id"(current_user))
+ * renderScope(own("doctor_id"), ctx) // "patients"."doctor_id" = (select "gatehouse"."current_user_id"(current_user))
  */
 export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
   const tools: RenderTools = {

@@ -15,7 +15,7 @@ const TEXT = /^(text|character varying(\(\d+\))?)$/;
  * names that fit in 63 characters. Each problem names the fix.
  *
  * @example
- * softDeleteProblems(app, catalog); // ["softDelete customers: deleted_by must be bigint like users.id, not text: …"]
+ * softDeleteProblems(app, catalog); // ["softDelete patients: deleted_by must be bigint like staff.id, not text: …"]
  */
 export function softDeleteProblems(app: AppDefinition, catalog: Catalog): string[] {
   const problems: string[] = [];

@@ -23,7 +23,7 @@ export const softDeleteOf = (app: AppDefinition, table: string): SoftDeleteDefin
  * and no role may write them — only a delete sets them and only a restore clears them.
  *
  * @example
- * softDeleteMarkers(crm, "customers", "bigint") // deleted_at timestamptz, deleted_by bigint, deleted_reason text
+ * softDeleteMarkers(clinic, "patients", "bigint") // deleted_at timestamptz, deleted_by bigint, deleted_reason text
  */
 export function softDeleteMarkers(app: AppDefinition, table: string, userIdType: string): SoftDeleteMarker[] {
   const d = softDeleteOf(app, table);
@@ -49,7 +49,7 @@ export const withMarkers = (columns: readonly CatalogColumn[], markers: readonly
  * in `visibleTo` — unless its definition names the column.
  *
  * @example
- * markerAccess(crm, salesRep, "customers", access, markers); // deleted_at read, deleted_by and deleted_reason hidden
+ * markerAccess(clinic, doctor, "patients", access, markers); // deleted_at read, deleted_by and deleted_reason hidden
  */
 export function markerAccess(
   app: AppDefinition,
@@ -82,7 +82,7 @@ export interface Restorer {
  * with the union of the scopes it reaches.
  *
  * @example
- * restorers(crm, softDeleteOf(crm, "customers")!) // [{ role: "supervisor", scope: unitTree("unit_id") }, …, { role: "admin", scope: all() }]
+ * restorers(clinic, softDeleteOf(clinic, "patients")!) // [{ role: "chief", scope: unitTree("ward_id") }, …, { role: "medical_director", scope: all() }]
  */
 export function restorers(app: AppDefinition, d: SoftDeleteDefinition): Restorer[] {
   return app.roles.flatMap((r: RoleDefinition): Restorer[] => {

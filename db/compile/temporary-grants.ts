@@ -35,7 +35,7 @@ export interface GrantingRole {
  * extending one of them (inheritance is flattened, as for rules and exemptions); `anywhere` wins.
  *
  * @example
- * grantingRoles(crm); // [{ role: "supervisor", anywhere: false }, …, { role: "admin", anywhere: true }]
+ * grantingRoles(clinic); // [{ role: "chief", anywhere: false }, …, { role: "medical_director", anywhere: true }]
  */
 export function grantingRoles(app: AppDefinition): GrantingRole[] {
   const grants = app.grants;
@@ -173,7 +173,7 @@ const RANK: Readonly<Record<ColumnAccess, number>> = { hidden: 0, masked: 1, rea
  * (ending a grant). A role that already holds more keeps it. In definition order, like every table's grants.
  *
  * @example
- * withGrantOperations(crm, "access_grants", columns, grants); // + supervisor: select (all), insert (…), update (expires_at)
+ * withGrantOperations(clinic, "access_grants", columns, grants); // + chief: select (all), insert (…), update (expires_at)
  */
 export function withGrantOperations(
   app: AppDefinition,

@@ -321,7 +321,7 @@ function checkViews(app: AppDefinition, { problems, findTable, hasColumn, checkS
  * Checks an app against the live schema; throws a {@link CompileError} listing every problem.
  *
  * @example
- * validate(app, await introspect(client, "crm")); // throws: role sales_rep: table customers has no column "phon" (did you mean "phone"?)
+ * validate(app, await introspect(client, "clinic")); // throws: role doctor: table patients has no column "phon" (did you mean "phone"?)
  */
 export function validate(app: AppDefinition, catalog: Catalog): void {
   const tables = [...catalog.tables.values()].filter((t) => t.kind === "table");

@@ -53,7 +53,7 @@ function shared(scopes: readonly (Scope | undefined)[]): Scope | undefined {
  * restriction exempts the owner only where every role of the view is exempt.
  *
  * @example
- * viewReach(view, ctx)[0] // { table: "customers", columns: ["id", …], policy: { role: "view_marketing_export", … }, restrictives: […] }
+ * viewReach(view, ctx)[0] // { table: "patients", columns: ["id", …], policy: { role: "view_research_export", … }, restrictives: […] }
  */
 export function viewReach(view: ViewDefinition, ctx: ViewReachContext): ViewOwnerReach[] {
   const owner = viewOwner(view.name);

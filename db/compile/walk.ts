@@ -5,7 +5,7 @@ import { kindOf } from "./scopes";
  * Calls `visit` on the scope and every scope nested in it (not into member sets).
  *
  * @example
- * walkScope(or(own("owner_id"), via("customer_id", "customers")), (s) => kinds.push(s.kind)) // or, own, via
+ * walkScope(or(own("owner_id"), via("patient_id", "patients")), (s) => kinds.push(s.kind)) // or, own, via
  */
 export function walkScope(scope: Scope, visit: (scope: Scope) => void): void {
   visit(scope);

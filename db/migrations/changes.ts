@@ -123,7 +123,7 @@ function keyOf(statement: Statement, text: string): { key: string; extra: Partia
  * schema or a masked column changed, since its statements drop and create one another.
  *
  * @example
- * const { units, removed } = changesSince(await readCommittedGeneration(folder, "crm"), toUnits(statements, texts));
+ * const { units, removed } = changesSince(await readCommittedGeneration(folder, "clinic"), toUnits(statements, texts));
  */
 export function changesSince(committed: CommittedGeneration, units: readonly Unit[]): Changes {
   const current = new Set(units.map((u) => u.key));
@@ -152,7 +152,7 @@ const DROP = /^drop (policy|view) if exists /;
  * no longer has it.
  *
  * @example
- * foldCommitted(["-- gatehouse unit crm 0a1b2c3d4e5f \"grant:customers\"\n…"], "crm").get("grant:customers"); // { hash: "0a1b2c3d4e5f" }
+ * foldCommitted(["-- gatehouse unit clinic 0a1b2c3d4e5f \"grant:patients\"\n…"], "clinic").get("grant:patients"); // { hash: "0a1b2c3d4e5f" }
  */
 export function foldCommitted(migrations: readonly string[], app: string): CommittedGeneration {
   const held = new Map<string, CommittedUnit>();
@@ -177,7 +177,7 @@ export function foldCommitted(migrations: readonly string[], app: string): Commi
  * at its position in the generation.
  *
  * @example
- * renderChanges("crm", changes, "crm-security.sql"); // "-- gatehouse compile: 1 unit changed …"
+ * renderChanges("clinic", changes, "clinic-security.sql"); // "-- gatehouse compile: 1 unit changed …"
  */
 export function renderChanges(app: string, changes: Changes, reference: string): string | undefined {
   if (changes.units.length === 0 && changes.removed.length === 0) return undefined;

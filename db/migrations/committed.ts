@@ -8,7 +8,7 @@ import { foldCommitted, type CommittedGeneration } from "./changes";
  * migrations written before generated SQL was committed unit by unit).
  *
  * @example
- * const committed = await readCommittedGeneration("migrations", "crm");
+ * const committed = await readCommittedGeneration("migrations", "clinic");
  */
 export async function readCommittedGeneration(migrationsFolder: string, app: string): Promise<CommittedGeneration> {
   const folder = path.join(migrationsFolder, "committed");

@@ -48,7 +48,7 @@ export const changedColumns = (change: ApprovalChange): string[] =>
  * `write` or `insert` on them is read (`compile/plan.ts`).
  *
  * @example
- * recordedColumns(crm.approvals, "quotes"); // ["approved_by"]
+ * recordedColumns(clinic.approvals, "prescriptions"); // ["approved_by"]
  */
 export const recordedColumns = (approvals: readonly ApprovalDefinition[] | undefined, table: string): string[] =>
   (approvals ?? []).flatMap((a) => (a.table === table && a.records ? [a.records] : []));
@@ -58,10 +58,10 @@ export const recordedColumns = (approvals: readonly ApprovalDefinition[] | undef
  * one; `expires` must read like `"7 days"`, as `parseDuration` reads it); tables, columns, roles and scopes are checked at compile.
  *
  * @example
- * approval("contract_amount", {
- *   table: "contracts", change: { update: ["amount"] }, when: isNot("stage", "draft"),
- *   requesters: [[salesRep, via("customer_id", "customers", own("owner_id"))]],
- *   approvers: [[supervisor, via("customer_id", "customers", unitTree("unit_id"))]],
+ * approval("prescription_dose", {
+ *   table: "prescriptions", change: { update: ["dose"] }, when: isNot("status", "draft"),
+ *   requesters: [[doctor, via("patient_id", "patients", own("doctor_id"))]],
+ *   approvers: [[chief, via("patient_id", "patients", unitTree("ward_id"))]],
  *   expires: "7 days",
  * })
  */

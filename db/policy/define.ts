@@ -44,7 +44,7 @@ export interface AppDefinition {
   readonly schema: string;
   /** Schema for the toolkit's helpers and login mapping. */
   readonly toolkitSchema: string;
-  /** Prefix of every generated database role, e.g. `crm_`. */
+  /** Prefix of every generated database role, e.g. `clinic_`. */
   readonly rolePrefix: string;
   /** Unprefixed name of the login role the API server connects as. */
   readonly authenticator: string;
@@ -91,8 +91,8 @@ const NAME = /^[a-z_][a-z0-9_]*$/;
  *
  * @example
  * export const app = defineApp({
- *   schema: "crm", rolePrefix: "crm_", identity, roles: [salesRep, supervisor],
- *   restrictions: [vip], masks: [mask("contacts", "phone", keepLast(4))],
+ *   schema: "clinic", rolePrefix: "clinic_", identity, roles: [doctor, nurse],
+ *   restrictions: [confidential], masks: [mask("patients", "phone", keepLast(4))],
  * });
  */
 export function defineApp(definition: {

@@ -22,8 +22,8 @@ export interface EndWhenDefinition {
  * Defines an ending. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
- * endWhen("shares_end_at_signature", { table: "partner_shares", expires: "expires_at", link: "customer_id",
- *   when: { table: "contracts", link: "customer_id", where: is("stage", "signed") } });
+ * endWhen("referrals_end_at_discharge", { table: "referrals", expires: "expires_at", link: "patient_id",
+ *   when: { table: "discharges", link: "patient_id", where: is("status", "signed") } });
  */
 export function endWhen(
   name: string,

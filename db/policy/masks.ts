@@ -47,8 +47,8 @@ export const numberToRange = (step: number): MaskFunction =>
  * Declares a masked twin of `table.column`. Throws when an argument has the wrong kind or `options` an unknown key.
  *
  * @example
- * mask("contacts", "phone", keepLast(4)) // adds contacts.phone_masked
- * mask("customers", "created_at", dateToMonth(), { as: "created_month" })
+ * mask("patients", "phone", keepLast(4)) // adds patients.phone_masked
+ * mask("patients", "admitted_at", dateToMonth(), { as: "admitted_month" })
  */
 export function mask(table: string, column: string, fn: MaskFunction, options: { as?: string } = {}): MaskDefinition {
   assertShape("mask", [table, column, fn, options]);

@@ -35,9 +35,9 @@ export interface OperationDefinition {
  * Defines an operation. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
- * operation("close_project", { table: "projects", row: true, set: { status: "closed" }, where: is("status", "open"), by: [admin] });
- * operation("archive_stale_customers", { table: "customers", row: false, set: { archived_at: CLOCK },
- *   where: and(isNull("archived_at"), raw(sql`last_contacted_at < now() - interval '3 years'`, "no contact for 3 years")), by: [admin] });
+ * operation("close_team", { table: "care_teams", row: true, set: { status: "closed" }, where: is("status", "open"), by: [chief] });
+ * operation("archive_stale_patients", { table: "patients", row: false, set: { archived_at: CLOCK },
+ *   where: and(isNull("archived_at"), raw(sql`last_visit_at < now() - interval '3 years'`, "no visit for 3 years")), by: [chief] });
  */
 export function operation(
   name: string,

@@ -11,7 +11,7 @@ import { assertShape } from "./shape";
 export interface PublicPoolDefinition {
   readonly kind: "publicPool";
   readonly table: string;
-  /** Singular name in the operations: `customer` → `claim_customer`, `release_customer`. */
+  /** Singular name in the operations: `patient` → `claim_patient`, `release_patient`. */
   readonly name: string;
   readonly owner: string;
   readonly claim: readonly (readonly [RoleDefinition, Scope])[];
@@ -22,8 +22,8 @@ export interface PublicPoolDefinition {
  * Defines a public pool. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
- * publicPool("customers", { name: "customer", owner: "owner_id", dailyLimit: 5,
- *   claim: [[salesRep, and(unitTree("unit_id"), isNot("tier", "vip"))]] });
+ * publicPool("patients", { name: "patient", owner: "doctor_id", dailyLimit: 5,
+ *   claim: [[doctor, and(unitTree("ward_id"), isNot("confidential", true))]] });
  */
 export function publicPool(
   table: string,

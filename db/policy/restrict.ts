@@ -20,9 +20,9 @@ export interface RestrictionDefinition {
  * Defines a restrictive rule. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
- * restrict("vip", {
- *   table: "customers", hides: is("tier", "vip"), unless: own("owner_id"),
- *   exempt: [[regionalManager, unitTree("unit_id")], [admin, all()]],
+ * restrict("confidential", {
+ *   table: "patients", hides: is("confidential", true), unless: own("doctor_id"),
+ *   exempt: [[chief, unitTree("ward_id")], [medicalDirector, all()]],
  * })
  */
 export function restrict(

@@ -18,7 +18,7 @@ export interface RevealDefinition {
  * Defines a reveal. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
- * reveal("contacts", "phone", { by: [[supervisor, via("customer_id", "customers", unitTree("unit_id"))]] });
+ * reveal("patients", "phone", { by: [[chief, unitTree("ward_id")]] });
  */
 export function reveal(
   table: string,

@@ -43,12 +43,12 @@ export interface RoleDefinition {
  * Throws when the definition has an unknown key or a value of the wrong kind (see `shape.ts`).
  *
  * @example
- * const salesRep = role("sales_rep", {
- *   description: "sells to their own customers",
- *   tables: { customers: { select: or(own("owner_id"), pool("owner_id")), columns: { default: "read" } } },
+ * const doctor = role("doctor", {
+ *   description: "their own patients and the unassigned ones",
+ *   tables: { patients: { select: or(own("doctor_id"), pool("doctor_id")), columns: { default: "read" } } },
  * });
- * const supervisor = role("supervisor", { extends: [salesRep], tables: { customers: { select: unitTree("unit_id") } } });
- * const marketing = role("marketing", { exportQuota: { files: 3, rows: 100_000 } }); // a day
+ * const chief = role("chief", { extends: [doctor], tables: { patients: { select: unitTree("ward_id") } } });
+ * const researcher = role("researcher", { exportQuota: { files: 3, rows: 100_000 } }); // a day
  */
 export function role(
   name: string,
@@ -76,10 +76,10 @@ export function role(
 
 /**
  * The daily export quota that holds for a role: its own, else that of the nearest role it extends that has one
- * (so a role extending marketing cannot export more than marketing); undefined means unlimited.
+ * (so a role extending researcher cannot export more than researcher); undefined means unlimited.
  *
  * @example
- * exportQuotaOf(marketing); // { files: 3, rows: 100000 }
+ * exportQuotaOf(researcher); // { files: 3, rows: 100000 }
  */
 export function exportQuotaOf(role: RoleDefinition): ExportQuota | undefined {
   const queue: RoleDefinition[] = [role];

@@ -5,7 +5,7 @@ import { assertShape } from "./shape";
 export type ScopeValue = string | number | boolean;
 
 /**
- * A set of rows a user may reach through a membership, such as "customers of open projects I belong to".
+ * A set of rows a user may reach through a membership, such as "patients of the open care teams I belong to".
  * Compiled into one helper returning the row keys as an array, computed once per statement.
  */
 export interface MemberSet {
@@ -15,7 +15,7 @@ export interface MemberSet {
   readonly membership: { readonly table: string; readonly user: string; readonly group: string };
   /** Table linking groups to rows: `group` matches the membership's group, `row` is the row key. */
   readonly link: { readonly table: string; readonly group: string; readonly row: string; readonly where?: Scope };
-  /** Optional table the group must be live in (`key` = group key), e.g. projects with status open. */
+  /** Optional table the group must be live in (`key` = group key), e.g. care teams with status open. */
   readonly live?: { readonly table: string; readonly key: string; readonly where: Scope };
 }
 
@@ -50,22 +50,22 @@ export const unit = (column: string): Scope => freeze({ kind: "unit", column });
 export const unitTree = (column: string): Scope => freeze({ kind: "unitTree", column });
 
 /**
- * Rows whose `column` holds a user of my org unit or any unit below it, e.g. a new owner a supervisor
- * may hand a customer to. @example userInTree("owner_id")
+ * Rows whose `column` holds a user of my org unit or any unit below it, e.g. a new doctor a chief
+ * may hand a patient to. @example userInTree("doctor_id")
  */
 export const userInTree = (column: string): Scope => freeze({ kind: "userInTree", column });
 
 /** Every row (still subject to restrictive rules and to the user being active). @example all() */
 export const all = (): Scope => freeze({ kind: "all" });
 
-/** Rows in the shared pool: `column` is null. @example pool("owner_id") */
+/** Rows in the shared pool: `column` is null. @example pool("doctor_id") */
 export const pool = (column: string): Scope => freeze({ kind: "pool", column });
 
 /**
  * Rows whose parent (through the foreign key `column` → `parent`) is visible to me; the parent's own
  * row-level security applies inside. `where` narrows the parent further.
  *
- * @example via("customer_id", "customers", own("owner_id")) // contacts of customers I own
+ * @example via("patient_id", "patients", own("doctor_id")) // appointments of my own patients
  */
 export const via = (column: string, parent: string, where?: Scope): Scope =>
   freeze(where ? { kind: "via", column, parent, where } : { kind: "via", column, parent });
@@ -78,17 +78,17 @@ export const via = (column: string, parent: string, where?: Scope): Scope =>
  */
 export const granted = (column = "id"): Scope => freeze({ kind: "granted", column });
 
-/** Rows whose `column` is in a membership set. @example member("id", openProjectCustomers) */
+/** Rows whose `column` is in a membership set. @example member("id", openTeamPatients) */
 export const member = (column: string, set: MemberSet): Scope => freeze({ kind: "member", column, set });
 
 /**
  * Defines a membership set for {@link member}. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
- * memberSet({ name: "open_project_customers",
- *   membership: { table: "project_members", user: "user_id", group: "project_id" },
- *   link: { table: "project_customers", group: "project_id", row: "customer_id" },
- *   live: { table: "projects", key: "id", where: is("status", "open") } })
+ * memberSet({ name: "open_team_patients",
+ *   membership: { table: "team_members", user: "staff_id", group: "team_id" },
+ *   link: { table: "team_patients", group: "team_id", row: "patient_id" },
+ *   live: { table: "care_teams", key: "id", where: is("status", "open") } })
  */
 export function memberSet(definition: Omit<MemberSet, "kind">): MemberSet {
   assertShape("member set", [definition]);
@@ -101,7 +101,7 @@ export function memberSet(definition: Omit<MemberSet, "kind">): MemberSet {
   });
 }
 
-/** Rows whose `column` is one of `values`. @example is("stage", "contract", "won") */
+/** Rows whose `column` is one of `values`. @example is("status", "open", "waiting") */
 export const is = (column: string, ...values: ScopeValue[]): Scope =>
   freeze({ kind: "attr", column, op: "in", values: freeze([...values]) });
 

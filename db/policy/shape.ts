@@ -426,7 +426,7 @@ const FACTORIES = {
   },
 } as const;
 
-/** Where in a definition an issue is, in the definition's own words: `exempt[0][1]`, `table customers, columns.phone`. */
+/** Where in a definition an issue is, in the definition's own words: `exempt[0][1]`, `table patients, columns.phone`. */
 function place(issue: z.core.$ZodIssue, names: readonly string[]): string {
   const [argument, ...rest] = issue.path as [number, ...PropertyKey[]];
   // a scope or mask function whose `kind` is unknown is a wrong value as a whole
@@ -445,9 +445,9 @@ function place(issue: z.core.$ZodIssue, names: readonly string[]): string {
  * shape is right.
  *
  * @example
- * assertShape("role", ["sales_rep", { tables: { customers: { selct: all() } } }]);
+ * assertShape("role", ["doctor", { tables: { patients: { selct: all() } } }]);
  * // Error: invalid role definition:
- * //   - role sales_rep: table customers has an unknown key "selct" (did you mean "select"?)
+ * //   - role doctor: table patients has an unknown key "selct" (did you mean "select"?)
  */
 export function assertShape(factory: keyof typeof FACTORIES, args: readonly unknown[]): void {
   const { args: schema, names, subject } = FACTORIES[factory];

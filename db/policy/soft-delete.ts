@@ -44,9 +44,9 @@ const reach = (entries: readonly RoleReach[]) =>
  * must read like `"365 days"`); the columns, roles and scopes are checked against the database at compile.
  *
  * @example
- * softDelete("customers", {
+ * softDelete("patients", {
  *   column: "deleted_at", by: "deleted_by", reason: "deleted_reason",
- *   visibleTo: [admin, auditor], restore: [admin, [supervisor, unitTree("unit_id")]], retention: "365 days",
+ *   visibleTo: [medicalDirector, auditor], restore: [medicalDirector, [chief, unitTree("ward_id")]], retention: "365 days",
  * })
  */
 export function softDelete(

@@ -22,9 +22,9 @@ export interface ViewDefinition {
  * Defines a masking view. Throws when the definition has an unknown key or a value of the wrong kind.
  *
  * @example
- * view("marketing_export", {
- *   from: "customers", columns: ["id", "region", "created_month"],
- *   where: and(isNull("deleted_at"), is("consent_marketing", true)), roles: [marketing],
+ * view("research_export", {
+ *   from: "patients", columns: ["id", "ward_id", "admitted_month"],
+ *   where: and(isNull("deleted_at"), is("consent_research", true)), roles: [researcher],
  * })
  */
 export function view(

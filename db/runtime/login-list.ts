@@ -27,7 +27,7 @@ export interface LoginStatus {
  * roles' sessions in `pg_stat_activity`).
  *
  * @example
- * const [ana] = await listLogins(client, app); // { login: "app_login_ana", username: "ana", role: "analyst", enabled: true, sessions: 0, … }
+ * const [eve] = await listLogins(client, app); // { login: "clinic_login_eve", username: "eve", role: "researcher", enabled: true, sessions: 0, … }
  */
 export async function listLogins(client: ClientBase, app: AppDefinition): Promise<LoginStatus[]> {
   const { users } = app.identity;

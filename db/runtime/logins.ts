@@ -8,10 +8,10 @@ import { scramSha256Verifier } from "./scram";
 
 /** A role-bound database login: a LOGIN role that acts as one user in one app role. */
 export interface RoleBoundLogin {
-  /** The login's database role name, e.g. `app_login_ana`. */
+  /** The login's database role name, e.g. `clinic_login_eve`. */
   readonly login: string;
   readonly userId: string | number;
-  /** The unprefixed app role it acts in, e.g. `analyst`. */
+  /** The unprefixed app role it acts in, e.g. `researcher`. */
   readonly role: string;
   /** Whether the server has `transaction_timeout` (PostgreSQL 17+), so it was set. */
   readonly transactionTimeout: boolean;
@@ -34,7 +34,7 @@ const loginsTable = (app: AppDefinition): SQL => sql.identifier(app.toolkitSchem
  * an administrator; one transaction. It checks neither the user nor their roles: `gatehouse login create` does.
  *
  * @example
- * await createRoleBoundLogin(client, app, { username: "ana", userId: 14, role: "analyst", password: "secret" });
+ * await createRoleBoundLogin(client, app, { username: "eve", userId: 14, role: "researcher", password: "secret" });
  */
 export async function createRoleBoundLogin(
   client: ClientBase,
@@ -90,7 +90,7 @@ end $gh$;`,
  * disabled, and records `rotated_at`. Checks nothing about the user: `gatehouse login rotate` does.
  *
  * @example
- * await rotateLoginPassword(client, app, "app_login_ana", newPassword);
+ * await rotateLoginPassword(client, app, "clinic_login_eve", newPassword);
  */
 export async function rotateLoginPassword(
   client: ClientBase,
@@ -111,7 +111,7 @@ export async function rotateLoginPassword(
  * every open session of it ended with `pg_terminate_backend`. Returns how many sessions it ended.
  *
  * @example
- * await disableLogin(client, app, "app_login_ana"); // 1
+ * await disableLogin(client, app, "clinic_login_eve"); // 1
  */
 export async function disableLogin(client: ClientBase, app: AppDefinition, login: string): Promise<number> {
   await applyStatements(client, [

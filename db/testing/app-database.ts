@@ -48,7 +48,7 @@ export interface AppTestDatabase {
  *
  * @example
  * const appDb = await createAppDatabase({ app, migrations: ["migrations/committed/000001-schema.sql"], seed: seedDemo });
- * const rows = await appDb.as({ role: "sales_rep", userId: 4 }, (c) => c.query("select id from app.customers"));
+ * const rows = await appDb.as({ role: "doctor", userId: 4 }, (c) => c.query("select id from clinic.patients"));
  * await appDb.close();
  */
 export async function createAppDatabase(options: {

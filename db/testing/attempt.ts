@@ -19,8 +19,8 @@ export const isRefusal = (outcome: Outcome<unknown>): outcome is Refusal => "cod
  * same persona) after a refused write. Errors that do not come from the database (no SQLSTATE) are thrown.
  *
  * @example
- * expect(await attempt(c, "update app.contracts set amount = 1 where id = 2")).toEqual({ code: "42501", message: "permission denied for table contracts" });
- * expect(await attempt(c, "select id::int from app.customers where id = $1", [3])).toEqual({ rowCount: 1, rows: [{ id: 3 }] });
+ * expect(await attempt(c, "update clinic.prescriptions set dose = 1 where id = 2")).toEqual({ code: "42501", message: "permission denied for table prescriptions" });
+ * expect(await attempt(c, "select id::int from clinic.patients where id = $1", [3])).toEqual({ rowCount: 1, rows: [{ id: 3 }] });
  */
 export async function attempt<R = Record<string, unknown>>(
   client: ClientBase,
@@ -45,7 +45,7 @@ export async function attempt<R = Record<string, unknown>>(
  * transaction goes on either way.
  *
  * @example
- * expect(await refusal(c, "delete from app.customers where id = 3")).toEqual({ code: "42501", message: "gatehouse: …" });
+ * expect(await refusal(c, "delete from clinic.patients where id = 3")).toEqual({ code: "42501", message: "gatehouse: …" });
  * expect(await refusal(c, "select 1")).toBeNull();
  */
 export async function refusal(client: ClientBase, text: string, values: readonly unknown[] = []): Promise<Refusal | null> {

@@ -6,7 +6,7 @@ import { compile, sql, type SQLRawValue } from "pg-sql2";
 
 /** Options of {@link ageRows}. */
 export interface AgeRowsOptions {
-  /** `schema.table`, e.g. `app.access_grants`. */
+  /** `schema.table`, e.g. `clinic.access_grants`. */
   readonly table: string;
   /** The timestamp columns to move, e.g. `["expires_at"]`. */
   readonly columns: readonly string[];
@@ -27,13 +27,13 @@ export interface AgeRowsOptions {
  * may update the table past its row security (the superuser in `app.root(...)`, or before {@link actAs}).
  *
  * @example
- * await ageRows(c, { table: "app.access_grants", columns: ["expires_at"], by: "2 days", where: { id: 1 } }); // 1
+ * await ageRows(c, { table: "clinic.access_grants", columns: ["expires_at"], by: "2 days", where: { id: 1 } }); // 1
  */
 export async function ageRows(client: Queryable, options: AgeRowsOptions): Promise<number> {
   if (options.columns.length === 0) throw new Error("ageRows: name at least one timestamp column in `columns`");
   const [schema, table, ...rest] = options.table.split(".");
   if (!schema || !table || rest.length > 0) {
-    throw new Error(`ageRows: table must be written schema.table, e.g. "app.access_grants", not "${options.table}"`);
+    throw new Error(`ageRows: table must be written schema.table, e.g. "clinic.access_grants", not "${options.table}"`);
   }
   const by = sql.value(options.by);
   const sets = options.columns.map((c) => sql`${sql.identifier(c)} = ${sql.identifier(c)} - ${by}::interval`);

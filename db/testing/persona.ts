@@ -26,8 +26,8 @@ export interface LoginOptions {
  *
  * @example
  * const count = await runInRolledBackTransaction(client, async (c) => {
- *   await c.query('delete from customer');
- *   return (await c.query('select count(*) from customer')).rows[0].count; // '0', then rolled back
+ *   await c.query('delete from patients');
+ *   return (await c.query('select count(*) from patients')).rows[0].count; // '0', then rolled back
  * });
  */
 export async function runInRolledBackTransaction<C extends ClientBase, T>(client: C, fn: (client: C) => Promise<T>): Promise<T> {
@@ -53,8 +53,8 @@ export async function runInRolledBackTransaction<C extends ClientBase, T>(client
  * that trust claims only for the authenticator will not see the user.
  *
  * @example
- * const rows = await asPersona(authenticatorPool, { role: 'app_sales_rep', userId: 42 }, async (c) =>
- *   (await c.query('select id from customer')).rows,
+ * const rows = await asPersona(authenticatorPool, { role: 'clinic_doctor', userId: 42 }, async (c) =>
+ *   (await c.query('select id from patients')).rows,
  * );
  */
 export function asPersona<T>(pool: Pool, persona: Persona, fn: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -86,10 +86,10 @@ export interface ActAsOptions {
  * @example
  * // on a superuser connection, in one rolled-back transaction
  * await client.query("begin");
- * await actAs(client, { role: "app_admin", userId: 15 }, { authenticator: "app_authenticator" });
- * await client.query("select app.offboard_user(5, 4, 'left')");
- * await actAs(client, { role: "app_sales_rep", userId: 5 }, { authenticator: "app_authenticator" });
- * (await client.query("select id from app.customers")).rows; // []
+ * await actAs(client, { role: "clinic_chief", userId: 15 }, { authenticator: "clinic_authenticator" });
+ * await client.query("select clinic.offboard_user(5, 4, 'left')");
+ * await actAs(client, { role: "clinic_doctor", userId: 5 }, { authenticator: "clinic_authenticator" });
+ * (await client.query("select id from clinic.patients")).rows; // []
  * await backToRoot(client);
  * await client.query("rollback");
  */
@@ -109,10 +109,10 @@ export async function actAs(client: ClientBase, persona: Persona, options: ActAs
  * with the claims cleared, for a root check between two personas' statements.
  *
  * @example
- * await actAs(client, rep, { authenticator: "app_authenticator" });
- * await client.query("delete from app.customers where id = 3");
+ * await actAs(client, rep, { authenticator: "clinic_authenticator" });
+ * await client.query("delete from clinic.patients where id = 3");
  * await backToRoot(client);
- * (await client.query("select deleted_at from app.customers where id = 3")).rows; // the row, marked
+ * (await client.query("select deleted_at from clinic.patients where id = 3")).rows; // the row, marked
  */
 export async function backToRoot(client: ClientBase): Promise<void> {
   await client.query("reset role");
@@ -125,24 +125,24 @@ export async function backToRoot(client: ClientBase): Promise<void> {
  * checking, as a superuser, that a row a persona cannot see does exist.
  *
  * @example
- * const exists = await asRoot(db.pool, async (c) => (await c.query('select 1 from contract where id = 7')).rowCount === 1);
+ * const exists = await asRoot(db.pool, async (c) => (await c.query('select 1 from patients where id = 7')).rowCount === 1);
  */
 export function asRoot<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   return withPoolClient(pool, (client) => runInRolledBackTransaction(client, fn));
 }
 
 /**
- * Connects as an existing LOGIN role, as an analyst's BI tool would: same server as `clusterUrl`,
+ * Connects as an existing LOGIN role, as a researcher's BI tool would: same server as `clusterUrl`,
  * with user, password and database replaced. Checks first, through `adminPool`, that the role
  * exists and may log in, so a test fails with that rather than an authentication error. It creates
  * nothing. End the client before dropping the database.
  *
  * @example
- * const analyst = await openLogin(db.pool, db.adminUrl, { login: `${db.rolePrefix}ana`, password: 'pw', database: db.name });
+ * const researcher = await openLogin(db.pool, db.adminUrl, { login: `${db.rolePrefix}eve`, password: 'pw', database: db.name });
  * try {
- *   await analyst.query('select * from customer');
+ *   await researcher.query('select * from patients');
  * } finally {
- *   await analyst.end();
+ *   await researcher.end();
  * }
  */
 export async function openLogin(adminPool: Pool, clusterUrl: string, options: LoginOptions): Promise<Client> {

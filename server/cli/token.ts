@@ -23,7 +23,7 @@ export interface TokenRequest {
  * which is worth trying.
  *
  * @example
- * const { token } = await devToken(loadConfig(), { user: "dana", channel: "mobile" }, process.env);
+ * const { token } = await devToken(loadConfig(), { user: "dr_ada", channel: "mobile" }, process.env);
  */
 export async function devToken(
   config: GatehouseConfig,

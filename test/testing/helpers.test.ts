@@ -199,7 +199,7 @@ describe("ageRows", () => {
 
   test("says how to write the table and the columns", async () => {
     await expect(ageRows(db.pool, { table: "notes", columns: ["expires_at"], by: "1 day" })).rejects.toThrow(
-      'ageRows: table must be written schema.table, e.g. "app.access_grants", not "notes"',
+      'ageRows: table must be written schema.table, e.g. "clinic.access_grants", not "notes"',
     );
     await expect(ageRows(db.pool, { table: "app.notes", columns: [], by: "1 day" })).rejects.toThrow(
       "ageRows: name at least one timestamp column in `columns`",

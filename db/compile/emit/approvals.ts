@@ -41,7 +41,7 @@ export const APPROVALS = {
 const words = (items: readonly string[]): string =>
   items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 
-/** `deleting a row of customers`, `changing amount of a row of contracts`, `setting status to 'approved' on …`. */
+/** `deleting a row of patients`, `changing dose of a row of prescriptions`, `setting status to 'approved' on …`. */
 function changeWords(a: ApprovalDefinition): string {
   const c = a.change;
   if (c === "delete") return `deleting a row of ${a.table}`;
@@ -72,7 +72,7 @@ const PUBLIC_COLUMNS = [
 ] as const;
 
 /**
- * Approvals (DESIGN.md invariants 6 and 7; CRM.md "Approvals"): a risky change to one row is requested, and
+ * Approvals (DESIGN.md invariants 6 and 7): a risky change to one row is requested, and
  * applied only when someone else — an approver over that row — approves it, with the approver's own rights.
  *
  * - `<toolkit>.approval_requests`, created by the compile: RLS enabled and forced; app roles hold select on its

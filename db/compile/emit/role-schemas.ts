@@ -14,7 +14,7 @@ export interface StarView {
   readonly role: string;
   readonly table: string;
   readonly columns: readonly StarColumn[];
-  /** The definitions the role's columns come from, e.g. `role sales_rep`, `role supervisor`. */
+  /** The definitions the role's columns come from, e.g. `role doctor`, `role chief`. */
   readonly sources: readonly string[];
 }
 
@@ -27,8 +27,8 @@ const READS = new Set(["read", "write", "insert"]);
  * them through that view). Empty when the role may read no column of the table.
  *
  * @example
- * starColumns(plan, contacts, analystGrant);
- * // [{ name: "id", from: "id" }, { name: "customer_id", from: "customer_id" }, { name: "phone", from: "phone_masked" }, …]
+ * starColumns(plan, patients, nurseGrant);
+ * // [{ name: "id", from: "id" }, { name: "ward_id", from: "ward_id" }, { name: "phone", from: "phone_masked" }, …]
  */
 export function starColumns(plan: Plan, table: TablePlan, grant: GrantNode): StarColumn[] {
   const holds = new Set(grant.select);
@@ -47,7 +47,7 @@ export function starColumns(plan: Plan, table: TablePlan, grant: GrantNode): Sta
  * schema.
  *
  * @example
- * starViews(plan).filter((v) => v.role === "analyst").map((v) => v.table); // ["contacts", "contracts", "customers"]
+ * starViews(plan).filter((v) => v.role === "nurse").map((v) => v.table); // ["patients", "wards"]
  */
 export function starViews(plan: Plan): StarView[] {
   return plan.roles.flatMap((role) =>
@@ -70,7 +70,7 @@ const schemaMarker = (plan: Plan): string => `gatehouse select * views over sche
  * definitions no longer give views (a removed role, one that reads nothing any more) is dropped once empty.
  *
  * @example
- * emitRoleSchemaDrops(plan); // one do block: drop view "crm_analyst"."contacts", …; drop schema of a removed role
+ * emitRoleSchemaDrops(plan); // one do block: drop view "clinic_nurse"."patients", …; drop schema of a removed role
  */
 export function emitRoleSchemaDrops(plan: Plan): Statement[] {
   const current = [...new Set(starViews(plan).map((v) => roleSchemaName(plan.app, v.role)))];
@@ -124,7 +124,7 @@ const maskedOf = (view: StarView): string[] => view.columns.filter((c) => c.from
  * The view filters no row and grants nothing: the caller's row security and column grants on the base table apply.
  *
  * @example
- * emitRoleSchemas(plan); // create schema if not exists "crm_analyst"; … create view "crm_analyst"."contacts" …
+ * emitRoleSchemas(plan); // create schema if not exists "clinic_nurse"; … create view "clinic_nurse"."patients" …
  */
 export function emitRoleSchemas(plan: Plan): Statement[] {
   const { app } = plan;

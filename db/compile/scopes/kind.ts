@@ -10,7 +10,7 @@ export type ScopeOf<K extends Scope["kind"]> = Extract<Scope, { kind: K }>;
 /** What a kind renders with: its row's columns, the identity helpers, and the renderer for nested scopes. */
 export interface RenderTools {
   readonly ctx: ScopeContext;
-  /** A column of the context's row: `"customers"."owner_id"`, or `"p1"."unit_id"` inside a `via`. */
+  /** A column of the context's row: `"patients"."doctor_id"`, or `"p1"."ward_id"` inside a `via`. */
   column(name: string): SQL;
   /** `(select helper(<actor>, …args))`: the helper runs once per statement, as an InitPlan. */
   once(helper: string, ...args: SQL[]): SQL;
@@ -20,7 +20,7 @@ export interface RenderTools {
 /** What a kind validates with, for one scope on one table of the live schema; each check records its own problem. */
 export interface ScopeChecks {
   readonly app: AppDefinition;
-  /** The definition being checked, for messages: `role sales_rep`, `view marketing_export (via customers)`. */
+  /** The definition being checked, for messages: `role doctor`, `view research_export (via patients)`. */
   readonly who: string;
   readonly table: CatalogTable;
   /** Whether the table has the column; records a did-you-mean problem when not. */
