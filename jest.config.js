@@ -17,6 +17,5 @@ module.exports = {
   // Provisions one PostgreSQL cluster per run; workers read its URL from GATEHOUSE_TEST_ADMIN_URL.
   globalSetup: "<rootDir>/test/setup/global-setup.ts",
   globalTeardown: "<rootDir>/test/setup/global-teardown.ts",
-  setupFiles: ["<rootDir>/test/setup/polyfills.ts"],
   testTimeout: 60_000,
 };

@@ -29,7 +29,7 @@ export { roleName, roleSchemaName, viewOwner } from "./compile/names";
 export { literal, toDdl } from "./sql/ddl";
 
 // reading the live database and applying
-export { introspect, type Catalog, type CatalogTable, type CatalogColumn } from "./catalog/introspect";
+export { introspect, type Catalog, type CatalogTable, type CatalogColumn, type CatalogFunction } from "./catalog/introspect";
 export { applySql, compileAgainst, compileAndApply } from "./apply/apply";
 
 // the project configuration
@@ -81,3 +81,31 @@ export { startEmbeddedPostgres, handleSignalsYourself } from "./runtime/embedded
 export { explainConnectionError } from "./runtime/connection-errors";
 /** @internal */
 export { SOFT_DELETE } from "./compile/emit/soft-delete";
+
+/** @internal For the toolkit's own tests of the compiler's stages in isolation; not a stable API. */
+export { buildPlan, tableOf } from "./compile/plan";
+/** @internal */
+export { emitStatements } from "./compile";
+/** @internal */
+export { lint } from "./compile/lint";
+/** @internal */
+export { SCOPE_KINDS } from "./compile/scopes";
+/** @internal */
+export { directColumns } from "./compile/walk";
+/** @internal */
+export { starViews } from "./compile/emit/role-schemas";
+/** @internal */
+export { changesSince, foldCommitted, renderChanges, toUnits, type CommittedGeneration } from "./migrations/changes";
+/** @internal */
+export { readCommittedGeneration } from "./migrations/committed";
+/**
+ * @internal The login settings' duration reader (`"5min"`, `"30s"`, or milliseconds as a number), exported
+ * under this name because the definition API's `parseDuration` (temporary grants, approvals) is another function.
+ */
+export { parseDuration as parseMilliseconds } from "./runtime/durations";
+/** @internal */
+export { scramSha256Verifier } from "./runtime/scram";
+/** @internal */
+export { EMBEDDED_SUPERUSER_PASSWORD } from "./runtime/embedded";
+/** @internal */
+export { freePort } from "./runtime/free-port";

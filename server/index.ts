@@ -24,6 +24,8 @@ export {
   SERVER_ENV,
   type ServerConfig,
 } from "./config";
+/** @internal For the toolkit's own tests; not a stable API. */
+export { isLoopback } from "./config";
 export {
   makeAuthenticator,
   formatLifetime,

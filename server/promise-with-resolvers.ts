@@ -1,7 +1,7 @@
 /**
  * `Promise.withResolvers` (ES2024) for Node 20, which grafast (PostGraphile v5) calls on every query.
- * Imported for its side effect. Jest gives each test file a `Promise` of its own, so the test setup
- * imports it too.
+ * Imported for its side effect (by `polyfill.ts`, which `index.ts` imports first). Jest gives each test file
+ * a `Promise` of its own; a test file that imports the server's barrel runs the polyfill in its own context.
  */
 const PromiseConstructor = Promise as PromiseConstructor & { withResolvers?: unknown };
 

@@ -3,12 +3,9 @@
  * regions with their own key and status columns, role prefix shop_), compiled and enforced by the same
  * toolkit. Personas and rows: test/apps/store-chain/seed.ts.
  */
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
-import { refusal } from "../../db/testing/attempt";
-import { ageRows } from "../../db/testing/clock";
-import { expectRowSecurityEverywhere } from "../../db/testing/row-security";
-import { backToRoot } from "../../db/testing/persona";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
+import { refusal, ageRows, expectRowSecurityEverywhere, backToRoot } from "../../db/testing";
 import { column, openStoreChainDatabase, persona } from "./store-chain/database";
 import { ALL_MEMBERS, ALL_PURCHASES, ALL_STORES, ANDY_PURCHASE_STATS, VISIBILITY } from "./store-chain/expectations";
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-export { freePort } from "../../db/runtime/free-port";
+export { freePort } from "../../db";
 
 const ROOT = path.join(__dirname, "../..");
 const BIN = path.join(ROOT, "bin/gatehouse.js");

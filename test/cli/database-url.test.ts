@@ -1,7 +1,6 @@
 import { Client } from "pg";
-import { withClient } from "../../db/runtime/client";
-import { connectionUrl } from "../../db/runtime/connection-url";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+import { withClient, connectionUrl } from "../../db";
+import { createTestDatabase, type TestDatabase } from "../../db/testing";
 import { freePort, runCli, spawnCli } from "./cli";
 
 // The CLI against a database it does not own (DATABASE_URL): what it says when the setting is wrong, and that

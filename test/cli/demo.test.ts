@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { EMBEDDED_SUPERUSER_PASSWORD } from "../../db/runtime/embedded";
+import { EMBEDDED_SUPERUSER_PASSWORD } from "../../db";
 import { configSource, freePort, runCli, spawnCli, type CliProcess } from "./cli";
 
 // The edit loop the README teaches, on an embedded cluster of this file's own (its own data directory and port):

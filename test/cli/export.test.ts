@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "csv-stringify/sync";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { openCrmDatabase, persona } from "../crm/crm-database";
 import { configSource, runCli, spawnCli } from "./cli";
 

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { TEST_ADMIN_URL_ENV } from "../../db/testing/database";
+import { TEST_ADMIN_URL_ENV } from "../../db/testing";
 import { freePort } from "./cli";
 
 const ROOT = path.join(__dirname, "../..");

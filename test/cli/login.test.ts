@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { EMBEDDED_SUPERUSER_PASSWORD } from "../../db/runtime/embedded";
+import { EMBEDDED_SUPERUSER_PASSWORD } from "../../db";
 import { configSource, freePort, runCli, type CliResult } from "./cli";
 
 // `gatehouse login …` on an embedded cluster of this file's own, which asks for passwords (scram-sha-256), unlike

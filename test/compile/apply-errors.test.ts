@@ -1,7 +1,16 @@
 import type { PoolClient } from "pg";
-import { compileAndApply } from "../../db/apply/apply";
-import { CompileError, withRolePrefix } from "../../db/compile";
-import { defineApp, isNotNull, raw, role, sql, type AppDefinition, type RoleDefinition } from "../../db/policy";
+import {
+  compileAndApply,
+  CompileError,
+  withRolePrefix,
+  defineApp,
+  isNotNull,
+  raw,
+  role,
+  sql,
+  type AppDefinition,
+  type RoleDefinition,
+} from "../../db";
 import { readSecurityState } from "./fixtures/security-state";
 import { clerk, directory, manager, phoneMask, shopIdentity, support, vip } from "./fixtures/shop";
 import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";

@@ -6,11 +6,8 @@
  */
 import path from "node:path";
 import type { PoolClient } from "pg";
-import { CompileError, compileApp } from "../../db/compile";
-import { roleName } from "../../db/compile/names";
-import { approval, defineApp, own, role, unitTree, via } from "../../db/policy";
-import { createAppDatabase, type AppTestDatabase } from "../../db/testing/app-database";
-import { attempt } from "../../db/testing/attempt";
+import { CompileError, compileApp, roleName, approval, defineApp, own, role, unitTree, via } from "../../db";
+import { createAppDatabase, type AppTestDatabase, attempt } from "../../db/testing";
 import { shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shopIdentity, support, vip } from "./fixtures/shop";
 

@@ -1,13 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PoolClient } from "pg";
-import { compileAgainst } from "../../db/apply/apply";
-import type { CompileResult } from "../../db/compile";
+import { compileAgainst, changesSince, renderChanges, toUnits, readCommittedGeneration, toDdl } from "../../db";
+import type { CompileResult } from "../../db";
 import { crm } from "../../db/crm/roles";
-import { changesSince, renderChanges, toUnits } from "../../db/migrations/changes";
-import { readCommittedGeneration } from "../../db/migrations/committed";
-import { toDdl } from "../../db/sql/ddl";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+import { createTestDatabase, type TestDatabase } from "../../db/testing";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SCHEMA = "migrations/committed/000001-crm-schema.sql";

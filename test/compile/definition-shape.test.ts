@@ -8,21 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  all,
-  defineApp,
-  is,
-  keepLast,
-  mask,
-  memberSet,
-  or,
-  own,
-  restrict,
-  role,
-  softDelete,
-  unitTree,
-  view,
-} from "../../db/policy";
+import { all, defineApp, is, keepLast, mask, memberSet, or, own, restrict, role, softDelete, unitTree, view } from "../../db";
 import { clerk, directory, manager, shopIdentity, support } from "./fixtures/shop";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -1,7 +1,5 @@
 import type { PoolClient } from "pg";
-import { compileAndApply } from "../../db/apply/apply";
-import { introspect } from "../../db/catalog/introspect";
-import { compileApp, withRolePrefix } from "../../db/compile";
+import { compileAndApply, introspect, compileApp, withRolePrefix } from "../../db";
 import { shopCatalog } from "./fixtures/catalog";
 import { shop } from "./fixtures/shop";
 import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";

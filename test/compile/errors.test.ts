@@ -1,5 +1,7 @@
-import { CompileError, compileApp, withRolePrefix } from "../../db/compile";
 import {
+  CompileError,
+  compileApp,
+  withRolePrefix,
   all,
   defineApp,
   granted,
@@ -15,7 +17,7 @@ import {
   view,
   type AppDefinition,
   type RoleDefinition,
-} from "../../db/policy";
+} from "../../db";
 import { catalogOf, shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shopIdentity, support, vip } from "./fixtures/shop";
 

@@ -1,8 +1,7 @@
 import type { PoolClient } from "pg";
-import { applySql, compileAgainst, compileAndApply } from "../../db/apply/apply";
-import { withRolePrefix, type CompileResult } from "../../db/compile";
-import type { AppDefinition } from "../../db/policy";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+import { applySql, compileAgainst, compileAndApply, withRolePrefix, type CompileResult } from "../../db";
+import type { AppDefinition } from "../../db";
+import { createTestDatabase, type TestDatabase } from "../../db/testing";
 import { readSecurityState } from "./fixtures/security-state";
 import { shop, SHOP_SCHEMA_SQL } from "./fixtures/shop";
 

@@ -1,7 +1,6 @@
 import { escapeIdentifier, type PoolClient } from "pg";
-import { applySql, compileAgainst } from "../../db/apply/apply";
-import { withRolePrefix } from "../../db/compile";
-import { createAppDatabase, type AppTestDatabase } from "../../db/testing/app-database";
+import { applySql, compileAgainst, withRolePrefix } from "../../db";
+import { createAppDatabase, type AppTestDatabase } from "../../db/testing";
 import { CUSTOMERS, DIRECTORY, NAME, ORDERS, OWNER, WEIRD_SCHEMA, WEIRD_SCHEMA_FILE, seedWeird, weird } from "./fixtures/weird";
 
 const q = (...names: string[]) => names.map(escapeIdentifier).join(".");

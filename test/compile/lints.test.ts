@@ -1,11 +1,24 @@
 import type { PoolClient } from "pg";
-import { compileAgainst } from "../../db/apply/apply";
-import { compileApp, emitStatements, LintError, withRolePrefix, type Statement } from "../../db/compile";
-import { lint } from "../../db/compile/lint";
-import { describeScope } from "../../db/compile/describe";
-import { buildPlan } from "../../db/compile/plan";
-import { all, defineApp, raw, role, sql, view, type AppDefinition, type RoleDefinition } from "../../db/policy";
-import { runInRolledBackTransaction } from "../../db/testing/persona";
+import {
+  compileAgainst,
+  compileApp,
+  emitStatements,
+  LintError,
+  withRolePrefix,
+  type Statement,
+  lint,
+  describeScope,
+  buildPlan,
+  all,
+  defineApp,
+  raw,
+  role,
+  sql,
+  view,
+  type AppDefinition,
+  type RoleDefinition,
+} from "../../db";
+import { runInRolledBackTransaction } from "../../db/testing";
 import { shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
 import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";

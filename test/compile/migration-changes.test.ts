@@ -4,10 +4,15 @@
  * state as running the whole new generation.
  */
 import type { PoolClient } from "pg";
-import { applySql, compileAgainst } from "../../db/apply/apply";
-import { withRolePrefix } from "../../db/compile";
-import { changesSince, foldCommitted, renderChanges, toUnits, type CommittedGeneration } from "../../db/migrations/changes";
 import {
+  applySql,
+  compileAgainst,
+  withRolePrefix,
+  changesSince,
+  foldCommitted,
+  renderChanges,
+  toUnits,
+  type CommittedGeneration,
   all,
   and,
   defineApp,
@@ -21,9 +26,9 @@ import {
   unitTree,
   view,
   type AppDefinition,
-} from "../../db/policy";
-import { toDdl } from "../../db/sql/ddl";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+  toDdl,
+} from "../../db";
+import { createTestDatabase, type TestDatabase } from "../../db/testing";
 import { readSecurityState } from "./fixtures/security-state";
 import { clerk, manager, phoneMask, shop, shopIdentity, SHOP_SCHEMA_SQL, support } from "./fixtures/shop";
 

@@ -1,8 +1,19 @@
-import { buildPlan, tableOf } from "../../db/compile/plan";
-import { SCOPE_KINDS } from "../../db/compile/scopes";
-import { describeScope } from "../../db/compile/describe";
-import { directColumns } from "../../db/compile/walk";
-import { all, defineApp, isNotNull, or, own, restrict, reveal, unitTree, via } from "../../db/policy";
+import {
+  buildPlan,
+  tableOf,
+  SCOPE_KINDS,
+  describeScope,
+  directColumns,
+  all,
+  defineApp,
+  isNotNull,
+  or,
+  own,
+  restrict,
+  reveal,
+  unitTree,
+  via,
+} from "../../db";
 import { catalogTable, shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
 

@@ -1,12 +1,20 @@
 import type { PoolClient } from "pg";
-import { compileAndApply } from "../../db/apply/apply";
-import { compileApp, withRolePrefix } from "../../db/compile";
-import { starViews } from "../../db/compile/emit/role-schemas";
-import { lint } from "../../db/compile/lint";
-import { buildPlan } from "../../db/compile/plan";
-import { defineApp, keepFirst, mask, role, view, type AppDefinition } from "../../db/policy";
-import { toDdl } from "../../db/sql/ddl";
-import { runInRolledBackTransaction } from "../../db/testing/persona";
+import {
+  compileAndApply,
+  compileApp,
+  withRolePrefix,
+  starViews,
+  lint,
+  buildPlan,
+  defineApp,
+  keepFirst,
+  mask,
+  role,
+  view,
+  type AppDefinition,
+  toDdl,
+} from "../../db";
+import { runInRolledBackTransaction } from "../../db/testing";
 import { shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shop, shopIdentity, support, vip } from "./fixtures/shop";
 import { openShopDatabase, type ShopDatabase } from "./fixtures/shop-database";

@@ -11,9 +11,9 @@
  * Contract 1 (customer 3) is put in review by the owner before the tests (no contract of rita's is past draft).
  */
 import type { PoolClient } from "pg";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
-import { attempt } from "../../db/testing/attempt";
+import { attempt } from "../../db/testing";
 import { permissionDenied, rows } from "./table-access";
 
 let crm: AppTestDatabase;

@@ -4,11 +4,9 @@
  * delete unnoticed; only the owner can pause it, and the pause is itself recorded.
  */
 import { Client, type ClientBase, type PoolClient } from "pg";
-import { loginName } from "../../db/runtime/logins";
-import { verifyAuditLog } from "../../db/runtime/audit";
-import type { AppTestDatabase } from "../../db/testing/app-database";
-import { refusal } from "../../db/testing/attempt";
-import { backToRoot } from "../../db/testing/persona";
+import { loginName, verifyAuditLog } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
+import { refusal, backToRoot } from "../../db/testing";
 import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
 
 let crm: AppTestDatabase;

@@ -3,12 +3,11 @@
  * write instead, from the database; and `readableColumns`, the same list without a database.
  */
 import type { PoolClient } from "pg";
-import { readableColumns } from "../../db/compile";
-import { roleName } from "../../db/compile/names";
+import { readableColumns, roleName } from "../../db";
 import { PERSONAS } from "../../db/crm/seed";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
-import { attempt, type Outcome } from "../../db/testing/attempt";
+import { attempt, type Outcome } from "../../db/testing";
 import { permissionDenied, rows } from "./table-access";
 
 let crm: AppTestDatabase;

@@ -1,7 +1,7 @@
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 import { contacts } from "./expectations/contacts";
-import { attempt } from "../../db/testing/attempt";
+import { attempt } from "../../db/testing";
 import { permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
 
 let crm: AppTestDatabase;

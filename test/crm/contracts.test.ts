@@ -1,8 +1,8 @@
 import type { ClientBase } from "pg";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 import { contracts } from "./expectations/contracts";
-import { attempt } from "../../db/testing/attempt";
+import { attempt } from "../../db/testing";
 import { permissionDenied, rows, rowSecurityViolation, testTableAccess } from "./table-access";
 
 let crm: AppTestDatabase;

@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
 import { crm } from "../../db/crm/roles";
 import { PERSONAS, seedDemo } from "../../db/crm/seed";
-import { createAppDatabase, type AppTestDatabase } from "../../db/testing/app-database";
+import { createAppDatabase, type AppTestDatabase } from "../../db/testing";
 
 /** Every table of schema crm, by name. */
 export const CRM_TABLES = [

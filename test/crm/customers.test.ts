@@ -3,9 +3,9 @@
  * write rules of CRM.md (insert, update, delete), each "cannot" paired with a root check.
  */
 import type { PoolClient } from "pg";
-import { refusal } from "../../db/testing/attempt";
+import { refusal } from "../../db/testing";
 import { PERSONAS } from "../../db/crm/seed";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 import { CUSTOMER_COLUMNS, CUSTOMER_EXPECTATIONS, MARKETING_EXPORT_COLUMNS, customerExpectation } from "./expectations/customers";
 

@@ -1,5 +1,5 @@
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Exports of the marketing view, recorded and counted in the database (emit/exports.ts): gatehouse.export_start checks

@@ -1,12 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { PoolClient } from "pg";
-import { compileAndApply } from "../../db/apply/apply";
-import { withRolePrefix } from "../../db/compile";
+import { compileAndApply, withRolePrefix, verifyAuditLog } from "../../db";
 import { generateData, type GenerateOptions } from "../../db/crm/generate";
 import { crm } from "../../db/crm/roles";
-import { verifyAuditLog } from "../../db/runtime/audit";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+import { createTestDatabase, type TestDatabase } from "../../db/testing";
 
 const SCHEMA_MIGRATION = path.join(__dirname, "../../migrations/committed/000001-crm-schema.sql");
 const SMALL: GenerateOptions = { customers: 2_000, users: 100, depth: 4, grants: 50 };

@@ -5,10 +5,9 @@
  * row is written. Each test is one rolled-back transaction; a "cannot" is paired with a root check.
  */
 import type { PoolClient } from "pg";
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
-import { attempt, refusal } from "../../db/testing/attempt";
-import { backToRoot } from "../../db/testing/persona";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
+import { attempt, refusal, backToRoot } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 let crm: AppTestDatabase;

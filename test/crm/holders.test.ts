@@ -1,4 +1,4 @@
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Grants never move rows (DESIGN.md invariant 9): a temporary grant lets sam read and edit wendy's customer 12

@@ -10,12 +10,10 @@
  */
 import type { Client, ClientBase } from "pg";
 import { compile, sql } from "pg-sql2";
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
-import { ageRows } from "../../db/testing/clock";
-import { asRoot, backToRoot } from "../../db/testing/persona";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
+import { ageRows, asRoot, backToRoot, attempt } from "../../db/testing";
 import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
-import { attempt } from "../../db/testing/attempt";
 import { permissionDenied, rows, rowSecurityViolation } from "./table-access";
 
 let crm: AppTestDatabase;

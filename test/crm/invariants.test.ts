@@ -5,8 +5,8 @@
  * database; and the performance rule that identity helpers run once per statement, as InitPlans.
  */
 import type { PoolClient } from "pg";
-import type { AppTestDatabase } from "../../db/testing/app-database";
-import { expectRowSecurityEverywhere } from "../../db/testing/row-security";
+import type { AppTestDatabase } from "../../db/testing";
+import { expectRowSecurityEverywhere } from "../../db/testing";
 import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
 import { rows } from "./table-access";
 

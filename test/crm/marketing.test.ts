@@ -3,9 +3,9 @@
  * owner role (security_barrier), so marketing holds no privilege on any base table; DESIGN.md invariant 3.
  */
 import type { PoolClient } from "pg";
-import { refusal } from "../../db/testing/attempt";
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import { refusal } from "../../db/testing";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 import { customerExpectation } from "./expectations/customers";
 import { rows } from "./table-access";

@@ -1,5 +1,5 @@
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Offboarding rick (sales_rep, East-1; owns customers 4, 5, 6 and the soft-deleted 21; holds two grants) as adam.

@@ -1,4 +1,4 @@
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Named operations (operation() in db/crm/roles.ts): closing a project, archiving stale customers, returning idle

@@ -1,6 +1,6 @@
 import { Client } from "pg";
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 // The public pool (publicPool("customers") in db/crm/roles.ts): reps claim unowned customers of their unit tree,

@@ -1,5 +1,5 @@
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 // Reveal with a reason (reveal() in db/crm/roles.ts): supervisors read a contact's raw phone or id number in their

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DEMO_ROWS, PERSONAS, isSeeded, seedDemo } from "../../db/crm/seed";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
+import { createTestDatabase, type TestDatabase } from "../../db/testing";
 
 const SCHEMA_MIGRATION = path.join(__dirname, "../../migrations/committed/000001-crm-schema.sql");
 

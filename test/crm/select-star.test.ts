@@ -5,9 +5,8 @@
  * it masked. The base tables stay the boundary.
  */
 import type { Client, PoolClient } from "pg";
-import { readableColumns } from "../../db/compile";
-import { roleSchemaName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import { readableColumns, roleSchemaName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
 import { openCrmApi } from "../server/api";
 import { column, CRM_TABLES, openCrmDatabase, persona } from "./crm-database";
 import { rows } from "./table-access";

@@ -8,9 +8,8 @@
  * would, then the test returns to the superuser for the root check.
  */
 import type { PoolClient } from "pg";
-import type { AppTestDatabase } from "../../db/testing/app-database";
-import { attempt } from "../../db/testing/attempt";
-import { backToRoot } from "../../db/testing/persona";
+import type { AppTestDatabase } from "../../db/testing";
+import { attempt, backToRoot } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
 
 let crm: AppTestDatabase;

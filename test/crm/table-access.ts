@@ -1,7 +1,7 @@
 import type { ClientBase } from "pg";
-import { attempt, type Outcome } from "../../db/testing/attempt";
+import { attempt, type Outcome } from "../../db/testing";
 import { PERSONAS } from "../../db/crm/seed";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, persona } from "./crm-database";
 
 /** The 17 demo personas of CRM.md, in seed order. */

@@ -9,7 +9,7 @@ import { execFile, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "../../db/runtime/free-port";
+import { freePort } from "../../db";
 
 const ROOT = path.join(__dirname, "../..");
 const INSTALL = ["--prefer-offline", "--no-audit", "--no-fund"];

@@ -1,8 +1,6 @@
 import { Client } from "pg";
-import { TEST_ADMIN_URL_ENV } from "../../db/testing/database";
-import { scramSha256Verifier } from "../../db/runtime/scram";
-import { parseDuration, formatDuration } from "../../db/runtime/durations";
-import { resolveLoginSettings } from "../../db/runtime/login-settings";
+import { TEST_ADMIN_URL_ENV } from "../../db/testing";
+import { scramSha256Verifier, parseMilliseconds, formatDuration, resolveLoginSettings } from "../../db";
 
 // What a login is made of before it reaches the server: its password only as a SCRAM-SHA-256 verifier, which must be
 // the one PostgreSQL computes itself for the same password and salt, and its session settings.
@@ -50,15 +48,18 @@ test("a password with a control or non-ASCII character is refused, with the fix"
 });
 
 test("durations read as PostgreSQL settings write them; bad ones name the setting", () => {
-  expect([parseDuration("5min", "x"), parseDuration("30s", "x"), parseDuration(1500, "x"), parseDuration("1h", "x")]).toEqual([
-    300_000, 30_000, 1500, 3_600_000,
-  ]);
+  expect([
+    parseMilliseconds("5min", "x"),
+    parseMilliseconds("30s", "x"),
+    parseMilliseconds(1500, "x"),
+    parseMilliseconds("1h", "x"),
+  ]).toEqual([300_000, 30_000, 1500, 3_600_000]);
   expect([formatDuration(300_000), formatDuration(30_000), formatDuration(1500)]).toEqual(["5min", "30s", "1500ms"]);
-  expect(() => parseDuration("0", "--statement-timeout")).toThrow(
+  expect(() => parseMilliseconds("0", "--statement-timeout")).toThrow(
     '--statement-timeout must be a positive duration such as 30s, 5min, 1h or a number of milliseconds, not "0"',
   );
-  expect(() => parseDuration("1.5s", "x")).toThrow('not "1.5s"');
-  expect(() => parseDuration("5 minutes", "x")).toThrow('not "5 minutes"');
+  expect(() => parseMilliseconds("1.5s", "x")).toThrow('not "1.5s"');
+  expect(() => parseMilliseconds("5 minutes", "x")).toThrow('not "5 minutes"');
 });
 
 test("login settings: the config over the defaults, the flags over the config; an unknown key is named", () => {

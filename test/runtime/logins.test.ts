@@ -1,6 +1,5 @@
-import { roleName } from "../../db/compile/names";
-import { createRoleBoundLogin } from "../../db/runtime/logins";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import { roleName, createRoleBoundLogin } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase } from "../crm/crm-database";
 import { customerExpectation } from "../crm/expectations/customers";
 

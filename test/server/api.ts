@@ -1,12 +1,9 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
-import type { AuthSettings } from "../../server/auth";
-import type { ErrorLog } from "../../server/errors";
-import { startApiServer, type ApiServer } from "../../server/http";
-import { DEFAULT_LIMITS, type Limits } from "../../server/limits";
-import { signDevToken } from "../../server/tokens";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
+import type { AuthSettings, ErrorLog } from "../../server";
+import { startApiServer, type ApiServer, DEFAULT_LIMITS, type Limits, signDevToken } from "../../server";
 import { openCrmDatabase, persona } from "../crm/crm-database";
 
 export const TEST_AUTH = {

@@ -5,8 +5,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
-import { roleName } from "../../db/compile/names";
-import { makeAuthenticator } from "../../server/auth";
+import { roleName } from "../../db";
+import { makeAuthenticator } from "../../server";
 import { column } from "../crm/crm-database";
 import { customerExpectation } from "../crm/expectations/customers";
 import { openCrmApi, postGraphQL, TEST_AUTH, type CrmApi } from "./api";

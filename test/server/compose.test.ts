@@ -4,9 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { roleName } from "../../db/compile/names";
+import { roleName } from "../../db";
 import { crm } from "../../db/crm/roles";
-import { DEFAULT_PORT, loadServerConfig, SERVER_ENV } from "../../server/config";
+import { DEFAULT_PORT, loadServerConfig, SERVER_ENV } from "../../server";
 
 interface Service {
   image?: string;

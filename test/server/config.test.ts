@@ -7,9 +7,9 @@ import { promisify } from "node:util";
 import { decodeJwt } from "jose";
 import { crm } from "../../db/crm/roles";
 import config from "../../gatehouse.config";
-import { devToken } from "../../server/cli/token";
-import { makeAuthenticator } from "../../server/auth";
 import {
+  devToken,
+  makeAuthenticator,
   ConfigError,
   describeMode,
   DEV_JWT_AUDIENCE,
@@ -17,8 +17,8 @@ import {
   DEV_JWT_SECRET,
   isLoopback,
   loadServerConfig,
-} from "../../server/config";
-import { DEFAULT_LIMITS } from "../../server/limits";
+  DEFAULT_LIMITS,
+} from "../../server";
 
 const problems = (env: Record<string, string>) => {
   try {

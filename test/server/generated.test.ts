@@ -5,9 +5,9 @@
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { promisify } from "node:util";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import type { AppTestDatabase } from "../../db/testing";
 import { CLIENT_ROLES } from "../../codegen";
-import { apiRoles, roleSchemaFiles } from "../../server/schemas";
+import { apiRoles, roleSchemaFiles } from "../../server";
 import { openCrmDatabase } from "../crm/crm-database";
 
 const execFileAsync = promisify(execFile);

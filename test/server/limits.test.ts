@@ -3,10 +3,10 @@
  * configured tight, plus the health endpoint and a shutdown that leaves no connection behind.
  */
 import { getIntrospectionQuery } from "graphql";
-import { roleName } from "../../db/compile/names";
-import type { AppTestDatabase } from "../../db/testing/app-database";
+import { roleName } from "../../db";
+import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase } from "../crm/crm-database";
-import { APPLICATION_NAME } from "../../server/http";
+import { APPLICATION_NAME } from "../../server";
 import { openCrmApi, type CrmApi } from "./api";
 
 let crm: AppTestDatabase;

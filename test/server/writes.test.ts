@@ -6,7 +6,7 @@
 import { SetPaymentStatusDocument } from "../../generated/graphql/finance";
 import { RepCustomersDocument } from "../../generated/graphql/sales_rep";
 import { SupportTicketDocument } from "../../generated/graphql/support";
-import { request } from "../../server/client";
+import { request } from "../../server";
 import { column } from "../crm/crm-database";
 import { customerExpectation } from "../crm/expectations/customers";
 import { openCrmApi, type CrmApi } from "./api";

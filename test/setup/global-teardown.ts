@@ -1,2 +1,2 @@
 /** Stops what globalSetup started (nothing when the cluster came from TEST_DATABASE_URL). */
-export { globalTeardown as default } from "../../db/testing/jest";
+export { globalTeardown as default } from "../../db/testing";

@@ -3,12 +3,19 @@
  * expectRowSecurityEverywhere and ageRows, against a real database with a small hand-written schema.
  */
 import { Pool } from "pg";
-import { attempt, refusal } from "../../db/testing/attempt";
-import { ageRows } from "../../db/testing/clock";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
-import { actAs, asRoot, backToRoot } from "../../db/testing/persona";
-import { expectRowSecurityEverywhere, rowSecurityOffenders } from "../../db/testing/row-security";
-import { connectionUrl } from "../../db/runtime/connection-url";
+import {
+  attempt,
+  refusal,
+  ageRows,
+  createTestDatabase,
+  type TestDatabase,
+  actAs,
+  asRoot,
+  backToRoot,
+  expectRowSecurityEverywhere,
+  rowSecurityOffenders,
+} from "../../db/testing";
+import { connectionUrl } from "../../db";
 
 let db: TestDatabase;
 let authenticator: Pool;

@@ -1,7 +1,6 @@
 import { Pool } from "pg";
-import { createTestDatabase, type TestDatabase } from "../../db/testing/database";
-import { connectionUrl } from "../../db/runtime/connection-url";
-import { asPersona, asRoot, openLogin } from "../../db/testing/persona";
+import { createTestDatabase, type TestDatabase, asPersona, asRoot, openLogin } from "../../db/testing";
+import { connectionUrl } from "../../db";
 
 /** Superuser pool on the cluster's maintenance database, for looking at pg_database and pg_roles. */
 let cluster: Pool;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { PoolClient } from "pg";
-import { createAppDatabase, type AppTestDatabase } from "../../../db/testing/app-database";
+import { createAppDatabase, type AppTestDatabase } from "../../../db/testing";
 import { storeChain } from "./roles";
 import { STAFF, seedStoreChain, type ShopRole } from "./seed";
 

@@ -29,7 +29,7 @@ import {
   unitTree,
   via,
   view,
-} from "../../../db/policy";
+} from "../../../db";
 
 /** Rows whose store the user may see (the stores table's row security applies inside). */
 const visibleStore = via("store_id", "stores");

@@ -1,2 +1,0 @@
-// Jest test files get a fresh `Promise` per VM context, so the polyfill runs as a setupFile.
-import "../../server/promise-with-resolvers";
