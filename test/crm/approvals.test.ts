@@ -307,6 +307,44 @@ describe("deciding", () => {
   });
 });
 
+describe("calling the definer functions directly", () => {
+  test("rick cannot file a transfer of his soft-deleted customer 21 through gatehouse.file_approval_request, which his row security hides", async () => {
+    const outcomes = await crm.as(persona("rick"), async (c) => [
+      await attempt(c, "select crm.request_customer_transfer(21, 4, 'hand over')"),
+      await attempt(
+        c,
+        `select (gatehouse.file_approval_request('customer_transfer', '{"id": 21}', '{"owner_id": 4}', 'hand over')).id`,
+      ),
+    ]);
+    expect(outcomes).toEqual([
+      refused("no row 21 of customers that you can see"),
+      refused(
+        "you may not request customer_transfer for row 21 of customers: only sales_rep (rows they own (owner_id)) and supervisor (rows of their unit and its sub-units (unit_id)) may",
+      ),
+    ]);
+    expect(
+      await crm.root((c) => rows(c, "select owner_id::int, deleted_at is not null as deleted from crm.customers where id = 21")),
+    ).toEqual([{ owner_id: 5, deleted: true }]);
+    expect(await crm.root((c) => column(c, "select count(*)::int from gatehouse.approval_requests"))).toEqual([0]);
+  });
+
+  test("sam cannot reject rita's request on her VIP customer 1 through gatehouse.decide_approval_request: the VIP restriction hides it from him", async () => {
+    const outcomes = await crm.as(RITA, async (c) => {
+      const id = await request(c, "select crm.request_customer_transfer(1, 5, 'rick takes over')");
+      await crm.actAs(c, persona("sam"));
+      return { id, sam: await attempt(c, "select (gatehouse.decide_approval_request($1, 'rejected', 'no')).id", [id]) };
+    });
+    expect(outcomes.sam).toEqual(
+      refused(
+        `you may not decide request ${outcomes.id} (customer_transfer on row 1 of customers): only supervisor (rows of their unit and its sub-units (unit_id)) may`,
+      ),
+    );
+    expect(await crm.root((c) => rows(c, "select owner_id::int, tier from crm.customers where id = 1"))).toEqual([
+      { owner_id: 4, tier: "vip" },
+    ]);
+  });
+});
+
 describe("transfers", () => {
   test("rita asks to hand her customer 2 to roy (East-2): sam cannot apply it outside his subtree, erin does", async () => {
     const outcomes = await crm.as(RITA, async (c) => {

@@ -10,6 +10,7 @@ import type { RoleScope } from "../privileges";
 import { onceWithRole, renderScope, type ScopeContext } from "../scope-sql";
 import { softDeleteOf } from "../soft-delete";
 import type { Statement } from "../statement";
+import { restrictivePredicate } from "./policies";
 import { softDeleteSettings } from "./soft-delete";
 
 /** What approvals (`defineApp({ approvals })`) install. */
@@ -117,14 +118,25 @@ export function emitApprovals(plan: Plan, ctx: (table: string) => ScopeContext):
   const asActor = (table: string, row: string): ScopeContext => ({ ...ctx(table), row, actor: sql.identifier("actor") });
   /** Whether the acting role is one of `roles` (the role set for the request, or a role-bound login's one role). */
   const actsAs = (role: string) => sql`pg_catalog.pg_has_role(actor, ${literal(roleName(app, role))}, 'usage')`;
-  /** `case when <acts as r1> then exists (… scope of r1 …) … else false end`, checked as the owner with the caller as actor. */
+  /** The restrictions that hide rows of `table` from `role` (VIP, soft-deleted, …), as its row security would apply them. */
+  const restrictionsOf = (table: string, role: string) =>
+    sql.join(
+      tableOf(plan, table)
+        .restrictives.filter((n) => n.role === role && n.policies.some((p) => p.command === "select" || p.command === "all"))
+        .map((n) => sql` and (${restrictivePredicate(n, asActor(table, "t"))})`),
+      "",
+    );
+  /**
+   * `case when <acts as r1> then exists (… scope of r1 and its restrictions …) … else false end`, checked as the
+   * owner with the caller as actor: a direct call of the definer function reaches no row the caller's row security hides.
+   */
   const reaches = (a: ApprovalDefinition, roles: readonly RoleScope[], key: SQL) =>
     roles.length === 0
       ? sql`false`
       : sql`case${sql.join(
           roles.map(
             (r) =>
-              sql`\n      when ${actsAs(r.role)} then exists (select 1 from ${tableIdent(app, a.table)} as t where t.${c(keyOf(a.table))} = ${key} and ${renderScope(r.scope, asActor(a.table, "t"))})`,
+              sql`\n      when ${actsAs(r.role)} then exists (select 1 from ${tableIdent(app, a.table)} as t where t.${c(keyOf(a.table))} = ${key} and ${renderScope(r.scope, asActor(a.table, "t"))}${restrictionsOf(a.table, r.role)})`,
           ),
           "",
         )}\n      else false\n    end`;

@@ -31,11 +31,14 @@ create policy ${sql.identifier(policyName(node.role, node.command))} on ${tableI
 }
 
 /** The restrictive policies of one restriction for one role, as the plan names them (bans decided there). */
-export function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Statement[] {
+/** The rows a restriction leaves a role: those it does not hide, or that the role keeps. */
+export function restrictivePredicate(node: RestrictiveNode, ctx: ScopeContext): SQL {
   const hides = renderScope(node.hides, ctx);
-  const predicate = node.keeps
-    ? sql`(${hides}) is not true\n    or ${renderScope(node.keeps, ctx)}`
-    : sql`(${hides}) is not true`;
+  return node.keeps ? sql`(${hides}) is not true\n    or ${renderScope(node.keeps, ctx)}` : sql`(${hides}) is not true`;
+}
+
+export function restrictive(plan: Plan, node: RestrictiveNode, ctx: ScopeContext): Statement[] {
+  const predicate = restrictivePredicate(node, ctx);
   const words = `hides ${describeScope(node.hides)}${node.keeps ? ` unless ${describeScope(node.keeps)}` : ""}`;
   return node.policies.map(({ name, command, ban }) => {
     const using = command === "insert" ? sql.blank : ban ? sql`\n  using (true)` : sql`\n  using (\n    ${predicate}\n  )`;
