@@ -7,9 +7,11 @@ import { readCommittedGeneration } from "../migrations/committed";
 import { withClient } from "../runtime/client";
 import { toDdl } from "../sql/ddl";
 
-/** What `gatehouse compile` found: the files it wrote, or (with `check`) the ones that are stale. */
+/** What `gatehouse compile` found: the files it wrote or removed, or (with `check`) the ones that are stale. */
 export interface CompileOutcome {
   readonly written: readonly string[];
+  /** The changes file, once nothing differs from the committed migrations any more. */
+  readonly removed: readonly string[];
   readonly stale: readonly string[];
 }
 
@@ -29,7 +31,7 @@ export const changesFile = (sqlFile: string): string => sqlFile.replace(/(\.sql)
  * differ. Nothing is written on error.
  *
  * @example
- * await compileProject(config, process.env.DATABASE_URL!, { check: true }); // { written: [], stale: [] } when up to date
+ * await compileProject(config, process.env.DATABASE_URL!, { check: true }); // { written: [], removed: [], stale: [] } when up to date
  */
 export async function compileProject(
   config: GatehouseConfig,
@@ -53,7 +55,8 @@ export async function compileProject(
     const current = await readFile(file, "utf8").catch(() => undefined);
     if (current !== text) stale.push(file);
   }
-  if (options.check) return { written: [], stale };
+  if (options.check) return { written: [], removed: [], stale };
+  const removed = files.filter(([file, text]) => text === undefined && stale.includes(file)).map(([file]) => file);
   for (const [file, text] of files) {
     if (!stale.includes(file)) continue;
     if (text === undefined) {
@@ -64,7 +67,7 @@ export async function compileProject(
     await writeFile(file, text);
   }
   await includeInCurrent(config, changes !== undefined);
-  return { written: stale, stale: [] };
+  return { written: stale.filter((file) => !removed.includes(file)), removed, stale: [] };
 }
 
 /**

@@ -35,8 +35,13 @@ const compile: CliCommand = (program, context) => {
           console.error(`stale: ${outcome.stale.join(", ")}: run gatehouse compile and commit the result`);
           process.exitCode = 1;
         } else console.log("generated files are up to date");
-      } else
-        console.log(outcome.written.length ? `wrote ${outcome.written.join(", ")}` : "generated files were already up to date");
+      } else {
+        const done = [
+          ...(outcome.written.length ? [`wrote ${outcome.written.join(", ")}`] : []),
+          ...(outcome.removed.length ? [`removed ${outcome.removed.join(", ")} (nothing left to commit)`] : []),
+        ];
+        console.log(done.length ? done.join("; ") : "generated files were already up to date");
+      }
     });
 };
 
