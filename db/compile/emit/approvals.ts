@@ -118,7 +118,7 @@ export function emitApprovals(plan: Plan, ctx: (table: string) => ScopeContext):
   const asActor = (table: string, row: string): ScopeContext => ({ ...ctx(table), row, actor: sql.identifier("actor") });
   /** Whether the acting role is one of `roles` (the role set for the request, or a role-bound login's one role). */
   const actsAs = (role: string) => sql`pg_catalog.pg_has_role(actor, ${literal(roleName(app, role))}, 'usage')`;
-  /** The restrictions that hide rows of `table` from `role` (VIP, soft-deleted, …), as its row security would apply them. */
+  /** The restrictions that hide rows of `table` from `role` (a confidential flag, soft-deleted rows, …), as its row security would apply them. */
   const restrictionsOf = (table: string, role: string) =>
     sql.join(
       tableOf(plan, table)
