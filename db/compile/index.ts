@@ -10,6 +10,7 @@ import { emitOffboarding } from "./emit/offboarding";
 import { emitOperations } from "./emit/operations";
 import { emitEndings } from "./emit/end-when";
 import { emitExports } from "./emit/exports";
+import { emitLeftoverCleanup } from "./emit/leftovers";
 import { emitPublicPools } from "./emit/public-pool";
 import { emitReveals } from "./emit/reveal";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
@@ -79,7 +80,7 @@ export function emitStatements(plan: Plan): Statement[] {
     parentKey,
     arrayTypes,
   });
-  return [
+  const statements: Statement[] = [
     {
       kind: "schema",
       sql: sql`${lineComment(`toolkit schema: identity helpers, masks and the login mapping for schema ${app.schema}`)}
@@ -116,6 +117,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitReveals(plan, (table) => ctx(table), keyOf),
     ...emitToolkitRevokes(plan),
   ];
+  return [...statements, ...emitLeftoverCleanup(app, statements)];
 }
 
 const HEADER =

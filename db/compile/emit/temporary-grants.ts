@@ -293,6 +293,14 @@ create policy ${name("update")} on ${t}
   out.push(
     {
       kind: "function",
+      fn: {
+        schema: app.schema,
+        name: TEMPORARY_GRANTS.grant,
+        argTypes: grantArgs.map(([, type]) => type),
+        securityDefiner: false,
+        volatility: "volatile",
+        searchPath: true,
+      },
       sql: sql`${lineComment(`temporary grants: open one row of ${words(grants.tables)} to one user for ${privileges.join(" or ")} until expires_at (at most ${duration.interval}), with a reason; runs with the caller's rights`)}
 create or replace function ${grantFn}(${declare(grantArgs)}) returns ${t}
   language plpgsql volatile security invoker
@@ -308,6 +316,14 @@ end`)};`,
     },
     {
       kind: "function",
+      fn: {
+        schema: app.schema,
+        name: TEMPORARY_GRANTS.revoke,
+        argTypes: revokeArgs.map(([, type]) => type),
+        securityDefiner: false,
+        volatility: "volatile",
+        searchPath: true,
+      },
       sql: sql`${lineComment(`temporary grants: end a live grant now, as its grantor, a granting role above the grantor, or ${words(anywhere) || "no one else"}; runs with the caller's rights`)}
 create or replace function ${revokeFn}(${declare(revokeArgs)}) returns ${t}
   language plpgsql volatile security invoker
