@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { GatehouseConfig } from "../config";
-import { generatePgtap } from "../pgtap/generate";
+import { generatePgtap, PGTAP_FILES } from "../pgtap/generate";
 import { renderTapFile, testCount, type TapFile } from "../pgtap/tap-file";
 import { withClient } from "../runtime/client";
 import type { CliCommand } from "./command";
@@ -10,28 +10,16 @@ import type { ProjectDatabase } from "./database";
 /** Where `gatehouse pgtap` writes when `--out` is not given: beside the embedded cluster, not committed. */
 export const DEFAULT_PGTAP_FOLDER = ".gatehouse/pgtap";
 
-/** What each file checks, for its header. */
-const ABOUT: Readonly<Record<string, string>> = {
-  "policies.sql":
-    "Every policy on the tables: names, command, roles, permissive or restrictive, and both expressions as this PostgreSQL major deparses them.",
-  "privileges.sql":
-    "What every generated role and PUBLIC holds on each table, view and column (grants held through membership included).",
-  "row-security.sql": "The tables of each schema, and row level security enabled and forced on each.",
-  "visibility.sql":
-    "Exactly which rows (by key) each persona of the config sees in each table, as of generation: regenerate after changing the data.",
-};
-
 /** One written file and its number of tests. */
 export interface PgtapFileWritten {
   readonly file: string;
   readonly tests: number;
 }
 
-/** The header of a file: what it checks, where it came from, how to run it. */
+/** The header of a file: where it came from, how to run it. */
 function header(config: GatehouseConfig, file: TapFile, major: string): string {
   return [
     `${file.name}, written by gatehouse pgtap from the definitions of schema ${config.app.schema} (PostgreSQL ${major}).`,
-    ABOUT[file.name] ?? "",
     "Run it as a superuser with pg_prove: it creates pgTAP if needed, runs in one transaction and rolls back.",
     "Generated: edit the definitions, not this file.",
   ].join("\n");
@@ -50,7 +38,7 @@ export async function writePgtap(config: GatehouseConfig, db: ProjectDatabase, o
       .major,
   }));
   await mkdir(out, { recursive: true });
-  for (const name of Object.keys(ABOUT)) if (!files.some((f) => f.name === name)) await rm(path.join(out, name), { force: true });
+  for (const name of PGTAP_FILES) if (!files.some((f) => f.name === name)) await rm(path.join(out, name), { force: true });
   const written: PgtapFileWritten[] = [];
   for (const file of files) {
     const target = path.join(out, file.name);

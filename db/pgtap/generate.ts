@@ -12,6 +12,9 @@ import { rowSecurityTests } from "./row-security";
 import { TAP_SEARCH_PATH, type TapFile } from "./tap-file";
 import { visibilityTests } from "./visibility";
 
+/** The files {@link generatePgtap} writes; `visibility.sql` only when the config has personas. */
+export const PGTAP_FILES = ["policies.sql", "privileges.sql", "row-security.sql", "visibility.sql"] as const;
+
 /** Every role the compile creates, prefixed: the app's roles, the anonymous role, the authenticator, the view owners. */
 const generatedRoles = (plan: Plan): string[] =>
   [...plan.roles.map((r) => r.name), plan.app.anonymous, plan.app.authenticator, ...plan.views.map((v) => v.owner)].map((r) =>
@@ -55,15 +58,31 @@ export async function generatePgtap(client: ClientBase, config: GatehouseConfig)
     const schemas = [app.schema, app.toolkitSchema];
     const relations = await readRelations(client, schemas);
     const files: TapFile[] = [
-      { name: "policies.sql", steps: policyTests(relations, await readPolicies(client, schemas)) },
+      {
+        name: "policies.sql",
+        about:
+          "Every policy on the tables: names, command, roles, permissive or restrictive, both expressions as this PostgreSQL major deparses them.",
+        steps: policyTests(relations, await readPolicies(client, schemas)),
+      },
       {
         name: "privileges.sql",
+        about:
+          "What every generated role and PUBLIC holds on each table, view and column (grants held through membership included).",
         steps: privilegeTests(await readPrivileges(client, schemas, [...generatedRoles(compiled.plan), "public"])),
       },
-      { name: "row-security.sql", steps: rowSecurityTests(schemas, relations) },
+      {
+        name: "row-security.sql",
+        about: "The tables of each schema, and row level security enabled and forced on each.",
+        steps: rowSecurityTests(schemas, relations),
+      },
     ];
     if (personas.length > 0)
-      files.push({ name: "visibility.sql", steps: await visibilityTests(client, compiled.plan, personas) });
+      files.push({
+        name: "visibility.sql",
+        about:
+          "Exactly which rows (by key) each persona of the config sees in each table, as of writing: write again after changing the data.",
+        steps: await visibilityTests(client, compiled.plan, personas),
+      });
     return files;
   });
 }

@@ -6,9 +6,10 @@ export interface TapStep {
   readonly test: boolean;
 }
 
-/** A pgTAP file: its name in the output folder and its statements in order. */
+/** A pgTAP file: its name in the output folder, what it checks (one sentence, for its header) and its statements in order. */
 export interface TapFile {
   readonly name: string;
+  readonly about: string;
   readonly steps: readonly TapStep[];
 }
 
@@ -28,12 +29,13 @@ export const testCount = (file: TapFile): number => file.steps.filter((s) => s.t
 export const TAP_SEARCH_PATH = "public";
 
 /**
- * The text of a file `pg_prove` runs: one transaction that creates pgTAP if the database lacks it, plans its tests,
- * runs them and rolls back, so nothing is left behind (the extension included, when the file created it).
+ * The text of a file `pg_prove` runs: `header` and the file's `about` as comments, then one transaction that creates
+ * pgTAP if the database lacks it, plans its tests, runs them and rolls back, so nothing is left behind (the extension
+ * included, when the file created it).
  *
  * @example
- * renderTapFile({ name: "row-security.sql", steps: [tapTest(sql`ok(true, 'fine')`)] });
- * // begin; create extension if not exists pgtap; … select plan(1); select ok(true, 'fine'); select * from finish(); rollback;
+ * renderTapFile({ name: "row-security.sql", about: "Row security.", steps: [tapTest(sql`ok(true, 'fine')`)] }, "Generated.");
+ * // -- Generated.\n-- Row security.\nbegin;\ncreate extension if not exists pgtap;\n… select plan(1);\nselect ok(true, 'fine');\n…rollback;
  */
 export function renderTapFile(file: TapFile, header: string): string {
   const statements = [
@@ -45,9 +47,10 @@ export function renderTapFile(file: TapFile, header: string): string {
     sql`select * from finish();`,
     sql`rollback;`,
   ];
-  const comment = header
+  const comment = [header, file.about]
+    .join("\n")
     .split("\n")
-    .map((line) => `-- ${line}`.trimEnd())
+    .map((line) => `-- ${line}`)
     .join("\n");
   return `${comment}\n${statements.map((s) => toDdl(s)).join("\n")}\n`;
 }
