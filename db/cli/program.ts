@@ -4,6 +4,7 @@ import type { CliCommand, CliContext } from "./command";
 import { loadConfig } from "./config";
 import { openProjectDatabase } from "./database";
 import { exportCommand } from "./export-command";
+import { lintCommand } from "./lint";
 import { loginCommands } from "./login-command";
 import { projectCommands } from "./project-commands";
 
@@ -11,7 +12,7 @@ export type { CliCommand, CliContext } from "./command";
 
 /**
  * The `gatehouse` program: the toolkit's commands (init, compile, migrate, seed, generate, audit,
- * authenticator-password, login, export) and the `extraCommands` given, which is how the server side adds
+ * authenticator-password, login, export, lint) and the `extraCommands` given, which is how the server side adds
  * `start`, `serve`, `token` and `schema` without the toolkit importing it.
  *
  * @example
@@ -36,7 +37,7 @@ export function createProgram(extraCommands: readonly CliCommand[] = []): Comman
       }
     },
   };
-  for (const add of [projectCommands, loginCommands, exportCommand, ...extraCommands]) add(program, context);
+  for (const add of [projectCommands, loginCommands, exportCommand, lintCommand, ...extraCommands]) add(program, context);
   return program;
 }
 
