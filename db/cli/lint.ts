@@ -39,7 +39,7 @@ export const lintCommand: CliCommand = (program, context) => {
     .option("--json", "print the findings as a JSON array")
     .action(async (options: { json?: boolean }) => {
       const findings = await context.onDatabase(async (config, db) => {
-        await requireMigrated(config.app, db.url, "DATABASE_URL");
+        await requireMigrated(config.app, db.url, db.embedded ? "the embedded cluster" : "DATABASE_URL");
         return withClient(db.url, (client) => lintDatabase(client, config.app));
       });
       console.log(options.json ? JSON.stringify(findings, null, 2) : formatFindings(findings, colours(), LIVE_LINTS.length));
