@@ -30,7 +30,7 @@ function collectVias(scope: Scope, table: string, usedBy: string, keys: Map<stri
 }
 
 /** The foreign keys every policy, restriction and masking view of the plan reaches parents through. */
-export function viaKeys(plan: Plan): ViaKey[] {
+function viaKeys(plan: Plan): ViaKey[] {
   const keys = new Map<string, ViaKey>();
   const policy = (p: PolicyNode) => {
     for (const s of [p.using, p.check]) if (s) collectVias(s, p.table, `${p.role} ${p.command}`, keys);

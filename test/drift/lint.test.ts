@@ -196,6 +196,19 @@ test("via-index: dropping the index on the foreign key a via() scope joins on is
   ]);
 });
 
+test("via-index: when the definitions no longer compile against the schema, one error says so and the other lints still run", async () => {
+  const findings = await lintAfter(
+    "alter table crm.service_tickets rename column customer_id to client_id; alter table crm.quotes no force row level security",
+  );
+  expect(appFindings(findings).map((f) => [f.lint, f.level, f.object])).toEqual([
+    ["force-rls", "error", "table crm.quotes"],
+    ["via-index", "error", "schema crm"],
+  ]);
+  expect(appFindings(findings)[1]!.message).toMatch(
+    /^the definitions do not compile against the live schema, so the foreign keys via\(\) joins on cannot be checked \(.*customer_id.*\); run gatehouse compile for every problem$/,
+  );
+});
+
 test("leakproof-policy: a policy applying lower() or a text cast to a column is a warning; leakproof operators and calls inside (select …) are not", async () => {
   const findings = await lintAfter(
     `create policy peek on crm.customers as restrictive for select to "${p}sales_rep"
