@@ -14,6 +14,8 @@ interface PrivilegedRole {
   generated: string[];
   /** Roles among itself and those it is a member of that hold a privilege on, or own, an app object. */
   granted: string[];
+  /** Some app object is granted to PUBLIC, so every role holds a privilege on it. */
+  public_reach: boolean;
 }
 
 /**
@@ -37,7 +39,8 @@ with recursive up(member, role) as (
 select x.rolname::text as role, x.rolsuper as superuser, x.rolbypassrls as bypassrls, x.rolcanlogin as login,
        coalesce(array_agg(distinct r.rolname::text) filter (where r.rolsuper and r.oid <> x.oid), '{}') as super_through,
        coalesce(array_agg(distinct r.rolname::text) filter (where r.rolname = any ($1::text[])), '{}') as generated,
-       coalesce(array_agg(distinct r.rolname::text) filter (where r.oid in (select role from reaching)), '{}') as granted
+       coalesce(array_agg(distinct r.rolname::text) filter (where r.oid in (select role from reaching)), '{}') as granted,
+       exists (select 1 from reaching where role = 0) as public_reach
   from up join pg_catalog.pg_roles x on x.oid = up.member join pg_catalog.pg_roles r on r.oid = up.role
  where x.oid <> 10 and x.rolname is distinct from $3
  group by x.oid, x.rolname, x.rolsuper, x.rolbypassrls, x.rolcanlogin
@@ -46,8 +49,11 @@ having bool_or(r.rolsuper) or x.rolbypassrls
 
 const quoted = (role: string) => toDdl(sql.identifier(role));
 
-/** What ties a role to the app's data, in words; empty when nothing does. */
-function reach(ctx: LiveLintContext, r: PrivilegedRole): string[] {
+/**
+ * What ties a role to the app's data, in words; empty when nothing does. A grant to PUBLIC ties a BYPASSRLS role (it
+ * then reads every row of that object), not a superuser, who reads everything anyway.
+ */
+function reach(ctx: LiveLintContext, r: PrivilegedRole, superuser: boolean): string[] {
   const ways: string[] = [];
   if (ctx.logins.includes(r.role)) ways.push("is a role-bound login");
   else if (r.generated.includes(r.role)) ways.push("is a generated role");
@@ -57,6 +63,7 @@ function reach(ctx: LiveLintContext, r: PrivilegedRole): string[] {
   if (granted.includes(r.role)) ways.push("holds privileges on app objects");
   const through = granted.filter((g) => g !== r.role);
   if (through.length) ways.push(`holds privileges on app objects through ${through.join(", ")}`);
+  if (r.public_reach && !superuser && ways.length === 0) ways.push("can use the app objects granted to PUBLIC");
   return ways;
 }
 
@@ -81,10 +88,11 @@ function privilege(r: PrivilegedRole): string {
 /**
  * `bypass-rls`: a role row security does not bind — superuser, BYPASSRLS, or a member of a superuser role — that
  * is tied to the app: a generated role, a role-bound login, a member of a generated role (the authenticator, a
- * login), or a holder of privileges on the app's tables and views. An error: fix it with `alter role … nobypassrls`
- * / `nosuperuser` or by revoking the membership. A superuser that can log in and is tied to nothing of the app is a
- * warning (it reads every row all the same). The bootstrap superuser and the app schema's owner, who applies the
- * migrations and must bypass row security for the identity helpers, are not reported.
+ * login), or a holder of privileges on the app's tables and views (with BYPASSRLS alone: any role, once one of them is
+ * granted to PUBLIC). An error: fix it with `alter role … nobypassrls` / `nosuperuser` or by revoking the membership.
+ * A superuser that can log in and is tied to nothing of the app is a warning (it reads every row all the same). The
+ * bootstrap superuser and the app schema's owner, who applies the migrations and must bypass row security for the
+ * identity helpers, are not reported.
  */
 export const bypassRls: LiveLint = {
   name: "bypass-rls",
@@ -96,8 +104,8 @@ export const bypassRls: LiveLint = {
       ctx.schemaOwner ?? null,
     ]);
     return rows.flatMap((r): LiveLintFinding[] => {
-      const ways = reach(ctx, r);
       const superuser = r.superuser || r.super_through.length > 0;
+      const ways = reach(ctx, r, superuser);
       if (ways.length)
         return [
           {

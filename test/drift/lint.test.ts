@@ -73,6 +73,20 @@ describe("bypass-rls", () => {
     ]);
   });
 
+  test("a BYPASSRLS login is an error once an app table is granted to PUBLIC, and not before", async () => {
+    expect(appFindings(await lintAfter(`create role "${p}etl" login bypassrls`))).toEqual([]);
+    expect(
+      appFindings(await lintAfter(`create role "${p}etl" login bypassrls; grant select on crm.org_units to public`)),
+    ).toEqual([
+      {
+        lint: "bypass-rls",
+        level: "error",
+        object: `role ${p}etl`,
+        message: `has BYPASSRLS and can use the app objects granted to PUBLIC: row security does not apply to it; alter role "${p}etl" nobypassrls`,
+      },
+    ]);
+  });
+
   test("a login that can set role to a superuser and holds a grant on an app table is an error; without the tie, a warning", async () => {
     const findings = await lintAfter(
       `create role "${p}root_like" nologin superuser; create role "${p}bi" login; grant "${p}root_like" to "${p}bi";
