@@ -149,6 +149,29 @@ describe("view-invoker", () => {
     ]);
   });
 
+  test("a materialized view an app role can read, and a security_invoker view an app role owns, are errors", async () => {
+    const findings = await lintAfter(
+      `create materialized view crm.tier_counts as select tier, count(*) from crm.customers group by tier;
+       grant select on crm.tier_counts to "${p}support";
+       create view crm.mine with (security_invoker = true) as select id from crm.customers;
+       alter view crm.mine owner to "${p}support"`,
+    );
+    expect(appFindings(findings)).toEqual([
+      {
+        lint: "view-invoker",
+        level: "error",
+        object: "view crm.mine",
+        message: `is owned by app role ${p}support, which could redefine it; alter view "crm"."mine" owner to the role that applies the migrations`,
+      },
+      {
+        lint: "view-invoker",
+        level: "error",
+        object: "materialized view crm.tier_counts",
+        message: `is readable by ${p}support, but holds rows computed as its owner ${owner}: row security does not apply to it; revoke all on "crm"."tier_counts" from "${p}support"`,
+      },
+    ]);
+  });
+
   test("the generated masking view that lost security_barrier, and a select * view granted to PUBLIC without security_invoker", async () => {
     const findings = await lintAfter(
       `alter view crm.marketing_export reset (security_barrier);
