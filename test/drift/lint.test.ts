@@ -246,10 +246,10 @@ test("via-index: when the definitions no longer compile against the schema, one 
   );
 });
 
-test("leakproof-policy: a policy applying lower() or a text cast to a column is a warning; leakproof operators and calls inside (select …) are not", async () => {
+test("leakproof-policy: a policy applying lower(), a text cast or like to a column is a warning; leakproof operators and calls inside (select …) are not", async () => {
   const findings = await lintAfter(
     `create policy peek on crm.customers as restrictive for select to "${p}sales_rep"
-       using (lower(name) <> 'x' and name = 'y' and owner_id = (select length(lower('z'))) and (region::int) > 0)`,
+       using (lower(name) <> 'x' and name = 'y' and owner_id = (select length(lower('z'))) and (region::int) > 0 and industry like 'a%')`,
   );
   expect(appFindings(findings)).toEqual([
     {
@@ -265,6 +265,13 @@ test("leakproof-policy: a policy applying lower() or a text cast to a column is 
       object: "policy peek on crm.customers",
       message:
         "applies a cast to integer through int4in(cstring), which is not leakproof, to column region: the policy runs on every row, hidden ones included, and an error it raises can show their values; compare the column itself with a leakproof operator, or mark the function leakproof if it truly is (alter function … leakproof)",
+    },
+    {
+      lint: "leakproof-policy",
+      level: "warning",
+      object: "policy peek on crm.customers",
+      message:
+        "applies operator ~~(text,text) (function textlike(text,text)), which is not leakproof, to column industry: the policy runs on every row, hidden ones included, and an error it raises can show their values; compare the column itself with a leakproof operator, or mark the function leakproof if it truly is (alter function … leakproof)",
     },
   ]);
 });
