@@ -32,6 +32,10 @@ export { literal, toDdl } from "./sql/ddl";
 export { introspect, type Catalog, type CatalogTable, type CatalogColumn, type CatalogFunction } from "./catalog/introspect";
 export { applySql, compileAgainst, compileAndApply } from "./apply/apply";
 
+// security lints on a live database
+export { lintDatabase, LIVE_LINTS, type LiveLintFinding, type LiveLintLevel, type LiveLint } from "./live-lint";
+export type { LiveLintContext } from "./live-lint/context";
+
 // the project configuration
 export {
   defineConfig,

@@ -4,6 +4,7 @@ import type { CliCommand, CliContext } from "./command";
 import { loadConfig } from "./config";
 import { openProjectDatabase } from "./database";
 import { exportCommand } from "./export-command";
+import { lintCommand } from "./lint";
 import { loginCommands } from "./login-command";
 import { pgtapCommand } from "./pgtap";
 import { projectCommands } from "./project-commands";
@@ -12,7 +13,7 @@ export type { CliCommand, CliContext } from "./command";
 
 /**
  * The `gatehouse` program: the toolkit's commands (init, compile, migrate, seed, generate, audit,
- * authenticator-password, login, export, pgtap) and the `extraCommands` given, which is how the server side adds
+ * authenticator-password, login, export, pgtap, lint) and the `extraCommands` given, which is how the server side adds
  * `start`, `serve`, `token` and `schema` without the toolkit importing it.
  *
  * @example
@@ -37,7 +38,8 @@ export function createProgram(extraCommands: readonly CliCommand[] = []): Comman
       }
     },
   };
-  for (const add of [projectCommands, loginCommands, exportCommand, pgtapCommand, ...extraCommands]) add(program, context);
+  for (const add of [projectCommands, loginCommands, exportCommand, pgtapCommand, lintCommand, ...extraCommands])
+    add(program, context);
   return program;
 }
 
