@@ -8,11 +8,11 @@ const summary = (e: Entity): string =>
     .map(([k, v]) => `${k}: ${v}`)
     .join("; ");
 
-/** For values that are lists of words (a role's attributes): `: superuser, bypassrls`, the words only the actual has. */
+/** For a role's attributes: `: superuser, bypassrls`, the ones only the actual has. */
 const wordsAdded = (want: string, have: string): string => {
   const wanted = new Set(want.split(" "));
   const added = have.split(" ").filter((w) => !wanted.has(w));
-  return wanted.size > 2 && added.length ? `: ${added.join(", ")}` : "";
+  return added.length ? `: ${added.join(", ")}` : "";
 };
 
 /** Entities by kind and object: missing ones, ones not in the definitions, and each field that differs. */
@@ -32,7 +32,11 @@ function compareEntities(expected: readonly Entity[], actual: readonly Entity[])
       const have = a.fields[field] ?? NONE;
       if (want === have) continue;
       const message =
-        want === NONE ? `${field}: not in the definitions` : have === NONE ? `${field}: missing` : `${field} changed${wordsAdded(want, have)}`;
+        want === NONE
+          ? `${field}: not in the definitions`
+          : have === NONE
+            ? `${field}: missing`
+            : `${field} changed${field === "attributes" ? wordsAdded(want, have) : ""}`;
       items.push({ kind: e.kind, object: e.object, message, expected: want, actual: have });
     }
   }

@@ -60,7 +60,11 @@ export async function loginDrift(client: ClientBase, scope: DriftScope, logins: 
     const item = (message: string, expected: string, actual: string) =>
       items.push({ kind: "login", object: login.login, message, expected, actual });
     if (!role) {
-      item(`mapped in ${scope.toolkitSchema}.logins to role ${login.role}, but no such database role exists`, "a login role", "missing");
+      item(
+        `mapped in ${scope.toolkitSchema}.logins to role ${login.role}, but no such database role exists`,
+        "a login role",
+        "missing",
+      );
       continue;
     }
     const wanted = roleAttributes({ inherit: true, login: !login.disabled });
@@ -78,7 +82,11 @@ export async function loginDrift(client: ClientBase, scope: DriftScope, logins: 
     for (const name of [...TIMEOUTS, ...(role.version >= 170000 ? ["transaction_timeout"] : [])]) {
       const value = settings.get(name);
       if (value === undefined || isZero(value))
-        item(`${name} is ${value === undefined ? "not set" : "0 (no limit)"}`, `${name} above 0`, value === undefined ? "not set" : `${name} = ${value}`);
+        item(
+          `${name} is ${value === undefined ? "not set" : "0 (no limit)"}`,
+          `${name} above 0`,
+          value === undefined ? "not set" : `${name} = ${value}`,
+        );
     }
   }
   return items;

@@ -77,7 +77,13 @@ export async function membershipDrift(client: ClientBase, scope: DriftScope, log
     const actual = describeMembership(m);
     if (!wanted) items.push({ kind: "membership", object, message: "membership not in the definitions", actual });
     else if (describeMembership(wanted) !== actual)
-      items.push({ kind: "membership", object, message: "membership options differ", expected: describeMembership(wanted), actual });
+      items.push({
+        kind: "membership",
+        object,
+        message: "membership options differ",
+        expected: describeMembership(wanted),
+        actual,
+      });
   }
   for (const [object, wanted] of expected)
     items.push({
@@ -99,7 +105,14 @@ export async function membershipDrift(client: ClientBase, scope: DriftScope, log
  * const items = await ownerDrift(client, scope);
  */
 export async function ownerDrift(client: ClientBase, scope: DriftScope): Promise<DriftItem[]> {
-  const { rows } = await client.query<{ kind: "owner" | "function"; object: string; owner: string; generated: boolean; definer: boolean; schema_owner: string }>(
+  const { rows } = await client.query<{
+    kind: "owner" | "function";
+    object: string;
+    owner: string;
+    generated: boolean;
+    definer: boolean;
+    schema_owner: string;
+  }>(
     `with app as (select pg_catalog.pg_get_userbyid(n.nspowner) as owner from pg_catalog.pg_namespace n where n.nspname = $4)
      select 'owner' as kind, n.nspname || '.' || c.relname as object, r.rolname as owner, true as generated, false as definer, app.owner as schema_owner
        from pg_catalog.pg_class c

@@ -69,7 +69,13 @@ async function policies(client: ClientBase, scope: DriftScope): Promise<PolicyRo
 
 /** Grants on relations: one entity per relation, grantee and privilege, the whole-table grant and the column grants as fields. */
 async function relationGrants(client: ClientBase, scope: DriftScope): Promise<Entity[]> {
-  const { rows } = await client.query<{ rel: string; grantee: string; privilege: string; column: string | null; grantable: boolean }>(
+  const { rows } = await client.query<{
+    rel: string;
+    grantee: string;
+    privilege: string;
+    column: string | null;
+    grantable: boolean;
+  }>(
     `with g as (select r.oid, r.rolname from pg_catalog.pg_roles r where ${GENERATED_ROLE}),
      rel as (
        select c.oid, c.relowner, c.relkind, c.relacl, n.nspname || '.' || c.relname as name
@@ -105,8 +111,8 @@ async function relationGrants(client: ClientBase, scope: DriftScope): Promise<En
     object,
     what: "grant",
     fields: {
-      ...(e.table ? { "whole-table grant": e.table } : {}),
-      ...(e.columns.length ? { "column grants": e.columns.join(", ") } : {}),
+      ...(e.table ? { "grant on the whole table": e.table } : {}),
+      ...(e.columns.length ? { "grant on columns": e.columns.join(", ") } : {}),
     },
   }));
 }
@@ -239,7 +245,12 @@ async function triggers(client: ClientBase, scope: DriftScope): Promise<Entity[]
  * Generated roles other than role-bound logins (checked against the logins table instead). The generation resets
  * login, inherit and bypassrls but not the {@link FORBIDDEN_ATTRIBUTES}, so the expected side has those off.
  */
-async function roles(client: ClientBase, scope: DriftScope, logins: readonly string[], side: "actual" | "expected"): Promise<Entity[]> {
+async function roles(
+  client: ClientBase,
+  scope: DriftScope,
+  logins: readonly string[],
+  side: "actual" | "expected",
+): Promise<Entity[]> {
   const { rows } = await client.query<Record<string, boolean> & { name: string }>(
     `select r.rolname as name, r.rolsuper as superuser, r.rolinherit as inherit, r.rolcreaterole as createrole,
             r.rolcreatedb as createdb, r.rolcanlogin as login, r.rolreplication as replication, r.rolbypassrls as bypassrls
@@ -254,7 +265,9 @@ async function roles(client: ClientBase, scope: DriftScope, logins: readonly str
     object: r.name,
     what: "role",
     fields: {
-      attributes: roleAttributes(side === "expected" ? { ...r, ...Object.fromEntries(FORBIDDEN_ATTRIBUTES.map((a) => [a, false])) } : r),
+      attributes: roleAttributes(
+        side === "expected" ? { ...r, ...Object.fromEntries(FORBIDDEN_ATTRIBUTES.map((a) => [a, false])) } : r,
+      ),
     },
   }));
 }

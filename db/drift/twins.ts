@@ -18,7 +18,11 @@ export async function plannedTwins(
 ): Promise<Map<string, { readonly expression: string; readonly type: string }>> {
   if (scope.twins.length === 0) return new Map();
   const tables = [...new Set(scope.twins.map((t) => t.table))].sort();
-  const probes = scope.twins.map((twin, i) => ({ twin, table: `gatehouse_probe_${tables.indexOf(twin.table)}`, column: `probe_${i}` }));
+  const probes = scope.twins.map((twin, i) => ({
+    twin,
+    table: `gatehouse_probe_${tables.indexOf(twin.table)}`,
+    column: `probe_${i}`,
+  }));
   await applyStatements(client, [
     ...tables.map(
       (table, i) =>
