@@ -72,6 +72,8 @@ const KIND_ORDER: readonly DriftKind[] = [
   "trigger",
 ];
 
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Lock not available (`lock_timeout`). */
 const isLockTimeout = (error: unknown) => (error as { code?: string })?.code === "55P03";
 
@@ -115,9 +117,7 @@ export async function checkDrift(client: ClientBase, app: AppDefinition): Promis
     const expected = await readSnapshot(client, scope, loginNames, "expected");
     const items = [...compareSnapshots(withPlannedTwins(expected, planned), actual), ...rules].sort(
       (a, b) =>
-        KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
-        a.object.localeCompare(b.object) ||
-        a.message.localeCompare(b.message),
+        KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || byText(a.object, b.object) || byText(a.message, b.message),
     );
     const count = (kind: DriftKind) => expected.entities.filter((e) => e.kind === kind).length;
     return Object.freeze({

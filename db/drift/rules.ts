@@ -45,7 +45,9 @@ const describeMembership = (m: Pick<Membership, "admin" | "inherit" | "set">): s
  * Memberships where the role or the member is generated, against what the definitions and the logins table make:
  * the authenticator a member of every request role (no admin option; on PostgreSQL 16+ noinherit, set), each
  * role-bound login a member of its mapped role only (no admin option; inherit, set), nothing else. Checked by
- * rule: the generation grants but never revokes a membership or resets its options.
+ * rule: the generation grants but never revokes a membership or resets its options. A login-named role
+ * (`<prefix>login_…`) this database's logins table does not map is left out: roles are cluster-wide, and it may be
+ * a login of another database of the same app and prefix.
  *
  * @example
  * const items = await membershipDrift(client, scope, logins);
@@ -63,14 +65,17 @@ export async function membershipDrift(client: ClientBase, scope: DriftScope, log
       order by 1, 2`,
     [scope.roles, scope.prefix],
   );
-  const options = rows.some((r) => r.inherit !== null) || (await serverVersion(client)) >= 160000;
+  const ours = new Set(logins.map((l) => l.login));
+  const foreignLogin = (name: string) => scope.prefix !== "" && name.startsWith(`${scope.prefix}login_`) && !ours.has(name);
+  const memberships = rows.filter((m) => !foreignLogin(m.member) && !foreignLogin(m.role));
+  const options = memberships.some((r) => r.inherit !== null) || (await serverVersion(client)) >= 160000;
   const expected = new Map<string, Pick<Membership, "admin" | "inherit" | "set">>();
   const want = (member: string, role: string, inherit: boolean) =>
     expected.set(`${member} in ${role}`, { admin: false, inherit: options ? inherit : null, set: options ? true : null });
   for (const role of scope.requestRoles) want(scope.authenticator, role, false);
   for (const l of logins) want(l.login, `${scope.prefix}${l.role}`, true);
   const items: DriftItem[] = [];
-  for (const m of rows) {
+  for (const m of memberships) {
     const object = `${m.member} in ${m.role}`;
     const wanted = expected.get(object);
     expected.delete(object);

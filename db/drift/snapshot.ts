@@ -81,20 +81,21 @@ async function relationGrants(client: ClientBase, scope: DriftScope): Promise<En
        select c.oid, c.relowner, c.relkind, c.relacl, n.nspname || '.' || c.relname as name
          from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
         where n.nspname = any ($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f'))
-     select rel.name as rel, coalesce(g.rolname, 'PUBLIC') as grantee, a.privilege_type as privilege, null::text as column, a.is_grantable as grantable
+     select rel.name as rel, coalesce(g.rolname, 'PUBLIC') as grantee, a.privilege_type as privilege, null::text as column,
+            0 as attnum, a.is_grantable as grantable
        from rel
        cross join lateral pg_catalog.aclexplode(coalesce(rel.relacl,
          pg_catalog.acldefault(case when rel.relkind = 'S' then 's' else 'r' end::"char", rel.relowner))) a
        left join g on g.oid = a.grantee
       where (a.grantee = 0 or g.oid is not null) and a.grantee <> rel.relowner
      union all
-     select rel.name, coalesce(g.rolname, 'PUBLIC'), a.privilege_type, att.attname::text, a.is_grantable
+     select rel.name, coalesce(g.rolname, 'PUBLIC'), a.privilege_type, att.attname::text, att.attnum, a.is_grantable
        from rel
        join pg_catalog.pg_attribute att on att.attrelid = rel.oid and att.attnum > 0 and not att.attisdropped and att.attacl is not null
        cross join lateral pg_catalog.aclexplode(att.attacl) a
        left join g on g.oid = a.grantee
       where (a.grantee = 0 or g.oid is not null) and a.grantee <> rel.relowner
-      order by 1, 2, 3, 4`,
+      order by 1, 2, 3, 5`,
     scopeValues(scope),
   );
   const byKey = new Map<string, { table?: string; columns: string[] }>();
