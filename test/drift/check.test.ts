@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import { checkDrift, type DriftItem } from "../../db";
+import { checkDrift, renderDrift, type DriftItem } from "../../db";
 import type { AppTestDatabase } from "../../db/testing";
 import { openCrmDatabase, persona } from "../crm/crm-database";
 
@@ -82,6 +82,43 @@ test("the issue's scenario: the rep's select policy opened with using (true) and
       actual: "granted",
     },
   ]);
+});
+
+test("on a terminal the diff is red for what the definitions make and green for what the database has", async () => {
+  const items = await driftAfter(`grant select on crm.customers to "${role("sales_rep")}"`);
+  const client = await crm.db.pool.connect();
+  const { compared } = await checkDrift(client, crm.app).finally(() => client.release());
+  expect(renderDrift({ items, compared }, { color: true }).split("\n")).toEqual([
+    "drift: 1 difference between the live database and the definitions",
+    "",
+    "\u001b[1mprivilege\u001b[22m",
+    `  select on crm.customers to ${role("sales_rep")}: grant on the whole table: not in the definitions`,
+    "\u001b[31m    - (none)\u001b[39m",
+    "\u001b[32m    + granted\u001b[39m",
+    "",
+    "(- as the definitions make it, + as the database has it)",
+  ]);
+});
+
+test("a check that waits more than 5 s for a table another transaction holds stops, naming the table, and leaves nothing behind", async () => {
+  const holder = await crm.db.pool.connect();
+  try {
+    await holder.query("begin; lock table crm.customers in access share mode");
+    const client = await crm.db.pool.connect();
+    try {
+      await expect(checkDrift(client, crm.app)).rejects.toThrow(
+        "check could not lock crm.customers: another transaction holds it; try again",
+      );
+      expect((await client.query("select pg_catalog.now() <> pg_catalog.statement_timestamp() as open")).rows[0].open).toBe(
+        false,
+      );
+    } finally {
+      client.release();
+    }
+  } finally {
+    await holder.query("rollback");
+    holder.release();
+  }
 });
 
 test("policies compare by definition, not by name: a renamed policy is no drift; a dropped restrictive, a stray permissive and changed roles are", async () => {
