@@ -41,7 +41,8 @@ const lines = (sign: "-" | "+", value: string): string[] => value.split("\n").ma
  * console.log(renderDrift(report, { color: process.stdout.isTTY && !process.env.NO_COLOR }));
  */
 export function renderDrift(report: DriftReport, options: { color: boolean }): string {
-  const paint = (style: "red" | "green" | "bold", text: string) => (options.color ? styleText(style, text, { validateStream: false }) : text);
+  const paint = (style: "red" | "green" | "bold", text: string) =>
+    options.color ? styleText(style, text, { validateStream: false }) : text;
   const out = [driftSummary(report)];
   const kinds = [...new Set(report.items.map((i) => i.kind))];
   for (const kind of kinds) {

@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import type { DriftItem } from "./check";
+import { roleName } from "../compile/names";
 import { sql, toDdl } from "../sql/ddl";
 import { generatedRole, scopeValues, type DriftScope } from "./scope";
 
@@ -53,7 +54,7 @@ const describeMembership = (m: Pick<Membership, "admin" | "inherit" | "set">): s
  * const items = await membershipDrift(client, scope, logins);
  */
 export async function membershipDrift(client: ClientBase, scope: DriftScope, logins: readonly LoginRow[]): Promise<DriftItem[]> {
-  const { rows } = await client.query<Membership & { options: boolean }>(
+  const { rows } = await client.query<Membership>(
     `select r.rolname as role, m.rolname as member, pg_catalog.bool_or(am.admin_option) as admin,
             pg_catalog.bool_or((pg_catalog.to_jsonb(am) ->> 'inherit_option')::boolean) as inherit,
             pg_catalog.bool_or((pg_catalog.to_jsonb(am) ->> 'set_option')::boolean) as set
@@ -68,12 +69,12 @@ export async function membershipDrift(client: ClientBase, scope: DriftScope, log
   const ours = new Set(logins.map((l) => l.login));
   const foreignLogin = (name: string) => scope.prefix !== "" && name.startsWith(`${scope.prefix}login_`) && !ours.has(name);
   const memberships = rows.filter((m) => !foreignLogin(m.member) && !foreignLogin(m.role));
-  const options = memberships.some((r) => r.inherit !== null) || (await serverVersion(client)) >= 160000;
+  const options = (await serverVersion(client)) >= 160000;
   const expected = new Map<string, Pick<Membership, "admin" | "inherit" | "set">>();
   const want = (member: string, role: string, inherit: boolean) =>
     expected.set(`${member} in ${role}`, { admin: false, inherit: options ? inherit : null, set: options ? true : null });
   for (const role of scope.requestRoles) want(scope.authenticator, role, false);
-  for (const l of logins) want(l.login, `${scope.prefix}${l.role}`, true);
+  for (const l of logins) want(l.login, roleName(scope.app, l.role), true);
   const items: DriftItem[] = [];
   for (const m of memberships) {
     const object = `${m.member} in ${m.role}`;
@@ -150,7 +151,7 @@ export async function ownerDrift(client: ClientBase, scope: DriftScope): Promise
 }
 
 /** `server_version_num`, e.g. 150004. */
-export async function serverVersion(client: ClientBase): Promise<number> {
+async function serverVersion(client: ClientBase): Promise<number> {
   const { rows } = await client.query<{ v: string }>("select pg_catalog.current_setting('server_version_num') as v");
   return Number(rows[0]!.v);
 }

@@ -40,11 +40,7 @@ export const generatedRole = (alias: string, roles = "$2", prefix = "$3"): strin
 export const GENERATED_ROLE = generatedRole("r");
 
 /** The bind values that go with {@link generatedRole}, after the schemas (`$1`). */
-export const scopeValues = (scope: DriftScope, schemas: readonly string[] = scope.schemas): unknown[] => [
-  schemas,
-  scope.roles,
-  scope.prefix,
-];
+export const scopeValues = (scope: DriftScope): unknown[] => [scope.schemas, scope.roles, scope.prefix];
 
 /**
  * The scope of a check from the plan, plus the `select *` schemas the live database marks as this app's.

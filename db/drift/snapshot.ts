@@ -31,7 +31,7 @@ export interface Snapshot {
 }
 
 /** The attributes no generated role may have; the generation does not reset them, so they are checked by rule. */
-export const FORBIDDEN_ATTRIBUTES = ["superuser", "createrole", "createdb", "replication"] as const;
+const FORBIDDEN_ATTRIBUTES = ["superuser", "createrole", "createdb", "replication"] as const;
 
 /**
  * Reads the snapshot: policies on the app and toolkit tables; generated roles' attributes; privileges of PUBLIC
