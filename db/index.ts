@@ -32,6 +32,10 @@ export { literal, toDdl } from "./sql/ddl";
 export { introspect, type Catalog, type CatalogTable, type CatalogColumn, type CatalogFunction } from "./catalog/introspect";
 export { applySql, compileAgainst, compileAndApply } from "./apply/apply";
 
+// drift: the live database against the definitions
+export { checkDrift, type DriftReport, type DriftItem, type DriftKind, type DriftCounts } from "./drift/check";
+export { renderDrift, driftSummary } from "./drift/render";
+
 // security lints on a live database
 export { lintDatabase, LIVE_LINTS, type LiveLintFinding, type LiveLintLevel, type LiveLint } from "./live-lint";
 export type { LiveLintContext } from "./live-lint/context";

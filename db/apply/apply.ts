@@ -12,8 +12,7 @@ import { toDdl, type SQL } from "../sql/ddl";
  * await applySql(client, compiled.sql);
  */
 export async function applySql(client: ClientBase, text: string): Promise<void> {
-  const { rows } = await client.query<{ open: boolean }>("select pg_catalog.now() <> pg_catalog.statement_timestamp() as open");
-  const nested = rows[0]!.open;
+  const nested = await inTransaction(client);
   await client.query(nested ? "savepoint gatehouse_apply" : "begin");
   try {
     await client.query(text);
@@ -22,6 +21,17 @@ export async function applySql(client: ClientBase, text: string): Promise<void> 
     await client.query(nested ? "rollback to savepoint gatehouse_apply" : "rollback");
     throw error;
   }
+}
+
+/**
+ * Whether `client` is inside an open transaction (its transaction started before this statement).
+ *
+ * @example
+ * await client.query((await inTransaction(client)) ? "savepoint s" : "begin");
+ */
+export async function inTransaction(client: ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ open: boolean }>("select pg_catalog.now() <> pg_catalog.statement_timestamp() as open");
+  return rows[0]!.open;
 }
 
 /**

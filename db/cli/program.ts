@@ -1,8 +1,9 @@
 import { Command } from "commander";
-import { CompileError } from "../compile";
 import type { CliCommand, CliContext } from "./command";
+import { checkCommand } from "./check-command";
 import { loadConfig } from "./config";
 import { openProjectDatabase } from "./database";
+import { errorLine } from "./error-line";
 import { exportCommand } from "./export-command";
 import { lintCommand } from "./lint";
 import { loginCommands } from "./login-command";
@@ -13,7 +14,7 @@ export type { CliCommand, CliContext } from "./command";
 
 /**
  * The `gatehouse` program: the toolkit's commands (init, compile, migrate, seed, generate, audit,
- * authenticator-password, login, export, pgtap, lint) and the `extraCommands` given, which is how the server side adds
+ * authenticator-password, login, export, check, lint, pgtap) and the `extraCommands` given, which is how the server side adds
  * `start`, `serve`, `token` and `schema` without the toolkit importing it.
  *
  * @example
@@ -38,7 +39,7 @@ export function createProgram(extraCommands: readonly CliCommand[] = []): Comman
       }
     },
   };
-  for (const add of [projectCommands, loginCommands, exportCommand, pgtapCommand, lintCommand, ...extraCommands])
+  for (const add of [projectCommands, loginCommands, checkCommand, exportCommand, lintCommand, pgtapCommand, ...extraCommands])
     add(program, context);
   return program;
 }
@@ -54,13 +55,7 @@ export async function runProgram(program: Command, argv: readonly string[] = pro
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    console.error(
-      error instanceof CompileError
-        ? error.message
-        : error instanceof Error
-          ? `gatehouse: ${error.message.replace(/^gatehouse: /, "")}`
-          : error,
-    );
+    console.error(errorLine(error));
     process.exit(1);
   }
 }

@@ -4,9 +4,11 @@ import { parseGeneratorFlags } from "./arguments";
 import { verifyProjectAudit } from "./audit";
 import { setAuthenticatorPassword } from "./authenticator";
 import type { CliCommand } from "./command";
+import { checkProject, colorOn, driftText } from "./check";
 import { compileProject } from "./compile";
 import { generatedSummary } from "./database-state";
 import { initProject } from "./init";
+import { driftSummary } from "../drift/render";
 import { migrateProject } from "./migrate";
 import { seedProject } from "./seed";
 
@@ -45,14 +47,28 @@ const compile: CliCommand = (program, context) => {
     });
 };
 
-/** `gatehouse migrate [--committed-only]`: graphile-migrate, committed migrations then current.sql. */
+/**
+ * `gatehouse migrate [--committed-only]`: graphile-migrate, committed migrations then current.sql; then `check`, which
+ * fails the command (exit 1, the diff on stderr) when the database does not match the definitions.
+ */
 const migrate: CliCommand = (program, context) => {
   program
     .command("migrate")
-    .description("apply the committed migrations, then migrations/current.sql (which includes the generated SQL)")
-    .option("--committed-only", "skip migrations/current.sql")
+    .description(
+      "apply the committed migrations, then migrations/current.sql (which includes the generated SQL); then check the database against the definitions and exit 1 on drift",
+    )
+    .option("--committed-only", "skip migrations/current.sql (and the check: the database may be behind the definitions)")
     .action(async (options: { committedOnly?: boolean }) => {
-      await context.onDatabase((config, db) => migrateProject(config, db, { current: !options.committedOnly }));
+      await context.onDatabase(async (config, db) => {
+        await migrateProject(config, db, { current: !options.committedOnly });
+        if (options.committedOnly) return;
+        const report = await checkProject(config, db.url);
+        if (report.items.length === 0) return console.log(driftSummary(report));
+        console.error(
+          `gatehouse: migrated, but the live database does not match the definitions\n${driftText(config, report, { color: colorOn(process.stderr) })}`,
+        );
+        process.exitCode = 1;
+      });
     });
 };
 

@@ -1,5 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { Client } from "pg";
-import { withClient, connectionUrl } from "../../db";
+import { applySql, withClient, connectionUrl } from "../../db";
 import { createTestDatabase, type TestDatabase } from "../../db/testing";
 import { freePort, runCli, spawnCli } from "./cli";
 
@@ -61,8 +62,13 @@ test("serve on an unmigrated database refuses to start and says to migrate", asy
   });
 });
 
-test("migrate and seed through DATABASE_URL create no demo credential", async () => {
-  expect((await runCli(["migrate"], { DATABASE_URL: db.url })).code).toBe(0);
+test("migrate and seed through DATABASE_URL create no demo credential; migrate finds no drift after applying", async () => {
+  expect(await runCli(["migrate"], { DATABASE_URL: db.url })).toMatchObject({
+    code: 0,
+    stdout: expect.stringMatching(
+      /\nno drift: the live database matches the definitions \(\d+ policies, \d+ grants, .* compared\)\n$/,
+    ),
+  });
   const seed = await runCli(["seed"], { DATABASE_URL: db.url });
   expect(seed).toMatchObject({
     code: 0,
@@ -72,6 +78,37 @@ test("migrate and seed through DATABASE_URL create no demo credential", async ()
   });
   const { rows } = await db.pool.query("select login from gatehouse.logins");
   expect(rows).toEqual([]);
+});
+
+test("migrate checks the database after applying: a DBA's opened policy and stray grant fail it, naming both, until the generated SQL is applied again", async () => {
+  await db.pool.query(
+    "alter policy sales_rep__select on crm.customers using (true); grant select on crm.customers to crm_sales_rep",
+  );
+  const migrate = await runCli(["migrate"], { DATABASE_URL: db.url });
+  expect(migrate.code).toBe(1);
+  expect(migrate.stdout).toContain("current.sql unchanged, skipping");
+  expect(migrate.stderr).toContain(
+    [
+      "gatehouse: migrated, but the live database does not match the definitions",
+      "drift: 2 differences between the live database and the definitions",
+      "",
+      "policy",
+      "  crm.customers policy sales_rep__select: policy changed: using differs",
+    ].join("\n"),
+  );
+  expect(migrate.stderr).toContain(
+    [
+      "    + as permissive for select to crm_sales_rep",
+      "    + using (true)",
+      "",
+      "privilege",
+      "  select on crm.customers to crm_sales_rep: grant on the whole table: not in the definitions",
+      "    - (none)",
+      "    + granted",
+    ].join("\n"),
+  );
+  await withClient(db.url, async (client) => applySql(client, await readFile("migrations/fixtures/crm-security.sql", "utf8")));
+  expect((await runCli(["check"], { DATABASE_URL: db.url })).code).toBe(0);
 });
 
 test("audit verify through DATABASE_URL: intact after migrate and seed, and after a superuser deletes a row it names it and exits 1", async () => {
