@@ -81,6 +81,8 @@ export { startEmbeddedPostgres, handleSignalsYourself } from "./runtime/embedded
 export { explainConnectionError } from "./runtime/connection-errors";
 /** @internal */
 export { SOFT_DELETE } from "./compile/emit/soft-delete";
+/** @internal The server's activity record (table and function names in the toolkit schema), for the API server. */
+export { ACTIVITY } from "./compile/emit/activity";
 
 /** @internal For the toolkit's own tests of the compiler's stages in isolation; not a stable API. */
 export { buildPlan, tableOf } from "./compile/plan";
