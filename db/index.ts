@@ -54,6 +54,31 @@ export {
   type LoginSettingsInput,
 } from "./runtime/login-settings";
 export { verifyAuditLog, pauseAudit, type AuditVerification, type AuditProblem } from "./runtime/audit";
+// the access review and anomaly alerts (gatehouse review, gatehouse alerts)
+export {
+  readReview,
+  EXPIRING_DAYS,
+  EXPIRED_SHOWN_DAYS,
+  type Review,
+  type ReviewGrant,
+  type ReviewLogin,
+  type UserActivity,
+  type DriftSummary,
+} from "./review/review";
+export { readAlerts, type Alert, type AlertReport } from "./review/alerts";
+export {
+  alertSettings,
+  parseWindow,
+  ALERT_METRICS,
+  DEFAULT_ALERTS,
+  type AlertMetric,
+  type AlertSettings,
+  type AlertSettingsInput,
+} from "./review/settings";
+export { personalData, type PersonalColumn } from "./review/personal-data";
+export { reviewDocument, type ReviewDocument, type Section, type Block } from "./review/document";
+export { renderMarkdown, renderHtml } from "./review/render";
+export { parseFailOn, failures, FINDINGS, type Finding } from "./review/findings";
 export { withClient } from "./runtime/client";
 export { connectionUrl, type ConnectionTarget } from "./runtime/connection-url";
 export { formatDuration } from "./runtime/durations";

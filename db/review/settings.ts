@@ -14,7 +14,7 @@ export interface AlertSettingsInput {
   readonly minimum?: number;
   /** One transaction updating or deleting more rows of one table than this is a bulk update. */
   readonly bulkRows?: number;
-  /** Absolute limits per metric: above one, a user is flagged whatever their peers do. */
+  /** Absolute limits per metric: above one, a user is flagged whatever their peers do (0: any occurrence). */
   readonly limits?: Partial<Readonly<Record<AlertMetric, number>>>;
 }
 
@@ -63,7 +63,8 @@ export function alertSettings(config: AlertSettingsInput | undefined, flags: Ale
       throw new Error(
         `no alert metric "${metric}"${didYouMean(metric, ALERT_METRICS)}: the metrics are ${ALERT_METRICS.join(", ")}`,
       );
-    positiveNumber(limit, `the limit of ${metric}`);
+    if (typeof limit !== "number" || !Number.isFinite(limit) || limit < 0)
+      throw new Error(`the limit of ${metric} must be a number of 0 or more, not ${JSON.stringify(limit)}`);
   }
   return {
     window,
@@ -96,8 +97,8 @@ export function parseLimits(values: readonly string[]): Partial<Record<AlertMetr
         `no alert metric "${metric}"${didYouMean(metric!, ALERT_METRICS)}: the metrics are ${ALERT_METRICS.join(", ")}`,
       );
     const limit = Number(n);
-    if (n === undefined || !Number.isFinite(limit) || limit <= 0)
-      throw new Error(`--limit ${item}: write metric=n with a positive n, e.g. exports=20`);
+    if (n === undefined || n === "" || !Number.isFinite(limit) || limit < 0)
+      throw new Error(`--limit ${item}: write metric=n with n of 0 or more, e.g. exports=20`);
     limits[metric as AlertMetric] = limit;
   }
   return limits;
