@@ -57,7 +57,7 @@ const colours = () => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const red = (text: string) => (colours() ? `\x1b[31m${text}\x1b[0m` : text);
 
 /** `gatehouse alerts` as text: the rule, then one line per alert, or that there is none. */
-export function alertsText(report: AlertReport): string {
+function alertsText(report: AlertReport): string {
   const lines = [
     report.alerts.length
       ? `${report.alerts.length} alert${report.alerts.length === 1 ? "" : "s"} in the last ${report.settings.window}:`

@@ -95,7 +95,7 @@ export async function readReview(
   const meta = (
     await client.query<{ now: Date; db: string }>("select pg_catalog.now() as now, pg_catalog.current_database() as db")
   ).rows[0]!;
-  const grants = await readGrants(client, app, tableOf.bind(null, plan), directory.byId);
+  const grants = await readGrants(client, app, (name) => tableOf(plan, name), directory.byId);
   const logins = await readLogins(client, app);
   const activity = await lastActivity(client, app);
   const now = meta.now.getTime();
