@@ -168,3 +168,21 @@ test("gatehouse alerts on committed activity: --json lists rita's requests and e
       'gatehouse: no alert metric "request" (did you mean "requests"?): the metrics are requests, exports, reveals, claims, bulk_updates\n',
   });
 });
+
+test("thresholds: the flags over the config over the defaults; a bad window, threshold or metric is refused naming the fix", () => {
+  expect(alertSettings({ window: "7d", multiple: 3, limits: { reveals: 50 } }, { multiple: 4, limits: { exports: 0 } })).toEqual({
+    window: "7d",
+    windowSeconds: 604_800,
+    multiple: 4,
+    minimum: 10,
+    bulkRows: 100,
+    limits: { reveals: 50, exports: 0 },
+  });
+  expect(() => alertSettings({ window: "1w" })).toThrow(
+    'the alerts window must be a whole number of min, h or d, such as 30min, 24h or 7d, not "1w"',
+  );
+  expect(() => alertSettings({ multiple: 0 })).toThrow("the alerts multiple must be a positive number, not 0");
+  expect(() => alertSettings({ limits: { reveal: 5 } as never })).toThrow(
+    'no alert metric "reveal" (did you mean "reveals"?): the metrics are requests, exports, reveals, claims, bulk_updates',
+  );
+});
