@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import type { AppDefinition } from "./policy/define";
+import type { AlertSettingsInput } from "./review/settings";
 import type { LoginSettingsInput } from "./runtime/login-settings";
 
 /** A persona the demo prints instructions for. */
@@ -45,6 +46,11 @@ export interface GatehouseConfig {
    * config, e.g. the default export of `codegen.ts`; `@graphql-codegen/cli` must be installed).
    */
   readonly schema?: { readonly folder?: string; readonly codegen?: CodegenSettings };
+  /**
+   * Thresholds of `gatehouse alerts` and the review's alerts, over the defaults (window `24h`, multiple 5 of the
+   * role's median, minimum 10, a bulk update above 100 rows in one transaction, no absolute limits); flags override them.
+   */
+  readonly alerts?: AlertSettingsInput;
 }
 
 /** `gatehouse generate`'s whole-number flags, by name: `--users 1000` sets `users`. */

@@ -62,6 +62,31 @@ export {
   type LoginSettingsInput,
 } from "./runtime/login-settings";
 export { verifyAuditLog, pauseAudit, type AuditVerification, type AuditProblem } from "./runtime/audit";
+// the access review and anomaly alerts (gatehouse review, gatehouse alerts)
+export {
+  readReview,
+  EXPIRING_DAYS,
+  EXPIRED_SHOWN_DAYS,
+  type Review,
+  type ReviewGrant,
+  type ReviewLogin,
+  type UserActivity,
+  type DriftSummary,
+} from "./review/review";
+export { readAlerts, type Alert, type AlertReport } from "./review/alerts";
+export {
+  alertSettings,
+  parseWindow,
+  ALERT_METRICS,
+  DEFAULT_ALERTS,
+  type AlertMetric,
+  type AlertSettings,
+  type AlertSettingsInput,
+} from "./review/settings";
+export { personalData, type PersonalColumn } from "./review/personal-data";
+export { reviewDocument, type ReviewDocument, type Section, type Block } from "./review/document";
+export { renderMarkdown, renderHtml } from "./review/render";
+export { parseFailOn, failures, FINDINGS, type Finding } from "./review/findings";
 export { withClient } from "./runtime/client";
 export { connectionUrl, type ConnectionTarget } from "./runtime/connection-url";
 export { formatDuration } from "./runtime/durations";
@@ -89,6 +114,8 @@ export { startEmbeddedPostgres, handleSignalsYourself } from "./runtime/embedded
 export { explainConnectionError } from "./runtime/connection-errors";
 /** @internal */
 export { SOFT_DELETE } from "./compile/emit/soft-delete";
+/** @internal The server's activity record (table and function names in the toolkit schema), for the API server. */
+export { ACTIVITY } from "./compile/emit/activity";
 
 /** @internal For the toolkit's own tests of the compiler's stages in isolation; not a stable API. */
 export { buildPlan, tableOf } from "./compile/plan";

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Pool } from "pg";
 import { roleName, type AppDefinition } from "../db";
+import { activityRecorder, type ActivityRecorder } from "./activity";
 import { AuthError, makeAuthenticator, type AuthSettings, type Identity } from "./auth";
 import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   readonly host: string;
   readonly poolMax?: number;
   readonly log?: ErrorLog;
+  /** How often request counts are added to the activity record (default a minute; an hour's first request is written at once). */
+  readonly activityFlushMs?: number;
 }
 
 /** A running API server. */
@@ -69,6 +72,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (!stopping) console.error(`[gatehouse] an idle database connection was lost: ${error.message}`);
   });
   let apis: Map<string, RoleApi> | undefined;
+  const activity = activityRecorder(pool, app, options.activityFlushMs ? { flushMs: options.activityFlushMs } : {});
   try {
     await checkAuthenticator(pool, roleName(app, app.authenticator));
     const identities = new WeakMap<IncomingMessage, Identity>();
@@ -83,7 +87,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       identityOf: (req) => identities.get(req),
       ...(options.log ? { log: options.log } : {}),
     });
-    const route = router({ app, apis, pool, identities, authenticate: makeAuthenticator(app, options.auth), ruru: options.ruru });
+    const route = router({
+      app,
+      apis,
+      pool,
+      identities,
+      activity,
+      authenticate: makeAuthenticator(app, options.auth),
+      ruru: options.ruru,
+    });
     const server = createServer((req, res) => void route(req, res));
     await listen(server, options.port, options.host);
     const { port } = server.address() as AddressInfo;
@@ -96,11 +108,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       apis: built,
       close: () => {
         stopping = true;
-        return (closing ??= shutdown(server, built, pool));
+        return (closing ??= shutdown(server, built, activity, pool));
       },
     };
   } catch (error) {
     for (const api of apis?.values() ?? []) await api.release();
+    await activity.close();
     await pool.end();
     throw error;
   }
@@ -124,6 +137,7 @@ function router(context: {
   apis: Map<string, RoleApi>;
   pool: Pool;
   identities: WeakMap<IncomingMessage, Identity>;
+  activity: ActivityRecorder;
   authenticate: ReturnType<typeof makeAuthenticator>;
   ruru: boolean;
 }) {
@@ -137,6 +151,7 @@ function router(context: {
       if (path === "/graphql") {
         const identity = await context.authenticate(req.headers.authorization);
         context.identities.set(req, identity);
+        context.activity.record(identity);
         return context.apis.get(identity.role)!.handle(req, res, notFound(res));
       }
       if (context.ruru && (path === "/graphiql" || path === "/" || path.startsWith("/ruru-static/"))) {
@@ -198,12 +213,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-async function shutdown(server: Server, apis: Map<string, RoleApi>, pool: Pool): Promise<void> {
+async function shutdown(server: Server, apis: Map<string, RoleApi>, activity: ActivityRecorder, pool: Pool): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), 5_000);
   await closed;
   clearTimeout(force);
   for (const api of apis.values()) await api.release();
+  await activity.close();
   await pool.end();
 }

@@ -9,12 +9,13 @@ import { lintCommand } from "./lint";
 import { loginCommands } from "./login-command";
 import { pgtapCommand } from "./pgtap";
 import { projectCommands } from "./project-commands";
+import { reviewCommands } from "./review-command";
 
 export type { CliCommand, CliContext } from "./command";
 
 /**
  * The `gatehouse` program: the toolkit's commands (init, compile, migrate, seed, generate, audit,
- * authenticator-password, login, export, check, lint, pgtap) and the `extraCommands` given, which is how the server side adds
+ * authenticator-password, login, export, check, lint, pgtap, review, alerts) and the `extraCommands` given, which is how the server side adds
  * `start`, `serve`, `token` and `schema` without the toolkit importing it.
  *
  * @example
@@ -39,7 +40,16 @@ export function createProgram(extraCommands: readonly CliCommand[] = []): Comman
       }
     },
   };
-  for (const add of [projectCommands, loginCommands, checkCommand, exportCommand, lintCommand, pgtapCommand, ...extraCommands])
+  for (const add of [
+    projectCommands,
+    loginCommands,
+    checkCommand,
+    exportCommand,
+    lintCommand,
+    pgtapCommand,
+    reviewCommands,
+    ...extraCommands,
+  ])
     add(program, context);
   return program;
 }

@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/introspect";
 import type { AppDefinition } from "../policy/define";
 import { lineComment, sql, toDdl } from "../sql/ddl";
+import { emitActivity } from "./emit/activity";
 import { emitApprovals } from "./emit/approvals";
 import { emitAudit } from "./emit/audit";
 import { emitColumnHelpers } from "./emit/columns";
@@ -115,6 +116,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitAudit(plan),
     ...emitExports(plan, (table) => ctx(table)),
     ...emitReveals(plan, (table) => ctx(table), keyOf),
+    ...emitActivity(plan),
     ...emitToolkitRevokes(plan),
   ];
   return [...statements, ...emitLeftoverCleanup(app, statements)];

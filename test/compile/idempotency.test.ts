@@ -63,6 +63,8 @@ test("after applying, the shop tables hold exactly the generated policies, each 
     ["orders", "manager__update"],
   ]);
   expect(rowSecurity).toEqual([
+    // the API server's activity record (emit/activity.ts)
+    { schema: "gatehouse", table: "activity", enabled: true, forced: true },
     // the shop has a masking view, so the toolkit records its exports (emit/exports.ts)
     { schema: "gatehouse", table: "exports", enabled: true, forced: true },
     { schema: "gatehouse", table: "logins", enabled: true, forced: true },

@@ -169,10 +169,10 @@ describe("who may call the helpers", () => {
     expect(outcomes).toEqual([functionDenied("columns_for"), functionDenied("select_for"), functionDenied("resolve_table")]);
   });
 
-  test("the authenticator, before it sets a role, cannot even reach the gatehouse schema to call columns_for", async () => {
+  test("the authenticator, before it sets a role, cannot call columns_for (it reaches the gatehouse schema only to record activity)", async () => {
     await expect(crm.pool.query("select * from gatehouse.columns_for('customers')")).rejects.toMatchObject({
       code: "42501",
-      message: "permission denied for schema gatehouse",
+      message: "permission denied for function columns_for",
     });
   });
 

@@ -2,6 +2,7 @@ import { lineComment, sql, type SQL } from "../../sql/ddl";
 import { helperIdent, requestRoles, roleIdent, tableIdent, viewOwner } from "../names";
 import type { GrantNode, Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
+import { ACTIVITY } from "./activity";
 
 const columns = (names: readonly string[]): SQL =>
   sql.join(
@@ -64,7 +65,10 @@ export function emitTableGrants(plan: Plan, table: TablePlan): Statement[] {
   return out;
 }
 
-/** The toolkit's own login mapping stays out of every app role's reach. */
+/** The toolkit's own login mapping and the server's activity record stay out of every app role's reach. */
 export function emitToolkitRevokes(plan: Plan): Statement[] {
-  return [{ kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, "logins")} from ${managed(plan)};` }];
+  return [
+    { kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, "logins")} from ${managed(plan)};` },
+    { kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, ACTIVITY.table)} from ${managed(plan)};` },
+  ];
 }
