@@ -292,3 +292,23 @@ test("gatehouse review: --fail-on refuses an unknown finding naming the valid on
   expect(passing.code).toBe(0);
   expect(passing.stdout).toMatch(/^# Access review\n/);
 });
+
+test("gatehouse review: a stray grant to PUBLIC is in the drift section (as gatehouse check names it), and --fail-on drift exits 1", async () => {
+  const env = { DATABASE_URL: crm.db.url };
+  const clean = await runCli(["--config", config, "review", "--fail-on", "drift"], env);
+  expect(clean.code).toBe(0);
+  expect(clean.stdout).toContain("## Drift\n\nNone: the database matches the definitions.");
+  const owner = await crm.db.pool.connect();
+  try {
+    await owner.query("grant select on crm.users to public");
+    const drifted = await runCli(["--config", config, "review", "--fail-on", "drift"], env);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stderr).toBe("review: found drift (1)\n");
+    expect(drifted.stdout).toMatch(
+      /## ⚠ Drift\n[\s\S]*\| privilege \| select on crm\.users to PUBLIC \| grant not in the definitions \|/,
+    );
+  } finally {
+    await owner.query("revoke select on crm.users from public");
+    owner.release();
+  }
+});
