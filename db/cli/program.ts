@@ -3,6 +3,7 @@ import { CompileError } from "../compile";
 import type { CliCommand, CliContext } from "./command";
 import { loadConfig } from "./config";
 import { openProjectDatabase } from "./database";
+import { explainCommand } from "./explain-command";
 import { exportCommand } from "./export-command";
 import { loginCommands } from "./login-command";
 import { projectCommands } from "./project-commands";
@@ -11,7 +12,7 @@ export type { CliCommand, CliContext } from "./command";
 
 /**
  * The `gatehouse` program: the toolkit's commands (init, compile, migrate, seed, generate, audit,
- * authenticator-password, login, export) and the `extraCommands` given, which is how the server side adds
+ * authenticator-password, login, export, explain) and the `extraCommands` given, which is how the server side adds
  * `start`, `serve`, `token` and `schema` without the toolkit importing it.
  *
  * @example
@@ -36,7 +37,7 @@ export function createProgram(extraCommands: readonly CliCommand[] = []): Comman
       }
     },
   };
-  for (const add of [projectCommands, loginCommands, exportCommand, ...extraCommands]) add(program, context);
+  for (const add of [projectCommands, loginCommands, exportCommand, explainCommand, ...extraCommands]) add(program, context);
   return program;
 }
 
