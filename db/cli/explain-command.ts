@@ -66,7 +66,11 @@ export const explainCommand: CliCommand = (program, context) => {
           });
           const asUser = new Client({ connectionString: url });
           await asUser.connect().catch((error: unknown) => {
-            throw explainConnectionError(error, "the authenticator's URL (AUTHENTICATOR_DATABASE_URL or AUTHENTICATOR_PASSWORD)", url);
+            throw explainConnectionError(
+              error,
+              "the authenticator's URL (AUTHENTICATOR_DATABASE_URL or AUTHENTICATOR_PASSWORD)",
+              url,
+            );
           });
           try {
             return await explainAccess(owner, config.app, request, { asUser });
@@ -74,7 +78,9 @@ export const explainCommand: CliCommand = (program, context) => {
             await asUser.end().catch(() => undefined);
           }
         });
-        console.log(options.json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation, paintFor(process.stdout)));
+        console.log(
+          options.json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation, paintFor(process.stdout)),
+        );
       });
     });
 };

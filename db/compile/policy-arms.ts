@@ -33,10 +33,12 @@ export interface RestrictiveArms {
   readonly name: string;
   readonly restriction: string;
   readonly command: Command | "all";
-  /** e.g. `hides rows where status is 'closed' unless rows they own (doctor_id)`. */
+  /** e.g. `hides rows matching status is 'closed', unless rows they own (doctor_id)`. */
   readonly words: string;
-  /** The predicate a row must pass, as SQL over the table's row. */
-  readonly sql: string;
+  /** Its `using` as SQL over the table's row (`true` for a ban), when it has one. */
+  readonly using?: string;
+  /** Its `with check`, when it has one (else `using` checks new rows too). */
+  readonly check?: string;
 }
 
 /** What the definitions say about one role, table and command, arm by arm: for `gatehouse explain`. */
@@ -113,13 +115,17 @@ export function policyArms(plan: Plan, role: string, table: string, command: Com
     .flatMap((r) =>
       r.policies
         .filter((p) => p.command === "all" || p.command === command)
-        .map((p) => ({
-          name: p.name,
-          restriction: r.restriction,
-          command: p.command,
-          words: `hides ${describeScope(r.hides)}${r.keeps ? ` unless ${describeScope(r.keeps)}` : ""}`,
-          sql: toDdl(restrictivePredicate(r, scopeContextOf(plan, table, "select"))),
-        })),
+        .map((p) => {
+          const predicate = toDdl(restrictivePredicate(r, scopeContextOf(plan, table, "select")));
+          return {
+            name: p.name,
+            restriction: r.restriction,
+            command: p.command,
+            words: `hides ${r.hides.kind === "all" ? "every row" : `rows matching ${describeScope(r.hides)}`}${r.keeps ? `, unless ${describeScope(r.keeps)}` : ""}`,
+            ...(p.command === "insert" ? {} : { using: p.ban ? "true" : predicate }),
+            ...(p.command === "select" || p.command === "delete" || p.command === "all" ? {} : { check: predicate }),
+          };
+        }),
     );
   return { ...(permissive ? { permissive } : {}), restrictives };
 }

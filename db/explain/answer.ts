@@ -11,7 +11,7 @@ export interface Asked {
   readonly column?: string;
 }
 
-const VERB: Record<Command, string> = { select: "see", insert: "insert", update: "update", delete: "delete" };
+const VERB: Record<Command, string> = { select: "see", insert: "insert a row like", update: "update", delete: "delete" };
 const PRIVILEGE: Record<Command, string> = { select: "SELECT", insert: "INSERT", update: "UPDATE", delete: "DELETE" };
 
 /** `own(owner_id) (rows they own (owner_id))`. */
@@ -37,8 +37,7 @@ function passReason(stage: StageVerdict): string {
 function stopReason(asked: Asked, role: Omit<RoleExplanation, "answer">, stage: StageVerdict): string {
   const failedRestriction = stage.restrictive.find((p) => !p.passes);
   const what = stage.clause === "with check" ? "the row as it would be written" : "the row";
-  if (stage.permissive.length === 0)
-    return `${role.role} has no ${stage.policies} policy on ${asked.table}, so no row passes`;
+  if (stage.permissive.length === 0) return `${role.role} has no ${stage.policies} policy on ${asked.table}, so no row passes`;
   if (!stage.permissive.some((p) => p.passes)) {
     if (role.identity === null)
       return `the database knows no active user ${asked.user.username} holding ${role.role} (status ${asked.user.status}), and every policy asks for one`;
@@ -52,7 +51,9 @@ function stopReason(asked: Asked, role: Omit<RoleExplanation, "answer">, stage: 
     return `${failures.join("; ")} for ${what}`;
   }
   const r = failedRestriction!;
-  const by = r.restriction ? `restriction ${r.restriction.name} (policy ${r.name}) stops it: it ${r.restriction.words}` : `restrictive policy ${r.name} stops it`;
+  const by = r.restriction
+    ? `restriction ${r.restriction.name} (policy ${r.name}) stops it: it ${r.restriction.words}`
+    : `restrictive policy ${r.name} stops it`;
   return `${by}${r.error ? ` (error: ${r.error})` : ""}, although ${passReason(stage)}`;
 }
 
@@ -90,7 +91,10 @@ export function explainAnswer(asked: Asked, role: Omit<RoleExplanation, "answer"
       return stopped.policies !== asked.command ? `they cannot see it: ${reason}` : reason;
     }
     const own = role.stages.filter((s) => s.policies === asked.command);
-    return [...new Set(own.map(passReason))].join(", and ") + (own.some((s) => s.restrictive.length) ? ", and no restriction stops it" : "");
+    return (
+      [...new Set(own.map(passReason))].join(", and ") +
+      (own.some((s) => s.restrictive.length) ? ", and no restriction stops it" : "")
+    );
   })();
   const column = asked.column !== undefined ? role.columns.find((c) => c.column === asked.column) : undefined;
   const drift = role.drift.length ? ` (the live policies differ from the definitions: run gatehouse check)` : "";

@@ -1,6 +1,7 @@
 import type { ClientBase } from "pg";
 import { compileAgainst } from "../apply/apply";
 import { HELPERS, helperIdent, policyName, roleName } from "../compile/names";
+import type { Plan } from "../compile/plan";
 import { policyArms, type PolicyArm, type PolicyArms } from "../compile/policy-arms";
 import { findUser, type IdentityUser } from "../cli/identity-user";
 import type { AppDefinition } from "../policy/define";
@@ -199,7 +200,6 @@ export async function explainAccess(
   if (!options.asUser) await mustBeSuperuser(client);
   const explained: RoleExplanation[] = [];
   for (const role of roles) {
-    const arms = plan && policyArms(plan, role, request.table, command);
     const armsBy = plan
       ? (stage: Command) => policyArms(plan, role, request.table, stage)
       : (): PolicyArms => ({ restrictives: [] });
@@ -242,7 +242,12 @@ export async function explainAccess(
             ...(restriction
               ? {
                   restriction: { name: restriction.restriction, words: restriction.words },
-                  compiled: (await evaluate(`(${restriction.sql})::boolean`)).value === "true",
+                  compiled:
+                    (
+                      await evaluate(
+                        `(${(stage.clause === "using" ? restriction.using : (restriction.check ?? restriction.using)) ?? "null"})::boolean`,
+                      )
+                    ).value === "true",
                 }
               : {}),
           });
@@ -258,9 +263,13 @@ export async function explainAccess(
       }
       return { identity: identity.value, stages };
     });
-    const rowSecurity = facts.bypass ? "bypassed" : !table.rls || (table.owner === roleName(app, role) && !table.force) ? "off" : "on";
+    const rowSecurity = facts.bypass
+      ? "bypassed"
+      : !table.rls || (table.owner === roleName(app, role) && !table.force)
+        ? "off"
+        : "on";
     const allowed = facts.privilege && (rowSecurity !== "on" || evaluated.stages.every((s) => s.passes));
-    const drift = driftOf(live, arms && plan ? expectedPolicies(plan, role, request.table) : undefined, evaluated);
+    const drift = driftOf(live, plan && expectedPolicies(plan, role, request.table), evaluated);
     const partial = {
       role,
       databaseRole: roleName(app, role),
@@ -314,7 +323,9 @@ function rolesToExplain(app: AppDefinition, user: IdentityUser, wanted: string |
     return [wanted];
   }
   if (held.length === 0)
-    throw new Error(`${user.username} holds no app role, so no policy applies to them: give them one in ${app.identity.userRoles.table}`);
+    throw new Error(
+      `${user.username} holds no app role, so no policy applies to them: give them one in ${app.identity.userRoles.table}`,
+    );
   return held;
 }
 
@@ -333,7 +344,9 @@ async function liveTable(client: ClientBase, app: AppDefinition, name: string): 
       [app.schema],
     );
     const names = known.rows.map((r) => r.name);
-    throw new Error(`no table "${name}" in schema ${app.schema}${didYouMean(name, names)}; its tables are ${names.join(", ") || "none"}`);
+    throw new Error(
+      `no table "${name}" in schema ${app.schema}${didYouMean(name, names)}; its tables are ${names.join(", ") || "none"}`,
+    );
   }
   const columns = await client.query<{ name: string }>(
     "select attname as name from pg_catalog.pg_attribute where attrelid = $1 and attnum > 0 and not attisdropped order by attnum",
@@ -426,7 +439,13 @@ async function roleFacts(
 }
 
 async function livePolicies(client: ClientBase, oid: number, databaseRole: string): Promise<LivePolicy[]> {
-  const { rows } = await client.query<{ name: string; permissive: boolean; cmd: string; using: string | null; check: string | null }>(
+  const { rows } = await client.query<{
+    name: string;
+    permissive: boolean;
+    cmd: string;
+    using: string | null;
+    check: string | null;
+  }>(
     `select p.polname as name, p.polpermissive as permissive, p.polcmd as cmd,
             pg_catalog.pg_get_expr(p.polqual, p.polrelid) as using, pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) as check
        from pg_catalog.pg_policy p
@@ -506,7 +525,8 @@ async function evaluateArms(arms: readonly PolicyArm[], evaluate: Evaluate): Pro
   return out;
 }
 
-function expectedPolicies(plan: NonNullable<Parameters<typeof policyArms>[0]>, role: string, table: string) {
+/** The policies the definitions give `role` on `table`, by name. */
+function expectedPolicies(plan: Plan, role: string, table: string): { permissive: string[]; restrictive: string[] } {
   const tablePlan = plan.tables.find((t) => t.name === table);
   return {
     permissive: (tablePlan?.policies ?? []).filter((p) => p.role === role).map((p) => policyName(role, p.command)),
@@ -517,7 +537,10 @@ function expectedPolicies(plan: NonNullable<Parameters<typeof policyArms>[0]>, r
 function driftOf(
   live: readonly LivePolicy[],
   expected: { permissive: string[]; restrictive: string[] } | undefined,
-  evaluated: { identity: string | null; stages: readonly { permissive: readonly EvaluatedPolicy[]; restrictive: readonly EvaluatedPolicy[] }[] },
+  evaluated: {
+    identity: string | null;
+    stages: readonly { permissive: readonly EvaluatedPolicy[]; restrictive: readonly EvaluatedPolicy[] }[];
+  },
 ): string[] {
   if (!expected) return [];
   const out: string[] = [];
@@ -529,15 +552,21 @@ function driftOf(
     const restrictive = expected.restrictive.includes(p.name);
     if (!permissive && !restrictive) out.push(`policy ${p.name} in the database is not from the definitions`);
     else if (permissive !== p.permissive)
-      out.push(`policy ${p.name} is ${p.permissive ? "permissive" : "restrictive"} in the database, not as the definitions make it`);
+      out.push(
+        `policy ${p.name} is ${p.permissive ? "permissive" : "restrictive"} in the database, not as the definitions make it`,
+      );
   }
   for (const stage of evaluated.stages) {
     for (const p of stage.permissive)
       if (p.arms && p.passes !== (evaluated.identity !== null && p.arms.some((a) => a.passes)))
-        out.push(`the live policy ${p.name} differs from the definitions: it ${p.passes ? "passes" : "fails"} this row, their arms ${p.passes ? "fail" : "pass"} it`);
+        out.push(
+          `the live policy ${p.name} differs from the definitions: it ${p.passes ? "passes" : "fails"} this row, their arms ${p.passes ? "fail" : "pass"} it`,
+        );
     for (const p of stage.restrictive)
       if (p.compiled !== undefined && p.compiled !== p.passes)
-        out.push(`the live policy ${p.name} differs from the definitions: it ${p.passes ? "passes" : "fails"} this row, the restriction ${p.passes ? "stops" : "lets"} it`);
+        out.push(
+          `the live policy ${p.name} differs from the definitions: it ${p.passes ? "passes" : "fails"} this row, the restriction ${p.passes ? "stops" : "lets"} it`,
+        );
   }
   return [...new Set(out)];
 }

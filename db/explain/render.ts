@@ -42,7 +42,12 @@ function columnLine(columns: readonly ColumnVerdict[]): string[] {
   return [
     `    reads      ${list((c) => c.select === "granted")}`,
     ...(columns.some((c) => c.select === "masked")
-      ? [`    masked     ${list((c) => c.select === "masked", (c) => `${c.column} (as ${c.twin})`)}`]
+      ? [
+          `    masked     ${list(
+            (c) => c.select === "masked",
+            (c) => `${c.column} (as ${c.twin})`,
+          )}`,
+        ]
       : []),
     `    no access  ${list((c) => c.select === "none")}`,
     `    inserts    ${list((c) => c.insert)}`,
