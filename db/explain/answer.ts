@@ -88,7 +88,7 @@ export function explainAnswer(asked: Asked, role: Omit<RoleExplanation, "answer"
     const stopped = role.stages.find((s) => !s.passes);
     if (stopped) {
       const reason = stopReason(asked, role, stopped);
-      return stopped.policies !== asked.command ? `they cannot see it: ${reason}` : reason;
+      return stopped.policies !== asked.command ? `they cannot see it, as ${reason}` : reason;
     }
     const own = role.stages.filter((s) => s.policies === asked.command);
     return (
