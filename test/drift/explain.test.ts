@@ -265,6 +265,38 @@ test("a hand-altered live policy is trusted for the verdict and reported as drif
   expect((await only({ user: "rita", table: "customers", row: "4" })).allowed).toBe(false);
 });
 
+test("a user holding two roles gets one explanation per role, and --role picks one", async () => {
+  await owner.query("insert into crm.user_roles (user_id, role) values (4, 'intern')");
+  try {
+    const both = await explain({ user: "rita", table: "customers", row: String(DEMO_ROWS.poolCustomers[0]) });
+    expect(both.roles.map((r) => [r.role, r.allowed])).toEqual([
+      ["intern", false],
+      ["sales_rep", true],
+    ]);
+    expect(both.answer.split("\n")).toEqual([
+      "rita cannot see customers 16 as intern because no arm of intern__select passes (own(owner_id)) for the row",
+      "rita can see customers 16 as sales_rep because it passes sales_rep__select through pool(owner_id): the unowned pool (owner_id is null), and no restriction stops it",
+    ]);
+    const one = await explain({ user: "rita", table: "customers", row: "16", role: "intern" });
+    expect(one.roles.map((r) => r.role)).toEqual(["intern"]);
+  } finally {
+    await owner.query("delete from crm.user_roles where user_id = 4 and role = 'intern'");
+  }
+});
+
+test("with row level security off on the table, the answer says so and no policy is needed", async () => {
+  await owner.query("alter table crm.customers disable row level security");
+  try {
+    const role = await only({ user: "rita", table: "customers", row: "4" });
+    expect(role).toMatchObject({ rowSecurity: "off", allowed: true });
+    expect(role.answer).toBe(
+      "rita can see customers 4 as sales_rep because row level security is off on customers for sales_rep",
+    );
+  } finally {
+    await applySql(owner, crm.compiled.sql);
+  }
+});
+
 test("the json shape: user, table, key, row, command, roles with stages, columns and answer", async () => {
   const explanation = await explain({ user: "rita", table: "customers", row: "2", column: "name" });
   expect(Object.keys(explanation)).toEqual(["user", "table", "key", "row", "command", "column", "roles", "notes", "answer"]);
