@@ -1,5 +1,6 @@
 import type { IdentityUser } from "../cli/identity-user";
 import type { Command } from "../policy/roles";
+import { PRIVILEGE } from "./live";
 import type { ArmVerdict, ColumnVerdict, PolicyVerdict, RoleExplanation, StageVerdict } from "./explain";
 
 /** What was asked, for the sentence. */
@@ -12,7 +13,6 @@ export interface Asked {
 }
 
 const VERB: Record<Command, string> = { select: "see", insert: "insert a row like", update: "update", delete: "delete" };
-const PRIVILEGE: Record<Command, string> = { select: "SELECT", insert: "INSERT", update: "UPDATE", delete: "DELETE" };
 
 /** `own(owner_id) (rows they own (owner_id))`. */
 const armText = (arm: ArmVerdict) => `${arm.label}: ${arm.words}`;
