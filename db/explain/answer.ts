@@ -10,6 +10,8 @@ export interface Asked {
   readonly row: string;
   readonly command: Command;
   readonly column?: string;
+  /** Triggers that also run on the write. */
+  readonly triggers: readonly string[];
 }
 
 const VERB: Record<Command, string> = { select: "see", insert: "insert a row like", update: "update", delete: "delete" };
@@ -98,5 +100,9 @@ export function explainAnswer(asked: Asked, role: Omit<RoleExplanation, "answer"
   })();
   const column = asked.column !== undefined ? role.columns.find((c) => c.column === asked.column) : undefined;
   const drift = role.drift.length ? ` (the live policies differ from the definitions: run gatehouse check)` : "";
-  return `${subject} because ${because}${column ? `; ${columnSentence(asked, column)}` : ""}${drift}`;
+  const triggers =
+    role.allowed && asked.triggers.length
+      ? `; triggers on ${asked.table} also run and may refuse or change it: ${asked.triggers.join(", ")}`
+      : "";
+  return `${subject} because ${because}${column ? `; ${columnSentence(asked, column)}` : ""}${triggers}${drift}`;
 }

@@ -11,7 +11,16 @@ import { sql, toDdl } from "../sql/ddl";
 import { explainAnswer } from "./answer";
 import { asTheUser, type Evaluate } from "./as-user";
 import { driftOf, expectedPolicies, withoutCompiled, type EvaluatedPolicy } from "./drift";
-import { livePolicies, liveTable, mustBeSuperuser, roleFacts, rowValues, type LivePolicy, type LiveTable } from "./live";
+import {
+  livePolicies,
+  liveTable,
+  mustBeSuperuser,
+  roleFacts,
+  rowValues,
+  writeTriggers,
+  type LivePolicy,
+  type LiveTable,
+} from "./live";
 
 /** What `gatehouse explain` is asked: may this user do this to this row? */
 export interface ExplainRequest {
@@ -111,6 +120,8 @@ export interface Explanation {
   readonly command: Command;
   readonly column?: string;
   readonly roles: readonly RoleExplanation[];
+  /** Triggers that also run on this write (insert, update, delete) and may refuse or change it; row security does not show them. */
+  readonly triggers: readonly string[];
   /** Why the policies could not be named arm by arm (the definitions do not compile against this database). */
   readonly notes: readonly string[];
   readonly answer: string;
@@ -179,9 +190,10 @@ export async function explainAccess(
     },
   );
   if (!options.asUser) await mustBeSuperuser(client);
+  const triggers = await writeTriggers(client, table, command);
   const explained: RoleExplanation[] = [];
   for (const role of roles)
-    explained.push(await explainRole({ client, app, request, command, user, table, row, plan, options }, role));
+    explained.push(await explainRole({ client, app, request, command, user, table, row, plan, triggers, options }, role));
   return {
     user: { username: user.username, id: user.id, status: user.status, active: user.status === app.identity.users.activeStatus },
     table: request.table,
@@ -190,6 +202,7 @@ export async function explainAccess(
     command,
     ...(request.column !== undefined ? { column: request.column } : {}),
     roles: explained,
+    triggers,
     notes,
     answer: explained.map((r) => r.answer).join("\n"),
   };
@@ -206,11 +219,12 @@ interface Inquiry {
   /** The row's values as json. */
   readonly row: string;
   readonly plan: Plan | undefined;
+  readonly triggers: readonly string[];
   readonly options: ExplainOptions;
 }
 
 async function explainRole(inquiry: Inquiry, role: string): Promise<RoleExplanation> {
-  const { client, app, request, command, user, table, plan, options } = inquiry;
+  const { client, app, request, command, user, table, plan, triggers, options } = inquiry;
   const definitions = (stage: Command): PolicyArms => (plan ? policyArms(plan, role, table.name, stage) : { restrictives: [] });
   const facts = await roleFacts(client, app, table, role, command, request.column);
   const live = await livePolicies(client, table.oid, roleName(app, role));
@@ -257,6 +271,7 @@ async function explainRole(inquiry: Inquiry, role: string): Promise<RoleExplanat
     table: table.name,
     row: request.row,
     command,
+    triggers,
     ...(request.column !== undefined ? { column: request.column } : {}),
   };
   return { ...explanation, answer: explainAnswer(asked, explanation) };

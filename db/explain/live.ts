@@ -1,5 +1,6 @@
 /** What explain reads from the live database as the owner: the table and its key, the row, the policies and privileges. */
 import type { ClientBase } from "pg";
+import { AUDIT } from "../compile/emit/audit";
 import { roleName } from "../compile/names";
 import type { AppDefinition } from "../policy/define";
 import type { Command } from "../policy/roles";
@@ -162,4 +163,22 @@ export async function livePolicies(client: ClientBase, oid: number, databaseRole
     [oid, databaseRole],
   );
   return rows.map((r) => ({ name: r.name, permissive: r.permissive, command: POLCMD[r.cmd]!, using: r.using, check: r.check }));
+}
+
+/** `pg_trigger.tgtype` bit of each write. */
+const TRIGGER_EVENT: Record<Command, number> = { select: 0, insert: 4, delete: 8, update: 16 };
+
+/**
+ * Enabled triggers that fire on the command's write to the table (the audit trail's left out: it records, never
+ * refuses): row security does not show what they refuse or change.
+ */
+export async function writeTriggers(client: ClientBase, table: LiveTable, command: Command): Promise<string[]> {
+  if (command === "select") return [];
+  const { rows } = await client.query<{ name: string }>(
+    `select tgname as name from pg_catalog.pg_trigger
+      where tgrelid = $1 and not tgisinternal and tgenabled <> 'D' and (tgtype & $2) <> 0 and tgname <> all ($3::name[])
+      order by tgname`,
+    [table.oid, TRIGGER_EVENT[command], [AUDIT.rowTrigger, AUDIT.statementTrigger]],
+  );
+  return rows.map((r) => r.name);
 }

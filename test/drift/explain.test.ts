@@ -134,7 +134,7 @@ test("rita may update her customer 2 but not its tier: no UPDATE grant on tier",
   ]);
   expect(role.columns).toEqual([{ column: "tier", select: "granted", insert: false, update: false }]);
   expect(role.answer).toBe(
-    "rita can update customers 2 as sales_rep because it passes sales_rep__update through own(owner_id): rows they own (owner_id), and no restriction stops it; they cannot update tier (no UPDATE grant on tier)",
+    "rita can update customers 2 as sales_rep because it passes sales_rep__update through own(owner_id): rows they own (owner_id), and no restriction stops it; they cannot update tier (no UPDATE grant on tier); triggers on customers also run and may refuse or change it: gatehouse_approval, gatehouse_guard, gatehouse_guard_moved, gatehouse_owner__owner_id",
   );
 });
 
@@ -154,6 +154,14 @@ test("insert: rita may insert a row like her customer 2 (own and unit); delete: 
   const del = await only({ user: "rita", table: "customers", row: "2", command: "delete" });
   expect(del).toMatchObject({ privilege: false, allowed: false });
   expect(del.answer).toBe("rita cannot delete customers 2 as sales_rep because sales_rep holds no DELETE privilege on customers");
+});
+
+test("sam may delete rick's customer 4 by row security; the answer names the triggers that still run (the approval gate, the soft delete)", async () => {
+  const explanation = await explain({ user: "sam", table: "customers", row: "4", command: "delete" });
+  expect(explanation.triggers).toEqual(["gatehouse_approval", "gatehouse_soft_delete"]);
+  expect(explanation.answer).toBe(
+    "sam can delete customers 4 as supervisor because it passes supervisor__delete through unitTree(unit_id): rows of their unit and its sub-units (unit_id), and no restriction stops it; triggers on customers also run and may refuse or change it: gatehouse_approval, gatehouse_soft_delete",
+  );
 });
 
 test("delete: rita's sales_rep role has no delete policy on contacts, and says so", async () => {
@@ -299,7 +307,19 @@ test("with row level security off on the table, the answer says so and no policy
 
 test("the json shape: user, table, key, row, command, roles with stages, columns and answer", async () => {
   const explanation = await explain({ user: "rita", table: "customers", row: "2", column: "name" });
-  expect(Object.keys(explanation)).toEqual(["user", "table", "key", "row", "command", "column", "roles", "notes", "answer"]);
+  expect(Object.keys(explanation)).toEqual([
+    "user",
+    "table",
+    "key",
+    "row",
+    "command",
+    "column",
+    "roles",
+    "triggers",
+    "notes",
+    "answer",
+  ]);
+  expect(explanation.triggers).toEqual([]);
   expect(Object.keys(explanation.roles[0]!)).toEqual([
     "role",
     "databaseRole",
