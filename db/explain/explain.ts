@@ -1,7 +1,8 @@
 import type { ClientBase } from "pg";
-import { compileAgainst } from "../apply/apply";
+import { introspect } from "../catalog/introspect";
 import { HELPERS, helperIdent, roleName } from "../compile/names";
-import type { Plan } from "../compile/plan";
+import { buildPlan, type Plan } from "../compile/plan";
+import { validate } from "../compile/validate";
 import { policyArms, type PolicyArm, type PolicyArms } from "../compile/policy-arms";
 import { findUser, type IdentityUser } from "../cli/identity-user";
 import type { AppDefinition } from "../policy/define";
@@ -180,15 +181,12 @@ export async function explainAccess(
     );
   const row = await rowValues(client, app, table, request.row);
   const notes: string[] = [];
-  const plan = await compileAgainst(client, app).then(
-    (result) => result.plan,
-    (error: Error) => {
-      notes.push(
-        `the definitions do not compile against this database, so policies are not split into arms: ${error.message.split("\n")[0]}`,
-      );
-      return undefined;
-    },
-  );
+  const plan = await definitionsPlan(client, app).catch((error: Error) => {
+    notes.push(
+      `the definitions do not compile against this database, so policies are not split into arms: ${error.message.split("\n")[0]}`,
+    );
+    return undefined;
+  });
   if (!options.asUser) await mustBeSuperuser(client);
   const triggers = await writeTriggers(client, table, command);
   const explained: RoleExplanation[] = [];
@@ -206,6 +204,13 @@ export async function explainAccess(
     notes,
     answer: explained.map((r) => r.answer).join("\n"),
   };
+}
+
+/** The plan of the definitions against the live schema: validated, not linted (a lint finding does not hide the arms). */
+async function definitionsPlan(client: ClientBase, app: AppDefinition): Promise<Plan> {
+  const catalog = await introspect(client, app.schema, [app.toolkitSchema]);
+  validate(app, catalog);
+  return buildPlan(app, catalog);
 }
 
 /** What one explanation has found before it turns to the roles. */

@@ -305,6 +305,24 @@ test("with row level security off on the table, the answer says so and no policy
   }
 });
 
+test("when the definitions no longer compile against the schema, the live policies still decide, without arms, and a note says why", async () => {
+  await owner.query("alter table crm.partner_shares rename column expires_at to ends_at");
+  try {
+    const explanation = await explain({ user: "rita", table: "customers", row: "2" });
+    expect(explanation.notes).toEqual([
+      expect.stringMatching(/^the definitions do not compile against this database, so policies are not split into arms: /),
+    ]);
+    const role = explanation.roles[0]!;
+    expect(role).toMatchObject({ allowed: true, drift: [] });
+    expect(role.stages[0]!.permissive[0]!.arms).toBeUndefined();
+    expect(role.answer).toBe(
+      "rita can see customers 2 as sales_rep because it passes sales_rep__select, and no restriction stops it",
+    );
+  } finally {
+    await owner.query("alter table crm.partner_shares rename column ends_at to expires_at");
+  }
+});
+
 test("the json shape: user, table, key, row, command, roles with stages, columns and answer", async () => {
   const explanation = await explain({ user: "rita", table: "customers", row: "2", column: "name" });
   expect(Object.keys(explanation)).toEqual([
