@@ -67,9 +67,9 @@ function roleLines(paint: Paint, explanation: Explanation, role: RoleExplanation
     `  privilege      ${mark(paint, role.privilege)}  ${paint.dim(`on ${explanation.table} for ${explanation.command}`)}`,
     `  row security   ${role.rowSecurity}`,
     ...role.stages.flatMap((stage) => [
-      `  ${mark(paint, stage.passes)}  ${stage.policies} policies, ${stage.clause}${paint.dim(
-        stage.policies === explanation.command ? "" : " (to find the row by its key)",
-      )}`,
+      `  ${mark(paint, stage.passes)}  ${stage.policies} policies, ${stage.clause}${
+        stage.policies === explanation.command ? "" : paint.dim(" (to find the row by its key)")
+      }`,
       ...(stage.permissive.length ? [] : [`      ${paint.fail("FAIL")}  no permissive policy applies`]),
       ...[...stage.permissive, ...stage.restrictive].flatMap((p) => policyLines(paint, p)),
     ]),
