@@ -91,6 +91,21 @@ export { withClient } from "./runtime/client";
 export { connectionUrl, type ConnectionTarget } from "./runtime/connection-url";
 export { formatDuration } from "./runtime/durations";
 
+// why a user can or cannot see or change one row, evaluated in the database as that user
+export {
+  explainAccess,
+  type ArmVerdict,
+  type ColumnVerdict,
+  type ExplainOptions,
+  type ExplainRequest,
+  type Explanation,
+  type PolicyVerdict,
+  type RoleExplanation,
+  type StageVerdict,
+  type Verdict,
+} from "./explain/explain";
+export { renderExplanation, type Paint } from "./explain/render";
+
 // the CLI program, to which the server side adds its commands
 export { createProgram, runProgram, type CliCommand, type CliContext } from "./cli/program";
 
@@ -123,6 +138,8 @@ export { buildPlan, tableOf } from "./compile/plan";
 export { emitStatements } from "./compile";
 /** @internal */
 export { lint } from "./compile/lint";
+/** @internal */
+export { policyArms, scopeLabel, type PolicyArm, type PolicyArms } from "./compile/policy-arms";
 /** @internal */
 export { SCOPE_KINDS } from "./compile/scopes";
 /** @internal */

@@ -4,6 +4,7 @@ import { checkCommand } from "./check-command";
 import { loadConfig } from "./config";
 import { openProjectDatabase } from "./database";
 import { errorLine } from "./error-line";
+import { explainCommand } from "./explain-command";
 import { exportCommand } from "./export-command";
 import { lintCommand } from "./lint";
 import { loginCommands } from "./login-command";
@@ -15,7 +16,7 @@ export type { CliCommand, CliContext } from "./command";
 
 /**
  * The `gatehouse` program: the toolkit's commands (init, compile, migrate, seed, generate, audit,
- * authenticator-password, login, export, check, lint, pgtap, review, alerts) and the `extraCommands` given, which is how the server side adds
+ * authenticator-password, login, export, check, lint, pgtap, review, alerts, explain) and the `extraCommands` given, which is how the server side adds
  * `start`, `serve`, `token` and `schema` without the toolkit importing it.
  *
  * @example
@@ -48,6 +49,7 @@ export function createProgram(extraCommands: readonly CliCommand[] = []): Comman
     lintCommand,
     pgtapCommand,
     reviewCommands,
+    explainCommand,
     ...extraCommands,
   ])
     add(program, context);

@@ -24,7 +24,8 @@ import { emitView, emitViewDrops } from "./emit/views";
 import { emitRoleSchemaDrops, emitRoleSchemas } from "./emit/role-schemas";
 import { lint, type LintFinding } from "./lint";
 import { renderMatrix } from "./matrix";
-import { buildPlan, parentKeyIn, tableOf, type Plan } from "./plan";
+import { buildPlan, tableOf, type Plan } from "./plan";
+import { scopeContextOf } from "./scope-context";
 import type { ScopeContext } from "./scope-sql";
 import type { Statement } from "./statement";
 import { CompileError, validate } from "./validate";
@@ -64,23 +65,8 @@ export function withRolePrefix(app: AppDefinition, rolePrefix: string): AppDefin
  */
 export function emitStatements(plan: Plan): Statement[] {
   const { app } = plan;
-  const parentKey = (table: string, column: string, parent: string) => parentKeyIn(plan, table, column, parent);
   const keyOf = (table: string) => ({ key: tableOf(plan, table).key, type: tableOf(plan, table).keyType });
-  const arrayTypes = {
-    unit: plan.types.unitId,
-    user: plan.types.userId,
-    grantRow: plan.types.grantRow,
-    member: (set: string) => plan.memberSets.find((m) => m.name === set)?.rowType ?? "bigint",
-  };
-  const ctx = (table: string, command: ScopeContext["command"] = "select"): ScopeContext => ({
-    app,
-    table,
-    row: table,
-    command,
-    depth: 0,
-    parentKey,
-    arrayTypes,
-  });
+  const ctx = (table: string, command: ScopeContext["command"] = "select"): ScopeContext => scopeContextOf(plan, table, command);
   const statements: Statement[] = [
     {
       kind: "schema",

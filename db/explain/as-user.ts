@@ -1,0 +1,59 @@
+import type { ClientBase } from "pg";
+import { roleName } from "../compile/names";
+import type { IdentityUser } from "../cli/identity-user";
+import type { AppDefinition } from "../policy/define";
+import { sql, toDdl, trusted } from "../sql/ddl";
+
+/** Evaluates one boolean SQL expression over the row, as the user: its value as text, or the error it raised. */
+export type Evaluate = (expression: string) => Promise<{ value: string | null; error?: string }>;
+
+/** Who to act as, and the row to evaluate on. */
+export interface Acting {
+  readonly app: AppDefinition;
+  readonly role: string;
+  readonly user: IdentityUser;
+  readonly channel: string | undefined;
+  /** Act as the authenticator with `set local session authorization` (the connection is a superuser's). */
+  readonly impersonate: boolean;
+  readonly table: string;
+  /** The row's values as json. */
+  readonly row: string;
+}
+
+/**
+ * Runs `fn` acting as the user in `role`, as the API server does for a request: the authenticator (its own login,
+ * or the owner's `set local session authorization`), `set local role`, the claims; read only, rolled back.
+ * `evaluate` reads one boolean expression over the row — the table's name binds to the row's values, so a policy's
+ * column references read them, while its sub-selects and helpers run as the user — each in its own savepoint, so
+ * an error is reported, not fatal.
+ */
+export async function asTheUser<T>(client: ClientBase, acting: Acting, fn: (evaluate: Evaluate) => Promise<T>): Promise<T> {
+  const { app, role, user, channel, table, row } = acting;
+  await client.query("begin read only");
+  try {
+    if (acting.impersonate)
+      await client.query(toDdl(sql`set local session authorization ${sql.identifier(roleName(app, app.authenticator))}`));
+    await client.query(toDdl(sql`set local role ${sql.identifier(roleName(app, role))}`));
+    await client.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)", [
+      user.id,
+      channel ?? null,
+    ]);
+    const from = sql`pg_catalog.jsonb_populate_record(null::${sql.identifier(app.schema, table)}, $1::jsonb) as ${sql.identifier(table)}`;
+    return await fn(async (expression) => {
+      await client.query("savepoint gatehouse_explain");
+      try {
+        const { rows } = await client.query<{ value: string | null }>(
+          toDdl(sql`select (${trusted(expression)})::text as value from ${from}`),
+          [row],
+        );
+        await client.query("release savepoint gatehouse_explain");
+        return { value: rows[0]?.value ?? null };
+      } catch (error) {
+        await client.query("rollback to savepoint gatehouse_explain");
+        return { value: null, error: (error as Error).message };
+      }
+    });
+  } finally {
+    await client.query("rollback").catch(() => undefined);
+  }
+}
