@@ -1,5 +1,6 @@
 import type { CliCommand } from "./command";
-import { checkProject, colorOn, driftText } from "./check";
+import { checkProject, driftText } from "./check";
+import { colourOn } from "./colour";
 import { errorLine } from "./error-line";
 
 /**
@@ -23,7 +24,7 @@ export const checkCommand: CliCommand = (program, context) => {
           console.log(
             options.json
               ? JSON.stringify({ drift: report.items.length > 0, ...report }, null, 2)
-              : driftText(config, report, { color: colorOn(process.stdout) }),
+              : driftText(config, report, { color: colourOn(process.stdout) }),
           );
           process.exitCode = report.items.length ? 1 : 0;
         });

@@ -16,14 +16,11 @@ export async function checkProject(config: GatehouseConfig, url: string): Promis
   return withClient(url, (client) => checkDrift(client, config.app));
 }
 
-/** Whether `stream` (stdout, stderr) takes colour: a terminal, and NO_COLOR unset. */
-export const colorOn = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !process.env.NO_COLOR;
-
 /**
  * The report as the CLI prints it: the diff, and on drift what to do about it.
  *
  * @example
- * console.log(driftText(config, report, { color: colorOn(process.stdout) }));
+ * console.log(driftText(config, report, { color: colourOn(process.stdout) }));
  */
 export function driftText(config: GatehouseConfig, report: DriftReport, options: { color: boolean }): string {
   const text = renderDrift(report, options);

@@ -1,11 +1,8 @@
-import { styleText } from "node:util";
 import { LIVE_LINTS, lintDatabase, type LiveLintFinding } from "../live-lint";
 import { withClient } from "../runtime/client";
+import { colourOn, paint as style } from "./colour";
 import type { CliCommand } from "./command";
 import { requireMigrated } from "./database-state";
-
-/** Whether stdout takes colours: a terminal, and NO_COLOR unset. */
-const colours = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 
 /**
  * Findings as `gatehouse lint` prints them: one line each (`error  force-rls  table clinic.patients: …`), then a
@@ -16,7 +13,7 @@ const colours = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_
  */
 export function formatFindings(findings: readonly LiveLintFinding[], colour: boolean, lints: number): string {
   const paint = (level: LiveLintFinding["level"], text: string) =>
-    colour ? styleText(level === "error" ? ["red", "bold"] : "yellow", text) : text;
+    style(colour, level === "error" ? ["red", "bold"] : "yellow", text);
   const errors = findings.filter((f) => f.level === "error").length;
   const warnings = findings.length - errors;
   const lines = findings.map((f) => `${paint(f.level, f.level.padEnd(7))}  ${f.lint}  ${f.object}: ${f.message}`);
@@ -42,7 +39,9 @@ export const lintCommand: CliCommand = (program, context) => {
         await requireMigrated(config.app, db.url, db.embedded ? "the embedded cluster" : "DATABASE_URL");
         return withClient(db.url, (client) => lintDatabase(client, config.app));
       });
-      console.log(options.json ? JSON.stringify(findings, null, 2) : formatFindings(findings, colours(), LIVE_LINTS.length));
+      console.log(
+        options.json ? JSON.stringify(findings, null, 2) : formatFindings(findings, colourOn(process.stdout), LIVE_LINTS.length),
+      );
       if (findings.some((f) => f.level === "error")) process.exitCode = 1;
     });
 };

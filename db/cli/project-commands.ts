@@ -4,7 +4,8 @@ import { parseGeneratorFlags } from "./arguments";
 import { verifyProjectAudit } from "./audit";
 import { setAuthenticatorPassword } from "./authenticator";
 import type { CliCommand } from "./command";
-import { checkProject, colorOn, driftText } from "./check";
+import { checkProject, driftText } from "./check";
+import { colourOn } from "./colour";
 import { compileProject } from "./compile";
 import { generatedSummary } from "./database-state";
 import { initProject } from "./init";
@@ -65,7 +66,7 @@ const migrate: CliCommand = (program, context) => {
         const report = await checkProject(config, db.url);
         if (report.items.length === 0) return console.log(driftSummary(report));
         console.error(
-          `gatehouse: migrated, but the live database does not match the definitions\n${driftText(config, report, { color: colorOn(process.stderr) })}`,
+          `gatehouse: migrated, but the live database does not match the definitions\n${driftText(config, report, { color: colourOn(process.stderr) })}`,
         );
         process.exitCode = 1;
       });

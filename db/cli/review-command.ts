@@ -9,6 +9,7 @@ import { readReview } from "../review/review";
 import { alertSettings, parseLimits, type AlertSettingsInput } from "../review/settings";
 import { withClient } from "../runtime/client";
 import { positive } from "./arguments";
+import { colourOn, paint } from "./colour";
 import type { CliCommand } from "./command";
 
 interface ThresholdFlags {
@@ -54,8 +55,7 @@ function thresholdInput(flags: ThresholdFlags): AlertSettingsInput {
   };
 }
 
-const colours = () => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-const red = (text: string) => (colours() ? `\x1b[31m${text}\x1b[0m` : text);
+const red = (text: string) => paint(colourOn(process.stdout), "red", text);
 
 /** `gatehouse alerts` as text: the rule, then one line per alert, or that there is none. */
 function alertsText(report: AlertReport): string {

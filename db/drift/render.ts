@@ -1,4 +1,4 @@
-import { styleText } from "node:util";
+import { paint as style } from "../cli/colour";
 import type { DriftCounts, DriftItem, DriftReport } from "./check";
 
 const COUNTED: readonly [keyof DriftCounts, string, string][] = [
@@ -41,8 +41,7 @@ const lines = (sign: "-" | "+", value: string): string[] => value.split("\n").ma
  * console.log(renderDrift(report, { color: process.stdout.isTTY && !process.env.NO_COLOR }));
  */
 export function renderDrift(report: DriftReport, options: { color: boolean }): string {
-  const paint = (style: "red" | "green" | "bold", text: string) =>
-    options.color ? styleText(style, text, { validateStream: false }) : text;
+  const paint = (name: "red" | "green" | "bold", text: string) => style(options.color, name, text);
   const out = [driftSummary(report)];
   const kinds = [...new Set(report.items.map((i) => i.kind))];
   for (const kind of kinds) {

@@ -1,3 +1,4 @@
+import { colourOn, paint as style } from "../cli/colour";
 import type { ArmVerdict, ColumnVerdict, Explanation, PolicyVerdict, RoleExplanation } from "./explain";
 
 /** Colours for a terminal: green for what passes, red for what stops, dim for detail; identity when plain. */
@@ -7,15 +8,15 @@ export interface Paint {
   readonly dim: (text: string) => string;
 }
 
-const PLAIN: Paint = { pass: (t) => t, fail: (t) => t, dim: (t) => t };
-const ANSI: Paint = {
-  pass: (t) => `\u001b[32m${t}\u001b[39m`,
-  fail: (t) => `\u001b[31m${t}\u001b[39m`,
-  dim: (t) => `\u001b[2m${t}\u001b[22m`,
-};
+const paintOf = (on: boolean): Paint => ({
+  pass: (t) => style(on, "green", t),
+  fail: (t) => style(on, "red", t),
+  dim: (t) => style(on, "dim", t),
+});
+const PLAIN = paintOf(false);
 
 /** Colours when `stream` is a terminal and NO_COLOR is unset, plain otherwise. */
-export const paintFor = (stream: NodeJS.WriteStream): Paint => (stream.isTTY && !process.env.NO_COLOR ? ANSI : PLAIN);
+export const paintFor = (stream: NodeJS.WriteStream): Paint => paintOf(colourOn(stream));
 
 const mark = (paint: Paint, passes: boolean) => (passes ? paint.pass("pass") : paint.fail("FAIL"));
 
