@@ -47,8 +47,8 @@ export async function findUser(
   if (rows[0]) return rows[0];
   if (!("username" in by))
     throw new Error(`the login's user ${by.id} is no longer in ${app.schema}.${users.table}: disable the login`);
-  const known = (await client.query<{ name: string }>(toDdl(sql`select ${nameColumn}::text as name from ${usersTable}`))).rows.map(
-    (r) => r.name,
-  );
+  const known = (
+    await client.query<{ name: string }>(toDdl(sql`select ${nameColumn}::text as name from ${usersTable}`))
+  ).rows.map((r) => r.name);
   throw new UnknownUserError(`no user "${by.username}" in ${app.schema}.${users.table}${didYouMean(by.username, known)}`, known);
 }
