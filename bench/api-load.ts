@@ -84,16 +84,17 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-const log = (line: string) => process.stderr.write(`bench:api: ${line}\n`);
+const started = Date.now();
+const log = (line: string) => process.stderr.write(`bench:api: [${((Date.now() - started) / 1000).toFixed(1)} s] ${line}\n`);
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
 
-/** The modes of each run: a first run under the rules only to record the responses, then rounds alternating which mode goes first. */
+/** The modes of each run: rounds of both, alternating which goes first (the first run is under the rules: its responses are the reference). */
 function schedule(rounds: number): { mode: Mode; round: number }[] {
   return Array.from({ length: rounds }, (_, round) =>
-    (round % 2 === 0 ? (["bypass", "rules"] as const) : (["rules", "bypass"] as const)).map((mode) => ({ mode, round })),
+    (round % 2 === 0 ? (["rules", "bypass"] as const) : (["bypass", "rules"] as const)).map((mode) => ({ mode, round })),
   ).flat();
 }
 
@@ -188,7 +189,10 @@ async function main(): Promise<number> {
 
     const responses = new Map<Mode, string[]>();
     const counts = new Map<Mode, number>();
-    /** Starts a fresh server in `mode`, and checks its responses against the other mode's before anything is measured. */
+    /**
+     * Starts a fresh server in `mode` and, before it is measured, checks its responses against the first server's
+     * (under the rules): a difference stops the run, and no number is reported.
+     */
     const serve = async (mode: Mode): Promise<BenchServer> => {
       await setBypass(root!, db!.app, mode === "bypass");
       server = await startBenchServer(settings);
@@ -209,16 +213,14 @@ async function main(): Promise<number> {
       return server;
     };
 
-    log("checking the responses under the rules");
-    await (await serve("rules")).stop();
     const runs: CaseRun[][] = picked.map(() => []);
-    const requests = picked.map((c, i) => ({
-      apiCase: c,
-      request: { token: tokens[i]!, body: bodyOf(c), expected: responses.get("rules")![i]! },
-    }));
     for (const { mode, round } of schedule(options.rounds)) {
       log(`round ${round + 1}/${options.rounds}, ${mode}`);
       const running = await serve(mode);
+      const requests = picked.map((c, i) => ({
+        apiCase: c,
+        request: { token: tokens[i]!, body: bodyOf(c), expected: responses.get("rules")![i]! },
+      }));
       const measured = await measureRun(root, db, running, requests, options);
       await running.stop();
       server = undefined;
