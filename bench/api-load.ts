@@ -114,6 +114,23 @@ async function fetchBody(server: BenchServer, c: ApiCase, token: string): Promis
   return text;
 }
 
+/** Which rows one response has and the other lacks, by rowId; else where the texts part. */
+function difference(rules: string, other: string): string {
+  const ids = (body: string) =>
+    new Set(
+      Object.values((JSON.parse(body) as { data: Record<string, { nodes: { rowId: string }[] }> }).data)[0]!.nodes.map(
+        (n) => n.rowId,
+      ),
+    );
+  const [a, b] = [ids(rules), ids(other)];
+  const only = (x: Set<string>, y: Set<string>) => [...x].filter((id) => !y.has(id)).join(", ") || "none";
+  if (a.size !== b.size || only(a, b) !== "none")
+    return `rowIds only under the rules: ${only(a, b)}; only bypassing them: ${only(b, a)}`;
+  let at = 0;
+  while (rules[at] === other[at]) at++;
+  return `same rows, texts part at character ${at}: ${JSON.stringify(rules.slice(at, at + 80))} vs ${JSON.stringify(other.slice(at, at + 80))}`;
+}
+
 /** The rep's count of every customer they may see: smaller under the rules than bypassing them, which proves the switch took. */
 async function visibleCount(server: BenchServer, token: string): Promise<number> {
   const res = await fetch(`${server.url}/graphql`, {
@@ -203,7 +220,7 @@ async function main(): Promise<number> {
       picked.forEach((c, i) => {
         if (bodies[i] !== reference[i])
           throw new Error(
-            `${c.key}: the responses differ between the rules and the bypass, so the comparison would not measure the same work:\n  rules:  ${reference[i]!.slice(0, 400)}\n  ${mode}: ${bodies[i]!.slice(0, 400)}`,
+            `${c.key}: the responses differ between the rules and the bypass (${difference(reference[i]!, bodies[i]!)}), so the comparison would not measure the same work: pick parameters whose answer holds no row the rules hide`,
           );
       });
       if (counts.has("rules") && counts.has("bypass") && counts.get("rules")! >= counts.get("bypass")!)
