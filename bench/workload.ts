@@ -3,8 +3,6 @@ import type { BenchPersona, BenchTargets, SubtreePersona } from "./personas";
 
 /** Rows on a first page, as the API pages by default (primary key order). */
 export const PAGE_SIZE = 20;
-/** Rows of one batch of the marketing export (the export's cursor fetches more; the cost per row is what counts). */
-export const EXPORT_BATCH = 1_000;
 
 /** The cases, in the order they run; `--case` picks among these keys. */
 export const CASE_KEYS = [
@@ -76,13 +74,13 @@ const activeWithRole = (userId: SQL, role: string) =>
  */
 const repVisible = (c: SQL, me: SQL) => sql`(${c}.owner_id = ${me}
         or ${c}.owner_id is null
-        or ${c}.id in (select g.row_id from crm.access_grants g
-                        where g.grantee_id = ${me} and g."table" = 'customers'
-                          and g.privilege in ('select', 'update') and g.expires_at > clock_timestamp())
-        or ${c}.id in (select l.customer_id from crm.project_members m
-                         join crm.project_customers l on l.project_id = m.project_id
-                         join crm.projects p on p.id = l.project_id
-                        where m.user_id = ${me} and p.status = 'open'))
+        or ${c}.id = any (array(select g.row_id from crm.access_grants g
+                                 where g.grantee_id = ${me} and g."table" = 'customers'
+                                   and g.privilege in ('select', 'update') and g.expires_at > clock_timestamp()))
+        or ${c}.id = any (array(select l.customer_id from crm.project_members m
+                                  join crm.project_customers l on l.project_id = m.project_id
+                                  join crm.projects p on p.id = l.project_id
+                                 where m.user_id = ${me} and p.status = 'open')))
    and (${c}.tier <> 'vip' or ${c}.owner_id = ${me})
    and ${c}.deleted_at is null
    and ${c}.archived_at is null`;
@@ -129,7 +127,7 @@ function repCount(rep: BenchPersona): BenchCase {
   from crm.customers c
  where ${repVisible(sql`c`, me)}
    and ${activeWithRole(me, "sales_rep")}`,
-    equivalence: `${REP_RULES} The query asks for everything, so by hand all of it is written out; grants and open projects as \`in (select …)\` of the same tables the helpers read. ${TIER} ${ACTIVE}`,
+    equivalence: `${REP_RULES} The query asks for everything, so by hand all of it is written out; grants and open projects as \`= any (array(select …))\` of the same tables the helpers read (each array computed once per statement, as a hand-written query would; \`in (select …)\` reads the table through a hashed subplan and is slower). ${TIER} ${ACTIVE}`,
   };
 }
 
@@ -263,27 +261,22 @@ function supportContacts({ support }: Workload): BenchCase {
 
 function marketingExport({ marketing }: Workload): BenchCase {
   const me = sql.value(marketing.userId);
-  const columns = sql`id, region, industry, tier, stage, created_month`;
   return {
     key: "marketing-export",
-    title: `Marketing: the export view, one batch of ${EXPORT_BATCH.toLocaleString("en")} rows`,
+    title: "Marketing: every row of the export view (count)",
     persona: marketing,
     target: 1.25,
-    rounds: 200,
-    rls: sql`select ${columns}
-  from crm.marketing_export
- order by id
- limit ${sql.literal(EXPORT_BATCH)}`,
-    hand: sql`select ${columns}
+    rounds: 50,
+    rls: sql`select count(*)
+  from crm.marketing_export`,
+    hand: sql`select count(*)
   from crm.customers
  where deleted_at is null
    and archived_at is null
    and consent_marketing
    and (tier <> 'vip' or owner_id = ${me})
-   and ${activeWithRole(me, "marketing")}
- order by id
- limit ${sql.literal(EXPORT_BATCH)}`,
-    equivalence: `Marketing reads only the view: customers not deleted, not archived, with marketing consent, not from the mobile channel (no channel is set here, so that test passes), through the view's own role whose rules add not vip unless own. By hand: the same filter on the table. ${TIER} ${ACTIVE}`,
+   and ${activeWithRole(me, "marketing")}`,
+    equivalence: `\`gatehouse export\` reads the whole view (\`select * from crm.marketing_export\`, through a cursor); the count reads the same rows without sending them. Marketing reads only the view: customers not deleted, not archived, with marketing consent, not from the mobile channel (no channel is set here, so that test passes), through the view's own role, whose rules add not vip unless own. By hand: the same filter on the table. ${TIER} ${ACTIVE}`,
   };
 }
 
