@@ -88,6 +88,8 @@ export interface SupportIndex {
   readonly name: string;
   readonly column: string;
   readonly nullColumn: string;
+  /** True when a unit scope names `column`; false when only its foreign key to the units table makes it a unit column. */
+  readonly unitScope: boolean;
 }
 
 export interface TablePlan {

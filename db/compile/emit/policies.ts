@@ -96,7 +96,7 @@ end`),
     out.push({
       kind: "table",
       target: table.name,
-      sql: sql`${lineComment(`${table.name}: rules combine pool(${index.nullColumn}) with a unit scope on ${index.column}; this index keeps the pool arm to the units asked for`)}
+      sql: sql`${lineComment(`${table.name}: rules combine pool(${index.nullColumn}) with ${index.unitScope ? "a unit scope on" : "the unit column"} ${index.column}; this index keeps the pool arm to the units asked for`)}
 create index if not exists ${sql.identifier(index.name)} on ${t} (${sql.identifier(index.column)}) where ${sql.identifier(index.nullColumn)} is null;`,
     });
   }
