@@ -30,7 +30,8 @@ export function pinSelf(cpu: number): number | undefined {
 
 /**
  * Pins the server backends of these connections to `cpu` too (`taskset -pc`), when they run on this
- * machine: an external cluster's backends do not inherit the client's affinity. Returns how many it pinned.
+ * machine: the backends of a cluster this process did not start do not inherit its affinity. Returns
+ * how many it pinned.
  */
 export function pinBackends(clients: readonly Client[], cpu: number): number {
   let pinned = 0;

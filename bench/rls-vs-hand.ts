@@ -215,7 +215,7 @@ async function main(): Promise<number> {
       pinning:
         options.pin === undefined
           ? "none (client and server placed by the scheduler; wall ratios move with placement on a small machine — `--pin` runs both on one CPU)"
-          : `client and server on CPU ${options.pin} (\`taskset -c ${options.pin}\`; ${cluster.source.startsWith("embedded") ? "the embedded server inherits it" : `${pinnedBackends} of 2 backends pinned with \`taskset -p\``})`,
+          : `client and server on CPU ${options.pin} (\`taskset -c ${options.pin}\`: the client and a server it starts inherit it; ${pinnedBackends} of the 2 measured backends pinned with \`taskset -p\`)`,
     };
     const report = renderReport(info, results);
     process.stdout.write(report);
