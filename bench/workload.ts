@@ -181,7 +181,7 @@ function followUps({ rep }: Workload): BenchCase {
     title: "Rep: latest follow-ups of visible customers (via the parent row)",
     persona: rep,
     target: 1.25,
-    rounds: 500,
+    rounds: 200,
     rls: sql`select f.id, f.customer_id, f.author_id, f.body, f.created_at
   from crm.follow_ups f
  order by f.id desc
@@ -241,7 +241,7 @@ function supportContacts({ support }: Workload): BenchCase {
     title: "Support: first page of contacts, masked",
     persona: support,
     target: 1.25,
-    rounds: 1000,
+    rounds: 50,
     rls: sql`select ${columns}
   from crm.contacts
  ${page}`,
