@@ -121,10 +121,12 @@ function grantFor(
 }
 
 /**
- * Partial indexes for the pool: for each `pool(col)` in a policy of the table, one on each unit
- * column of the table — named by a unit scope of any role, or a foreign key to the units table —
- * `where col is null`. A query for the pool of some units then reads those units' pool rows, not the
- * whole pool, whether or not the role's own rules name a unit.
+ * Partial indexes for the pool: for each `pool(col)` in a policy of the table, one on `(col, unit)` for
+ * each unit column of the table — named by a unit scope of any role, or a foreign key to the units
+ * table — `where col is null`. The pool column leads so that the pool arm of a BitmapOr matches the
+ * index by its own clause (`col is null`) and takes the query's unit condition as the second key: a
+ * query for the pool of some units reads those units' pool rows, not the whole pool, whether or not
+ * the role's own rules name a unit.
  */
 function supportIndexes(table: string, policies: readonly PolicyNode[], unitKeys: readonly string[]): SupportIndex[] {
   const pools = new Set<string>();
@@ -139,13 +141,17 @@ function supportIndexes(table: string, policies: readonly PolicyNode[], unitKeys
   for (const nullColumn of pools) {
     for (const column of new Set([...scoped, ...unitKeys])) {
       if (column === nullColumn) continue;
-      const full = `${table}_${column}_${nullColumn}_null_idx`;
-      const name = full.length <= 63 ? full : `gh_${createHash("sha1").update(full).digest("hex").slice(0, 12)}_null_idx`;
-      found.set(name, Object.freeze({ name, column, nullColumn, unitScope: scoped.has(column) }));
+      const name = indexName(`${table}_${nullColumn}_${column}_null_idx`);
+      const replaces = indexName(`${table}_${column}_${nullColumn}_null_idx`);
+      found.set(name, Object.freeze({ name, column, nullColumn, unitScope: scoped.has(column), replaces }));
     }
   }
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** The name as is when PostgreSQL keeps it whole (63 bytes), else a hash of it. */
+const indexName = (full: string) =>
+  full.length <= 63 ? full : `gh_${createHash("sha1").update(full).digest("hex").slice(0, 12)}_null_idx`;
 
 /** Single-column foreign keys of the table. */
 const foreignKeysOf = (meta: CatalogTable): ForeignKeyPlan[] =>

@@ -90,6 +90,8 @@ export interface SupportIndex {
   readonly nullColumn: string;
   /** True when a unit scope names `column`; false when only its foreign key to the units table makes it a unit column. */
   readonly unitScope: boolean;
+  /** The earlier support index on `(column) where nullColumn is null`, dropped: a BitmapOr's pool arm could not use it. */
+  readonly replaces: string;
 }
 
 export interface TablePlan {
