@@ -13,7 +13,7 @@ import {
   withClient,
   connectionUrl,
 } from "../db";
-import { generateData, type GeneratedShape } from "../db/crm/generate";
+import { GENERATED_TABLES, generateData, type GeneratedShape } from "../db/crm/generate";
 import { crm } from "../db/crm/roles";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -23,7 +23,7 @@ const GENERATOR = path.join(ROOT, "db/crm/generate.ts");
 /** Cluster-wide role prefix of the benchmark's compiled CRM, apart from the demo's and the tests'. */
 export const BENCH_ROLE_PREFIX = "bench_crm_";
 
-/** The role the hand-written side runs as: BYPASSRLS, no superuser, SELECT on the CRM tables. */
+/** The role the hand-written side runs as: BYPASSRLS, no superuser, SELECT on the CRM tables, UPDATE on the two the writes touch. */
 export const HAND_ROLE = `${BENCH_ROLE_PREFIX}hand`;
 
 /** Size of the generated data set. */
@@ -98,9 +98,7 @@ export async function prepareBenchDatabase(
       await root.query(await readFile(SCHEMA_MIGRATION, "utf8"));
       const generated = await generateData(root, { ...size, progress: options.progress });
       log("vacuum analyze (hint bits, visibility map, statistics)");
-      await root.query(
-        "vacuum (analyze) crm.org_units, crm.users, crm.user_roles, crm.customers, crm.contacts, crm.access_grants",
-      );
+      await root.query(`vacuum (analyze) ${GENERATED_TABLES.join(", ")}`);
       return generated;
     });
   } else {
@@ -127,8 +125,9 @@ export async function prepareBenchDatabase(
 }
 
 /**
- * The hand-written side's role: not a superuser, BYPASSRLS, SELECT on the CRM tables — the database
- * user of an application that filters rows itself. The superuser connection switches to it per
+ * The hand-written side's role: not a superuser, BYPASSRLS, SELECT on the CRM tables (UPDATE on
+ * customers and contracts, for the write cases) — the database user of an application that filters
+ * rows itself. The superuser connection switches to it per
  * request, as the authenticator switches to an app role.
  */
 async function createHandRole(root: Client): Promise<void> {
@@ -143,6 +142,8 @@ end $gh$;`),
   await root.query(toDdl(sql`alter role ${role} nologin nosuperuser bypassrls`));
   await root.query(toDdl(sql`grant usage on schema crm to ${role}`));
   await root.query(toDdl(sql`grant select on all tables in schema crm to ${role}`));
+  // the write cases: a rep's update of a customer, finance's of a contract (rolled back)
+  await root.query(toDdl(sql`grant update on crm.customers, crm.contracts to ${role}`));
 }
 
 /** Whether the database exists, and its marker when a run finished generating it. */

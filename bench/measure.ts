@@ -12,6 +12,8 @@ export interface Side {
   /** Becomes `jwt.claims.user_id`, as the API server sets it. */
   readonly userId: number;
   readonly query: SQL;
+  /** End each request with `rollback` (a write measured without changing the data). */
+  readonly write?: boolean;
 }
 
 /** Timings of both sides of one case, in milliseconds, in the order they ran. */
@@ -32,7 +34,8 @@ export interface Summary {
 
 /**
  * One request as the API server makes it: `begin; set local role …; select set_config(
- * 'jwt.claims.user_id', …, true); <query>; commit`, timed from `begin` to the end of `commit`.
+ * 'jwt.claims.user_id', …, true); <query>; commit` (`rollback` for a write), timed from `begin` to
+ * the end of `commit`.
  */
 export async function request(side: Side): Promise<{ ms: number; rows: unknown[] }> {
   const setRole = compile(sql`set local role ${sql.identifier(side.role)}`).text;
@@ -43,7 +46,7 @@ export async function request(side: Side): Promise<{ ms: number; rows: unknown[]
     await side.client.query(setRole);
     await side.client.query("select set_config('jwt.claims.user_id', $1, true)", [String(side.userId)]);
     const result = await side.client.query(query.text, query.values as unknown[]);
-    await side.client.query("commit");
+    await side.client.query(side.write ? "rollback" : "commit");
     return { ms: Number(process.hrtime.bigint() - started) / 1e6, rows: result.rows };
   } catch (error) {
     await side.client.query("rollback").catch(() => undefined);

@@ -11,9 +11,12 @@ import { Client } from "pg";
 import { roleName, withClient } from "../db";
 import { openBenchCluster } from "./cluster";
 import { HAND_ROLE, prepareBenchDatabase, type BenchDatabase, type BenchSize } from "./database";
+import { giveManyGrants } from "./grants-fixture";
 import { alternate, checkSameResult, explain, summarize, type Side } from "./measure";
+import { pickReps, pickStaff, pickSubtreeHead, pickTargets } from "./personas";
+import { pinBackends, pinSelf } from "./pin";
 import { renderReport, verdict, type CaseResult, type RunInfo } from "./report";
-import { pickRep, pickSupervisor, repCase, supervisorCase, type BenchCase } from "./workload";
+import { benchCases, CASE_KEYS, type BenchCase, type Workload } from "./workload";
 
 const LATEST_REPORT = path.join(__dirname, "results/latest.md");
 const REPORTED_SETTINGS = ["shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "jit"];
@@ -32,12 +35,12 @@ interface Options extends BenchSize {
   out?: string;
   /** A line for the report saying what was changed by hand for an experiment. */
   note?: string;
+  /** The CPU client and server run on (`--pin`), when pinned. */
+  pin?: number;
 }
 
 const FULL = { customers: 1_000_000, users: 10_000, depth: 6 };
 const SMOKE = { customers: 2_000, users: 100, depth: 4, iterations: 20, warmup: 5 };
-
-const CASE_KEYS: readonly string[] = ["rep", "supervisor"] satisfies BenchCase["key"][];
 
 const whole = (min: number) => (value: string) => {
   const n = Number(value.replace(/_/g, ""));
@@ -66,12 +69,17 @@ function parseOptions(argv: string[]): Options {
     .option("--fresh", "regenerate the data even when a database of this size exists", false)
     .option("--no-compile", "keep the security in the database as it is (for experiments made by hand there)")
     .option("--case <key...>", `run only these cases: ${CASE_KEYS.join(", ")}`)
+    .option(
+      "--pin [cpu]",
+      "run the client and the server on one CPU (taskset -c; default CPU 0): the embedded server inherits it, an external server's two backends are pinned with taskset -p when local",
+    )
     .option("--note <text>", "a line for the report: what an experiment changed by hand")
     .option("--out <file>", `also write the report here (it always goes to ${path.relative(process.cwd(), LATEST_REPORT)})`)
     .showHelpAfterError()
     .parse(argv);
-  const given = program.opts<Partial<Options> & { case?: string[] }>();
-  const unknown = (given.case ?? []).filter((key) => !CASE_KEYS.includes(key));
+  const given = program.opts<Partial<Omit<Options, "pin">> & { case?: string[]; pin?: string | true }>();
+  const unknown = (given.case ?? []).filter((key) => !(CASE_KEYS as readonly string[]).includes(key));
+  const pin = given.pin === undefined ? undefined : given.pin === true ? 0 : whole(0)(given.pin);
   if (unknown.length > 0) program.error(`unknown case ${unknown.join(", ")}: the cases are ${CASE_KEYS.join(", ")}`);
   const defaults = given.smoke ? SMOKE : FULL;
   const customers = given.customers ?? defaults.customers;
@@ -88,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     cases: given.case ?? [],
     out: given.out,
     note: given.note,
+    pin,
   };
 }
 
@@ -108,13 +117,14 @@ async function runCase(
 ): Promise<CaseResult> {
   const roles = { rls: roleName(db.app, benchCase.persona.role), hand: HAND_ROLE };
   const userId = benchCase.persona.userId;
-  const rls: Side = { label: "rls", client: clients.rls, role: roles.rls, userId, query: benchCase.rls };
-  const hand: Side = { label: "hand", client: clients.hand, role: roles.hand, userId, query: benchCase.hand };
+  const write = benchCase.write ?? false;
+  const rls: Side = { label: "rls", client: clients.rls, role: roles.rls, userId, query: benchCase.rls, write };
+  const hand: Side = { label: "hand", client: clients.hand, role: roles.hand, userId, query: benchCase.hand, write };
   const result = await checkSameResult(rls, hand);
   const iterations = options.iterations ?? benchCase.rounds;
   const warmup = options.warmup ?? Math.ceil(iterations / 10);
   const bar = new SingleBar(
-    { format: `${benchCase.key.padEnd(10)} [{bar}] {value}/{total} rounds`, stream: process.stderr },
+    { format: `${benchCase.key.padEnd(16)} [{bar}] {value}/{total} rounds`, stream: process.stderr },
     Presets.shades_classic,
   );
   bar.start(warmup + iterations, 0);
@@ -143,6 +153,10 @@ async function serverInfo(root: Client, source: string): Promise<RunInfo["server
 /** Runs the benchmark; resolves to the exit code (1 when a full-size run misses a target). */
 async function main(): Promise<number> {
   const options = parseOptions(process.argv);
+  if (options.pin !== undefined) {
+    const code = pinSelf(options.pin);
+    if (code !== undefined) return code;
+  }
   const cluster = await openBenchCluster();
   try {
     const db = await prepareBenchDatabase(cluster.adminUrl, options, {
@@ -152,19 +166,34 @@ async function main(): Promise<number> {
       log,
     });
     const { cases, server } = await withClient(db.rootUrl, async (root) => {
-      const rep = await pickRep(root);
-      const supervisor = await pickSupervisor(root);
+      const { rep, grantee } = await pickReps(root);
+      await giveManyGrants(root, grantee, options.customers);
+      const workload: Workload = {
+        rep,
+        grantee,
+        supervisor: await pickSubtreeHead(root, "supervisor"),
+        regional: await pickSubtreeHead(root, "regional_manager"),
+        finance: await pickStaff(root, "finance"),
+        support: await pickStaff(root, "support"),
+        marketing: await pickStaff(root, "marketing"),
+        targets: await pickTargets(root, rep),
+      };
       return {
-        cases: [repCase(rep), supervisorCase(supervisor.persona, supervisor.subtree)].filter(
-          (c) => options.cases.length === 0 || options.cases.includes(c.key),
-        ),
+        cases: benchCases(workload).filter((c) => options.cases.length === 0 || options.cases.includes(c.key)),
         server: await serverInfo(root, cluster.source),
       };
     });
     const clients = { rls: await connect(db.authenticatorUrl), hand: await connect(db.rootUrl) };
+    const pinnedBackends = options.pin === undefined ? 0 : pinBackends([clients.rls, clients.hand], options.pin);
     const results: CaseResult[] = [];
     try {
-      for (const benchCase of cases) results.push(await runCase(db, benchCase, clients, options));
+      for (const benchCase of cases) {
+        results.push(
+          await runCase(db, benchCase, clients, options).catch((error: unknown) => {
+            throw new Error(`case ${benchCase.key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          }),
+        );
+      }
     } finally {
       await Promise.all([clients.rls.end(), clients.hand.end()]);
     }
@@ -183,6 +212,10 @@ async function main(): Promise<number> {
         `${options.grants.toLocaleString("en")} temporary grants; org tree of depth ${options.depth}, branching ${shape.branching} ` +
         `(${shape.units} units, ${shape.leaves} teams, ${shape.reps} reps); database \`${db.name}\` ` +
         (db.reused ? "reused from an earlier run" : `generated in ${db.generateSeconds.toFixed(0)} s`),
+      pinning:
+        options.pin === undefined
+          ? "none (client and server placed by the scheduler; wall ratios move with placement on a small machine — `--pin` runs both on one CPU)"
+          : `client and server on CPU ${options.pin} (\`taskset -c ${options.pin}\`: the client and a server it starts inherit it; ${pinnedBackends} of the 2 measured backends pinned with \`taskset -p\`)`,
     };
     const report = renderReport(info, results);
     process.stdout.write(report);

@@ -120,27 +120,38 @@ function grantFor(
   });
 }
 
-/** Partial indexes for pool arms beside unit arms in any permissive policy of the table, by name. */
-function supportIndexes(table: string, policies: readonly PolicyNode[]): SupportIndex[] {
+/**
+ * Partial indexes for the pool: for each `pool(col)` in a policy of the table, one on `(col, unit)` for
+ * each unit column of the table — named by a unit scope of any role, or a foreign key to the units
+ * table — `where col is null`. The pool column leads so that the pool arm of a BitmapOr matches the
+ * index by its own clause (`col is null`) and takes the query's unit condition as the second key: a
+ * query for the pool of some units reads those units' pool rows, not the whole pool, whether or not
+ * the role's own rules name a unit.
+ */
+function supportIndexes(table: string, policies: readonly PolicyNode[], unitKeys: readonly string[]): SupportIndex[] {
+  const pools = new Set<string>();
+  const scoped = new Set<string>();
+  const visit = (scope: Scope): void => {
+    if (scope.kind === "or" || scope.kind === "and") scope.scopes.forEach(visit);
+    else if (scope.kind === "pool") pools.add(scope.column);
+    else if (scope.kind === "unit" || scope.kind === "unitTree") scoped.add(scope.column);
+  };
+  for (const p of policies) for (const scope of [p.using, p.check]) if (scope) visit(scope);
   const found = new Map<string, SupportIndex>();
-  for (const p of policies) {
-    for (const scope of [p.using, p.check]) {
-      if (scope?.kind !== "or") continue;
-      const pools = scope.scopes.filter((s) => s.kind === "pool").map((s) => (s as { column: string }).column);
-      const units = scope.scopes
-        .filter((s) => s.kind === "unit" || s.kind === "unitTree")
-        .map((s) => (s as { column: string }).column);
-      for (const nullColumn of pools) {
-        for (const column of units.filter((u) => u !== nullColumn)) {
-          const full = `${table}_${column}_${nullColumn}_null_idx`;
-          const name = full.length <= 63 ? full : `gh_${createHash("sha1").update(full).digest("hex").slice(0, 12)}_null_idx`;
-          found.set(name, Object.freeze({ name, column, nullColumn }));
-        }
-      }
+  for (const nullColumn of pools) {
+    for (const column of new Set([...scoped, ...unitKeys])) {
+      if (column === nullColumn) continue;
+      const name = indexName(`${table}_${nullColumn}_${column}_null_idx`);
+      const replaces = indexName(`${table}_${column}_${nullColumn}_null_idx`);
+      found.set(name, Object.freeze({ name, column, nullColumn, unitScope: scoped.has(column), replaces }));
     }
   }
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** The name as is when PostgreSQL keeps it whole (63 bytes), else a hash of it. */
+const indexName = (full: string) =>
+  full.length <= 63 ? full : `gh_${createHash("sha1").update(full).digest("hex").slice(0, 12)}_null_idx`;
 
 /** Single-column foreign keys of the table. */
 const foreignKeysOf = (meta: CatalogTable): ForeignKeyPlan[] =>
@@ -217,7 +228,13 @@ export function planTable(app: AppDefinition, catalog: Catalog, table: string, m
     columnTypes: Object.freeze(columnTypes),
     foreignKeys: Object.freeze(foreignKeysOf(meta)),
     referencedBy: Object.freeze(referencesTo(catalog, meta)),
-    supportIndexes: supportIndexes(table, policies),
+    supportIndexes: supportIndexes(
+      table,
+      policies,
+      foreignKeysOf(meta)
+        .filter((k) => k.parent === identity.units.table)
+        .map((k) => k.column),
+    ),
     holders: Object.freeze(holderColumns(policies)),
     // own(col) on an identity table (a user reading their own row or roles) is not ownership of a record
     owners: Object.freeze(identityTables.has(table) ? [] : ownerColumns(selectRules)),

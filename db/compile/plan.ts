@@ -88,6 +88,10 @@ export interface SupportIndex {
   readonly name: string;
   readonly column: string;
   readonly nullColumn: string;
+  /** True when a unit scope names `column`; false when only its foreign key to the units table makes it a unit column. */
+  readonly unitScope: boolean;
+  /** The earlier support index on `(column) where nullColumn is null`, dropped: a BitmapOr's pool arm could not use it. */
+  readonly replaces: string;
 }
 
 export interface TablePlan {

@@ -10,6 +10,10 @@
  *   level-2 unit, a supervisor on every deeper unit;
  * - then one each of finance, legal, support, marketing, analyst, admin and auditor;
  * - every remaining user is a sales rep in a leaf unit (round robin), and owns customers.
+ *
+ * Beside customers, contacts and grants: three follow-ups per customer (by its owner), one contract per
+ * customer at stage contract or won, and one project per ten users (four in five open), each with three
+ * reps as members and twenty customers.
  */
 import { Presets, SingleBar } from "cli-progress";
 import type { ClientBase } from "pg";
@@ -41,6 +45,25 @@ export interface GeneratedShape {
 }
 
 const BATCH_SIZE = 50_000;
+/** Every table the generator fills, for `analyze` (and the benchmark's `vacuum`). */
+export const GENERATED_TABLES = [
+  "crm.org_units",
+  "crm.users",
+  "crm.user_roles",
+  "crm.customers",
+  "crm.contacts",
+  "crm.access_grants",
+  "crm.follow_ups",
+  "crm.contracts",
+  "crm.projects",
+  "crm.project_members",
+  "crm.project_customers",
+] as const;
+const FOLLOW_UPS_PER_CUSTOMER = 3;
+const PROJECT_MEMBERS = 3;
+const PROJECT_CUSTOMERS = 20;
+/** One project per ten users. */
+const projectCount = (users: number) => Math.floor(users / 10);
 const STAFF_ROLES = ["finance", "legal", "support", "marketing", "analyst", "admin", "auditor"] as const;
 const MIDDLE_LEVEL_LABELS = ["Area", "District", "Branch", "Section"];
 
@@ -71,6 +94,9 @@ export async function generateData(client: ClientBase, options: GenerateOptions)
     ...ranges("customers", customers, (lo, hi) => insertCustomers(client, { lo, hi, seed, tree, shape })),
     ...ranges("contacts", customers, (lo, hi) => insertContacts(client, lo, hi, seed)),
     ...ranges("grants", grants, (lo, hi) => insertGrants(client, { lo, hi, seed, tree, shape, customers })),
+    ...ranges("follow-ups", customers, (lo, hi) => insertFollowUps(client, lo, hi, seed)),
+    ...ranges("contracts", customers, (lo, hi) => insertContracts(client, lo, hi, seed)),
+    ...ranges("projects", projectCount(users), (lo, hi) => insertProjects(client, { lo, hi, seed, tree, shape, customers })),
   ];
   const bar = progress
     ? new SingleBar({ format: "generate [{bar}] {value}/{total} batches | {phase}" }, Presets.shades_classic)
@@ -98,7 +124,7 @@ export async function generateData(client: ClientBase, options: GenerateOptions)
   } finally {
     bar?.stop();
   }
-  await client.query("analyze crm.org_units, crm.users, crm.user_roles, crm.customers, crm.contacts, crm.access_grants");
+  await client.query(`analyze ${GENERATED_TABLES.join(", ")}`);
   return shape;
 }
 
@@ -319,10 +345,63 @@ async function insertGrants(client: ClientBase, { lo, hi, seed, tree, shape, cus
   );
 }
 
+/** Three follow-ups for each customer lo..hi, written by its owner (a pool customer's by the first rep); ids 3c-2..3c. */
+async function insertFollowUps(client: ClientBase, lo: number, hi: number, seed: number): Promise<void> {
+  await client.query(
+    `insert into crm.follow_ups (id, customer_id, author_id, body, created_at) overriding system value
+     select (c.id - 1) * $3 + n, c.id, coalesce(c.owner_id, (select min(user_id) from crm.user_roles where role = 'sales_rep')),
+            'Follow-up ' || n || ' on customer ' || c.id,
+            c.created_at + (pg_temp.gh_hash($4, 'follow_up', (c.id - 1) * $3 + n) % 300) * interval '1 day'
+     from crm.customers c, generate_series(1, $3) as n
+     where c.id between $1 and $2`,
+    [lo, hi, FOLLOW_UPS_PER_CUSTOMER, seed],
+  );
+}
+
+/** One contract for each customer lo..hi at stage contract or won; the contract's id is its customer's id. */
+async function insertContracts(client: ClientBase, lo: number, hi: number, seed: number): Promise<void> {
+  await client.query(
+    `insert into crm.contracts (id, customer_id, amount, stage, payment_status) overriding system value
+     select c.id, c.id, 1000 + pg_temp.gh_hash($3, 'amount', c.id) % 99000,
+            case when c.stage = 'contract' then 'review' else 'active' end,
+            (array['pending', 'invoiced', 'paid', 'overdue'])[1 + pg_temp.gh_hash($3, 'payment', c.id) % 4]
+     from crm.customers c
+     where c.id between $1 and $2 and c.stage in ('contract', 'won')`,
+    [lo, hi, seed],
+  );
+}
+
+/** Projects lo..hi (four in five open), each with three random reps and twenty random customers. */
+async function insertProjects(client: ClientBase, { lo, hi, seed, tree, shape, customers }: GrantBatch): Promise<void> {
+  await client.query(
+    `insert into crm.projects (id, name, status) overriding system value
+     select g, 'Project ' || g, case when g % 5 = 0 then 'closed' else 'open' end from generate_series($1::bigint, $2::bigint) as g`,
+    [lo, hi],
+  );
+  await client.query(
+    `insert into crm.project_members (project_id, user_id)
+     select g, $5 + pg_temp.gh_hash($3, 'member', g * 100 + n) % $4
+     from generate_series($1::bigint, $2::bigint) as g, generate_series(1, $6) as n
+     on conflict do nothing`,
+    [lo, hi, seed, shape.reps, firstRepId(tree), PROJECT_MEMBERS],
+  );
+  if (customers === 0) return;
+  await client.query(
+    `insert into crm.project_customers (project_id, customer_id)
+     select g, 1 + pg_temp.gh_hash($3, 'project_customer', g * 100 + n) % $4
+     from generate_series($1::bigint, $2::bigint) as g, generate_series(1, $5) as n
+     on conflict do nothing`,
+    [lo, hi, seed, customers, PROJECT_CUSTOMERS],
+  );
+}
+
 /** Moves identity sequences past the explicit ids (a NULL max leaves a sequence untouched). */
 const RESET_IDENTITIES = `
   select setval(pg_get_serial_sequence('crm.org_units', 'id'), (select max(id) from crm.org_units)),
          setval(pg_get_serial_sequence('crm.users', 'id'), (select max(id) from crm.users)),
          setval(pg_get_serial_sequence('crm.customers', 'id'), (select max(id) from crm.customers)),
          setval(pg_get_serial_sequence('crm.contacts', 'id'), (select max(id) from crm.contacts)),
-         setval(pg_get_serial_sequence('crm.access_grants', 'id'), (select max(id) from crm.access_grants))`;
+         setval(pg_get_serial_sequence('crm.access_grants', 'id'), (select max(id) from crm.access_grants)),
+         setval(pg_get_serial_sequence('crm.follow_ups', 'id'), (select max(id) from crm.follow_ups)),
+         setval(pg_get_serial_sequence('crm.contracts', 'id'), (select max(id) from crm.contracts)),
+         setval(pg_get_serial_sequence('crm.projects', 'id'), (select max(id) from crm.projects))`;

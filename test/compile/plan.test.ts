@@ -91,6 +91,31 @@ describe("the plan resolves what the emitters need, so they never read the catal
   });
 });
 
+test("a pool arm gets a partial index on the table's unit column even when no role's rules name a unit (clerk alone)", () => {
+  const clerksOnly = defineApp({ schema: "shop", rolePrefix: "shop_", identity: shopIdentity, roles: [clerk] });
+  expect(tableOf(buildPlan(clerksOnly, shopCatalog()), "customers").supportIndexes).toEqual([
+    {
+      name: "customers_owner_id_unit_id_null_idx",
+      column: "unit_id",
+      nullColumn: "owner_id",
+      unitScope: false,
+      replaces: "customers_unit_id_owner_id_null_idx",
+    },
+  ]);
+  // beside the manager's unit tree, the same index, now named by a unit scope
+  expect(tableOf(plan, "customers").supportIndexes).toEqual([
+    {
+      name: "customers_owner_id_unit_id_null_idx",
+      column: "unit_id",
+      nullColumn: "owner_id",
+      unitScope: true,
+      replaces: "customers_unit_id_owner_id_null_idx",
+    },
+  ]);
+  // a table without a pool arm gets none
+  expect(tableOf(plan, "orders").supportIndexes).toEqual([]);
+});
+
 test("who may reveal is decided in the plan: a clerk listed for its own rows, and the manager extending it, with the nearest listing", () => {
   const app = defineApp({
     schema: "shop",

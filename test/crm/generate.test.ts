@@ -96,6 +96,31 @@ test("customers: owned by a rep of their unit or in the pool, some vip, archived
   expect(stats.stages).toBe(6);
 });
 
+test("three follow-ups per customer by its owner, a contract per customer at contract or won, a project per ten users", async () => {
+  const { rows } = await first.pool.query(
+    `select (select count(*)::int from crm.follow_ups) as follow_ups,
+            (select count(*)::int from crm.follow_ups f join crm.customers c on c.id = f.customer_id
+              where f.author_id <> coalesce(c.owner_id, f.author_id)) as by_others,
+            (select count(*)::int from crm.contracts) as contracts,
+            (select count(*)::int from crm.customers where stage in ('contract', 'won')) as contract_stage,
+            (select count(*)::int from crm.projects) as projects,
+            (select count(*)::int from crm.projects where status = 'open') as open,
+            (select count(*)::int from crm.project_members m join crm.user_roles r using (user_id) where r.role <> 'sales_rep') as non_reps,
+            (select count(distinct project_id)::int from crm.project_customers) as with_customers`,
+  );
+  expect(rows[0]).toEqual({
+    follow_ups: 6_000,
+    by_others: 0,
+    contracts: rows[0].contract_stage,
+    contract_stage: expect.any(Number),
+    projects: 10,
+    open: 8,
+    non_reps: 0,
+    with_customers: 10,
+  });
+  expect(rows[0].contracts).toBeGreaterThan(300); // ≈25% of 2,000
+});
+
 test("is deterministic: the same options give the same customers, another seed does not", async () => {
   const again = await migratedDatabase();
   const reseeded = await migratedDatabase();

@@ -96,8 +96,9 @@ end`),
     out.push({
       kind: "table",
       target: table.name,
-      sql: sql`${lineComment(`${table.name}: rules combine pool(${index.nullColumn}) with a unit scope on ${index.column}; this index keeps the pool arm to the units asked for`)}
-create index if not exists ${sql.identifier(index.name)} on ${t} (${sql.identifier(index.column)}) where ${sql.identifier(index.nullColumn)} is null;`,
+      sql: sql`${lineComment(`${table.name}: rules combine pool(${index.nullColumn}) with ${index.unitScope ? "a unit scope on" : "the unit column"} ${index.column}; this index keeps the pool arm to the units asked for`)}
+create index if not exists ${sql.identifier(index.name)} on ${t} (${sql.identifier(index.nullColumn)}, ${sql.identifier(index.column)}) where ${sql.identifier(index.nullColumn)} is null;
+drop index if exists ${sql.identifier(plan.app.schema, index.replaces)};`,
     });
   }
   for (const node of table.policies) out.push(permissive(plan, node, (command) => ctx(table.name, command)));
