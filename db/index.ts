@@ -124,6 +124,10 @@ export { positive } from "./cli/arguments";
 /** @internal */
 export { EXPORT_BATCH } from "./cli/export";
 /** @internal */
+export { findUser, UnknownUserError, type IdentityUser } from "./cli/identity-user";
+/** @internal */
+export { didYouMean } from "./policy/suggest";
+/** @internal */
 export { startEmbeddedPostgres, handleSignalsYourself } from "./runtime/embedded";
 /** @internal */
 export { explainConnectionError } from "./runtime/connection-errors";

@@ -11,6 +11,17 @@ export interface IdentityUser {
   readonly roles: readonly string[];
 }
 
+/** No user of that username in the identity users table; `known` holds every username there, for suggestions. */
+export class UnknownUserError extends Error {
+  constructor(
+    message: string,
+    readonly known: readonly string[],
+  ) {
+    super(message);
+    this.name = "UnknownUserError";
+  }
+}
+
 /** The user named `username` (or with id `id`) in the identity users table, with their roles; a clear error (with did-you-mean) when there is none. */
 export async function findUser(
   client: ClientBase,
@@ -36,11 +47,8 @@ export async function findUser(
   if (rows[0]) return rows[0];
   if (!("username" in by))
     throw new Error(`the login's user ${by.id} is no longer in ${app.schema}.${users.table}: disable the login`);
-  const known = await client.query<{ name: string }>(toDdl(sql`select ${nameColumn}::text as name from ${usersTable}`));
-  throw new Error(
-    `no user "${by.username}" in ${app.schema}.${users.table}${didYouMean(
-      by.username,
-      known.rows.map((r) => r.name),
-    )}`,
-  );
+  const known = (
+    await client.query<{ name: string }>(toDdl(sql`select ${nameColumn}::text as name from ${usersTable}`))
+  ).rows.map((r) => r.name);
+  throw new UnknownUserError(`no user "${by.username}" in ${app.schema}.${users.table}${didYouMean(by.username, known)}`, known);
 }

@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import {
   DEV_AUTHENTICATOR_PASSWORD,
+  findUser,
   openProjectDatabase,
   positive,
   requireMigrated,
   type CliCommand,
   type CliContext,
+  withClient,
 } from "../../db";
 import { writeApiSchemas } from "../generate";
 import { serveUntilSignal } from "../main";
@@ -62,17 +64,22 @@ function serve(program: Command, context: CliContext): void {
     });
 }
 
-/** `gatehouse token`: a development token for a persona of the config. */
+/** `gatehouse token`: a development token for a persona of the config, or for a user of the database. */
 function token(program: Command, context: CliContext): void {
   program
     .command("token")
-    .description("print a development token for a persona (refused in production)")
-    .requiredOption("--user <username>", "the persona (a username in the config's personas)")
+    .description("print a development token for a persona or a user of the database (refused in production)")
+    .requiredOption(
+      "--user <username>",
+      "a persona of the config, else a user of the database (e.g. one `gatehouse generate` made), with their roles there",
+    )
     .option("--role <role>", "act in this app role (default: the user's first role)")
     .option("--channel <channel>", "request channel claim, e.g. mobile")
     .option("--expires <span>", "lifetime: 15m, 1h, 7d", "1h")
     .action(async (options: { user: string; role?: string; channel?: string; expires: string }) => {
-      const { token, warning } = await devToken(context.config(), options, process.env);
+      const { token, warning } = await devToken(context.config(), options, process.env, (username) =>
+        context.onDatabase((config, db) => withClient(db.url, (client) => findUser(client, config.app, { username }))),
+      );
       if (warning) console.error(`warning: ${warning}`);
       console.log(token);
     });
