@@ -12,6 +12,13 @@ export const BENCH_DATA_DIR = ".gatehouse/bench-pgdata";
  */
 const EMBEDDED_SHARED_BUFFERS = "1GB";
 
+/**
+ * max_locks_per_transaction of the embedded benchmark cluster. Applying a compile is one transaction, and each view,
+ * table and twin it creates or alters stays locked until the commit: the compile benchmark's 100 roles × 200 tables
+ * (8,600 `select *` views) need more than the default 64 × 100 connections. Set like shared_buffers.
+ */
+const EMBEDDED_MAX_LOCKS = "512";
+
 /** The PostgreSQL cluster the benchmark runs on. */
 export interface BenchCluster {
   /** Superuser URL of the cluster's maintenance database. */
@@ -36,22 +43,29 @@ export async function openBenchCluster(): Promise<BenchCluster> {
   if (external) return { adminUrl: external, source: "BENCH_DATABASE_URL", stop: async () => {} };
   const dataDir = path.resolve(BENCH_DATA_DIR);
   let server = await startEmbeddedPostgres({ dataDir });
-  if (await raiseSharedBuffers(server.url)) {
+  if (await raiseSettings(server.url)) {
     await server.stop();
     server = await startEmbeddedPostgres({ dataDir });
   }
   return { adminUrl: server.url, source: `embedded PostgreSQL in ${BENCH_DATA_DIR}`, stop: () => server.stop() };
 }
 
-/** Sets shared_buffers with `alter system` when it differs; true when a restart is needed. */
-async function raiseSharedBuffers(url: string): Promise<boolean> {
+/** Sets shared_buffers and max_locks_per_transaction with `alter system` where they differ; true when a restart is needed. */
+async function raiseSettings(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ setting: string }>("select current_setting('shared_buffers') as setting");
-    if (rows[0]!.setting === EMBEDDED_SHARED_BUFFERS) return false;
-    await client.query(`alter system set shared_buffers = '${EMBEDDED_SHARED_BUFFERS}'`);
-    return true;
+    let changed = false;
+    for (const [name, value] of [
+      ["shared_buffers", EMBEDDED_SHARED_BUFFERS],
+      ["max_locks_per_transaction", EMBEDDED_MAX_LOCKS],
+    ] as const) {
+      const { rows } = await client.query<{ setting: string }>("select current_setting($1) as setting", [name]);
+      if (rows[0]!.setting === value) continue;
+      await client.query(`alter system set ${name} = '${value}'`);
+      changed = true;
+    }
+    return changed;
   } finally {
     await client.end();
   }

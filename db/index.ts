@@ -141,6 +141,10 @@ export { buildPlan, tableOf } from "./compile/plan";
 /** @internal */
 export { emitStatements } from "./compile";
 /** @internal */
+export { validate } from "./compile/validate";
+/** @internal */
+export { renderMatrix } from "./compile/matrix";
+/** @internal */
 export { lint } from "./compile/lint";
 /** @internal */
 export { policyArms, scopeLabel, type PolicyArm, type PolicyArms } from "./compile/policy-arms";

@@ -24,9 +24,17 @@ export function ancestorsOf(role: RoleDefinition): RoleDefinition[] {
 }
 
 /** The role and what it inherits, farthest ancestor first and the role's own rules last, so they win where columns disagree. */
-export function lineage(role: RoleDefinition): RoleDefinition[] {
-  return [...ancestorsOf(role).reverse(), role];
+export function lineage(role: RoleDefinition): readonly RoleDefinition[] {
+  let known = lineages.get(role);
+  if (!known) {
+    known = Object.freeze([...ancestorsOf(role).reverse(), role]);
+    lineages.set(role, known);
+  }
+  return known;
 }
+
+/** Lineages of roles already asked about (role definitions are frozen): the plan asks once per table. */
+const lineages = new WeakMap<RoleDefinition, readonly RoleDefinition[]>();
 
 /** The exemptions `role` (with what it inherits) has from a restriction, in lineage order; empty when none. */
 export function exemptionsOf(restriction: RestrictionDefinition, role: RoleDefinition): Scope[] {

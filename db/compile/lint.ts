@@ -111,8 +111,9 @@ function lintDefiners(plan: Plan, statements: readonly Statement[], catalog: Cat
 function lintRawAndTwin(plan: Plan): LintFinding[] {
   const findings: LintFinding[] = [];
   for (const table of plan.tables) {
+    const masks = plan.app.masks.filter((x) => x.table === table.name);
     for (const grant of table.grants) {
-      for (const m of plan.app.masks.filter((x) => x.table === table.name)) {
+      for (const m of masks) {
         if (grant.select.includes(m.column) && grant.select.includes(m.twin)) {
           findings.push({
             lint: "raw-and-twin",
@@ -128,6 +129,24 @@ function lintRawAndTwin(plan: Plan): LintFinding[] {
 /** An SQL name as pg-sql2 writes it (quoted, quotes doubled) or bare. */
 const NAME = `"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*`;
 const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** A bare name in any case, as PostgreSQL folds it: `[cC][lL]…`. */
+const anyCase = (name: string) => [...name].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : escapeRegExp(c))).join("");
+
+/**
+ * A call of a function in one of `schemas`: `<schema>.<name>(`, the schema quoted or bare (bare in any case, as
+ * PostgreSQL folds it), not the tail of a longer name. Searching for the schema names first keeps the scan linear.
+ */
+function callPattern(schemas: ReadonlySet<string>): RegExp {
+  const spellings = [...schemas].flatMap((schema) => [
+    `(?<!")${escapeRegExp(`"${schema.replace(/"/g, '""')}"`)}`,
+    ...(/^[a-z_][a-z0-9_$]*$/.test(schema) ? [`(?<![A-Za-z0-9_$"])${anyCase(schema)}`] : []),
+  ]);
+  return new RegExp(`(${spellings.join("|")})\\s*\\.\\s*(${NAME})\\s*\\(`, "g");
+}
+
+/** `(select ` right before a position: the call there runs once per statement. */
+const WRAPPED = /(?<=\(\s*select\s+)/y;
 
 /**
  * What a policy or view statement creates, for messages, from its structured fields: `policy "doctor__select"`,
@@ -153,12 +172,13 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
   for (const f of catalog.functions) volatility.set(`${f.schema}.${f.name}`, f.volatility);
   for (const s of statements) if (s.fn) volatility.set(`${plan.app.toolkitSchema}.${s.fn.name}`, s.fn.volatility);
   const schemas = new Set([plan.app.toolkitSchema, plan.app.schema]);
-  const call = new RegExp(`(\\(\\s*select\\s+)?(${NAME})\\s*\\.\\s*(${NAME})\\s*\\(`, "g");
+  const call = callPattern(schemas);
   for (const s of statements) {
     const created = createdBy(plan, s);
     if (!created) continue;
-    for (const match of toDdl(s.sql).matchAll(call)) {
-      const [schema, fn] = [unquote(match[2]!), unquote(match[3]!)];
+    const text = toDdl(s.sql);
+    for (const match of text.matchAll(call)) {
+      const [schema, fn] = [unquote(match[1]!), unquote(match[2]!)];
       if (!schemas.has(schema)) continue;
       const name = `${schema}.${fn}`;
       const v = volatility.get(name);
@@ -168,7 +188,8 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
           lint: "helper-call",
           message: `${created} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable`,
         });
-      if (!match[1])
+      WRAPPED.lastIndex = match.index;
+      if (!WRAPPED.test(text))
         findings.push({
           lint: "helper-call",
           message: `${created} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement`,

@@ -45,10 +45,11 @@ export function renderMatrix(plan: Plan): string {
       continue;
     }
     lines.push("| role | select | insert | update | delete |", "|---|---|---|---|---|");
+    const policies = new Map(table.policies.map((p) => [`${p.role}.${p.command}`, p]));
     const roles = [...new Set(table.policies.map((p) => p.role))];
     for (const role of roles) {
       const scopes = COMMANDS.map((command) => {
-        const p = table.policies.find((x) => x.role === role && x.command === command);
+        const p = policies.get(`${role}.${command}`);
         if (!p) return "—";
         if (command === "insert") return cell(`new rows: ${describeScope(p.check!)}`);
         if (command === "delete" && softDeleteOf(app, table.name))

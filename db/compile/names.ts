@@ -6,7 +6,19 @@ import { sql, type SQL } from "../sql/ddl";
 /** The database role of an app role: the prefix plus its name. */
 export const roleName = (app: AppDefinition, role: string): string => `${app.rolePrefix}${role}`;
 
-export const roleIdent = (app: AppDefinition, role: string): SQL => sql.identifier(roleName(app, role));
+/** Identifiers of an app's roles, tables and helpers already built: each recurs in thousands of statements. */
+const identifiers = new WeakMap<AppDefinition, Record<"role" | "table" | "helper", Map<string, SQL>>>();
+
+function identifierOf(app: AppDefinition, kind: "role" | "table" | "helper", name: string, make: () => SQL): SQL {
+  let known = identifiers.get(app);
+  if (!known) identifiers.set(app, (known = { role: new Map(), table: new Map(), helper: new Map() }));
+  let ident = known[kind].get(name);
+  if (!ident) known[kind].set(name, (ident = make()));
+  return ident;
+}
+
+export const roleIdent = (app: AppDefinition, role: string): SQL =>
+  identifierOf(app, "role", role, () => sql.identifier(roleName(app, role)));
 
 /**
  * The schema of one app role's `select *` views (`<app schema>_<role>`, e.g. `clinic_nurse`): first on the
@@ -14,9 +26,11 @@ export const roleIdent = (app: AppDefinition, role: string): SQL => sql.identifi
  */
 export const roleSchemaName = (app: AppDefinition, role: string): string => `${app.schema}_${role}`;
 
-export const tableIdent = (app: AppDefinition, table: string): SQL => sql.identifier(app.schema, table);
+export const tableIdent = (app: AppDefinition, table: string): SQL =>
+  identifierOf(app, "table", table, () => sql.identifier(app.schema, table));
 
-export const helperIdent = (app: AppDefinition, helper: string): SQL => sql.identifier(app.toolkitSchema, helper);
+export const helperIdent = (app: AppDefinition, helper: string): SQL =>
+  identifierOf(app, "helper", helper, () => sql.identifier(app.toolkitSchema, helper));
 
 /** Every role a request can act in: the app's roles and the anonymous role, unprefixed. */
 export const requestRoles = (plan: Plan): string[] => [...plan.roles.map((r) => r.name), plan.app.anonymous];

@@ -3,6 +3,7 @@ import type { Catalog, CatalogColumn, CatalogTable } from "../catalog/introspect
 import { recordedColumns } from "../policy/approvals";
 import type { AppDefinition } from "../policy/define";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
+import type { MaskDefinition } from "../policy/masks";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { holderColumns, ownerColumns } from "./holders";
 import { accessOf, exemptionsOf, lineage } from "./lineage";
@@ -21,6 +22,10 @@ interface TableSource {
   readonly rawColumns: readonly CatalogColumn[];
   readonly markers: readonly SoftDeleteMarker[];
   readonly memberSets: Map<string, MemberSet>;
+  /** Its generated columns (never granted for writing). */
+  readonly generated: ReadonlySet<string>;
+  /** The masks of its columns. */
+  readonly masks: readonly MaskDefinition[];
 }
 
 /** The rules of `role` (own and inherited) on a table, each with the definition it came from. */
@@ -81,9 +86,8 @@ function grantFor(
   rules: readonly { source: string; rules: TableRules }[],
   held: ReadonlySet<Command>,
 ): GrantNode {
-  const { app, meta, rawColumns, markers } = source;
+  const { app, meta, rawColumns, markers, generated, masks } = source;
   const table = meta.name;
-  const generated = new Set(meta.columns.filter((c) => c.generated).map((c) => c.name));
   const access = accessOf(
     role,
     table,
@@ -103,14 +107,14 @@ function grantFor(
     if (a === "read" || a === "write" || a === "insert") select.add(name);
     if ((a === "write" || a === "insert") && writable && held.has("insert")) insert.push(name);
     if (a === "write" && writable && held.has("update")) update.push(name);
-    if (a === "masked") for (const m of app.masks) if (m.table === table && m.column === name) select.add(m.twin);
+    if (a === "masked") for (const m of masks) if (m.column === name) select.add(m.twin);
   }
   return Object.freeze({
     table,
     role: role.name,
     select: Object.freeze([
       ...rawColumns.map((c) => c.name).filter((c) => select.has(c)),
-      ...app.masks.filter((m) => m.table === table && select.has(m.twin)).map((m) => m.twin),
+      ...masks.filter((m) => select.has(m.twin)).map((m) => m.twin),
     ]),
     insert: Object.freeze(insert),
     update: Object.freeze(update),
@@ -188,7 +192,8 @@ function referencesTo(catalog: Catalog, meta: CatalogTable): ReferencePlan[] {
  */
 export function planTable(app: AppDefinition, catalog: Catalog, table: string, memberSets: Map<string, MemberSet>): TablePlan {
   const meta = catalog.tables.get(table)!;
-  const twins = new Set(app.masks.filter((m) => m.table === table).map((m) => m.twin));
+  const masks = app.masks.filter((m) => m.table === table);
+  const twins = new Set(masks.map((m) => m.twin));
   const userType =
     catalog.tables.get(app.identity.users.table)?.columns.find((c) => c.name === app.identity.users.id)?.type ?? "text";
   // soft-delete markers the table lacks are added by the compile (emit/soft-delete.ts), like mask twins
@@ -197,7 +202,8 @@ export function planTable(app: AppDefinition, catalog: Catalog, table: string, m
     meta.columns.filter((c) => !twins.has(c.name)),
     markers,
   );
-  const source: TableSource = { app, meta, rawColumns, markers, memberSets };
+  const generated = new Set(meta.columns.filter((c) => c.generated).map((c) => c.name));
+  const source: TableSource = { app, meta, rawColumns, markers, memberSets, generated, masks };
   const policies: PolicyNode[] = [];
   const grants: GrantNode[] = [];
   const restrictives: RestrictiveNode[] = [];

@@ -173,14 +173,27 @@ export interface Plan {
 
 /** The plan of a table of the app schema; throws when the plan has none (a bug: validation names unknown tables). */
 export function tableOf(plan: Plan, table: string): TablePlan {
-  const found = plan.tables.find((t) => t.name === table);
+  const found = findTable(plan.tables, table);
   if (!found) throw new Error(`gatehouse: the plan has no table ${table}`);
   return found;
 }
 
+/** Tables of plans by name, built on the first lookup (emitters look tables up once per rule they render). */
+const tablesByName = new WeakMap<readonly TablePlan[], ReadonlyMap<string, TablePlan>>();
+
+/** The table of `tables` named `name`, if any. */
+function findTable(tables: readonly TablePlan[], name: string): TablePlan | undefined {
+  let byName = tablesByName.get(tables);
+  if (!byName) {
+    byName = new Map([...tables].reverse().map((t) => [t.name, t]));
+    tablesByName.set(tables, byName);
+  }
+  return byName.get(name);
+}
+
 /** SQL type of `table.column` as the plan resolved it (`text` when the plan does not know the column). */
 export const columnTypeIn = (plan: Plan, table: string, column: string): string =>
-  plan.tables.find((t) => t.name === table)?.columnTypes[column] ?? "text";
+  findTable(plan.tables, table)?.columnTypes[column] ?? "text";
 
 /**
  * The column of `parent` that `table.column` references (a single-column foreign key), `id` when none is declared:
@@ -190,7 +203,7 @@ export const columnTypeIn = (plan: Plan, table: string, column: string): string 
  * parentKeyIn(plan, "appointments", "patient_id", "patients") // "id"
  */
 export const parentKeyIn = (plan: Pick<Plan, "tables">, table: string, column: string, parent: string): string =>
-  plan.tables.find((t) => t.name === table)?.foreignKeys.find((k) => k.column === column && k.parent === parent)?.key ?? "id";
+  findTable(plan.tables, table)?.foreignKeys.find((k) => k.column === column && k.parent === parent)?.key ?? "id";
 
 /** SQL type of a column read from the catalog (`text` when unknown): for types the plan resolves once. */
 const catalogType = (catalog: Catalog, table: string, column: string): string =>

@@ -32,6 +32,19 @@ export function restrictivePolicies(
   );
 }
 
+/** The app's restrictions on `table`, in definition order (indexed once per app: the plan asks per role and table). */
+function restrictionsOn(app: AppDefinition, table: string): readonly RestrictionDefinition[] {
+  let byTable = restrictionsByTable.get(app);
+  if (!byTable) {
+    byTable = new Map();
+    for (const x of app.restrictions) byTable.set(x.table, [...(byTable.get(x.table) ?? []), x]);
+    restrictionsByTable.set(app, byTable);
+  }
+  return byTable.get(table) ?? [];
+}
+
+const restrictionsByTable = new WeakMap<AppDefinition, Map<string, readonly RestrictionDefinition[]>>();
+
 /**
  * The restrictive policies a role gets on a table: one per restriction it is not wholly exempt from and that
  * covers a command it holds, keeping the restriction's `unless` or'd with `exemptions(restriction)`. Member sets
@@ -49,7 +62,7 @@ export function restrictivesFor(
   memberSets: Map<string, MemberSet>,
 ): RestrictiveNode[] {
   const out: RestrictiveNode[] = [];
-  for (const restriction of app.restrictions.filter((x) => x.table === table)) {
+  for (const restriction of restrictionsOn(app, table)) {
     const keeps = anyOf([...(restriction.unless ? [restriction.unless] : []), ...exemptions(restriction)]);
     if (keeps?.kind === "all") continue;
     if (!restriction.commands.some((c) => held.has(c))) continue;

@@ -1,6 +1,6 @@
 import type { Command } from "../policy/roles";
 import { parentKeyIn, type Plan } from "./plan";
-import type { ScopeContext } from "./scope-sql";
+import { rememberRenders, type ScopeContext } from "./scope-sql";
 
 /**
  * Where a policy of `table` renders its scopes: the row is the table itself, as in `create policy`.
@@ -9,7 +9,22 @@ import type { ScopeContext } from "./scope-sql";
  * renderScope(own("doctor_id"), scopeContextOf(plan, "patients", "select"))
  */
 export function scopeContextOf(plan: Plan, table: string, command: Command = "select"): ScopeContext {
-  return {
+  let known = contexts.get(plan);
+  if (!known) contexts.set(plan, (known = new Map()));
+  const key = `${command} ${table}`;
+  let ctx = known.get(key);
+  if (!ctx) {
+    ctx = rememberRenders(newContext(plan, table, command));
+    known.set(key, ctx);
+  }
+  return ctx;
+}
+
+/** The contexts of a plan already made, by command and table: a plan renders thousands of policies on a few hundred. */
+const contexts = new WeakMap<Plan, Map<string, ScopeContext>>();
+
+const newContext = (plan: Plan, table: string, command: Command): ScopeContext =>
+  Object.freeze<ScopeContext>({
     app: plan.app,
     table,
     row: table,
@@ -22,5 +37,4 @@ export function scopeContextOf(plan: Plan, table: string, command: Command = "se
       grantRow: plan.types.grantRow,
       member: (set) => plan.memberSets.find((m) => m.name === set)?.rowType ?? "bigint",
     },
-  };
-}
+  });

@@ -41,6 +41,9 @@ export const grantPrivileges = (command: Command): string[] => (command === "sel
  * renderScope(own("doctor_id"), ctx) // "patients"."doctor_id" = (select "gatehouse"."current_user_id"(current_user))
  */
 export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
+  const remembered = renders.get(ctx);
+  const known = remembered?.get(scope);
+  if (known) return known;
   const tools: RenderTools = {
     ctx,
     column: (column) => sql.identifier(ctx.row, column),
@@ -50,5 +53,22 @@ export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
         : onceWithRole(ctx.app, helper, ...args),
     render: renderScope,
   };
-  return kindOf(scope).render(scope, tools);
+  const rendered = kindOf(scope).render(scope, tools);
+  remembered?.set(scope, rendered);
+  return rendered;
+}
+
+/** Scopes rendered in a context, for contexts made to be reused (`scopeContextOf`): the same scopes recur on every role. */
+const renders = new WeakMap<ScopeContext, WeakMap<Scope, SQL>>();
+
+/**
+ * Marks a frozen context as reused, so {@link renderScope} renders each scope in it once: rendering is a function of
+ * the scope and the context alone.
+ *
+ * @example
+ * const ctx = rememberRenders(Object.freeze({ app, table: "patients", row: "patients", command: "select", … }));
+ */
+export function rememberRenders(ctx: ScopeContext): ScopeContext {
+  renders.set(ctx, new WeakMap());
+  return ctx;
 }

@@ -3,8 +3,16 @@ import { kindOf } from "./scopes";
 
 /** A structural key for a scope, so equal scopes written twice (often through inheritance) collapse; each kind keys itself. */
 export function scopeKey(scope: Scope): string {
-  return kindOf(scope).key(scope, scopeKey);
+  let key = keys.get(scope);
+  if (key === undefined) {
+    key = kindOf(scope).key(scope, scopeKey);
+    keys.set(scope, key);
+  }
+  return key;
 }
+
+/** Keys of scopes already keyed: definitions are frozen, and inheritance repeats the same scopes on every table. */
+const keys = new WeakMap<Scope, string>();
 
 /**
  * Any of `scopes`, flattened: nested ors are opened, repeats dropped, and `all()` absorbs the rest.
@@ -16,7 +24,10 @@ export function anyOf(scopes: readonly Scope[]): Scope | undefined {
   const flat = scopes.flatMap((s) => (s.kind === "or" ? s.scopes : [s]));
   if (flat.some((s) => s.kind === "all")) return all();
   const seen = new Map<string, Scope>();
-  for (const s of flat) if (!seen.has(scopeKey(s))) seen.set(scopeKey(s), s);
+  for (const s of flat) {
+    const key = scopeKey(s);
+    if (!seen.has(key)) seen.set(key, s);
+  }
   const unique = [...seen.values()];
   return unique.length === 0 ? undefined : unique.length === 1 ? unique[0] : or(...unique);
 }

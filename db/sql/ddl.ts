@@ -63,9 +63,15 @@ export function dollarQuoted(body: SQL, name = "fn"): SQL {
  * toDdl(sql`create schema ${sql.identifier("app")}`) // → create schema "app"
  */
 export function toDdl(fragment: SQL): string {
+  const known = rendered.get(fragment);
+  if (known !== undefined) return known;
   const { text, values } = compile(fragment);
   if (values.length > 0) {
     throw new Error(`DDL cannot take bind parameters, but this statement has ${values.length}: ${text.slice(0, 200)}`);
   }
+  rendered.set(fragment, text);
   return text;
 }
+
+/** Text of fragments already rendered (a compile renders each statement for the lints and again for the output). */
+const rendered = new WeakMap<SQL, string>();

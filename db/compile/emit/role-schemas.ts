@@ -32,13 +32,16 @@ const READS = new Set(["read", "write", "insert"]);
  */
 export function starColumns(plan: Plan, table: TablePlan, grant: GrantNode): StarColumn[] {
   const holds = new Set(grant.select);
-  return table.columns.flatMap((column): StarColumn[] => {
+  const out: StarColumn[] = [];
+  for (const column of table.columns) {
     const access = grant.access[column];
-    if (access !== undefined && READS.has(access) && holds.has(column)) return [{ name: column, from: column }];
-    if (access !== "masked") return [];
-    const twin = plan.masks.find((m) => m.table === table.name && m.column === column && holds.has(m.twin));
-    return twin ? [{ name: column, from: twin.twin }] : [];
-  });
+    if (access !== undefined && READS.has(access) && holds.has(column)) out.push({ name: column, from: column });
+    else if (access === "masked") {
+      const twin = plan.masks.find((m) => m.table === table.name && m.column === column && holds.has(m.twin));
+      if (twin) out.push({ name: column, from: twin.twin });
+    }
+  }
+  return out;
 }
 
 /**
@@ -49,16 +52,28 @@ export function starColumns(plan: Plan, table: TablePlan, grant: GrantNode): Sta
  * @example
  * starViews(plan).filter((v) => v.role === "nurse").map((v) => v.table); // ["patients", "wards"]
  */
-export function starViews(plan: Plan): StarView[] {
-  return plan.roles.flatMap((role) =>
-    plan.tables.flatMap((table): StarView[] => {
-      const grant = table.grants.find((g) => g.role === role.name);
+export function starViews(plan: Plan): readonly StarView[] {
+  const known = viewsOf.get(plan);
+  if (known) return known;
+  const grants = plan.tables.map((table) => {
+    const byRole = new Map<string, GrantNode>();
+    for (const g of table.grants) if (!byRole.has(g.role)) byRole.set(g.role, g);
+    return byRole;
+  });
+  const views = plan.roles.flatMap((role) =>
+    plan.tables.flatMap((table, i): StarView[] => {
+      const grant = grants[i]!.get(role.name);
       if (!grant) return [];
       const columns = starColumns(plan, table, grant);
       return columns.length ? [{ role: role.name, table: table.name, columns, sources: grant.sources }] : [];
     }),
   );
+  viewsOf.set(plan, Object.freeze(views));
+  return views;
 }
+
+/** {@link starViews} of plans already asked about: the drops and the views both need them. */
+const viewsOf = new WeakMap<Plan, readonly StarView[]>();
 
 /** The comment every role schema carries: it marks the schema as generated, so a later compile may empty it. */
 const schemaMarker = (plan: Plan): string => `gatehouse select * views over schema ${plan.app.schema}: role `;
@@ -130,8 +145,14 @@ export function emitRoleSchemas(plan: Plan): Statement[] {
   const { app } = plan;
   const views = starViews(plan);
   const out: Statement[] = [];
+  const byRole = new Map<string, StarView[]>();
+  for (const v of views) {
+    const mine = byRole.get(v.role);
+    if (mine) mine.push(v);
+    else byRole.set(v.role, [v]);
+  }
   for (const role of plan.roles) {
-    const mine = views.filter((v) => v.role === role.name);
+    const mine = byRole.get(role.name) ?? [];
     if (mine.length === 0) continue;
     const name = roleSchemaName(app, role.name);
     const schema = sql.identifier(name);
