@@ -1,5 +1,6 @@
 import type { Client } from "pg";
-import { PAGE_SIZE, pickSupervisor } from "./workload";
+import { pickSubtreeHead } from "./personas";
+import { PAGE_SIZE } from "./workload";
 
 /** A user the load run acts as: unprefixed role, id, and why this one. */
 export interface ApiPersona {
@@ -106,7 +107,7 @@ async function repPoolCase(root: Client, rep: ApiPersona, repUnit: number): Prom
 
 /** The supervisor of the largest subtree, and the first unit of it (by id) whose first page shows them every row. */
 async function supervisorUnitCase(root: Client): Promise<ApiCase> {
-  const { persona, subtree } = await pickSupervisor(root);
+  const { persona, subtree } = await pickSubtreeHead(root, "supervisor");
   const { rows } = await root.query<{ unit_id: string }>(
     `select u.id as unit_id
        from unnest($1::bigint[]) as u(id)

@@ -8,7 +8,8 @@
 import { Client } from "pg";
 import { roleName, sql, toDdl, type AppDefinition } from "../db";
 import { summarize, type Summary } from "./measure";
-import { pickRep, PAGE_SIZE, type BenchPersona } from "./workload";
+import { pickReps, type BenchPersona } from "./personas";
+import { PAGE_SIZE } from "./workload";
 
 /** Where to measure: the database's superuser URL (the revoking side) and the authenticator's (the persona's side). */
 export interface RevocationTarget {
@@ -192,7 +193,7 @@ export async function measureRevocations(
   const clients = { root, persona };
   let project: number | undefined;
   try {
-    const rep = await pickRep(root);
+    const { rep } = await pickReps(root);
     const role = roleName(target.app, rep.role);
     const request = () => beginRequest(persona, role, rep.userId);
     const hidden = (await root.query<{ id: number }>(HIDDEN_CUSTOMERS, [rep.userId, rep.unitId, PAGE_SIZE + 1])).rows.map(
