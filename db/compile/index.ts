@@ -28,6 +28,7 @@ import { buildPlan, tableOf, type Plan } from "./plan";
 import { scopeContextOf } from "./scope-context";
 import type { ScopeContext } from "./scope-sql";
 import type { Statement } from "./statement";
+import { emitKeyArrays } from "./key-arrays";
 import { CompileError, validate } from "./validate";
 
 export { CompileError } from "./validate";
@@ -67,7 +68,7 @@ export function emitStatements(plan: Plan): Statement[] {
   const { app } = plan;
   const keyOf = (table: string) => ({ key: tableOf(plan, table).key, type: tableOf(plan, table).keyType });
   const ctx = (table: string, command: ScopeContext["command"] = "select"): ScopeContext => scopeContextOf(plan, table, command);
-  const statements: Statement[] = [
+  const head: Statement[] = [
     {
       kind: "schema",
       sql: sql`${lineComment(`toolkit schema: identity helpers, masks and the login mapping for schema ${app.schema}`)}
@@ -76,6 +77,8 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     },
     ...emitRoles(plan),
     ...emitHelpers(plan, (table) => ctx(table)),
+  ];
+  const rest: Statement[] = [
     ...emitColumnHelpers(plan),
     ...emitMaskFunctions(plan),
     ...emitViewDrops(plan),
@@ -105,6 +108,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitActivity(plan),
     ...emitToolkitRevokes(plan),
   ];
+  const statements = [...head, ...emitKeyArrays(plan, ctx), ...rest];
   return [...statements, ...emitLeftoverCleanup(app, statements)];
 }
 

@@ -1,4 +1,5 @@
 import type { Catalog } from "../catalog/introspect";
+import { writesSublinks } from "../policy/define";
 import { sql, toDdl } from "../sql/ddl";
 import { requestRoles, roleName, viewOwner } from "./names";
 import type { Plan } from "./plan";
@@ -162,9 +163,9 @@ function createdBy(plan: Plan, s: Statement): string | undefined {
 }
 
 /**
- * Helpers called from policies and views are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))`. The
- * statements say what they create (`policies`, `securityInvoker`, `target`); the calls are found in their text,
- * since a `raw()` predicate is text the definitions wrote.
+ * Helpers called from policies and views are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))` (called
+ * directly under `policies: { sublinks: false }`). The statements say what they create (`policies`,
+ * `securityInvoker`, `target`); the calls are found in their text, since a `raw()` predicate is text the definitions wrote.
  */
 function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
   const findings: LintFinding[] = [];
@@ -189,7 +190,7 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
           message: `${created} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable`,
         });
       WRAPPED.lastIndex = match.index;
-      if (!WRAPPED.test(text))
+      if (writesSublinks(plan.app) && !WRAPPED.test(text))
         findings.push({
           lint: "helper-call",
           message: `${created} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement`,

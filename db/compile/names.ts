@@ -54,6 +54,29 @@ export const restrictiveName = (restriction: string, role: string): string => `r
 /** The helper returning the row keys of a member set. */
 export const memberHelper = (set: string): string => `member_${set}`;
 
+/**
+ * The array helper of a `via` under `policies: { sublinks: false }`: `via_<table>__<fk>`, ending in `__<hash>` (8 hex
+ * digits of the table, command and scope) when the `via` has a condition on the parent or the name would pass 63
+ * characters (cut to fit).
+ *
+ * @example
+ * viaArrayHelper("appointments", "patient_id", "1a2b3c4d", false) // "via_appointments__patient_id"
+ */
+export const viaArrayHelper = (table: string, column: string, hash: string, conditioned: boolean): string => {
+  const base = `via_${table}__${column}`;
+  return conditioned || base.length > 63 ? `${base.slice(0, 63 - hash.length - 2)}__${hash}` : base;
+};
+
+/**
+ * An array helper replacing an `exists (…)` on `table` under `policies: { sublinks: false }`: `keys_<table>__<hash>`
+ * (8 hex digits of the table, key, command and condition), cut to fit 63 characters.
+ *
+ * @example
+ * keyArrayHelper("patients", "1a2b3c4d") // "keys_patients__1a2b3c4d"
+ */
+export const keyArrayHelper = (table: string, hash: string): string =>
+  `${`keys_${table}`.slice(0, 63 - hash.length - 2)}__${hash}`;
+
 /** Identity and scope helpers installed into the toolkit schema. */
 export const HELPERS = {
   userId: "current_user_id",

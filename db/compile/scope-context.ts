@@ -1,6 +1,8 @@
+import { writesSublinks } from "../policy/define";
 import type { Command } from "../policy/roles";
 import { parentKeyIn, type Plan } from "./plan";
 import { rememberRenders, type ScopeContext } from "./scope-sql";
+import { viaArrayCall } from "./key-arrays";
 
 /**
  * Where a policy of `table` renders its scopes: the row is the table itself, as in `create policy`.
@@ -37,4 +39,7 @@ const newContext = (plan: Plan, table: string, command: Command): ScopeContext =
       grantRow: plan.types.grantRow,
       member: (set) => plan.memberSets.find((m) => m.name === set)?.rowType ?? "bigint",
     },
+    ...(writesSublinks(plan.app)
+      ? {}
+      : { viaArray: (t: string, scope: Parameters<typeof viaArrayCall>[2], c: Command) => viaArrayCall(plan, t, scope, c) }),
   });

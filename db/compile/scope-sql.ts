@@ -1,4 +1,4 @@
-import type { AppDefinition } from "../policy/define";
+import { writesSublinks, type AppDefinition } from "../policy/define";
 import type { Command } from "../policy/roles";
 import type { Scope } from "../policy/scopes";
 import { sql, type SQL } from "../sql/ddl";
@@ -25,11 +25,18 @@ export interface ScopeContext {
   readonly parentKey: (table: string, column: string, parent: string) => string;
   /** Whom the identity helpers ask about: `current_user` in a policy, the caller inside a SECURITY DEFINER function. */
   readonly actor?: SQL;
+  /** Under `policies: { sublinks: false }`: the call of the array helper of a `via` on `table` (see `key-arrays.ts`). */
+  readonly viaArray?: (table: string, scope: Extract<Scope, { kind: "via" }>, command: Command) => SQL;
 }
 
-/** `(select gatehouse.helper(current_user))`: the helper runs once per statement, as an InitPlan. */
-export const onceWithRole = (app: AppDefinition, helper: string, ...args: SQL[]): SQL =>
-  sql`(select ${helperIdent(app, helper)}(${sql.join([sql`current_user`, ...args], ", ")}))`;
+/**
+ * `(select gatehouse.helper(current_user))`: the helper runs once per statement, as an InitPlan; a plain call of the
+ * STABLE helper under `policies: { sublinks: false }`.
+ */
+export const onceWithRole = (app: AppDefinition, helper: string, ...args: SQL[]): SQL => {
+  const call = sql`${helperIdent(app, helper)}(${sql.join([sql`current_user`, ...args], ", ")})`;
+  return writesSublinks(app) ? sql`(select ${call})` : call;
+};
 
 /** Privileges of a temporary grant that open a row for a command: an update grant also lets you see the row. */
 export const grantPrivileges = (command: Command): string[] => (command === "select" ? ["select", "update"] : [command]);

@@ -10,6 +10,7 @@ import { didYouMean } from "../policy/suggest";
 import { kindOf } from "./scopes";
 import { asksWho, walkScope } from "./walk";
 import { softDeleteColumns } from "./emit/soft-delete";
+import { sublinkProblems } from "./sublink-problems";
 import { softDeleteProblems } from "./soft-delete-problems";
 import { temporaryGrantProblems } from "./temporary-grants";
 
@@ -345,6 +346,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
   const { problems } = checker;
   problems.push(...temporaryGrantProblems(app, catalog));
   problems.push(...softDeleteProblems(app, catalog));
+  problems.push(...sublinkProblems(app));
 
   if (problems.length > 0) throw new CompileError([...new Set(problems)]);
 }

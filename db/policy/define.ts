@@ -73,6 +73,19 @@ export interface AppDefinition {
   readonly grants?: TemporaryGrantsDefinition;
   /** Tables whose rows a delete only marks (their `soft_deleted` restrictions are in `restrictions`). */
   readonly softDeletes?: readonly SoftDeleteDefinition[];
+  /** How policies are written; absent is the default, `{ sublinks: true }` (see {@link PoliciesDefinition}). */
+  readonly policies?: PoliciesDefinition;
+}
+
+/**
+ * `defineApp({ policies })`: how the generated policies are written. `sublinks: false` writes them without any
+ * sub-select, for engines that reject sublinks in row security (Citus 11 and later): the identity helpers are called
+ * directly (they are STABLE) instead of as `(select …)` InitPlans, and `via(fk, parent)` becomes
+ * `fk = any (<toolkit>.via_<table>__<fk>…())`, a generated SECURITY INVOKER helper returning the parent keys the
+ * caller can see through the parent's own policies. A `raw()` predicate containing a sub-select is then refused.
+ */
+export interface PoliciesDefinition {
+  readonly sublinks: boolean;
 }
 
 /** `defineApp({ offboarding })`: the roles that may offboard users, and the users' status that means frozen. */
@@ -81,6 +94,14 @@ export interface OffboardingDefinition {
   /** Value of `identity.users.status` for a frozen user. Default `"frozen"`. */
   readonly frozenStatus: string;
 }
+
+/**
+ * Whether the app's policies may contain sub-selects: true unless `defineApp({ policies: { sublinks: false } })`.
+ *
+ * @example
+ * writesSublinks(defineApp({ schema: "clinic", rolePrefix: "clinic_", identity, roles, policies: { sublinks: false } })) // false
+ */
+export const writesSublinks = (app: AppDefinition): boolean => app.policies?.sublinks !== false;
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
 
@@ -115,6 +136,7 @@ export function defineApp(definition: {
   approvals?: readonly ApprovalDefinition[];
   grants?: TemporaryGrantsDefinition;
   softDeletes?: readonly SoftDeleteDefinition[];
+  policies?: PoliciesDefinition;
 }): AppDefinition {
   assertShape("app", [definition]);
   const app: AppDefinition = Object.freeze({
@@ -148,6 +170,7 @@ export function defineApp(definition: {
     ...(definition.approvals ? { approvals: Object.freeze([...definition.approvals]) } : {}),
     ...(definition.grants ? { grants: freezeGrants(definition.grants) } : {}),
     ...(definition.softDeletes ? { softDeletes: Object.freeze([...definition.softDeletes]) } : {}),
+    ...(definition.policies ? { policies: Object.freeze({ sublinks: definition.policies.sublinks }) } : {}),
   });
   const problems = checkAppShape(app);
   if (problems.length > 0) throw new Error(`invalid app definition:\n  - ${problems.join("\n  - ")}`);

@@ -351,6 +351,7 @@ const appDefinition = closed({
   approvals: z.array(definitionOf<ApprovalDefinition>("approval", "an approval made with approval()")).optional(),
   grants: temporaryGrants.optional(),
   softDeletes: z.array(definitionOf<SoftDeleteDefinition>("softDelete", "a soft delete made with softDelete()")).optional(),
+  policies: closed({ sublinks: z.boolean({ error: expected("true or false") }) }).optional(),
 }) satisfies z.ZodType<Parameters<typeof defineApp>[0]>;
 
 const named = (label: string, value: unknown) => (typeof value === "string" ? `${label} ${value}` : label);

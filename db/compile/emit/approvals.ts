@@ -1,3 +1,4 @@
+import { writesSublinks } from "../../policy/define";
 import { changedColumns, type ApprovalDefinition } from "../../policy/approvals";
 import { parseDuration } from "../../policy/grants";
 import type { RoleDefinition } from "../../policy/roles";
@@ -5,6 +6,7 @@ import type { Scope } from "../../policy/scopes";
 import { doBlock, dollarQuoted, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
 import { describeScope } from "../describe";
 import { ACTING_ROLE, HELPERS, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
+import { keyArrayCall } from "../key-arrays";
 import { columnTypeIn, tableOf, type Plan } from "../plan";
 import type { RoleScope } from "../privileges";
 import { onceWithRole, renderScope, type ScopeContext } from "../scope-sql";
@@ -234,9 +236,14 @@ end`),
     const decidable = approvals.flatMap((a) => {
       const entry = approvers.get(a.name)!.find((r) => r.role === role);
       if (!entry) return [];
+      const row = rowOf(a.table, sql.identifier(APPROVALS.table, "row_key"));
+      if (!writesSublinks(app))
+        return [
+          sql`(${sql.identifier(APPROVALS.table, "kind")} = ${literal(a.name)} and ${row} = any (${keyArrayCall(plan, a.table, keyOf(a.table), entry.scope, "select")}))`,
+        ];
       const scope = renderScope(entry.scope, { ...ctx(a.table), row: "t" });
       return [
-        sql`(${sql.identifier(APPROVALS.table, "kind")} = ${literal(a.name)} and exists (select 1 from ${tableIdent(app, a.table)} as t where t.${c(keyOf(a.table))} = ${rowOf(a.table, sql.identifier(APPROVALS.table, "row_key"))} and ${scope}))`,
+        sql`(${sql.identifier(APPROVALS.table, "kind")} = ${literal(a.name)} and exists (select 1 from ${tableIdent(app, a.table)} as t where t.${c(keyOf(a.table))} = ${row} and ${scope}))`,
       ];
     });
     const arms = [

@@ -2,6 +2,7 @@ import { doBlock, lineComment, literal, sql, toDdl, trusted, type SQL } from "..
 import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, tableIdent } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
+import { onceWithRole } from "../scope-sql";
 import { maskExpression } from "./masks";
 
 /** The audit trail's objects in the toolkit schema, and its triggers. */
@@ -163,7 +164,7 @@ create policy audit__append on ${log} as permissive for insert to public with ch
       policies: ["audit__read"],
       sql: sql`${lineComment(`${audit.readers.map((r) => r.name).join(", ")} may read the audit trail (from audit.readers)`)}
 create policy audit__read on ${log} as permissive for select to ${sql.join(readers, ", ")}
-  using ((select ${fn(HELPERS.userId)}(current_user)) is not null);`,
+  using (${onceWithRole(app, HELPERS.userId)} is not null);`,
     });
   }
 

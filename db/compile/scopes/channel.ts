@@ -1,3 +1,4 @@
+import { writesSublinks } from "../../policy/define";
 import { sql } from "../../sql/ddl";
 import { HELPERS, helperIdent } from "../names";
 import { valueList, type ScopeKind } from "./kind";
@@ -8,7 +9,8 @@ export const channel: ScopeKind<"channel"> = {
   readsParentRows: false,
   holds: false,
   render: (s, { ctx }) => {
-    const current = sql`(select ${helperIdent(ctx.app, HELPERS.channel)}())`;
+    const call = sql`${helperIdent(ctx.app, HELPERS.channel)}()`;
+    const current = writesSublinks(ctx.app) ? sql`(select ${call})` : call;
     return s.op === "in"
       ? sql`${current} in (${valueList(s.values)})`
       : sql`(${current} in (${valueList(s.values)})) is not true`;

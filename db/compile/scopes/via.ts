@@ -6,12 +6,15 @@ import type { ScopeKind } from "./kind";
 /**
  * `via(fk, parent, where?)`: rows whose parent row is visible to the caller, `exists (select 1 from parent p1 where
  * p1.key = child.fk …)`, so the parent's own row security applies inside; the key comes from the plan's foreign keys.
+ * Under `policies: { sublinks: false }`, `child.fk = any (<array helper>())`: the same parent rows, read by a SECURITY
+ * INVOKER helper (`key-arrays.ts`).
  */
 export const via: ScopeKind<"via"> = {
   asksWho: false,
   readsParentRows: true,
   holds: true,
   render: (s, { ctx, column, render }) => {
+    if (ctx.viaArray) return sql`${column(s.column)} = any (${ctx.viaArray(ctx.table, s, ctx.command)})`;
     const alias = `p${ctx.depth + 1}`;
     const inner: ScopeContext = { ...ctx, table: s.parent, row: alias, depth: ctx.depth + 1 };
     const key = ctx.parentKey(ctx.table, s.column, s.parent);
