@@ -85,19 +85,16 @@ export function emitKeyArrays(plan: Plan, ctxFor: (table: string, command: Comma
   const { app } = plan;
   const roles = [...requestRoles(plan), ...plan.views.map((v) => viewOwner(v.name))].map((r) => roleIdent(app, r));
   const statements: Statement[] = [];
-  const done = new Set<string>();
-  // a condition may hold a via of its own, which asks for another helper while this one is rendered
-  for (let pending = [...known.values()]; pending.length > 0; pending = [...known.values()].filter((a) => !done.has(a.name))) {
-    for (const a of pending) {
-      done.add(a.name);
-      const inner: ScopeContext = { ...ctxFor(a.table, a.command), row: "p1", depth: 1 };
-      const condition = a.where ? sql`\n     where ${renderScope(a.where, inner)}` : sql.blank;
-      const fn = helperIdent(app, a.name);
-      statements.push(
-        {
-          kind: "function",
-          fn: { name: a.name, argTypes: [], securityDefiner: false, volatility: "stable", searchPath: true },
-          sql: sql`${lineComment(a.why)}
+  for (const a of known.values()) {
+    // a function's body may hold sub-selects: the helpers run once, a nested via is an exists
+    const inner: ScopeContext = { ...ctxFor(a.table, a.command), row: "p1", depth: 1, functionBody: true };
+    const condition = a.where ? sql`\n     where ${renderScope(a.where, inner)}` : sql.blank;
+    const fn = helperIdent(app, a.name);
+    statements.push(
+      {
+        kind: "function",
+        fn: { name: a.name, argTypes: [], securityDefiner: false, volatility: "stable", searchPath: true },
+        sql: sql`${lineComment(a.why)}
 create or replace function ${fn}() returns ${trusted(columnTypeIn(plan, a.table, a.key))}[]
   language plpgsql stable security invoker
   set search_path = pg_catalog, pg_temp
@@ -106,15 +103,14 @@ begin
   return array(select p1.${sql.identifier(a.key)} from ${tableIdent(app, a.table)} as p1${condition});
 end
 $fn$;`,
-        },
-        {
-          kind: "grant",
-          revokes: [`${app.toolkitSchema}.${a.name}`],
-          sql: sql`revoke all on function ${fn}() from public;
+      },
+      {
+        kind: "grant",
+        revokes: [`${app.toolkitSchema}.${a.name}`],
+        sql: sql`revoke all on function ${fn}() from public;
 grant execute on function ${fn}() to ${sql.join(roles, ", ")};`,
-        },
-      );
-    }
+      },
+    );
   }
   return statements;
 }

@@ -27,7 +27,12 @@ export interface ScopeContext {
   readonly actor?: SQL;
   /** Under `policies: { sublinks: false }`: the call of the array helper of a `via` on `table` (see `key-arrays.ts`). */
   readonly viaArray?: (table: string, scope: Extract<Scope, { kind: "via" }>, command: Command) => SQL;
+  /** Rendered into a function's body, not a policy: sub-selects stay even under `policies: { sublinks: false }`. */
+  readonly functionBody?: boolean;
 }
+
+/** Whether a scope rendered in the context may hold sub-selects: in a function's body, or unless the app says otherwise. */
+export const writesSubSelects = (ctx: ScopeContext): boolean => ctx.functionBody === true || writesSublinks(ctx.app);
 
 /**
  * `(select gatehouse.helper(current_user))`: the helper runs once per statement, as an InitPlan; a plain call of the
@@ -57,7 +62,9 @@ export function renderScope(scope: Scope, ctx: ScopeContext): SQL {
     once: (helper, ...args) =>
       ctx.actor
         ? sql`(select ${helperIdent(ctx.app, helper)}(${sql.join([ctx.actor, ...args], ", ")}))`
-        : onceWithRole(ctx.app, helper, ...args),
+        : writesSubSelects(ctx)
+          ? sql`(select ${helperIdent(ctx.app, helper)}(${sql.join([sql`current_user`, ...args], ", ")}))`
+          : onceWithRole(ctx.app, helper, ...args),
     render: renderScope,
   };
   const rendered = kindOf(scope).render(scope, tools);

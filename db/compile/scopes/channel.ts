@@ -1,6 +1,6 @@
-import { writesSublinks } from "../../policy/define";
 import { sql } from "../../sql/ddl";
 import { HELPERS, helperIdent } from "../names";
+import { writesSubSelects } from "../scope-sql";
 import { valueList, type ScopeKind } from "./kind";
 
 /** `channelIs(…)` and `channelIsNot(…)`: the request came (or did not come) through one of the channels. */
@@ -10,7 +10,7 @@ export const channel: ScopeKind<"channel"> = {
   holds: false,
   render: (s, { ctx }) => {
     const call = sql`${helperIdent(ctx.app, HELPERS.channel)}()`;
-    const current = writesSublinks(ctx.app) ? sql`(select ${call})` : call;
+    const current = writesSubSelects(ctx) ? sql`(select ${call})` : call;
     return s.op === "in"
       ? sql`${current} in (${valueList(s.values)})`
       : sql`(${current} in (${valueList(s.values)})) is not true`;

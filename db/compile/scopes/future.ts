@@ -1,5 +1,5 @@
-import { writesSublinks } from "../../policy/define";
 import { sql } from "../../sql/ddl";
+import { writesSubSelects } from "../scope-sql";
 import { columnKind } from "./kind";
 
 /**
@@ -8,7 +8,7 @@ import { columnKind } from "./kind";
  */
 export const future = columnKind<"future">({
   render: (s, { ctx, column }) =>
-    writesSublinks(ctx.app)
+    writesSubSelects(ctx)
       ? sql`${column(s.column)} > (select pg_catalog.clock_timestamp())`
       : sql`${column(s.column)} > pg_catalog.clock_timestamp()`,
   describe: (s) => `${s.column} is still ahead`,

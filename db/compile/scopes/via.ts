@@ -14,7 +14,7 @@ export const via: ScopeKind<"via"> = {
   readsParentRows: true,
   holds: true,
   render: (s, { ctx, column, render }) => {
-    if (ctx.viaArray) return sql`${column(s.column)} = any (${ctx.viaArray(ctx.table, s, ctx.command)})`;
+    if (ctx.viaArray && !ctx.functionBody) return sql`${column(s.column)} = any (${ctx.viaArray(ctx.table, s, ctx.command)})`;
     const alias = `p${ctx.depth + 1}`;
     const inner: ScopeContext = { ...ctx, table: s.parent, row: alias, depth: ctx.depth + 1 };
     const key = ctx.parentKey(ctx.table, s.column, s.parent);
