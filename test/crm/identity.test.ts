@@ -342,3 +342,55 @@ describe("revocation takes effect on the next statement", () => {
     expect(await ids(ana, "customers")).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17, 19, 20]);
   });
 });
+
+describe("a user's unit tree", () => {
+  /** The unit tree the helper gives the persona acting in `c`, in order. */
+  const unitTree = async (c: ClientBase) =>
+    (await column<string>(c, "select unnest(gatehouse.current_unit_tree(current_user)) as id")).map(Number).sort((a, b) => a - b);
+  /** Every unit at or below `root`, as a recursive walk of org_units (read as the superuser) gives it. */
+  const below = async (c: ClientBase, root: number) =>
+    (
+      await column<string>(
+        c,
+        `with recursive tree(id) as (select $1::bigint union select u.id from crm.org_units u join tree on u.parent_id = tree.id)
+         select id from tree order by id`,
+        [root],
+      )
+    ).map(Number);
+  const unitOf = async (c: ClientBase, username: string) =>
+    Number((await column<string>(c, "select unit_id from crm.users where username = $1", [username]))[0]);
+
+  test("sam's and erin's trees are their unit and every unit below it; rita's (a leaf) is her unit alone", async () => {
+    await crm.root(async (c) => {
+      const expected = {
+        sam: await below(c, await unitOf(c, "sam")),
+        erin: await below(c, await unitOf(c, "erin")),
+        rita: [await unitOf(c, "rita")],
+      };
+      expect(expected.erin.length).toBeGreaterThan(expected.sam.length);
+      for (const username of ["sam", "erin", "rita"] as const) {
+        await crm.actAs(c, persona(username));
+        expect(await unitTree(c)).toEqual(expected[username]);
+        await backToRoot(c);
+      }
+    });
+  });
+
+  test("a cycle in the org tree (erin's unit made the child of a unit below it) ends the walk, each unit listed once", async () => {
+    await crm.root(async (c) => {
+      const east = await unitOf(c, "erin");
+      const tree = await below(c, east);
+      const leaf = tree.at(-1)!;
+      expect((await c.query("update crm.org_units set parent_id = $1 where id = $2", [leaf, east])).rowCount).toBe(1);
+      await crm.actAs(c, persona("erin"));
+      expect(await unitTree(c)).toEqual(tree);
+    });
+  });
+
+  test("olga, frozen, has no unit tree: an empty array, not her unit", async () => {
+    await crm.root(async (c) => {
+      await crm.actAs(c, persona("olga"));
+      expect(await column(c, "select gatehouse.current_unit_tree(current_user) as tree")).toEqual([[]]);
+    });
+  });
+});

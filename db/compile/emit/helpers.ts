@@ -199,17 +199,18 @@ function unitTreeHelper(h: HelperParts): Statement {
     ACTING_ROLE,
     sql`${unitId}[]`,
     sql`declare
-  result ${unitId}[];
+  result ${unitId}[] := '{}';
+  level ${unitId}[] := pg_catalog.array_remove(array[${helperIdent(app, HELPERS.unitId)}(acting_role)], null);
 begin
-  with recursive tree(id) as (
-    select ${helperIdent(app, HELPERS.unitId)}(acting_role)
-    union
-    select child.${c(units.id)} from ${t(units.table)} child join tree on child.${c(units.parent)} = tree.id
-  )
-  select coalesce(pg_catalog.array_agg(tree.id), '{}') into result from tree where tree.id is not null;
+  while pg_catalog.cardinality(level) > 0 loop
+    result := result || level;
+    select coalesce(pg_catalog.array_agg(child.${c(units.id)}), '{}') into level
+      from ${t(units.table)} child
+     where child.${c(units.parent)} = any (level) and child.${c(units.id)} <> all (result);
+  end loop;
   return result;
 end`,
-    "the unit of the user asking and every unit below it, as an array for = any(...)",
+    "the unit of the user asking and every unit below it, as an array for = any(...); walked level by level through the parent column's index (a recursive query hash-joins the whole unit table at every level), never twice through a unit",
   );
 }
 
