@@ -8,7 +8,7 @@
  * committed, so the demo data never changes under other tests. One test per kind of client also shows a
  * revocation committed by another session reaching an open request or a live login.
  */
-import type { Client, ClientBase } from "pg";
+import type { Client, ClientBase, PoolClient } from "pg";
 import { compile, sql } from "pg-sql2";
 import { roleName } from "../../db";
 import type { AppTestDatabase } from "../../db/testing";
@@ -345,10 +345,10 @@ describe("revocation takes effect on the next statement", () => {
 
 describe("a user's unit tree", () => {
   /** The unit tree the helper gives the persona acting in `c`, in order. */
-  const unitTree = async (c: ClientBase) =>
+  const unitTree = async (c: PoolClient) =>
     (await column<string>(c, "select unnest(gatehouse.current_unit_tree(current_user)) as id")).map(Number).sort((a, b) => a - b);
   /** Every unit at or below `root`, as a recursive walk of org_units (read as the superuser) gives it. */
-  const below = async (c: ClientBase, root: number) =>
+  const below = async (c: PoolClient, root: number) =>
     (
       await column<string>(
         c,
@@ -357,7 +357,7 @@ describe("a user's unit tree", () => {
         [root],
       )
     ).map(Number);
-  const unitOf = async (c: ClientBase, username: string) =>
+  const unitOf = async (c: PoolClient, username: string) =>
     Number((await column<string>(c, "select unit_id from crm.users where username = $1", [username]))[0]);
 
   test("sam's and erin's trees are their unit and every unit below it; rita's (a leaf) is her unit alone", async () => {
