@@ -6,6 +6,7 @@ import { columnTypeIn, type Plan } from "../plan";
 import { onceWithRole } from "../scope-sql";
 import type { Statement } from "../statement";
 import { TEMPORARY_GRANTS } from "../temporary-grants";
+import { parallelMarking } from "./helpers";
 
 /** `a, b and c`. */
 const words = (items: readonly string[]): string =>
@@ -79,7 +80,7 @@ export function emitTemporaryGrants(plan: Plan): Statement[] {
       fn: { name, argTypes, securityDefiner: true, volatility: "stable", searchPath: true },
       sql: sql`${lineComment(why)}
 create or replace function ${helperIdent(app, name)}(${args}) returns ${returns}
-  language plpgsql stable security definer
+  language plpgsql stable security definer${parallelMarking(plan)}
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(body)};`,
     },
