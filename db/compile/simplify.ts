@@ -14,8 +14,14 @@ export function scopeKey(scope: Scope): string {
 /** Keys of scopes already keyed: definitions are frozen, and inheritance repeats the same scopes on every table. */
 const keys = new WeakMap<Scope, string>();
 
+/** A scope's place among the arms of a disjunction: see `ARM_ORDER`. */
+export function scopeOrder(scope: Scope): number {
+  return kindOf(scope).order(scope, scopeOrder);
+}
+
 /**
- * Any of `scopes`, flattened: nested ors are opened, repeats dropped, and `all()` absorbs the rest.
+ * Any of `scopes`, flattened: nested ors are opened, repeats dropped, `all()` absorbs the rest, and the
+ * arms are put cheapest first (`ARM_ORDER`; the definitions' order within one place).
  *
  * @example
  * anyOf([own("owner_id"), or(own("owner_id"), pool("owner_id"))]) // or(own("owner_id"), pool("owner_id"))
@@ -28,6 +34,6 @@ export function anyOf(scopes: readonly Scope[]): Scope | undefined {
     const key = scopeKey(s);
     if (!seen.has(key)) seen.set(key, s);
   }
-  const unique = [...seen.values()];
+  const unique = [...seen.values()].sort((a, b) => scopeOrder(a) - scopeOrder(b));
   return unique.length === 0 ? undefined : unique.length === 1 ? unique[0] : or(...unique);
 }

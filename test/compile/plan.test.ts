@@ -11,6 +11,7 @@ import {
   own,
   restrict,
   reveal,
+  role,
   unitTree,
   via,
 } from "../../db";
@@ -164,6 +165,36 @@ describe("each scope kind is one module", () => {
       or: [false, false, false],
       and: [false, false, false],
     });
+  });
+
+  test("a policy's arms go cheapest first: row columns, then the unit tree, then via; each kind says where", () => {
+    const orderOf = (kind: keyof typeof SCOPE_KINDS) =>
+      (SCOPE_KINDS[kind] as { order: (s: never, o: () => number) => number }).order({} as never, () => 0);
+    expect([orderOf("own"), orderOf("pool"), orderOf("unitTree"), orderOf("granted"), orderOf("member"), orderOf("via")]).toEqual(
+      [0, 0, 1, 2, 2, 3],
+    );
+    const ordered = buildPlan(
+      defineApp({
+        schema: "shop",
+        rolePrefix: "shop_",
+        identity: shopIdentity,
+        roles: [
+          role("agent", {
+            tables: {
+              customers: { select: or(unitTree("unit_id"), own("owner_id")) },
+              orders: { select: or(via("customer_id", "customers"), own("created_by")) },
+            },
+          }),
+        ],
+      }),
+      shopCatalog(),
+    );
+    const using = (table: string) =>
+      describeScope(ordered.tables.find((t) => t.name === table)!.policies.find((p) => p.role === "agent")!.using!);
+    expect([using("customers"), using("orders")]).toEqual([
+      "rows they own (owner_id) or rows of their unit and its sub-units (unit_id)",
+      "rows they own (created_by) or rows whose customers row is visible to them",
+    ]);
   });
 
   test("a kind's columns are those of its own row: a via's foreign key, not what the parent reads", () => {

@@ -1,5 +1,5 @@
 import { sql } from "../../sql/ddl";
-import type { ScopeKind } from "./kind";
+import { ARM_ORDER, type ScopeKind } from "./kind";
 
 /** `all()`: every row. */
 export const all: ScopeKind<"all"> = {
@@ -12,4 +12,5 @@ export const all: ScopeKind<"all"> = {
   children: () => [],
   columns: () => [],
   key: (s) => JSON.stringify(s),
+  order: () => ARM_ORDER.row,
 };

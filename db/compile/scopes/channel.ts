@@ -1,7 +1,7 @@
 import { sql } from "../../sql/ddl";
 import { HELPERS, helperIdent } from "../names";
 import { writesSubSelects } from "../scope-sql";
-import { valueList, type ScopeKind } from "./kind";
+import { ARM_ORDER, valueList, type ScopeKind } from "./kind";
 
 /** `channelIs(…)` and `channelIsNot(…)`: the request came (or did not come) through one of the channels. */
 export const channel: ScopeKind<"channel"> = {
@@ -21,4 +21,5 @@ export const channel: ScopeKind<"channel"> = {
   children: () => [],
   columns: () => [],
   key: (s) => JSON.stringify(s),
+  order: () => ARM_ORDER.row,
 };

@@ -1,10 +1,11 @@
 import { literal, sql, trusted } from "../../sql/ddl";
 import { HELPERS } from "../names";
 import { grantPrivileges } from "../scope-sql";
-import { columnKind } from "./kind";
+import { ARM_ORDER, columnKind } from "./kind";
 
 /** `granted(col)`: rows a live temporary grant for this table and command gives the caller. */
 export const granted = columnKind<"granted">({
+  order: () => ARM_ORDER.borrowed,
   asksWho: true,
   render: (s, { ctx, column, once }) => {
     const privileges = sql.join(

@@ -16,6 +16,7 @@ import { unitTree } from "./unit-tree";
 import { userInTree } from "./user-in-tree";
 import { via } from "./via";
 
+export { ARM_ORDER } from "./kind";
 export type { RenderTools, ScopeChecks, ScopeKind, ScopeOf } from "./kind";
 
 /** Every kind of scope, by kind: the one table the renderer, validation, descriptions and walks dispatch on. */

@@ -56,7 +56,26 @@ export interface ScopeKind<K extends Scope["kind"]> {
   columns(scope: ScopeOf<K>, columns: (scope: Scope) => readonly string[]): readonly string[];
   /** A structural key: equal scopes, however built, have equal keys. */
   key(scope: ScopeOf<K>, key: (scope: Scope) => string): string;
+  /** Its place among the arms of a disjunction ({@link ARM_ORDER}); `order` ranks nested scopes. */
+  order(scope: ScopeOf<K>, order: (scope: Scope) => number): number;
 }
+
+/**
+ * Where an arm goes in a disjunction, cheapest first. A filter evaluated row by row stops at the first
+ * arm that holds, and an arm's helper (an InitPlan) runs only when the arm is first reached: a
+ * supervisor's page of their subtree then never computes their grants or project memberships, which
+ * match few rows. Within one place the definitions' order is kept.
+ */
+export const ARM_ORDER = {
+  /** Compares the row's own columns (with the user id at most): own, pool, attributes, the clock, the channel. */
+  row: 0,
+  /** A helper that opens many rows: the unit, the unit tree, the users of the tree; and `raw()`, whose cost is unknown. */
+  wide: 1,
+  /** A helper that opens a few rows by key: temporary grants, member sets. */
+  borrowed: 2,
+  /** A sub-select per row: `via`. */
+  parent: 3,
+} as const;
 
 /** The parts most kinds share: a scope on one column of its row, checked to exist, with no nested scope. */
 export function columnKind<K extends Scope["kind"]>(
@@ -70,6 +89,7 @@ export function columnKind<K extends Scope["kind"]>(
     children: () => [],
     columns: (scope) => [(scope as { column: string }).column],
     key: (scope) => JSON.stringify(scope),
+    order: () => ARM_ORDER.row,
     ...kind,
   };
 }

@@ -1,9 +1,10 @@
 import { sql, trusted } from "../../sql/ddl";
 import { memberHelper } from "../names";
-import { columnKind } from "./kind";
+import { ARM_ORDER, columnKind } from "./kind";
 
 /** `member(col, set)`: rows whose column is in a membership set of the caller's. */
 export const member = columnKind<"member">({
+  order: () => ARM_ORDER.borrowed,
   asksWho: true,
   render: (s, { ctx, column, once }) =>
     sql`${column(s.column)} = any (${once(memberHelper(s.set.name))}::${trusted(ctx.arrayTypes.member(s.set.name))}[])`,

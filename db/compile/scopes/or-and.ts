@@ -1,6 +1,6 @@
 import { sql } from "../../sql/ddl";
 import type { Scope } from "../../policy/scopes";
-import type { ScopeKind, ScopeOf } from "./kind";
+import { ARM_ORDER, type ScopeKind, type ScopeOf } from "./kind";
 
 /** `or(…)` and `and(…)`: rows in any, or every, of the scopes; empty, no row or every row. */
 function combination<K extends "or" | "and">(kind: K): ScopeKind<K> {
@@ -31,6 +31,7 @@ function combination<K extends "or" | "and">(kind: K): ScopeKind<K> {
     children: (s) => scopesOf(s),
     columns: (s, columns) => scopesOf(s).flatMap(columns),
     key: (s, key) => `${kind}(${scopesOf(s).map(key).join(",")})`,
+    order: (s, order) => Math.max(ARM_ORDER.row, ...scopesOf(s).map(order)),
   };
 }
 

@@ -1,5 +1,5 @@
 import { sql, toDdl } from "../../sql/ddl";
-import type { ScopeKind } from "./kind";
+import { ARM_ORDER, type ScopeKind } from "./kind";
 
 /** `raw(predicate, description)`: a predicate built with the safe SQL builder, without bind values. */
 export const raw: ScopeKind<"raw"> = {
@@ -20,4 +20,5 @@ export const raw: ScopeKind<"raw"> = {
   children: () => [],
   columns: () => [],
   key: (s) => `raw(${toDdl(s.sql)})`,
+  order: () => ARM_ORDER.wide,
 };

@@ -1,9 +1,10 @@
 import { sql } from "../../sql/ddl";
 import { HELPERS } from "../names";
-import { columnKind } from "./kind";
+import { ARM_ORDER, columnKind } from "./kind";
 
 /** `unit(col)`: rows whose column is the caller's org unit. */
 export const unit = columnKind<"unit">({
+  order: () => ARM_ORDER.wide,
   asksWho: true,
   holds: true,
   render: (s, r) => sql`${r.column(s.column)} = ${r.once(HELPERS.unitId)}`,

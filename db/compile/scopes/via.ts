@@ -1,7 +1,7 @@
 import { sql } from "../../sql/ddl";
 import { tableIdent } from "../names";
 import type { ScopeContext } from "../scope-sql";
-import type { ScopeKind } from "./kind";
+import { ARM_ORDER, type ScopeKind } from "./kind";
 
 /**
  * `via(fk, parent, where?)`: rows whose parent row is visible to the caller, `exists (select 1 from parent p1 where
@@ -39,6 +39,7 @@ export const via: ScopeKind<"via"> = {
     }
     if (s.where) checks.check(`${who} (via ${s.parent})`, parent, s.where);
   },
+  order: () => ARM_ORDER.parent,
   children: (s) => (s.where ? [s.where] : []),
   columns: (s) => [s.column],
   key: (s, key) => `via(${s.column},${s.parent},${s.where ? key(s.where) : ""})`,
