@@ -387,6 +387,55 @@ describe("a user's unit tree", () => {
     });
   });
 
+  test("West-1 moved under sam's East-1 is in sam's tree on his next statement, with its customers", async () => {
+    await crm.root(async (c) => {
+      // what a supervisor sees of a unit in their tree: not deleted, and not vip unless their own
+      const west1 = await column<number>(
+        c,
+        "select id::int from crm.customers where unit_id = 6 and deleted_at is null and (tier <> 'vip' or owner_id = 3) order by id",
+      );
+      await crm.actAs(c, persona("sam"));
+      expect(await unitTree(c)).toEqual([4]);
+      const before = await column<number>(c, "select id::int from crm.customers where unit_id = 6 order by id");
+      expect(before.length).toBeLessThan(west1.length);
+      await backToRoot(c);
+      expect((await c.query("update crm.org_units set parent_id = 4 where id = 6")).rowCount).toBe(1);
+      await crm.actAs(c, persona("sam"));
+      expect(await unitTree(c)).toEqual([4, 6]);
+      expect(await column<number>(c, "select id::int from crm.customers where unit_id = 6 order by id")).toEqual(west1);
+    });
+  });
+
+  test("a unit added below East-1 is in sam's and erin's trees at once, and gone once deleted", async () => {
+    await crm.root(async (c) => {
+      await c.query("insert into crm.org_units (id, parent_id, name) overriding system value values (40, 4, 'East-1a')");
+      for (const [username, tree] of [
+        ["sam", [4, 40]],
+        ["erin", [2, 4, 5, 40]],
+      ] as const) {
+        await crm.actAs(c, persona(username));
+        expect(await unitTree(c)).toEqual(tree);
+        await backToRoot(c);
+      }
+      await c.query("delete from crm.org_units where id = 40");
+      await crm.actAs(c, persona("sam"));
+      expect(await unitTree(c)).toEqual([4]);
+    });
+  });
+
+  test("no app role reads or rebuilds the unit tree closure, adam (admin) included, where root reads it", async () => {
+    for (const username of ["adam", "sam"]) {
+      await crm.as(persona(username), async (c) => {
+        expect((await attempt(c, "select * from gatehouse.unit_tree")) as unknown).toMatchObject({ code: "42501" });
+        expect((await attempt(c, "select gatehouse.rebuild_unit_tree()")) as unknown).toMatchObject({ code: "42501" });
+        expect((await attempt(c, "delete from gatehouse.unit_tree")) as unknown).toMatchObject({ code: "42501" });
+      });
+    }
+    expect(
+      await crm.root((c) => column<number>(c, "select descendant::int from gatehouse.unit_tree where ancestor = 2 order by 1")),
+    ).toEqual([2, 4, 5]);
+  });
+
   test("olga, frozen, has no unit tree: an empty array, not her unit", async () => {
     await crm.root(async (c) => {
       await crm.actAs(c, persona("olga"));

@@ -12,6 +12,7 @@ import {
 } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
+import { emitUnitTree, UNIT_TREE } from "./unit-tree";
 
 type Fn = NonNullable<Statement["fn"]>;
 
@@ -71,7 +72,6 @@ interface HelperParts {
   readonly app: Plan["app"];
   readonly users: Plan["app"]["identity"]["users"];
   readonly userRoles: Plan["app"]["identity"]["userRoles"];
-  readonly units: Plan["app"]["identity"]["units"];
   readonly t: (table: string) => SQL;
   readonly c: (column: string) => SQL;
   readonly userId: SQL;
@@ -85,13 +85,12 @@ interface HelperParts {
 
 function helperParts(plan: Plan): HelperParts {
   const { app, types } = plan;
-  const { users, userRoles, units } = app.identity;
+  const { users, userRoles } = app.identity;
   return {
     plan,
     app,
     users,
     userRoles,
-    units,
     t: (table) => tableIdent(app, table),
     c: (column) => sql.identifier(column),
     userId: trusted(types.userId),
@@ -223,27 +222,23 @@ end`,
   );
 }
 
-/** `current_unit_tree(acting_role)`: their unit and every unit below it. */
+/** `current_unit_tree(acting_role)`: their unit and every unit below it, read from the closure (`unit-tree.ts`). */
 function unitTreeHelper(h: HelperParts): Statement {
-  const { plan, app, t, c, unitId, units } = h;
+  const { plan, app, unitId } = h;
   return definer(
     plan,
     HELPERS.unitTree,
     ACTING_ROLE,
     sql`${unitId}[]`,
     sql`declare
-  result ${unitId}[] := '{}';
-  level ${unitId}[] := pg_catalog.array_remove(array[${helperIdent(app, HELPERS.unitId)}(acting_role)], null);
+  result ${unitId}[];
 begin
-  while pg_catalog.cardinality(level) > 0 loop
-    result := result || level;
-    select coalesce(pg_catalog.array_agg(child.${c(units.id)}), '{}') into level
-      from ${t(units.table)} child
-     where child.${c(units.parent)} = any (level) and child.${c(units.id)} <> all (result);
-  end loop;
+  select coalesce(pg_catalog.array_agg(t.descendant order by t.descendant), '{}') into result
+    from ${helperIdent(app, UNIT_TREE.table)} t
+   where t.ancestor = ${helperIdent(app, HELPERS.unitId)}(acting_role);
   return result;
 end`,
-    "the unit of the user asking and every unit below it, as an array for = any(...); walked level by level through the parent column's index (a recursive query hash-joins the whole unit table at every level), never twice through a unit",
+    "the unit of the user asking and every unit below it, as an array for = any(...); one read of the unit tree closure, which a trigger on the units table keeps",
   );
 }
 
@@ -348,8 +343,8 @@ end`,
 /**
  * The helpers every policy calls: who is asking (trusted from claims only for the authenticator,
  * from the login mapping for role-bound logins, and only while the user is active and holds the
- * acting role), their unit, their unit subtree, the request channel, live temporary grants and
- * member sets. Each is `stable` and wrapped by policies as `(select helper(current_user))`.
+ * acting role), their unit, their unit subtree (from the closure `emitUnitTree` keeps), the request
+ * channel, live temporary grants and member sets. Each is `stable` and wrapped by policies as `(select helper(current_user))`.
  *
  * @example
  * emitHelpers(plan, (table) => ctx(table)); // the logins table, current_user_id, …, member_<set>, then their grants
@@ -366,5 +361,5 @@ export function emitHelpers(plan: Plan, scopeContext: (table: string) => ScopeCo
     ...grantedHelper(h),
     ...plan.memberSets.map((set) => memberSetHelper(h, set, scopeContext)),
   ];
-  return [...helpers, ...helperGrants(plan, helpers)];
+  return [...emitUnitTree(plan), ...helpers, ...helperGrants(plan, helpers)];
 }
