@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Command } from "../policy/roles";
 import type { Scope } from "../policy/scopes";
-import { lineComment, sql, trusted, type SQL } from "../sql/ddl";
+import { dollarQuoted, lineComment, type SQL, sql, trusted } from "../sql/ddl";
 import { helperIdent, keyArrayHelper, requestRoles, roleIdent, tableIdent, viaArrayHelper, viewOwner } from "./names";
 import { columnTypeIn, parentKeyIn, type Plan } from "./plan";
 import { renderScope, type ScopeContext } from "./scope-sql";
@@ -98,11 +98,9 @@ export function emitKeyArrays(plan: Plan, ctxFor: (table: string, command: Comma
 create or replace function ${fn}() returns ${trusted(columnTypeIn(plan, a.table, a.key))}[]
   language plpgsql stable security invoker
   set search_path = pg_catalog, pg_temp
-as $fn$
-begin
+as ${dollarQuoted(sql`begin
   return array(select p1.${sql.identifier(a.key)} from ${tableIdent(app, a.table)} as p1${condition});
-end
-$fn$;`,
+end`)};`,
       },
       {
         kind: "grant",

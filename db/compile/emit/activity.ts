@@ -1,4 +1,4 @@
-import { lineComment, literal, sql, trusted } from "../../sql/ddl";
+import { dollarQuoted, lineComment, literal, sql, trusted } from "../../sql/ddl";
 import { helperIdent, roleIdent, roleName, tableIdent } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
@@ -65,8 +65,7 @@ revoke all on table ${log} from public;`,
 create or replace function ${fn}(user_id ${userId}, acting_role name, hour timestamptz, requests integer) returns void
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
-as $fn$
-begin
+as ${dollarQuoted(sql`begin
   if requests is null or requests < 1 or requests > ${literal(ACTIVITY.maxRequests)} then
     raise exception 'gatehouse: record_activity needs a request count from 1 to %', ${literal(ACTIVITY.maxRequests)}
       using errcode = 'invalid_parameter_value';
@@ -85,8 +84,7 @@ begin
   insert into ${log} as a (user_id, acting_role, hour, requests)
     values (record_activity.user_id, record_activity.acting_role, record_activity.hour, record_activity.requests)
     on conflict on constraint activity_pkey do update set requests = a.requests + excluded.requests;
-end
-$fn$;`,
+end`)};`,
     },
     {
       kind: "grant",

@@ -1,4 +1,4 @@
-import { doBlock, lineComment, literal, sql, toDdl, trusted, type SQL } from "../../sql/ddl";
+import { doBlock, dollarQuoted, lineComment, literal, type SQL, sql, toDdl, trusted } from "../../sql/ddl";
 import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, tableIdent } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
@@ -175,12 +175,10 @@ create policy audit__read on ${log} as permissive for select to ${sql.join(reade
       sql`create or replace function ${fn(AUDIT.appendOnlyFunction)}() returns trigger
   language plpgsql volatile
   set search_path = pg_catalog, pg_temp
-as $fn$
-begin
+as ${dollarQuoted(sql`begin
   raise exception '% is append-only: % refused', ${literal(logName)}, pg_catalog.lower(tg_op)
     using errcode = 'insufficient_privilege';
-end
-$fn$;`,
+end`)};`,
     ),
     {
       kind: "table",
@@ -220,8 +218,7 @@ alter table ${log} enable always trigger ${sql.identifier(AUDIT.appendOnlyTrigge
       sql`create or replace function ${fn(AUDIT.append)}(target text, op text, key jsonb, old_values jsonb, new_values jsonb, why text) returns void
   language plpgsql volatile
   set search_path = pg_catalog, pg_temp
-as $fn$
-declare
+as ${dollarQuoted(sql`declare
   actor name := ${ACTING_ROLE};
   entry ${log};
   last_id bigint;
@@ -250,8 +247,7 @@ begin
   entry.reason := why;
   entry.hash := ${fn(AUDIT.hash)}(entry);
   insert into ${log} select entry.*;
-end
-$fn$;`,
+end`)};`,
     ),
     auditFunction(
       { name: AUDIT.pause, argTypes: ["text"], securityDefiner: false, volatility: "volatile" },
@@ -259,15 +255,13 @@ $fn$;`,
       sql`create or replace function ${fn(AUDIT.pause)}(reason text) returns void
   language plpgsql volatile
   set search_path = pg_catalog, pg_temp
-as $fn$
-begin
+as ${dollarQuoted(sql`begin
   if coalesce(pg_catalog.btrim(reason), '') = '' then
     raise exception 'a pause of the audit trail needs a reason' using errcode = 'invalid_parameter_value';
   end if;
   perform ${fn(AUDIT.append)}(null, 'pause', null, null, null, reason);
   perform pg_catalog.set_config(${literal(pauseSetting(plan))}, pg_catalog.pg_current_xact_id()::text, true);
-end
-$fn$;`,
+end`)};`,
     ),
     auditFunction(
       { name: AUDIT.commitFunction, argTypes: [], securityDefiner: true, volatility: "volatile" },
@@ -275,8 +269,7 @@ $fn$;`,
       sql`create or replace function ${fn(AUDIT.commitFunction)}() returns trigger
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
-as $fn$
-declare
+as ${dollarQuoted(sql`declare
   last_id bigint;
   last_hash text;
   last_txid xid8;
@@ -288,8 +281,7 @@ begin
     update ${head} set holder = null;
   end if;
   return null;
-end
-$fn$;`,
+end`)};`,
     ),
     {
       kind: "table",
@@ -307,8 +299,7 @@ alter table ${head} enable always trigger ${sql.identifier(AUDIT.commitTrigger)}
       sql`create or replace function ${fn(AUDIT.statementFunction)}() returns trigger
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
-as $fn$
-begin
+as ${dollarQuoted(sql`begin
   ${returnIfPaused}
   if tg_op = 'TRUNCATE' then
     perform ${fn(AUDIT.append)}(tg_table_name, 'truncate', null, null, null, null);
@@ -316,8 +307,7 @@ begin
     ${lockHead}
   end if;
   return null;
-end
-$fn$;`,
+end`)};`,
     ),
     auditFunction(
       { name: AUDIT.rowFunction, argTypes: [], securityDefiner: true, volatility: "volatile" },
@@ -325,8 +315,7 @@ $fn$;`,
       sql`create or replace function ${fn(AUDIT.rowFunction)}() returns trigger
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
-as $fn$
-declare
+as ${dollarQuoted(sql`declare
   raw_old jsonb;
   raw_new jsonb;
   shown_old jsonb;
@@ -358,8 +347,7 @@ begin
     from pg_catalog.unnest(tg_argv) as k(name);
   perform ${fn(AUDIT.append)}(tg_table_name, pg_catalog.lower(tg_op), key, old_values, new_values, null);
   return null;
-end
-$fn$;`,
+end`)};`,
     ),
   );
 

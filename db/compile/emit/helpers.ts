@@ -1,4 +1,4 @@
-import { lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
+import { dollarQuoted, lineComment, literal, type SQL, sql, trusted } from "../../sql/ddl";
 import { renderScope, type ScopeContext } from "../scope-sql";
 import {
   HELPERS,
@@ -60,9 +60,7 @@ create or replace function ${helperIdent(plan.app, name)}(${sql.join(
     )}) returns ${returns}
   language plpgsql stable security definer${parallelMarking(plan)}
   set search_path = pg_catalog, pg_temp
-as $fn$
-${body}
-$fn$;`,
+as ${dollarQuoted(body)};`,
   };
 }
 
@@ -272,9 +270,7 @@ function channelHelper(h: HelperParts): Statement {
 create or replace function ${helperIdent(app, HELPERS.channel)}() returns text
   language sql stable parallel safe
   set search_path = pg_catalog, pg_temp
-as $fn$
-  select case when session_user = ${authenticator} then nullif(pg_catalog.current_setting('jwt.claims.channel', true), '') end
-$fn$;`,
+as ${dollarQuoted(sql`  select case when session_user = ${authenticator} then nullif(pg_catalog.current_setting('jwt.claims.channel', true), '') end`)};`,
   };
 }
 
