@@ -496,7 +496,7 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
           await c.query(
             `select p.proname::text as name, pg_catalog.pg_get_function_result(p.oid) as returns, pg_catalog.pg_get_functiondef(p.oid) as body
              from pg_catalog.pg_proc p
-            where p.pronamespace = 'gatehouse'::regnamespace and p.proname in ('current_user_id', 'current_unit_id', 'current_unit_tree', 'granted_rows')
+            where p.pronamespace = 'gatehouse'::regnamespace and p.proname in ('current_user_id', 'current_unit_id', 'current_unit_tree', 'granted_rows', 'rebuild_unit_tree')
             order by p.proname`,
           )
         ).rows,
@@ -506,6 +506,7 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
       ["current_unit_tree", "integer[]"],
       ["current_user_id", "integer"],
       ["granted_rows", "integer[]"],
+      ["rebuild_unit_tree", "void"],
     ]);
     const body = (name: string) => helpers.find((h) => h.name === name)!.body as string;
     for (const fragment of [
@@ -518,8 +519,9 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
       expect(body("current_user_id")).toContain(fragment);
     }
     expect(body("current_unit_id")).toContain('select u."region_id" into result');
-    expect(body("current_unit_tree")).toContain(
-      'select coalesce(pg_catalog.array_agg(child."region_id"), \'{}\') into level\n      from "shop"."regions" child\n     where child."parent_region_id" = any (level) and child."region_id" <> all (result);',
+    expect(body("current_unit_tree")).toContain('from "gatehouse"."unit_tree" t');
+    expect(body("rebuild_unit_tree")).toContain(
+      'select u."region_id", u."region_id" from "shop"."regions" u\n    union\n    select walk.ancestor, child."region_id" from walk join "shop"."regions" child on child."parent_region_id" = walk.descendant',
     );
     for (const h of helpers) expect(h.body).not.toMatch(/"users"|"user_roles"|"org_units"|"unit_id"|"status"/);
   });
