@@ -265,6 +265,7 @@ async function main(): Promise<number> {
         warmupSeconds: options.warmupSeconds,
         rounds: options.rounds,
         poolMax: POOL_MAX,
+        preparedStatements: process.env.PREPARED_STATEMENTS !== "off",
         load: { before: loadBefore, after: load() },
       },
       outcomes,

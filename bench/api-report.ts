@@ -33,6 +33,8 @@ export interface ApiRunInfo {
   readonly warmupSeconds: number;
   readonly rounds: number;
   readonly poolMax: number;
+  /** PREPARED_STATEMENTS as the servers got it: named prepared statements (PostGraphile's default) or every query unnamed. */
+  readonly preparedStatements: boolean;
   readonly load: { readonly before: string; readonly after: string };
 }
 
@@ -129,6 +131,7 @@ export function renderApiReport(info: ApiRunInfo, outcomes: readonly CaseOutcome
 - Date: ${info.date.toISOString()}
 - Server: ${info.server}
 - Data: ${info.data}
+- Prepared statements: ${info.preparedStatements ? "on (PostGraphile's default: PostgreSQL may switch a query to a generic plan after five executions)" : "off (PREPARED_STATEMENTS=off: every query unnamed, planned with its values)"}
 - Machine: load average ${info.load.before} before, ${info.load.after} after (not pinned: the API server, its database backends and the load generator share the machine's CPUs with whatever else runs)
 - Method: the API server (\`serveUntilSignal\`, what \`gatehouse serve\` runs; NODE_ENV=production, a pool of ${info.poolMax} database connections) in a process of its own on 127.0.0.1, driven by autocannon with ${info.connections} connections, ${info.seconds} s per case and run after ${info.warmupSeconds} s of warm-up, with real tokens (HS256, signed in process for the generated users). Each run starts a fresh server: the roles' BYPASSRLS is read when a statement is planned and prepared statements keep their plans, so a server must not live across a switch. Runs alternate between the modes (${info.rounds} round${info.rounds === 1 ? "" : "s"}, which mode goes first alternating; the first run is under the rules); numbers are medians over the runs. Before a server is measured, its responses are compared with the first server's: any difference stops the run with no number reported. During the runs, every 2xx body is compared with that response too: a different one counts as a mismatch. CPU per request is from \`/proc/<pid>/schedstat\` of the API process and of its database backends (when the database runs on this machine).
 

@@ -16,6 +16,8 @@ export interface ServerConfig {
   readonly ruru: boolean;
   /** Connections the server may hold. */
   readonly poolMax: number;
+  /** Named prepared statements (PostGraphile's default); off for a transaction pooler. */
+  readonly preparedStatements: boolean;
 }
 
 /** A configuration the server cannot start with; the message lists every problem and how to fix it. */
@@ -56,6 +58,8 @@ export const SERVER_ENV = {
   MAX_BODY_BYTES: `largest request body (default ${DEFAULT_LIMITS.maxBodyBytes})`,
   STATEMENT_TIMEOUT_MS: `statement timeout of each request, ms (default ${DEFAULT_LIMITS.statementTimeoutMs})`,
   DB_POOL_MAX: "database connections the server may hold (default 10)",
+  PREPARED_STATEMENTS:
+    "on or off (default on): off sends every query unnamed, so the server works through a transaction pooler (PgBouncer in transaction mode)",
   RURU: "serve Ruru (GraphiQL) at /graphiql: on or off (default on in development on a loopback address; otherwise off, and on is refused)",
 } as const;
 
@@ -84,6 +88,12 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
     if (!Number.isInteger(n) || n <= 0 || n > max) problems.push(`${name} must be a whole number from 1 to ${max}, not "${raw}"`);
     return n;
   };
+  const onOff = (name: keyof typeof SERVER_ENV, fallback: boolean) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    if (raw !== "on" && raw !== "off") problems.push(`${name} must be on or off, not "${raw}"`);
+    return raw === "on";
+  };
   const host = env.HOST || (production ? "0.0.0.0" : "127.0.0.1");
   const loopback = isLoopback(host);
   const authenticatorUrl = authenticatorUrlOf(app, env, problems);
@@ -111,6 +121,7 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
     },
     ruru: !production && ruruSetting === "on",
     poolMax: int("DB_POOL_MAX", 10, 1_000),
+    preparedStatements: onOff("PREPARED_STATEMENTS", true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -9,6 +9,7 @@ import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
 import type { RuruExample } from "./ruru-example";
 import { buildRoleApis, type RoleApi } from "./schemas";
+import { UnnamedStatementClient } from "./unnamed-statements";
 import type { GraphQLSchema } from "postgraphile/graphql";
 
 /** `application_name` of the server's database sessions (visible in pg_stat_activity). */
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   readonly port: number;
   readonly host: string;
   readonly poolMax?: number;
+  /** false: every query unnamed, for a transaction pooler (see `UnnamedStatementClient`). Default true. */
+  readonly preparedStatements?: boolean;
   readonly log?: ErrorLog;
   /** How often request counts are added to the activity record (default a minute; an hour's first request is written at once). */
   readonly activityFlushMs?: number;
@@ -65,6 +68,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     connectionString: options.authenticatorUrl,
     max: options.poolMax ?? 10,
     application_name: APPLICATION_NAME,
+    ...(options.preparedStatements === false ? { Client: UnnamedStatementClient } : {}),
   });
   let stopping = false;
   // an idle connection the server dropped (e.g. a restart): the pool replaces it; say so in one line

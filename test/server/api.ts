@@ -41,10 +41,20 @@ export interface CrmApi {
  * const { data } = await api.query("{ allCustomers { nodes { rowId } } }", { token: await api.token("rita") });
  */
 export async function openCrmApi(
-  options: { limits?: Partial<Limits>; auth?: Partial<AuthSettings>; crm?: AppTestDatabase; log?: ErrorLog; ruru?: boolean } = {},
+  options: {
+    limits?: Partial<Limits>;
+    auth?: Partial<AuthSettings>;
+    crm?: AppTestDatabase;
+    log?: ErrorLog;
+    ruru?: boolean;
+    /** Connect here instead of to the test database directly (e.g. through PgBouncer). */
+    authenticatorUrl?: string;
+    preparedStatements?: boolean;
+    poolMax?: number;
+  } = {},
 ): Promise<CrmApi> {
   const crm = options.crm ?? (await openCrmDatabase());
-  const authenticatorUrl = (crm.pool as unknown as { options: { connectionString: string } }).options.connectionString;
+  const authenticatorUrl = options.authenticatorUrl ?? crm.authenticatorUrl;
   let server: ApiServer;
   try {
     server = await startApiServer({
@@ -55,7 +65,8 @@ export async function openCrmApi(
       ruru: options.ruru ?? false,
       port: 0,
       host: "127.0.0.1",
-      poolMax: 4,
+      poolMax: options.poolMax ?? 4,
+      ...(options.preparedStatements === undefined ? {} : { preparedStatements: options.preparedStatements }),
       log: options.log ?? (() => {}),
     });
   } catch (error) {

@@ -53,7 +53,14 @@ test("a developer with only DATABASE_URL and the authenticator's password gets t
     limits: DEFAULT_LIMITS,
     ruru: true,
     poolMax: 10,
+    preparedStatements: true,
   });
+});
+
+test("PREPARED_STATEMENTS=off sends every query unnamed (for a transaction pooler); anything but on or off is named", () => {
+  expect(loadServerConfig(crm, { ...PRODUCTION, PREPARED_STATEMENTS: "off" }).preparedStatements).toBe(false);
+  expect(loadServerConfig(crm, { ...PRODUCTION, PREPARED_STATEMENTS: "on" }).preparedStatements).toBe(true);
+  expect(problems({ ...PRODUCTION, PREPARED_STATEMENTS: "no" })).toEqual(['PREPARED_STATEMENTS must be on or off, not "no"']);
 });
 
 test("with no database settings the error says what to set", () => {
