@@ -68,6 +68,8 @@ test("after applying, the shop tables hold exactly the generated policies, each 
     // the shop has a masking view, so the toolkit records its exports (emit/exports.ts)
     { schema: "gatehouse", table: "exports", enabled: true, forced: true },
     { schema: "gatehouse", table: "logins", enabled: true, forced: true },
+    // the unit tree's closure, which current_unit_tree() reads (emit/unit-tree.ts)
+    { schema: "gatehouse", table: "unit_tree", enabled: true, forced: true },
     ...["customers", "orders", "org_units", "user_roles", "users"].map((table) => ({
       schema: "shop",
       table,

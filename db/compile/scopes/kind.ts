@@ -62,9 +62,9 @@ export interface ScopeKind<K extends Scope["kind"]> {
 
 /**
  * Where an arm goes in a disjunction, cheapest first. A filter evaluated row by row stops at the first
- * arm that holds, and an arm's helper (an InitPlan) runs only when the arm is first reached: a
- * supervisor's page of their subtree then never computes their grants or project memberships, which
- * match few rows. Within one place the definitions' order is kept.
+ * arm that holds, and an arm's helper (an InitPlan) runs only when the arm is first reached: a page of
+ * the reader's unit tree then never computes their grants or member sets, which match few rows. Within
+ * one place the definitions' order is kept.
  */
 export const ARM_ORDER = {
   /** Compares the row's own columns (with the user id at most): own, pool, attributes, the clock, the channel. */
