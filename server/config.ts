@@ -55,6 +55,7 @@ export const SERVER_ENV = {
   JWT_MAX_LIFETIME: `longest token lifetime accepted, as a whole number with s, m, h or d: 15m, 24h, 7d (default ${formatLifetime(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS)})`,
   MAX_QUERY_DEPTH: `deepest field nesting (default ${DEFAULT_LIMITS.maxDepth})`,
   MAX_OPERATIONS: `operations per request document (default ${DEFAULT_LIMITS.maxOperations})`,
+  MAX_FIELDS: `fields one operation may select, each alias and fragment spread counted (default ${DEFAULT_LIMITS.maxFields})`,
   MAX_BODY_BYTES: `largest request body (default ${DEFAULT_LIMITS.maxBodyBytes})`,
   STATEMENT_TIMEOUT_MS: `statement timeout of each request, ms (default ${DEFAULT_LIMITS.statementTimeoutMs})`,
   DB_POOL_MAX: "database connections the server may hold (default 10)",
@@ -116,6 +117,7 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
     limits: {
       maxDepth: int("MAX_QUERY_DEPTH", DEFAULT_LIMITS.maxDepth, 100),
       maxOperations: int("MAX_OPERATIONS", DEFAULT_LIMITS.maxOperations, 100),
+      maxFields: int("MAX_FIELDS", DEFAULT_LIMITS.maxFields, 100_000),
       maxBodyBytes: int("MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes),
       statementTimeoutMs: int("STATEMENT_TIMEOUT_MS", DEFAULT_LIMITS.statementTimeoutMs),
     },

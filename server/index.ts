@@ -36,7 +36,7 @@ export {
   type Identity,
 } from "./auth";
 export { signDevToken, type TokenClaims } from "./tokens";
-export { DEFAULT_LIMITS, maxDepthRule, maxOperationsRule, type Limits } from "./limits";
+export { DEFAULT_LIMITS, maxDepthRule, maxFieldsRule, maxOperationsRule, type Limits } from "./limits";
 export { makeMaskError, type ErrorLog } from "./errors";
 export {
   buildRoleApis,

@@ -14,6 +14,12 @@ export interface Limits {
   readonly maxDepth: number;
   /** Operation definitions one request document may hold. */
   readonly maxOperations: number;
+  /**
+   * Fields one operation may select in all: each alias counts, a fragment counts each time it is spread,
+   * `__typename` counts, `__schema`/`__type` introspection does not. A bound on the work of one request
+   * that depth alone does not give (a thousand aliases of a list at depth 2).
+   */
+  readonly maxFields: number;
   /** Largest request body, in bytes; larger bodies get HTTP 413. */
   readonly maxBodyBytes: number;
   /** `statement_timeout` of every request's transaction, in milliseconds. */
@@ -24,6 +30,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxDepth: 10,
   maxOperations: 3,
+  maxFields: 250,
   maxBodyBytes: 100_000,
   statementTimeoutMs: 5_000,
 });
@@ -76,6 +83,59 @@ export function maxDepthRule(max: number): ValidationRule {
       }
     },
   });
+}
+
+/**
+ * A validation rule refusing operations that select more than `max` fields in all (see {@link Limits.maxFields}),
+ * so an alias bomb is refused before any of it runs.
+ *
+ * @example
+ * validate(schema, parse("{ a: me { id } b: me { id } }"), [maxFieldsRule(3)]); // one error: 4 fields
+ */
+export function maxFieldsRule(max: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(node) {
+      const fragments = new Map<string, FragmentDefinitionNode>();
+      for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+      const fields = fieldsOf(node.selectionSet, fragments, new Set(), max + 1);
+      if (fields > max) {
+        context.reportError(
+          new GraphQLError(
+            `${node.name ? `operation ${node.name.value}` : "the operation"} selects more than ${max} fields (aliases and fragment spreads counted each time), the limit`,
+            { nodes: [node], extensions: { code: "TOO_MANY_FIELDS" } },
+          ),
+        );
+      }
+    },
+  });
+}
+
+/** Fields of a selection set, nested ones and fragment spreads included; stops counting past `cap` (and on fragment cycles). */
+function fieldsOf(
+  set: SelectionSetNode | undefined,
+  fragments: Map<string, FragmentDefinitionNode>,
+  visiting: Set<string>,
+  cap: number,
+): number {
+  if (!set) return 0;
+  let count = 0;
+  for (const selection of set.selections) {
+    if (count >= cap) break;
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === "__schema" || selection.name.value === "__type") continue;
+      count += 1 + fieldsOf(selection.selectionSet, fragments, visiting, cap - count - 1);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      count += fieldsOf(selection.selectionSet, fragments, visiting, cap - count);
+    } else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      if (!fragment || visiting.has(name)) continue;
+      visiting.add(name);
+      count += fieldsOf(fragment.selectionSet, fragments, visiting, cap - count);
+      visiting.delete(name);
+    }
+  }
+  return count;
 }
 
 /** Depth of a selection set, counting fields; stops counting past `cap` (and on fragment cycles). */

@@ -6,7 +6,7 @@ import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import type { Identity } from "./auth";
 import { makeMaskError, type ErrorLog } from "./errors";
 import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-fields";
-import { maxDepthRule, maxOperationsRule, type Limits } from "./limits";
+import { maxDepthRule, maxFieldsRule, maxOperationsRule, type Limits } from "./limits";
 import { ruruExamplePlugin, type RuruExampleLookup } from "./ruru-example";
 import { softDeletePlugin } from "./soft-delete";
 import type { AppDefinition } from "../db";
@@ -157,7 +157,11 @@ function limitsPlugin(limits: Limits, allFields: FieldIndex | undefined): Graphi
         setPreset(next, event) {
           if (allFields)
             event.validationRules.splice(0, event.validationRules.length, ...hiddenFieldRules(event.validationRules, allFields));
-          event.validationRules.push(maxOperationsRule(limits.maxOperations), maxDepthRule(limits.maxDepth));
+          event.validationRules.push(
+            maxOperationsRule(limits.maxOperations),
+            maxDepthRule(limits.maxDepth),
+            maxFieldsRule(limits.maxFields),
+          );
           return next();
         },
       },

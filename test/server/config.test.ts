@@ -116,6 +116,7 @@ test("limits and ports are read as positive whole numbers, each wrong one named"
   ).toEqual({
     maxDepth: 7,
     maxOperations: 1,
+    maxFields: 250,
     maxBodyBytes: 2048,
     statementTimeoutMs: 900,
   });

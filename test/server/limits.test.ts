@@ -1,12 +1,12 @@
 /**
- * The limits of a request — depth, operations per document, body size, statement timeout — on a server
+ * The limits of a request — depth, operations per document, fields, body size, statement timeout — on a server
  * configured tight, plus the health endpoint and a shutdown that leaves no connection behind.
  */
-import { getIntrospectionQuery } from "graphql";
+import { buildSchema, getIntrospectionQuery, parse, validate } from "graphql";
 import { roleName } from "../../db";
 import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase } from "../crm/crm-database";
-import { APPLICATION_NAME } from "../../server";
+import { APPLICATION_NAME, maxFieldsRule } from "../../server";
 import { openCrmApi, type CrmApi } from "./api";
 
 let crm: AppTestDatabase;
@@ -17,7 +17,10 @@ beforeAll(async () => {
   await crm.db.pool.query(`create function crm.slow_report() returns integer language sql stable as 'select 1 from pg_sleep(3)';
     revoke all on function crm.slow_report() from public;
     grant execute on function crm.slow_report() to "${roleName(crm.app, "admin")}"`);
-  api = await openCrmApi({ crm, limits: { maxDepth: 5, maxOperations: 2, maxBodyBytes: 4_000, statementTimeoutMs: 300 } });
+  api = await openCrmApi({
+    crm,
+    limits: { maxDepth: 5, maxOperations: 2, maxFields: 40, maxBodyBytes: 4_000, statementTimeoutMs: 300 },
+  });
 });
 afterAll(async () => {
   await api?.close();
@@ -52,6 +55,50 @@ test("GraphiQL's introspection query is not held to the depth limit", async () =
   });
   expect(errors).toBeUndefined();
   expect(data!.__schema.queryType.name).toBe("Query");
+});
+
+test("an alias bomb — sixty lists of customers in one query — is refused before it runs; rita's page answers meanwhile", async () => {
+  const bomb = `{ ${Array.from({ length: 60 }, (_, i) => `a${i}: allCustomers { totalCount }`).join(" ")} }`;
+  const rita = await api.token("rita");
+  const ritaPage = async () => {
+    const started = Date.now();
+    const { data } = await api.query<{ allCustomers: { totalCount: number } }>("{ allCustomers { totalCount } }", {
+      token: rita,
+    });
+    return { data, ms: Date.now() - started };
+  };
+  const [bombs, page] = await Promise.all([
+    Promise.all(Array.from({ length: 20 }, async () => api.query(bomb, { token: await api.token("adam") }))),
+    ritaPage(),
+  ]);
+  for (const refused of bombs) {
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      [
+        "the operation selects more than 40 fields (aliases and fragment spreads counted each time), the limit",
+        "TOO_MANY_FIELDS",
+      ],
+    ]);
+  }
+  expect(page.data).toEqual({ allCustomers: { totalCount: 7 } });
+  expect(page.ms).toBeLessThan(2_000);
+  // the same lists, twenty of them, pass: the limit counts fields, not kinds of field
+  const twenty = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: allCustomers { totalCount }`).join(" ")} }`;
+  const allowed = await api.query<Record<string, { totalCount: number }>>(twenty, { token: rita });
+  expect(allowed.errors).toBeUndefined();
+  expect(Object.values(allowed.data!).map((v) => v.totalCount)).toEqual(Array(20).fill(7));
+});
+
+test("the field count includes each fragment spread and __typename, and stops at fragment cycles", () => {
+  const schema = buildSchema("type Query { x: Int }");
+  const errors = (document: string, max: number) => validate(schema, parse(document), [maxFieldsRule(max)]).map((e) => e.message);
+  const spreads = "fragment F on Query { a: x b: x __typename } query Q { ...F ...F }";
+  expect(errors(spreads, 6)).toEqual([]);
+  expect(errors(spreads, 5)).toEqual([
+    "operation Q selects more than 5 fields (aliases and fragment spreads counted each time), the limit",
+  ]);
+  expect(errors("fragment A on Query { x ...B } fragment B on Query { x ...A } { ...A }", 2)).toEqual([]);
+  expect(errors("{ __schema { types { name fields { name } } } }", 1)).toEqual([]);
 });
 
 test("a document with two operations runs the one named; three operations are refused", async () => {
