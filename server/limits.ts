@@ -3,6 +3,7 @@ import {
   Kind,
   type ASTVisitor,
   type FragmentDefinitionNode,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
@@ -67,18 +68,14 @@ export function maxOperationsRule(max: number): ValidationRule {
 export function maxDepthRule(max: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => ({
     OperationDefinition(node) {
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+      const fragments = fragmentsOf(context);
       const depth = depthOf(node.selectionSet, fragments, new Set(), max + 1);
       if (depth > max) {
         context.reportError(
-          new GraphQLError(
-            `${node.name ? `operation ${node.name.value}` : "the operation"} nests fields more than ${max} levels deep, the limit`,
-            {
-              nodes: [node],
-              extensions: { code: "QUERY_TOO_DEEP" },
-            },
-          ),
+          new GraphQLError(`${operationName(node)} nests fields more than ${max} levels deep, the limit`, {
+            nodes: [node],
+            extensions: { code: "QUERY_TOO_DEEP" },
+          }),
         );
       }
     },
@@ -95,13 +92,12 @@ export function maxDepthRule(max: number): ValidationRule {
 export function maxFieldsRule(max: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => ({
     OperationDefinition(node) {
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+      const fragments = fragmentsOf(context);
       const fields = fieldsOf(node.selectionSet, fragments, new Set(), max + 1);
       if (fields > max) {
         context.reportError(
           new GraphQLError(
-            `${node.name ? `operation ${node.name.value}` : "the operation"} selects more than ${max} fields (aliases and fragment spreads counted each time), the limit`,
+            `${operationName(node)} selects more than ${max} fields (aliases and fragment spreads counted each time), the limit`,
             { nodes: [node], extensions: { code: "TOO_MANY_FIELDS" } },
           ),
         );
@@ -137,6 +133,16 @@ function fieldsOf(
   }
   return count;
 }
+
+/** The fragments of the document being validated, by name. */
+function fragmentsOf(context: ValidationContext): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  return fragments;
+}
+
+/** `operation Name`, or `the operation` when it has none: how the limits' errors name it. */
+const operationName = (node: OperationDefinitionNode) => (node.name ? `operation ${node.name.value}` : "the operation");
 
 /** Depth of a selection set, counting fields; stops counting past `cap` (and on fragment cycles). */
 function depthOf(
