@@ -58,6 +58,7 @@ export const SERVER_ENV = {
   MAX_FIELDS: `fields one operation may select, each alias and fragment spread counted (default ${DEFAULT_LIMITS.maxFields})`,
   MAX_BODY_BYTES: `largest request body (default ${DEFAULT_LIMITS.maxBodyBytes})`,
   STATEMENT_TIMEOUT_MS: `statement timeout of each request, ms (default ${DEFAULT_LIMITS.statementTimeoutMs})`,
+  REQUEST_TIMEOUT_MS: `deadline of each request across all its statements, ms (default ${DEFAULT_LIMITS.requestTimeoutMs})`,
   DB_POOL_MAX: "database connections the server may hold (default 10)",
   PREPARED_STATEMENTS:
     "on or off (default on): off sends every query unnamed, so the server works through a transaction pooler (PgBouncer in transaction mode)",
@@ -120,6 +121,7 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
       maxFields: int("MAX_FIELDS", DEFAULT_LIMITS.maxFields, 100_000),
       maxBodyBytes: int("MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes),
       statementTimeoutMs: int("STATEMENT_TIMEOUT_MS", DEFAULT_LIMITS.statementTimeoutMs),
+      requestTimeoutMs: int("REQUEST_TIMEOUT_MS", DEFAULT_LIMITS.requestTimeoutMs),
     },
     ruru: !production && ruruSetting === "on",
     poolMax: int("DB_POOL_MAX", 10, 1_000),

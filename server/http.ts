@@ -1,10 +1,11 @@
 import "./polyfill";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Pool } from "pg";
+import { Client, Pool } from "pg";
 import { roleName, type AppDefinition } from "../db";
 import { activityRecorder, type ActivityRecorder } from "./activity";
 import { AuthError, makeAuthenticator, type AuthSettings, type Identity } from "./auth";
+import { deadlineClient, withDeadline } from "./deadline";
 import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
 import type { RuruExample } from "./ruru-example";
@@ -68,7 +69,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     connectionString: options.authenticatorUrl,
     max: options.poolMax ?? 10,
     application_name: APPLICATION_NAME,
-    ...(options.preparedStatements === false ? { Client: UnnamedStatementClient } : {}),
+    Client: deadlineClient(options.preparedStatements === false ? UnnamedStatementClient : Client),
   });
   let stopping = false;
   // an idle connection the server dropped (e.g. a restart): the pool replaces it; say so in one line
@@ -99,6 +100,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       activity,
       authenticate: makeAuthenticator(app, options.auth),
       ruru: options.ruru,
+      limits: options.limits,
     });
     const server = createServer((req, res) => void route(req, res));
     await listen(server, options.port, options.host);
@@ -144,6 +146,7 @@ function router(context: {
   activity: ActivityRecorder;
   authenticate: ReturnType<typeof makeAuthenticator>;
   ruru: boolean;
+  limits: Limits;
 }) {
   const anonymous = context.apis.get(roleName(context.app, context.app.anonymous))!;
   const notFound = (res: ServerResponse) => () =>
@@ -156,7 +159,8 @@ function router(context: {
         const identity = await context.authenticate(req.headers.authorization);
         context.identities.set(req, identity);
         context.activity.record(identity);
-        return context.apis.get(identity.role)!.handle(req, res, notFound(res));
+        const deadline = { ms: context.limits.requestTimeoutMs, statementMs: context.limits.statementTimeoutMs };
+        return withDeadline(deadline, () => context.apis.get(identity.role)!.handle(req, res, notFound(res)));
       }
       if (context.ruru && (path === "/graphiql" || path === "/" || path.startsWith("/ruru-static/"))) {
         if (path === "/") return redirect(res, "/graphiql");

@@ -38,6 +38,7 @@ export {
 export { signDevToken, type TokenClaims } from "./tokens";
 export { DEFAULT_LIMITS, maxDepthRule, maxFieldsRule, maxOperationsRule, type Limits } from "./limits";
 export { makeMaskError, type ErrorLog } from "./errors";
+export { deadlineClient, withDeadline, deadlineError } from "./deadline";
 export {
   buildRoleApis,
   buildRoleSchemas,

@@ -25,6 +25,11 @@ export interface Limits {
   readonly maxBodyBytes: number;
   /** `statement_timeout` of every request's transaction, in milliseconds. */
   readonly statementTimeoutMs: number;
+  /**
+   * The deadline of one request across all its statements, in milliseconds from its arrival: a statement that would
+   * start later is refused, and one that starts with less time left runs with its timeout cut to what is left.
+   */
+  readonly requestTimeoutMs: number;
 }
 
 /** The limits when the environment sets none. */
@@ -34,6 +39,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxFields: 250,
   maxBodyBytes: 100_000,
   statementTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
 });
 
 /**

@@ -112,6 +112,7 @@ test("limits and ports are read as positive whole numbers, each wrong one named"
       MAX_OPERATIONS: "1",
       MAX_BODY_BYTES: "2048",
       STATEMENT_TIMEOUT_MS: "900",
+      REQUEST_TIMEOUT_MS: "2500",
     }).limits,
   ).toEqual({
     maxDepth: 7,
@@ -119,6 +120,7 @@ test("limits and ports are read as positive whole numbers, each wrong one named"
     maxFields: 250,
     maxBodyBytes: 2048,
     statementTimeoutMs: 900,
+    requestTimeoutMs: 2500,
   });
 });
 
