@@ -43,16 +43,24 @@ export interface Identity {
   readonly channel: string | null;
 }
 
-/** A refused request: the HTTP status (401, or 503 when the keys cannot be fetched) and a short reason. */
+/**
+ * A refused request: the HTTP status (401, or 503 when the keys cannot be fetched) and a short reason. The reason
+ * goes into a `WWW-Authenticate` header, so it is kept to printable ASCII: anything else (a token's role claim
+ * with a line break or non-Latin letters, which made Node refuse the header and left the request unanswered) is
+ * written as a `\uXXXX` escape.
+ */
 export class AuthError extends Error {
   constructor(
     message: string,
     readonly statusCode: 401 | 503 = 401,
   ) {
-    super(message);
+    super(printableAscii(message));
     this.name = "AuthError";
   }
 }
+
+const printableAscii = (text: string) =>
+  text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** Reads the `Authorization` header of a request and returns its identity, or throws an {@link AuthError}. */
 export type Authenticate = (authorization: string | undefined) => Promise<Identity>;
@@ -60,13 +68,20 @@ export type Authenticate = (authorization: string | undefined) => Promise<Identi
 const HMAC_ALGORITHMS = ["HS256"];
 const JWKS_ALGORITHMS = ["RS256", "ES256"];
 const CHANNEL = /^[a-z][a-z0-9_-]{0,31}$/;
+/**
+ * What a `sub` may look like: a user id as identity providers write them (digits, a uuid, `auth0|abc`, an email),
+ * at most 64 characters; never quotes, spaces, control characters or non-ASCII letters, which no key column of
+ * ids needs and which would only reach the database's claim check (or fail its cast).
+ */
+const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9_.:@|+-]{0,63}$/;
 const MIN_SECRET_BYTES = 32;
 
 /**
  * Makes the request authenticator for an app: no `Authorization` header means the app's anonymous role;
  * otherwise a `Bearer` JWT whose signature, `exp`, `aud` and `iss` are checked with jose, whose lifetime is at
  * most `maxLifetimeSeconds` (its `exp` no further out from now, nor from its `iat` when it has one), whose
- * `role` is one of the app's roles (prefixed, e.g. `clinic_doctor`), whose `sub` is the user id, and whose
+ * `role` is one of the app's roles (prefixed, e.g. `clinic_doctor`), whose `sub` is the user id (at most 64
+ * characters: letters, digits and `_ . : @ | + -`), and whose
  * optional `channel` is a short lowercase word. Everything else is refused with a short message that reveals
  * no internals.
  *
@@ -169,10 +184,10 @@ function authErrorOf(error: unknown): AuthError {
 
 function identityOf(payload: JWTPayload, roles: ReadonlySet<string>): Identity {
   const { role, sub, channel } = payload as JWTPayload & { role?: unknown; channel?: unknown };
-  if (typeof role !== "string") throw new AuthError('invalid token: no "role" claim');
+  if (role === undefined) throw new AuthError('invalid token: no "role" claim');
+  if (typeof role !== "string") throw new AuthError('invalid token: "role" must be one role name (a string)');
   if (!roles.has(role)) throw new AuthError(`invalid token: role "${role.slice(0, 64)}" is not an API role`);
-  if (typeof sub !== "string" || sub.length === 0 || sub.length > 64)
-    throw new AuthError('invalid token: "sub" must be the user id');
+  if (typeof sub !== "string" || !SUBJECT.test(sub)) throw new AuthError('invalid token: "sub" must be the user id');
   if (channel !== undefined && (typeof channel !== "string" || !CHANNEL.test(channel)))
     throw new AuthError('invalid token: "channel" must be a short lowercase word');
   return Object.freeze({ role, userId: sub, channel: channel ?? null });
