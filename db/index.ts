@@ -37,7 +37,16 @@ export { checkDrift, type DriftReport, type DriftItem, type DriftKind, type Drif
 export { renderDrift, driftSummary } from "./drift/render";
 
 // security lints on a live database
-export { lintDatabase, LIVE_LINTS, type LiveLintFinding, type LiveLintLevel, type LiveLint } from "./live-lint";
+export {
+  lintDatabase,
+  LIVE_LINTS,
+  ROW_SECURITY_FIXES,
+  serverVersionFindings,
+  type LiveLintFinding,
+  type LiveLintLevel,
+  type LiveLint,
+  type RowSecurityFix,
+} from "./live-lint";
 export type { LiveLintContext } from "./live-lint/context";
 
 // the project configuration

@@ -9,7 +9,7 @@ import { requireMigrated } from "./database-state";
  * summary; levels coloured when `colour`.
  *
  * @example
- * formatFindings([], false, 6); // "no findings: 6 lints passed"
+ * formatFindings([], false, 7); // "no findings: 7 lints passed"
  */
 export function formatFindings(findings: readonly LiveLintFinding[], colour: boolean, lints: number): string {
   const paint = (level: LiveLintFinding["level"], text: string) =>

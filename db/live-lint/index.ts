@@ -7,6 +7,7 @@ import type { LiveLintFinding } from "./finding";
 import { forceRls } from "./force-rls";
 import { leakproofPolicy } from "./leakproof-policy";
 import type { LiveLint } from "./lint";
+import { serverVersion } from "./server-version";
 import { viaIndex } from "./via-index";
 import { viewInvoker } from "./view-invoker";
 
@@ -14,7 +15,16 @@ export type { LiveLintFinding, LiveLintLevel } from "./finding";
 export type { LiveLint } from "./lint";
 
 /** Every lint `gatehouse lint` runs on a live database, in the order their findings are listed. */
-export const LIVE_LINTS: readonly LiveLint[] = [bypassRls, forceRls, viewInvoker, definerFunction, viaIndex, leakproofPolicy];
+export const LIVE_LINTS: readonly LiveLint[] = [
+  serverVersion,
+  bypassRls,
+  forceRls,
+  viewInvoker,
+  definerFunction,
+  viaIndex,
+  leakproofPolicy,
+];
+export { ROW_SECURITY_FIXES, serverVersionFindings, type RowSecurityFix } from "./server-version";
 
 /**
  * Runs every security lint on the live database an app is applied to, objects Gatehouse did not generate included.

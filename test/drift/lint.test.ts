@@ -297,7 +297,7 @@ describe("the CLI", () => {
     expect(text.stderr).toBe("");
     const lines = text.stdout.trimEnd().split("\n");
     expect(lines.filter((l) => l.startsWith("error"))).toEqual([]);
-    expect(lines.at(-1)).toMatch(/^(no findings: 6 lints passed|0 errors, \d+ warnings? from 6 lints)$/);
+    expect(lines.at(-1)).toMatch(/^(no findings: 7 lints passed|0 errors, \d+ warnings? from 7 lints)$/);
     const json = await lint("--json");
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual(await lintAfter("select 1"));
@@ -311,7 +311,7 @@ describe("the CLI", () => {
       expect(result.stdout).toContain(
         'error    force-rls  table crm.quotes: row level security is not forced: its owner bypasses its policies; alter table "crm"."quotes" force row level security\n',
       );
-      expect(result.stdout.trimEnd().split("\n").at(-1)).toMatch(/^1 error, \d+ warnings? from 6 lints$/);
+      expect(result.stdout.trimEnd().split("\n").at(-1)).toMatch(/^1 error, \d+ warnings? from 7 lints$/);
       expect(result.stdout).not.toContain("\u001b[");
     } finally {
       await crm.db.pool.query("alter table crm.quotes force row level security");
