@@ -17,8 +17,9 @@ export interface Limits {
   readonly maxOperations: number;
   /**
    * Fields one operation may select in all: each alias counts, a fragment counts each time it is spread,
-   * `__typename` counts, `__schema`/`__type` introspection does not. A bound on the work of one request
-   * that depth alone does not give (a thousand aliases of a list at depth 2).
+   * `__typename` and `__type` count, one `__schema` introspection does not (GraphiQL's). A bound on the work
+   * of one request that depth alone does not give (a thousand aliases of a list at depth 2); a second
+   * `__schema` in the same operation is refused outright (a thousand aliases of it took 30 s of CPU).
    */
   readonly maxFields: number;
   /** Largest request body, in bytes; larger bodies get HTTP 413. */
@@ -90,7 +91,8 @@ export function maxDepthRule(max: number): ValidationRule {
 
 /**
  * A validation rule refusing operations that select more than `max` fields in all (see {@link Limits.maxFields}),
- * so an alias bomb is refused before any of it runs.
+ * so an alias bomb is refused before any of it runs, and operations that select `__schema` more than once (each
+ * alias or spread of it walks the whole schema in memory; one is GraphiQL's introspection, exempt from the count).
  *
  * @example
  * validate(schema, parse("{ a: me { id } b: me { id } }"), [maxFieldsRule(3)]); // one error: 4 fields
@@ -99,8 +101,20 @@ export function maxFieldsRule(max: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => ({
     OperationDefinition(node) {
       const fragments = fragmentsOf(context);
-      const fields = fieldsOf(node.selectionSet, fragments, new Set(), max + 1);
-      if (fields > max) {
+      const introspection = { schemas: 0 };
+      const fields = fieldsOf(node.selectionSet, fragments, new Set(), max + 1, introspection);
+      if (introspection.schemas > 1) {
+        // each __schema walks every type of the schema in memory, synchronously: aliases of it are a CPU bomb
+        context.reportError(
+          new GraphQLError(
+            `${operationName(node)} selects __schema more than once; one introspection of the schema per operation is allowed`,
+            {
+              nodes: [node],
+              extensions: { code: "TOO_MANY_FIELDS" },
+            },
+          ),
+        );
+      } else if (fields > max) {
         context.reportError(
           new GraphQLError(
             `${operationName(node)} selects more than ${max} fields (aliases and fragment spreads counted each time), the limit`,
@@ -112,28 +126,35 @@ export function maxFieldsRule(max: number): ValidationRule {
   });
 }
 
-/** Fields of a selection set, nested ones and fragment spreads included; stops counting past `cap` (and on fragment cycles). */
+/**
+ * Fields of a selection set, nested ones and fragment spreads included; stops counting past `cap` (and on fragment
+ * cycles). A `__schema` selection is not counted, only tallied in `introspection.schemas` (each spread again).
+ */
 function fieldsOf(
   set: SelectionSetNode | undefined,
   fragments: Map<string, FragmentDefinitionNode>,
   visiting: Set<string>,
   cap: number,
+  introspection: { schemas: number },
 ): number {
   if (!set) return 0;
   let count = 0;
   for (const selection of set.selections) {
-    if (count >= cap) break;
+    if (count >= cap || introspection.schemas > 1) break;
     if (selection.kind === Kind.FIELD) {
-      if (selection.name.value === "__schema" || selection.name.value === "__type") continue;
-      count += 1 + fieldsOf(selection.selectionSet, fragments, visiting, cap - count - 1);
+      if (selection.name.value === "__schema") {
+        introspection.schemas += 1;
+        continue;
+      }
+      count += 1 + fieldsOf(selection.selectionSet, fragments, visiting, cap - count - 1, introspection);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      count += fieldsOf(selection.selectionSet, fragments, visiting, cap - count);
+      count += fieldsOf(selection.selectionSet, fragments, visiting, cap - count, introspection);
     } else {
       const name = selection.name.value;
       const fragment = fragments.get(name);
       if (!fragment || visiting.has(name)) continue;
       visiting.add(name);
-      count += fieldsOf(fragment.selectionSet, fragments, visiting, cap - count);
+      count += fieldsOf(fragment.selectionSet, fragments, visiting, cap - count, introspection);
       visiting.delete(name);
     }
   }
