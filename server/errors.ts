@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { GraphQLError } from "postgraphile/graphql";
 import { isSafeError } from "postgraphile/grafast";
+import { isDatabaseUnavailable, UNAVAILABLE_MESSAGE } from "./unavailable";
 
 /** What the server writes about a masked error: the reference the client got, and the error itself. */
 export type ErrorLog = (reference: string, error: unknown) => void;
@@ -20,7 +21,8 @@ const isDatabaseError = (error: unknown): error is DatabaseError => {
 /**
  * Makes grafserv's `maskError`: a PostgreSQL permission error (42501) becomes `FORBIDDEN` naming the
  * table (or the row-security policy that refused a write), the toolkit's own refusal of a bad argument (22023,
- * "gatehouse: …") becomes `INVALID_INPUT` with its message, a statement timeout becomes `TIMEOUT`, and every
+ * "gatehouse: …") becomes `INVALID_INPUT` with its message, a statement timeout becomes `TIMEOUT`, a database that
+ * cannot be reached `UNAVAILABLE` (see `unavailable.ts`, which also makes the answer a 503), and every
  * other database or unexpected error is replaced by a reference id — logged server-side with the full
  * error — so no SQL, constraint or value leaks. GraphQL's own errors (validation, input coercion) and
  * deliberate safe errors pass through unchanged.
@@ -33,6 +35,8 @@ export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError)
     const original = error.originalError;
     if (!original || original instanceof GraphQLError) return error;
     if (isSafeError(original)) return rebuild(error, original.message, original.extensions ?? undefined);
+    // the database is down, restarting or dropped the connection: nothing the client did; it may retry
+    if (isDatabaseUnavailable(original)) return rebuild(error, UNAVAILABLE_MESSAGE, { code: "UNAVAILABLE" });
     if (isDatabaseError(original)) {
       if (original.code === "42501") {
         const { message, table } = forbidden(original);

@@ -9,6 +9,7 @@ import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-f
 import { maxDepthRule, maxFieldsRule, maxOperationsRule, type Limits } from "./limits";
 import { ruruExamplePlugin, type RuruExampleLookup } from "./ruru-example";
 import { softDeletePlugin } from "./soft-delete";
+import { surviveLostConnections, unavailablePlugin } from "./unavailable";
 import type { AppDefinition } from "../db";
 
 /** Everything one role's PostGraphile instance needs. */
@@ -36,8 +37,8 @@ export interface RolePresetOptions {
 /**
  * The PostGraphile preset of one role: amber, the app schema only, introspected *as that role* (so
  * PostGraphile's RBAC plugin leaves out the tables, columns and mutations the role holds no privilege on),
- * the request's role and claims as transaction-local settings, a statement timeout, error masking and the
- * depth / operation-count limits.
+ * the request's role and claims as transaction-local settings, a statement timeout, error masking, the
+ * depth / operation-count limits, and 503 while the database is unavailable.
  *
  * @example
  * const pgl = postgraphile(rolePreset({ schema: "clinic", pool, role: "clinic_nurse", limits: DEFAULT_LIMITS, ruru: false, identityOf }));
@@ -47,7 +48,12 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
   return {
     extends: [PostGraphileAmberPreset],
     pgServices: [
-      makePgService({ pool: options.pool, schemas: [options.schema], pgSettingsForIntrospection: { role }, pubsub: false }),
+      makePgService({
+        pool: surviveLostConnections(options.pool),
+        schemas: [options.schema],
+        pgSettingsForIntrospection: { role },
+        pubsub: false,
+      }),
     ],
     grafserv: {
       graphqlPath: "/graphql",
@@ -72,6 +78,7 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
     plugins: [
       RowIdColumnPlugin,
       UnreadableKeyPlugin,
+      unavailablePlugin,
       limitsPlugin(limits, options.allFields),
       ...(options.allFields ? [columnLabelPlugin(options.allFields.labels)] : []),
       ...(options.ruru && options.ruruExample ? [ruruExamplePlugin(options.ruruExample)] : []),
