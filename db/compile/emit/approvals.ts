@@ -399,24 +399,25 @@ grant execute on function ${fileFn}(${signature(fileArgs.map((x) => ["", x]))}) 
     },
   );
 
-  // deciding a request (SECURITY DEFINER): pending, live, not one's own, the approver's role and scope, the row unchanged
-  const decideBranches = approvals.map((a) => {
+  // deciding a request (SECURITY DEFINER): the approver's role and scope first — a caller outside them learns no more
+  // about the request (its kind, row, status, expiry, requester) than about a request that does not exist — then
+  // pending, not one's own, live, and the row unchanged
+  const scopeBranches = approvals.map((a) => {
     const key = rowOf(a.table, sql`req.row_key`);
     return sql`if req.kind = ${literal(a.name)} then
     if not (${reaches(a, approvers.get(a.name)!, key)}) then
+      ${raise("insufficient_privilege", sql`pg_catalog.format(${text("no approval request %s that you may decide")}, request_id)`)}
+    end if;`;
+  });
+  const unchangedBranches = approvals.map((a) => {
+    const key = rowOf(a.table, sql`req.row_key`);
+    return sql`if req.kind = ${literal(a.name)} then
+    select ${whenOn(a, "t")}, ${watched(a, "t")} into needed, watched_values from ${tableIdent(app, a.table)} as t where t.${c(keyOf(a.table))} = ${key};
+    if needed is not true or watched_values is distinct from req.seen then
       ${raise(
         "insufficient_privilege",
-        sql`pg_catalog.format(${text(`you may not decide request %s (${a.name} on row %s of ${a.table}): only ${entryWords(a.approvers)} may`)}, req.id, ${key})`,
+        sql`pg_catalog.format(${text(`row %s of ${a.table} has changed since request %s was made: reject it, and ask again`)}, ${key}, req.id)`,
       )}
-    end if;
-    if verdict = 'approved' then
-      select ${whenOn(a, "t")}, ${watched(a, "t")} into needed, watched_values from ${tableIdent(app, a.table)} as t where t.${c(keyOf(a.table))} = ${key};
-      if needed is not true or watched_values is distinct from req.seen then
-        ${raise(
-          "insufficient_privilege",
-          sql`pg_catalog.format(${text(`row %s of ${a.table} has changed since request %s was made: reject it, and ask again`)}, ${key}, req.id)`,
-        )}
-      end if;
     end if;`;
   });
   const decideFn = helperIdent(app, APPROVALS.decide);
@@ -447,6 +448,10 @@ begin
   if not found then
     ${raise("insufficient_privilege", sql`pg_catalog.format(${text("no approval request %s that you may decide")}, request_id)`)}
   end if;
+  ${sql.join(scopeBranches, "\n  els")}
+  else
+    ${raise("insufficient_privilege", sql`pg_catalog.format(${text("no approval request %s that you may decide")}, request_id)`)}
+  end if;
   if req.status <> 'pending' then
     ${raise("insufficient_privilege", sql`pg_catalog.format(${text("approval request %s is already %s: a request is decided once")}, req.id, req.status)`)}
   end if;
@@ -456,7 +461,9 @@ begin
   if req.expires_at <= pg_catalog.clock_timestamp() then
     ${raise("insufficient_privilege", sql`pg_catalog.format(${text("approval request %s expired at %s: ask again")}, req.id, req.expires_at)`)}
   end if;
-  ${sql.join(decideBranches, "\n  els")}
+  if verdict = 'approved' then
+    ${sql.join(unchangedBranches, "\n    els")}
+    end if;
   end if;
   update ${requests} r
      set status = verdict, decided_by = me, decided_at = pg_catalog.clock_timestamp(), comment = note,
