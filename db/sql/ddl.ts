@@ -12,10 +12,14 @@ export function trusted(text: string): SQL {
 }
 
 /**
- * A string literal for DDL, which cannot take bind parameters. Quotes are doubled; NUL is refused.
+ * A string literal for DDL, which cannot take bind parameters. Quotes are doubled; NUL is refused. A value holding a
+ * backslash is written as an escape string (`E'…'`, backslashes doubled), which reads the same whatever
+ * `standard_conforming_strings` says where the SQL is applied: in a plain literal under `standard_conforming_strings =
+ * off`, `\'` would be a quote and the rest of the value SQL.
  *
  * @example
  * sql`comment on table t is ${literal("it's mine")}` // → comment on table t is 'it''s mine'
+ * sql`comment on table t is ${literal("a\\b")}` // → comment on table t is E'a\\b'
  */
 export function literal(value: string | number | boolean): SQL {
   if (typeof value === "number") {
@@ -24,7 +28,8 @@ export function literal(value: string | number | boolean): SQL {
   }
   if (typeof value === "boolean") return trusted(value ? "true" : "false");
   if (value.includes("\0")) throw new Error("an SQL literal cannot contain a NUL character");
-  return trusted(`'${value.replace(/'/g, "''")}'`);
+  const quoted = value.replace(/'/g, "''");
+  return value.includes("\\") ? trusted(` E'${quoted.replace(/\\/g, "\\\\")}'`) : trusted(`'${quoted}'`);
 }
 
 /** A one-line `-- text` comment kept in the output (pg-sql2's own comments are stripped outside dev mode). */
