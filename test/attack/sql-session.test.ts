@@ -41,9 +41,8 @@ describe("a login cannot become another role", () => {
       });
       expect(await customers(c)).toEqual(RITA);
     });
-    expect(await crm.root((c) => ids(c, "select id from crm.customers where deleted_at is null order by id"))).toEqual(
-      [...DANA].concat([]).sort((a, b) => a - b),
-    );
+    // the director's rows exist: dana sees them
+    expect(await crm.as(persona("dana"), (c) => ids(c, "select id from crm.customers order by id"))).toEqual(DANA);
   });
 
   test("S-SESSION-02 rita's login cannot become the authenticator, which is a member of every app role", async () => {
@@ -185,6 +184,31 @@ describe("a login cannot switch row security off or forge its identity", () => {
 });
 
 describe("a request on the authenticator's connection", () => {
+  test("S-SESSION-14 rita's request calling the helpers with the director's role name, or for another user's grants, learns nothing of theirs", async () => {
+    const asked = await crm.as(persona("rita"), async (c) => ({
+      helpers: (
+        await c.query(
+          `select gatehouse.current_user_id($1) as id, gatehouse.current_unit_tree($1)::int[] as tree,
+                  gatehouse.granted_rows($2, 'customers', array['select', 'update'])::int[] as granted`,
+          [role("director"), role("sales_rep")],
+        )
+      ).rows,
+      active: await refused(c, "select gatehouse.is_active_user($1, 5)", [role("sales_rep")]),
+      subunit: await refused(c, "select gatehouse.current_subunit_users($1)", [role("director")]),
+    }));
+    expect(asked).toEqual({
+      helpers: [{ id: null, tree: [], granted: [] }],
+      active: { code: "42501", message: "permission denied for function is_active_user" },
+      subunit: { code: "42501", message: "permission denied for function current_subunit_users" },
+    });
+    // rick's live grant exists, and only rick's own request reads it
+    expect(
+      await crm.as(persona("rick"), (c) =>
+        ids(c, "select unnest(gatehouse.granted_rows($1, 'customers', array['select']))", [role("sales_rep")]),
+      ),
+    ).toEqual([8]);
+  });
+
   test("S-SESSION-11 rita's request switching itself to the director role with SET ROLE sees no customer: the helpers ask whether rita holds it", async () => {
     // SET ROLE is checked against the session user, the authenticator, a member of every app role: PostgreSQL allows it
     await crm.as(persona("rita"), async (c) => {
