@@ -104,11 +104,13 @@ test("S-INJECT-04 the CLI's token --user and login create <username> --role take
   await writeFile(config, configSource(`app: { ...base.app, rolePrefix: ${JSON.stringify(app.rolePrefix)} }`));
   const env = { DATABASE_URL: db.url };
   const user = "x'; drop table crm.customers; --";
-  const token = await runCli(["--config", config, "token", "--user", user], env);
+  const [token, login] = await Promise.all([
+    runCli(["--config", config, "token", "--user", user], env),
+    runCli(["--config", config, "login", "create", user, "--role", "analyst'; drop role x; --"], env),
+  ]);
   expect(token.code).not.toBe(0);
   expect(token.stdout).toBe("");
   expect(token.stderr).toContain(user);
-  const login = await runCli(["--config", config, "login", "create", user, "--role", "analyst'; drop role x; --"], env);
   expect(login.code).not.toBe(0);
   expect(login.stdout).toBe("");
   expect(login.stderr).toContain(`no app role "analyst'; drop role x; --"`);

@@ -4,7 +4,6 @@
  * security would read the attacker's objects. Every test fails if the attack works.
  */
 import type { Client } from "pg";
-import { roleName } from "../../db";
 import type { AppTestDatabase } from "../../db/testing";
 import { customerExpectation } from "../crm/expectations/customers";
 import { openCrmDatabase, persona } from "../crm/crm-database";
@@ -21,8 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => crm?.close());
 
-const customers = (c: Client) => ids(c, "select id from crm.customers order by id");
-const role = (r: string) => roleName(crm.app, r);
 const whoAmI = async (c: Client) =>
   (
     await c.query(

@@ -2,7 +2,7 @@
  * Small helpers shared by the SQL-level attack suite (test/attack/sql-*.test.ts): run a login's statements in a
  * rolled-back transaction, and collect the notices a connection receives.
  */
-import type { Client, ClientBase, NoticeMessage } from "pg";
+import type { Client, ClientBase } from "pg";
 import { attempt, isRefusal, type Refusal } from "../../db/testing";
 
 /** Runs `fn` on a role-bound login's connection inside `begin` … `rollback`. */
@@ -31,7 +31,7 @@ export async function ids(client: ClientBase, text: string, values: readonly unk
 /** Collects the messages of the notices `client` receives while `fn` runs. */
 export async function notices<T>(client: ClientBase, fn: () => Promise<T>): Promise<{ result: T; messages: string[] }> {
   const messages: string[] = [];
-  const listener = (notice: NoticeMessage) => messages.push(notice.message ?? "");
+  const listener = (notice: { message?: string }) => messages.push(notice.message ?? "");
   client.on("notice", listener);
   try {
     const result = await fn();

@@ -13,14 +13,12 @@ import { ids, refused, rolledBack } from "./sql-support";
 
 let crm: AppTestDatabase;
 let rita: Client;
-let ana: Client;
-const RITA = customerExpectation("rita").ids;
 const ANA = customerExpectation("ana").ids;
 
 beforeAll(async () => {
   crm = await openCrmDatabase();
   rita = await crm.login({ username: "rita", userId: 4, role: "sales_rep" });
-  ana = await crm.login({ username: "ana", userId: 14, role: "analyst" });
+  await crm.login({ username: "ana", userId: 14, role: "analyst" }); // psql logs in as her
 });
 afterAll(() => crm?.close());
 
