@@ -1,15 +1,15 @@
 import { performance } from "node:perf_hooks";
 import { post, type PersonaCase } from "./persona-expectations";
-import { canonical, hasErrors, rowKeys } from "./persona-queries";
+import { checkAnswer } from "./persona-check";
 
 /** What one persona's requests did under load. */
 export interface PersonaTally {
   requests: number;
   /** Non-200 answers, answers with GraphQL errors, and requests that failed to get an answer. */
   errors: number;
-  /** Answers (200, no error) that differ from the persona's expected answer. */
+  /** Answers that differ from the persona's expected answer (those with another persona's rows included). */
   mismatches: number;
-  /** Answers holding a row the persona's expected answer does not hold: another persona's rows. */
+  /** Answers (or errors' partial data) holding a row the persona's expected answer does not hold: another persona's rows. */
   foreignRows: number;
   /** Latency of every request, ms. */
   readonly latencies: number[];
@@ -49,20 +49,18 @@ export async function drivePersonas(
       }
       tally.latencies.push(performance.now() - started);
       tally.requests++;
-      if (!answer || answer.status !== 200 || hasErrors(answer.text)) {
+      const verdict = checkAnswer(c, answer);
+      if (verdict.kind === "error") {
         tally.errors++;
-        if (answer) note(`${answer.status}: ${answer.text.slice(0, 300)}`);
-        const foreign = answer ? rowKeys(answer.text).filter((k) => !c.expectedRows.has(k)) : [];
-        if (foreign.length > 0) tally.foreignRows++;
-        continue;
+        if (answer) note(verdict.detail);
+      } else if (verdict.kind === "mismatch") {
+        tally.mismatches++;
+        note(`differs from the persona's own answer: ${verdict.detail}`);
+      } else if (verdict.kind === "foreign") {
+        tally.mismatches++;
+        tally.foreignRows++;
+        note(`rows not its own: ${verdict.rows.slice(0, 10).join(", ")}`);
       }
-      if (canonical(answer.text) === c.expected) continue;
-      tally.mismatches++;
-      const foreign = rowKeys(answer.text).filter((k) => !c.expectedRows.has(k));
-      if (foreign.length > 0) tally.foreignRows++;
-      note(
-        `differs from the expected answer${foreign.length > 0 ? `; rows not its own: ${foreign.slice(0, 10).join(", ")}` : ""}`,
-      );
     }
   };
   await Promise.all(Array.from({ length: options.clients }, client));

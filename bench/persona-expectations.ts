@@ -8,7 +8,9 @@ export interface PersonaCase {
   readonly query: PersonaQuery;
   /** The request body, as sent. */
   readonly body: string;
-  /** The answer the same request got alone, before the load, in {@link canonical} form. */
+  /** The answer the same request got alone, before the load, as sent. */
+  readonly answer: string;
+  /** That answer in {@link canonical} form. */
   readonly expected: string;
   /** The rows of that answer (`field:rowId`): a row outside it in an answer under load is another persona's. */
   readonly expectedRows: ReadonlySet<string>;
@@ -46,7 +48,15 @@ export async function expectedCases(
         const body = JSON.stringify({ query: query.query });
         const { status, text } = await post(url, body, token);
         if (status !== 200 || hasErrors(text)) continue;
-        cases.push({ persona, token, query, body, expected: canonical(text), expectedRows: new Set(rowKeys(text)) });
+        cases.push({
+          persona,
+          token,
+          query,
+          body,
+          answer: text,
+          expected: canonical(text),
+          expectedRows: new Set(rowKeys(text)),
+        });
       }
       return cases;
     }),

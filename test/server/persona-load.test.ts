@@ -7,12 +7,12 @@
 import { TEST_ADMIN_URL_ENV } from "../../db/testing";
 import { runPersonaLoad, type PersonaLoadResult } from "../../bench/persona-load-run";
 import { totals } from "../../bench/persona-report";
+import { checkAnswer } from "../../bench/persona-check";
 import { customerExpectation } from "../crm/expectations/customers";
 import { PERSONA_NAMES } from "../crm/table-access";
 
 let result: PersonaLoadResult;
 
-const started = Date.now();
 beforeAll(async () => {
   result = await runPersonaLoad({
     adminUrl: process.env[TEST_ADMIN_URL_ENV]!,
@@ -61,4 +61,21 @@ test("the answers the load is checked against are the hand-derived customers of 
   const notHers = result.cases.filter((c) => c.persona.label === "rita (supervisor, not hers)");
   expect(notHers.length).toBeGreaterThan(0);
   for (const c of notHers) expect([c.query.key, c.expectedRows.size]).toEqual([c.query.key, 0]);
+});
+
+test("the check would catch a leak: another persona's answer is reported as rows not the persona's own", () => {
+  const caseOf = (label: string, key = "customers") =>
+    result.cases.find((c) => c.persona.label === label && c.query.key === key)!;
+  const rita = caseOf("rita (sales_rep)");
+  const adam = caseOf("adam (admin)");
+  const olga = caseOf("olga (sales_rep)");
+  expect(checkAnswer(rita, { status: 200, text: rita.answer })).toEqual({ kind: "ok" });
+  expect(checkAnswer(rita, { status: 200, text: adam.answer }).kind).toBe("foreign");
+  expect(checkAnswer(olga, { status: 200, text: rita.answer }).kind).toBe("foreign"); // the frozen rep sees nothing
+  expect(checkAnswer(adam, { status: 200, text: rita.answer }).kind).toBe("mismatch"); // fewer rows: wrong, not a leak
+  const reversed = JSON.parse(adam.answer) as { data: { allCustomers: { nodes: unknown[] } } };
+  reversed.data.allCustomers.nodes.reverse();
+  expect(checkAnswer(adam, { status: 200, text: JSON.stringify(reversed) })).toEqual({ kind: "ok" }); // order is free
+  expect(checkAnswer(rita, { status: 504, text: '{"errors":[{"message":"deadline"}]}' }).kind).toBe("error");
+  expect(checkAnswer(rita, undefined).kind).toBe("error");
 });
