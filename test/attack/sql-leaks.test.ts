@@ -229,3 +229,36 @@ test("S-LEAK-13 rita's request with a leaky function in a WHERE over contacts is
     client.release(true);
   }
 });
+
+test("S-LEAK-14 ana's login cannot read the text of rita's login's queries in pg_stat_activity, which root can", async () => {
+  const ritaLogin = (await rita.query("select session_user::text as u")).rows[0].u as string;
+  await rita.query("select id from crm.customers where name = 'Northwind Traders' /* rita-probe */");
+  const seenByRoot = await crm.root((c) =>
+    c.query("select query from pg_stat_activity where usename = $1", [ritaLogin]).then((r) => r.rows),
+  );
+  expect(seenByRoot).toEqual([{ query: "select id from crm.customers where name = 'Northwind Traders' /* rita-probe */" }]);
+  const { rows } = await ana.query("select query, client_addr from pg_stat_activity where usename = $1", [ritaLogin]);
+  expect(rows).toEqual([{ query: "<insufficient privilege>", client_addr: null }]);
+});
+
+test("S-LEAK-15 mark's leaky function over the marketing export (a security_barrier view run as its owner) is shown only the exported rows", async () => {
+  const exported = customerExpectation("mark").ids;
+  expect(await crm.root((c) => ids(c, "select count(*) from crm.customers"))).toEqual([22]);
+  const client = await crm.pool.connect();
+  try {
+    const { result, messages } = await notices(client, async () => {
+      await client.query("begin");
+      await crm.actAs(client, persona("mark"));
+      await client.query(
+        `create function pg_temp.leak(bigint) returns boolean language plpgsql cost 0.0000001 as $$begin raise notice '%', $1; return true; end$$`,
+      );
+      const seen = await ids(client, "select id from crm.marketing_export where pg_temp.leak(id) order by id");
+      await client.query("rollback");
+      return seen;
+    });
+    expect(result).toEqual(exported);
+    expect(messages.map(Number).sort((a, b) => a - b)).toEqual(exported);
+  } finally {
+    client.release(true);
+  }
+});

@@ -173,6 +173,19 @@ describe("ownership, offboarding, the pool", () => {
   });
 });
 
+test("S-LIFE-15 adam (admin) setting the purge switch for his own transaction still only marks the customer he deletes: nothing is lost", async () => {
+  const after = await crm.root(async (c) => {
+    await crm.actAs(c, persona("adam"));
+    await c.query("select set_config('gatehouse.purging', pg_current_xact_id()::text, true)");
+    const deleted = (await c.query("delete from crm.customers where id = 2")).rowCount;
+    await c.query("reset role");
+    await c.query("reset session authorization");
+    const row = (await c.query("select id::int, deleted_at is not null as marked from crm.customers where id = 2")).rows;
+    return { deleted, row };
+  });
+  expect(after).toEqual({ deleted: 0, row: [{ id: 2, marked: true }] });
+});
+
 describe("approvals", () => {
   test("S-LIFE-10 sam's login cannot approve his own request to delete rick's customer 4", async () => {
     await asLogin(sam, "supervisor", async (c) => {

@@ -183,6 +183,24 @@ describe("a login cannot switch row security off or forge its identity", () => {
   });
 });
 
+test("S-SESSION-15 rita's login cannot switch triggers off (session_replication_role, disable trigger) to skip the audit trail and the ownership guards", async () => {
+  await rolledBack(rita, async (c) => {
+    expect(await refused(c, "set session_replication_role = replica")).toEqual({
+      code: "42501",
+      message: 'permission denied to set parameter "session_replication_role"',
+    });
+    expect(await refused(c, "alter table crm.customers disable trigger all")).toEqual({
+      code: "42501",
+      message: "must be owner of table customers",
+    });
+  });
+  expect(
+    await crm.root((c) =>
+      ids(c, "select count(*) from pg_trigger where tgrelid = 'crm.customers'::regclass and tgenabled = 'D'"),
+    ),
+  ).toEqual([0]);
+});
+
 describe("a request on the authenticator's connection", () => {
   test("S-SESSION-14 rita's request calling the helpers with the director's role name, or for another user's grants, learns nothing of theirs", async () => {
     const asked = await crm.as(persona("rita"), async (c) => ({

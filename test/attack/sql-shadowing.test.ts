@@ -148,3 +148,14 @@ test("S-SHADOW-07 rita's request leaving a temporary current_user_id and custome
     client.release(true);
   }
 });
+
+test("S-SHADOW-08 rita's login cannot create a schema of her own, an extension, or a large object from a server file", async () => {
+  await rolledBack(rita, async (c) => {
+    expect(await refused(c, "create schema attacker")).toEqual({
+      code: "42501",
+      message: expect.stringMatching(/^permission denied for database /),
+    });
+    expect(await refused(c, "create extension if not exists dblink")).toMatchObject({ code: "42501" });
+    expect(await refused(c, "select lo_import('/etc/passwd')")).toMatchObject({ code: "42501" });
+  });
+});
