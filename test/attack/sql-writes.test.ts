@@ -8,7 +8,7 @@ import type { Client } from "pg";
 import { roleName } from "../../db";
 import type { AppTestDatabase } from "../../db/testing";
 import { customerExpectation } from "../crm/expectations/customers";
-import { openCrmDatabase } from "../crm/crm-database";
+import { openCrmDatabase, persona } from "../crm/crm-database";
 import { ids, refused, rolledBack } from "./sql-support";
 
 let crm: AppTestDatabase;
@@ -182,6 +182,28 @@ describe("upserts, MERGE and RETURNING", () => {
     });
     expect(await crm.root((c) => ids(c, "select count(*) from crm.customers"))).toEqual([22]);
   });
+});
+
+test("S-WRITE-13 KNOWN LIMIT: a unique violation tells adam (admin, the only role that may write keys, who sees every row anyway) that the key is taken; under row security PostgreSQL leaves out the DETAIL with the key values", async () => {
+  const violation = await crm.as(persona("adam"), async (c) => {
+    await c.query("savepoint probe");
+    try {
+      await c.query(
+        "insert into crm.customers (id, name, industry, region, owner_id, unit_id) values (8, 'Probe', 'x', 'x', null, 2)",
+      );
+      return null;
+    } catch (error) {
+      const { code, message, detail } = error as { code: string; message: string; detail: string };
+      await c.query("rollback to savepoint probe");
+      return { code, message, detail };
+    }
+  });
+  expect(violation).toEqual({
+    code: "23505",
+    message: 'duplicate key value violates unique constraint "customers_pkey"',
+    detail: undefined, // no "Key (id)=(8) already exists.": PostgreSQL omits it when row security is on for the table
+  });
+  expect(await hiddenEight()).toEqual(EIGHT);
 });
 
 describe("COPY", () => {
