@@ -28,7 +28,7 @@ const LOGINS = [
 ] as const;
 type Username = (typeof LOGINS)[number]["username"];
 
-const userId = (username: Username) => PERSONAS.find((p) => p.username === username)!.id;
+const userId = (username: string) => PERSONAS.find((p) => p.username === username)!.id;
 const password = (username: Username) => `replica-${username}-not-a-secret`;
 
 let pair: StreamingPair;
@@ -234,4 +234,27 @@ test("a login disabled on the primary cannot log in to the replica; its open rep
   );
   expect(rows).toEqual([{ ended: replicaSessions }]);
   await expect(onReplica.query("select 1")).rejects.toThrow(); // terminated
+});
+
+test("offboarding on the primary (offboard_user) also empties the login's open replica session once replayed: it freezes the user", async () => {
+  const contracts = async (client: Client) =>
+    (await client.query<{ n: number }>("select count(*)::int as n from crm.contracts")).rows[0]!.n;
+  const onReplica = await connect("replica", "fiona");
+  expect(await contracts(onReplica)).toBeGreaterThan(0);
+  const admin = await crm.pool.connect(); // adam, through the authenticator as the API server would
+  try {
+    await admin.query("begin");
+    await crm.actAs(admin, { role: "admin", userId: userId("adam") });
+    await admin.query("select crm.offboard_user($1, null, 'left the company')", [userId("fiona")]);
+    await admin.query("commit");
+  } catch (error) {
+    await admin.query("rollback");
+    throw error;
+  } finally {
+    admin.release();
+  }
+  await pair.caughtUp();
+  expect(await contracts(onReplica)).toBe(0); // the session lives on (the primary cannot end it) but sees nothing
+  expect(await customerIds(onReplica)).toEqual([]);
+  expect(await sqlState(connect("replica", "fiona"))).toBe("28000");
 });
