@@ -32,6 +32,8 @@ afterAll(async () => {
 }, 30_000);
 
 const RITAS_PAGE = "{ allCustomers(orderBy: ROW_ID_ASC) { nodes { rowId name } } }";
+const RENAME =
+  'mutation { updateCustomerByRowId(input: { rowId: "2", customerPatch: { industry: "Bakery" } }) { customer { rowId industry } } }';
 
 /** The raw HTTP answer, headers and body text included. */
 async function post(query: string, token: string) {
@@ -81,6 +83,8 @@ test("rita's request while the database is down gets 503 with a short message, a
 
   await pg.stop("fast"); // pg_ctl stop -m fast: every session ends with 57P01 admin_shutdown
   for (let i = 0; i < 3; i++) expect(await post(RITAS_PAGE, rita)).toEqual(UNAVAILABLE);
+  // a write is answered the same way
+  expect(await post(RENAME, await api.token("adam"))).toEqual(UNAVAILABLE);
   const health = await fetch(`${api.server.url}/health`);
   expect({ status: health.status, body: await health.json() }).toEqual({
     status: 503,
@@ -121,10 +125,7 @@ test("rita's request in flight when the database crashes gets 503, the server li
   await locker.end().catch(() => {});
 
   await pg.start(); // crash recovery, then the same server answers
-  const renamed = await api.query(
-    'mutation { updateCustomerByRowId(input: { rowId: "2", customerPatch: { industry: "Bakery" } }) { customer { rowId industry } } }',
-    { token: adam },
-  );
+  const renamed = await api.query(RENAME, { token: adam });
   expect(renamed).toEqual({ status: 200, data: { updateCustomerByRowId: { customer: { rowId: "2", industry: "Bakery" } } } });
   const after = await api.query(RITAS_PAGE, { token: rita });
   expect(after.status).toBe(200);
