@@ -1,9 +1,11 @@
 import type { ClientBase } from "pg";
 import { backToRoot, type AppTestDatabase } from "../../db/testing";
 import { crm } from "../../db/crm/roles";
-import { rowsOf, type Row, type Schema, type Tables, type Value } from "./reference/data";
+import { isHours, rowsOf, type Row, type Schema, type Tables, type Value } from "./reference/data";
 import { Reference, type WriteOutcome } from "./reference/evaluator";
 import type { Persona } from "./reference/identity";
+import { masked } from "./reference/masks";
+import { attempt } from "./attempt";
 import { ident, loadWorld, sqlValue } from "./load";
 import { CHANGES, newRow, personasOf, rowsOfWorld, type WorldSpec } from "./world";
 
@@ -55,70 +57,91 @@ const SCHEMA = crm.schema;
 const tableName = (t: string) => `${ident(SCHEMA)}.${ident(t)}`;
 
 /**
- * The columns that name a visible row for a persona: the primary key when they may select all of it, else the first
- * column they may select whose values are unique in the world; undefined when they may select no column.
+ * The columns of a table a persona's reads are compared on: each column the evaluator says they may select and
+ * whose value it knows from the world (a raw value the world sets, or a masked twin of one), with how to get it.
  */
-function identifying(ref: Reference, table: string): string[] | "count" | undefined {
+function comparedColumns(ref: Reference, table: string): { name: string; value: (row: Row) => Value }[] {
   const selectable = ref.columns(table).select;
-  if (selectable.size === 0) return undefined;
-  const shape = ref.shape(table);
-  if (shape.primaryKey.every((c) => selectable.has(c))) return [...shape.primaryKey];
   const rows = rowsOf(ref.tables, table);
-  for (const c of shape.columns.map((x) => x.name).filter((x) => selectable.has(x))) {
-    const values = rows.map((r) => r[c]);
-    if (values.every((v) => v !== null && v !== undefined && typeof v !== "object") && new Set(values).size === values.length)
-      return [c];
+  const inWorld = (c: string) => rows.length > 0 && c in rows[0]!;
+  const out: { name: string; value: (row: Row) => Value }[] = [];
+  for (const { name } of ref.shape(table).columns) {
+    if (!selectable.has(name)) continue;
+    const mask = crm.masks.find((m) => m.table === table && m.twin === name);
+    if (mask) {
+      if (inWorld(mask.column) && rows.every((r) => masked(mask.fn, r[mask.column] ?? null) !== undefined))
+        out.push({ name, value: (r) => masked(mask.fn, r[mask.column] ?? null) ?? null });
+    } else if (inWorld(name)) out.push({ name, value: (r) => r[name] ?? null });
   }
-  return "count";
+  return out;
 }
 
-const render = (row: Row, columns: readonly string[]) => JSON.stringify(columns.map((c) => String(row[c] ?? null)));
+/** A value as compared: times only as set or not (the world holds them relative to the clock), the rest as text. */
+const normal = (v: unknown, worldTime: boolean): string | null =>
+  v === null || v === undefined ? null : worldTime ? "set" : String(v);
 
-async function attempt<T>(client: ClientBase, fn: () => Promise<T>): Promise<{ ok: T } | { error: string }> {
-  await client.query("savepoint fuzz_attempt");
-  try {
-    const ok = await fn();
-    await client.query("release savepoint fuzz_attempt");
-    return { ok };
-  } catch (error) {
-    await client.query("rollback to savepoint fuzz_attempt");
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
-}
+const asRows = (values: unknown[][]) => values.map((r) => JSON.stringify(r)).sort();
 
-/** What the persona sees of each table: the identifying values, sorted, or `refused`. */
+/**
+ * What the persona sees of each table they may read, in one statement: every row as the compared columns' values,
+ * sorted, against the evaluator's. Tables the evaluator says they may not read at all are left to the column test.
+ */
 async function compareReads(client: ClientBase, ref: Reference, out: Disagreement[], tally: Tally): Promise<void> {
+  const asked: { table: string; columns: { name: string; value: (row: Row) => Value }[]; time: boolean[] }[] = [];
   for (const table of READ_TABLES) {
-    const columns = identifying(ref, table);
-    if (columns === undefined) tally.refusedReads++;
-    else {
-      const seen = ref.visible(table).length;
-      tally.seen += seen;
-      tally.hidden += rowsOf(ref.tables, table).length - seen;
+    if (ref.columns(table).select.size === 0) {
+      tally.refusedReads++;
+      continue;
     }
-    const expected =
-      columns === undefined
-        ? "refused"
-        : columns === "count"
-          ? ref.visible(table).length
-          : ref
-              .visible(table)
-              .map((r) => render(r, columns))
-              .sort();
-    const list = columns === undefined || columns === "count" ? "1" : columns.map(ident).join(", ");
-    const got = await attempt(client, async () => (await client.query(`select ${list} from ${tableName(table)}`)).rows as Row[]);
-    const actual =
-      "error" in got
-        ? "refused"
-        : columns === "count" || columns === undefined
-          ? got.ok.length
-          : got.ok.map((r) => render(r, columns)).sort();
+    const columns = comparedColumns(ref, table);
+    const rows = rowsOf(ref.tables, table);
+    asked.push({
+      table,
+      columns,
+      time: columns.map((c) =>
+        rows.some((r) => {
+          const v = c.value(r);
+          return v !== null && isHours(v);
+        }),
+      ),
+    });
+  }
+  const select = (a: (typeof asked)[number]) => {
+    const values = a.columns.length === 0 ? "1" : a.columns.map((c) => ident(c.name)).join(", ");
+    return `select coalesce(json_agg(json_build_array(${values})), '[]') from ${tableName(a.table)}`;
+  };
+  const all = await attempt(client, async () => {
+    if (asked.length === 0) return {} as Record<string, unknown[][]>;
+    const { rows } = await client.query(
+      `select json_build_object(${asked.map((a) => `'${a.table}', (${select(a)})`).join(", ")}) as seen`,
+    );
+    return rows[0].seen as Record<string, unknown[][]>;
+  });
+  for (const a of asked) {
+    const visible = ref.visible(a.table);
+    tally.seen += visible.length;
+    tally.hidden += rowsOf(ref.tables, a.table).length - visible.length;
+    const expected = asRows(
+      visible.map((r) => (a.columns.length === 0 ? [1] : a.columns.map((c, i) => normal(c.value(r), a.time[i]!)))),
+    );
+    let actual: string[] | string;
+    if ("ok" in all)
+      actual = asRows(
+        (all.ok[a.table] ?? []).map((r) => (a.columns.length === 0 ? [1] : r.map((v, i) => normal(v, a.time[i]!)))),
+      );
+    else {
+      const one = await attempt(client, async () => (await client.query(select(a))).rows[0].coalesce as unknown[][]);
+      actual =
+        "ok" in one
+          ? asRows(one.ok.map((r) => (a.columns.length === 0 ? [1] : r.map((v, i) => normal(v, a.time[i]!)))))
+          : `refused: ${one.error}`;
+    }
     if (JSON.stringify(actual) !== JSON.stringify(expected)) {
       out.push({
         persona: ref.persona,
-        table,
-        asked: `select ${list} from ${table}`,
-        database: "error" in got ? got.error : actual,
+        table: a.table,
+        asked: `select ${a.columns.map((c) => c.name).join(", ") || "1"} from ${a.table}`,
+        database: actual,
         reference: expected,
       });
     }
@@ -144,7 +167,7 @@ export async function checkWorld(
   const out: Disagreement[] = [];
   await client.query("begin");
   try {
-    const now = await loadWorld(client, SCHEMA, schema, tables);
+    const now = await loadWorld(db.app, client, SCHEMA, tables);
     const refs = personas.map((p) => new Reference(crm, schema, tables, p));
     for (const ref of refs) {
       await db.actAs(client, {

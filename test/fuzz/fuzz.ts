@@ -4,6 +4,7 @@ import { crm } from "../../db/crm/roles";
 import type { AppTestDatabase } from "../../db/testing";
 import { checkWorld, emptyTally, type Disagreement, type Tally } from "./compare";
 import { describeFailure } from "./report";
+import { emptyTables, raiseSequences } from "./load";
 import { readSchema } from "./schema";
 import { worldSpec, type WorldSpec } from "./world";
 
@@ -31,6 +32,8 @@ export async function fuzz(db: AppTestDatabase, options: FuzzOptions): Promise<F
   const client: PoolClient = await db.db.pool.connect();
   try {
     const schema = await readSchema(client, crm.schema);
+    await emptyTables(client, crm.schema, schema);
+    await raiseSequences(client, crm.schema, schema);
     let done = 0;
     const tally = emptyTally();
     const found = new Map<WorldSpec, Disagreement[]>();

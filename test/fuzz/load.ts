@@ -1,4 +1,5 @@
 import type { ClientBase } from "pg";
+import { pauseAudit, type AppDefinition } from "../../db";
 import { isHours, type Row, type Schema, type Tables, type Value } from "./reference/data";
 
 /** Quotes a name for SQL (names here come from the catalog and the world's own tables). */
@@ -26,15 +27,21 @@ export const LOAD_ORDER = [
 export const sqlValue = (v: Value, now: number): string | number | boolean | null =>
   v !== null && isHours(v) ? new Date(now + v.hours * 3_600_000).toISOString() : v;
 
-/**
- * Replaces every row of the app schema with the world's, as the superuser inside the caller's transaction: truncates
- * the tables, inserts the world's rows with their ids, moves identity sequences past them. Returns the database's now.
- */
-export async function loadWorld(client: ClientBase, appSchema: string, schema: Schema, tables: Tables): Promise<number> {
-  const { rows } = await client.query<{ now: Date }>("select now() as now");
-  const now = rows[0]!.now.getTime();
+/** Empties every table of the app schema for good (the demo seed goes): each world then loads into empty tables. */
+export async function emptyTables(client: ClientBase, appSchema: string, schema: Schema): Promise<void> {
   const all = [...schema.keys()].map((t) => `${ident(appSchema)}.${ident(t)}`);
   await client.query(`truncate ${all.join(", ")} cascade`);
+}
+
+/**
+ * Loads the world's rows into the emptied tables ({@link emptyTables}) as the superuser inside the caller's
+ * transaction, with their ids, the audit trail paused for these writes; moves identity sequences past them (once).
+ * Returns the database's now.
+ */
+export async function loadWorld(app: AppDefinition, client: ClientBase, appSchema: string, tables: Tables): Promise<number> {
+  const { rows } = await client.query<{ now: Date }>("select now() as now");
+  const now = rows[0]!.now.getTime();
+  await pauseAudit(client, app, "differential fuzzing: loading a world");
   for (const table of LOAD_ORDER) {
     const data = tables[table] ?? [];
     if (data.length === 0) continue;
@@ -45,9 +52,14 @@ export async function loadWorld(client: ClientBase, appSchema: string, schema: S
     await client.query(`insert into ${name} (${list}) select ${list} from jsonb_populate_recordset(null::${name}, $1)`, [
       JSON.stringify(json),
     ]);
-    if (columns.includes("id")) {
-      await client.query(`select setval(pg_get_serial_sequence($1, 'id'), 100000)`, [`${appSchema}.${table}`]);
-    }
   }
   return now;
+}
+
+/** Moves every `id` identity sequence far past the ids a world uses, so a persona's insert never takes one. */
+export async function raiseSequences(client: ClientBase, appSchema: string, schema: Schema): Promise<void> {
+  for (const shape of schema.values()) {
+    if (!shape.columns.some((c) => c.name === "id")) continue;
+    await client.query("select setval(pg_get_serial_sequence($1, 'id'), 100000)", [`${appSchema}.${shape.name}`]);
+  }
 }
