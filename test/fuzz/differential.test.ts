@@ -4,8 +4,11 @@
  * keeps CI repeatable; `npm run fuzz -- --worlds 10000` runs the long version.
  */
 import type { AppTestDatabase } from "../../db/testing";
+import { crm } from "../../db/crm/roles";
 import { openCrmDatabase } from "../crm/crm-database";
 import { fuzz } from "./fuzz";
+import { comparePrivileges } from "./privileges";
+import { readSchema } from "./schema";
 
 const SEED = 20_261_130;
 const WORLDS = 40;
@@ -24,3 +27,10 @@ test(`every persona of ${WORLDS} random worlds sees exactly the rows the referen
   const { seen, hidden, writes } = result.tally;
   expect(Math.min(seen, hidden, writes.changed, writes.untouched, writes.refused)).toBeGreaterThan(0);
 }, 300_000);
+
+test("every role holds on every table exactly the column privileges the reference evaluator derives from its definitions", async () => {
+  const disagreements = await db.root(async (c) =>
+    comparePrivileges(c, crm, db.app, await readSchema(c, crm.schema), ["access_grants"]),
+  );
+  expect(disagreements).toEqual([]);
+});
