@@ -710,3 +710,35 @@ describe("approvals", () => {
     expect(await root("select phone from crm.contacts where id = 1")).toEqual(["+1-555-0101"]);
   });
 });
+
+describe("more of the same, through other doors", () => {
+  test("H-GQL-35 sam deleting wendy's customer 12 by its global id (deleteCustomer) is refused; it is not marked deleted", async () => {
+    const r = await api.query(`mutation($id: ID!) { deleteCustomer(input: { id: $id }) { customer { rowId } } }`, {
+      token: await api.token("sam"),
+      variables: { id: nodeId("Customer", "12") },
+    });
+    expect(answer(r)).toEqual({
+      data: { deleteCustomer: null },
+      errors: [["forbidden: no row of customers with id 12 that you may delete", "FORBIDDEN"]],
+    });
+    expect(await root("select deleted_at is null from crm.customers where id = 12")).toEqual([true]);
+  });
+
+  test("H-GQL-36 an anonymous request introspecting Customer gets null: the anonymous schema has no table", async () => {
+    const r = await api.query('{ __type(name: "Customer") { fields { name } } }');
+    expect(r).toEqual({ status: 200, data: { __type: null } });
+  });
+
+  test("H-LIFE-19 rita claiming and releasing pool customer 16 six times in one aliased mutation: the sixth claim is refused (5 a day)", async () => {
+    const steps = Array.from(
+      { length: 6 },
+      (_, i) =>
+        `c${i}: claimCustomer(input: { rowId: "16" }) { result } ${i < 5 ? `r${i}: releaseCustomer(input: { rowId: "16" }) { result }` : ""}`,
+    ).join(" ");
+    const r = await api.query(`mutation { ${steps} }`, { token: await api.token("rita") });
+    expect(r.errors?.map((e) => [e.message, e.extensions?.code, e.path])).toEqual([
+      ["forbidden: you have claimed 5 customers today, the daily limit: claim again tomorrow", "FORBIDDEN", ["c5"]],
+    ]);
+    expect(await root("select owner_id from crm.customers where id = 16")).toEqual([null]);
+  });
+});
