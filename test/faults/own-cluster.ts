@@ -53,14 +53,18 @@ export async function startOwnCluster(): Promise<OwnCluster> {
   const dataDir = path.join(folder, "pgdata");
   const user = osUser();
   if (user) chownSync(folder, user.uid, user.gid);
-  const removeFolder = () => rmSync(folder, { recursive: true, force: true });
+  let postmaster: ChildProcess | undefined;
+  // a worker that dies without afterAll still takes its postgres and folder with it
+  const removeFolder = () => {
+    if (postmaster?.exitCode === null) postmaster.kill("SIGQUIT");
+    rmSync(folder, { recursive: true, force: true });
+  };
   process.once("exit", removeFolder);
   execFileSync(path.join(BINARIES, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], {
     ...(user ?? {}),
     stdio: "pipe",
   });
   const port = await freePort();
-  let postmaster: ChildProcess | undefined;
   let log = "";
   const start = async () => {
     let started = "";
