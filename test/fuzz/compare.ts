@@ -7,7 +7,7 @@ import type { Persona } from "./reference/identity";
 import { masked } from "./reference/masks";
 import { attempt } from "./attempt";
 import { ident, loadWorld, sqlValue } from "./load";
-import { CHANGES, newRow, personasOf, rowsOfWorld, type WorldSpec } from "./world";
+import { changesOf, newRow, personasOf, rowsOfWorld, type WorldSpec } from "./world";
 
 /** One place where PostgreSQL and the reference evaluator answer differently. */
 export interface Disagreement {
@@ -179,7 +179,15 @@ export async function checkWorld(
       await backToRoot(client);
     }
     for (const w of spec.writes) {
-      const ref = refs[w.persona % refs.length]!;
+      // half the writes come from a persona who is someone and may write the table: the rest from anyone
+      const aimed = w.row % 2 === 0;
+      const writers = refs.filter((r) => {
+        const p = r.columns(w.table);
+        return r.who.uid !== null && p.update.size + p.insert.size > 0;
+      });
+      const ref = (aimed && writers.length > 0 ? writers : refs)[
+        w.persona % (aimed && writers.length > 0 ? writers : refs).length
+      ]!;
       const asPersona = () =>
         db.actAs(client, {
           role: ref.persona.role,
@@ -205,9 +213,16 @@ export async function checkWorld(
         };
       } else {
         if (rows.length === 0) continue;
-        const row = rows[w.row % rows.length]!;
+        // an aimed write takes a row the persona sees and a column they may change
+        const seen = aimed ? rows.filter((r) => ref.sees(w.table, r)) : [];
+        const candidates = seen.length > 0 ? seen : rows;
+        const row = candidates[Math.floor(w.row / 2) % candidates.length]!;
         if (w.kind === "update") {
-          const change = CHANGES[w.table]![w.pick % CHANGES[w.table]!.length]!;
+          const all = changesOf(tables, w.table, w.pick);
+          const writable = all.filter((c) => Object.keys(c).every((k) => ref.columns(w.table).update.has(k)));
+          const changes = aimed && writable.length > 0 ? writable : all;
+          if (changes.length === 0) continue;
+          const change = changes[w.pick % changes.length]!;
           const [column, value] = Object.entries(change)[0]!;
           statement = `update ${w.table} set ${column} = ${JSON.stringify(value)} where id = ${row.id}`;
           expected = ref.update(w.table, row, change);

@@ -241,15 +241,44 @@ export function personasOf(w: WorldSpec): Persona[] {
   return out;
 }
 
-/** Changes an update may try, per table: business columns with values the schema accepts. */
-export const CHANGES: Readonly<Record<string, readonly Readonly<Record<string, Value>>[]>> = {
-  customers: [{ name: "renamed" }, { tier: "vip" }, { tier: "standard" }, { stage: "won" }, { industry: "mining" }],
-  contacts: [{ full_name: "renamed" }, { phone: "+1 555 9999" }],
-  follow_ups: [{ body: "edited" }],
-  quotes: [{ amount: 7 }, { status: "submitted" }, { status: "approved" }, { status: "draft" }],
-  contracts: [{ amount: 7 }, { payment_status: "paid" }, { legal_status: "approved" }, { stage: "review" }],
-  service_tickets: [{ status: "closed" }, { subject: "edited" }],
-};
+type Change = Readonly<Record<string, Value>>;
+
+/**
+ * Changes an update may try on a table, with values the schema accepts: business columns, and the columns that say
+ * who holds a row (owner, unit, parent), moved to another row of the world chosen by `pick`.
+ */
+export function changesOf(tables: Tables, table: string, pickIndex: number): Change[] {
+  const id = (t: string): Value => {
+    const rows = tables[t] ?? [];
+    return rows.length ? pick(rows, pickIndex).id! : null;
+  };
+  const moves = (column: string, t: string): Change[] => (id(t) === null ? [] : [{ [column]: id(t) }]);
+  switch (table) {
+    case "customers":
+      return [
+        { name: "renamed" },
+        { tier: "vip" },
+        { tier: "standard" },
+        { stage: "won" },
+        { industry: "mining" },
+        ...moves("owner_id", "users"),
+        { owner_id: null },
+        ...moves("unit_id", "org_units"),
+      ];
+    case "contacts":
+      return [{ full_name: "renamed" }, { phone: "+1 555 9999" }, ...moves("customer_id", "customers")];
+    case "follow_ups":
+      return [{ body: "edited" }, ...moves("customer_id", "customers")];
+    case "quotes":
+      return [{ amount: 7 }, { status: "submitted" }, { status: "approved" }, { status: "draft" }];
+    case "contracts":
+      return [{ amount: 7 }, { payment_status: "paid" }, { legal_status: "approved" }, { stage: "review" }];
+    case "service_tickets":
+      return [{ status: "closed" }, { subject: "edited" }, ...moves("customer_id", "customers")];
+    default:
+      return [];
+  }
+}
 
 /**
  * A new row an insert may try: the columns it names (what the statement sends) and the row as the table's defaults

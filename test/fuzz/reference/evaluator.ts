@@ -6,6 +6,7 @@ import { whoIs, type Persona, type Who } from "./identity";
 import { bans, passes, restrictionsOn } from "./restrictions";
 import { roleNamed, ruleFor } from "./rules";
 import { holds, type Command, type ScopeContext } from "./scopes";
+import { holderColumns } from "./holders";
 import { ownerColumns } from "./owners";
 
 /** What a write does: changes the row, matches no row, or is refused with an error. */
@@ -42,6 +43,7 @@ export class Reference {
     return this.role ? columnPrivileges(this.app, this.role, this.shape(table)) : none;
   }
 
+  /** The context scopes read; with `borrowed` false temporary grants and member sets reach nothing, parents included. */
   context(table: string, command: Command, borrowed = true): ScopeContext {
     return {
       app: this.app,
@@ -51,16 +53,16 @@ export class Reference {
       table,
       command,
       borrowed,
-      sees: (t, row) => this.sees(t, row),
+      sees: (t, row) => this.sees(t, row, borrowed),
     };
   }
 
   /** Whether a permissive rule of the command reaches the row (`using`, or `check` for a new row) and no restriction hides it. */
-  private allows(table: string, command: Command, row: Row, side: "using" | "check"): boolean {
+  private allows(table: string, command: Command, row: Row, side: "using" | "check", borrowed = true): boolean {
     if (!this.role || this.who.uid === null) return false;
     const rule = ruleFor(this.role, table, command);
     if (!rule) return false;
-    const ctx = this.context(table, command);
+    const ctx = this.context(table, command, borrowed);
     if (!rule[side].some((scope) => holds(scope, row, ctx))) return false;
     return restrictionsOn(this.app, table).every(
       (r) => passes(r, this.role!, command, row, ctx) || (side === "using" && bans(r, this.role!, command, row, ctx)),
@@ -68,11 +70,11 @@ export class Reference {
   }
 
   /** Whether the persona's select rules and the restrictions let them see the row. */
-  sees(table: string, row: Row): boolean {
-    const id = `${table}:${keyOf(this.shape(table), row)}`;
+  sees(table: string, row: Row, borrowed = true): boolean {
+    const id = `${table}:${keyOf(this.shape(table), row)}:${borrowed}`;
     const known = this.seen.get(id);
     if (known !== undefined && rowsOf(this.tables, table).includes(row)) return known;
-    const answer = this.allows(table, "select", row, "using");
+    const answer = this.allows(table, "select", row, "using", borrowed);
     if (rowsOf(this.tables, table).includes(row)) this.seen.set(id, answer);
     return answer;
   }
@@ -91,7 +93,11 @@ export class Reference {
     if (!this.sees(table, row) || !this.allows(table, "update", row, "using")) return "untouched";
     const after: Row = { ...row, ...change };
     const ctx = this.context(table, "update");
-    if (refusedByApprovals(this.app, this.role!, row, change, ctx)) return "refused";
+    if (refusedByApprovals(this.app, this.role!, { kind: "update", old: row, changed: change }, ctx)) return "refused";
+    // grants never move rows: a holder column changes only on a row reached without borrowing, and stays in reach
+    const moved = [...holderColumns(this.app, table)].some((c) => c in change && change[c] !== row[c]);
+    if (moved && (!this.sees(table, row, false) || !this.sees(table, after, false))) return "refused";
+    if (!this.ownersAccept(table, after, row)) return "refused";
     // the new row passes the update's check and, since the statement reads the table, the select rules too
     if (!this.allows(table, "update", after, "check") || !this.allows(table, "select", after, "using")) return "refused";
     return "changed";
@@ -106,6 +112,7 @@ export class Reference {
     if (!Object.keys(sent).every((c) => privileges.insert.has(c))) return "refused";
     if (!this.allows(table, "insert", row, "check")) return "refused";
     if (!this.ownersAccept(table, row)) return "refused";
+    if (refusedByApprovals(this.app, this.role!, { kind: "insert", row }, this.context(table, "insert"))) return "refused";
     return "changed";
   }
 
@@ -115,7 +122,7 @@ export class Reference {
     const privileges = this.columns(table);
     if (!this.shape(table).primaryKey.every((c) => privileges.select.has(c))) return "refused";
     if (!this.sees(table, row) || !this.allows(table, "delete", row, "using")) return "untouched";
-    if (refusedByApprovals(this.app, this.role, row, undefined, this.context(table, "delete"))) return "refused";
+    if (refusedByApprovals(this.app, this.role, { kind: "delete", old: row }, this.context(table, "delete"))) return "refused";
     const soft = (this.app.softDeletes ?? []).find((s) => s.table === table);
     // a row already marked keeps its first marks
     if (soft && row[soft.column] !== null && row[soft.column] !== undefined) return "untouched";
@@ -126,13 +133,13 @@ export class Reference {
    * The owner check (CONVENTIONS.md "Owners are active users whose role owns rows"): for each `own(col)` in a select
    * rule of the table, a new owner must be an active user holding a role whose select rule has `own(col)`.
    */
-  private ownersAccept(table: string, row: Row): boolean {
+  private ownersAccept(table: string, row: Row, old?: Row): boolean {
     const { users, userRoles } = this.app.identity;
     if ([users.table, userRoles.table, this.app.identity.units.table, this.app.identity.grants?.table].includes(table))
       return true;
     for (const [column, roles] of ownerColumns(this.app, table)) {
       const owner = row[column] ?? null;
-      if (owner === null) continue;
+      if (owner === null || (old !== undefined && (old[column] ?? null) === owner)) continue;
       const user = rowsOf(this.tables, users.table).find((u) => u[users.id] === owner);
       if (!user || user[users.status] !== users.activeStatus) return false;
       const held = rowsOf(this.tables, userRoles.table).filter((r) => r[userRoles.user] === owner);
