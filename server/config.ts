@@ -16,6 +16,8 @@ export interface ServerConfig {
   readonly ruru: boolean;
   /** Connections the server may hold. */
   readonly poolMax: number;
+  /** How long a request waits for a database connection (a free one, or a new one being made), ms. */
+  readonly connectTimeoutMs: number;
   /** Named prepared statements (PostGraphile's default); off for a transaction pooler. */
   readonly preparedStatements: boolean;
 }
@@ -30,6 +32,8 @@ export class ConfigError extends Error {
 
 /** The API's port when `PORT` is not set. */
 export const DEFAULT_PORT = 5678;
+/** How long a request waits for a database connection when `DB_CONNECT_TIMEOUT_MS` is not set. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Development-only HS256 secret, shared by `npm start`, `gatehouse token` and `gatehouse serve`. It is published
@@ -60,6 +64,7 @@ export const SERVER_ENV = {
   STATEMENT_TIMEOUT_MS: `statement timeout of each request, ms (default ${DEFAULT_LIMITS.statementTimeoutMs})`,
   REQUEST_TIMEOUT_MS: `deadline of each request across all its statements, ms (default ${DEFAULT_LIMITS.requestTimeoutMs})`,
   DB_POOL_MAX: "database connections the server may hold (default 10)",
+  DB_CONNECT_TIMEOUT_MS: `how long a request waits for a database connection before it gets 503, ms (default ${DEFAULT_CONNECT_TIMEOUT_MS})`,
   PREPARED_STATEMENTS:
     "on or off (default on): off sends every query unnamed, so the server works through a transaction pooler (PgBouncer in transaction mode)",
   RURU: "serve Ruru (GraphiQL) at /graphiql: on or off (default on in development on a loopback address; otherwise off, and on is refused)",
@@ -125,6 +130,7 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
     },
     ruru: !production && ruruSetting === "on",
     poolMax: int("DB_POOL_MAX", 10, 1_000),
+    connectTimeoutMs: int("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS),
     preparedStatements: onOff("PREPARED_STATEMENTS", true),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -5,6 +5,7 @@ import { Client, Pool } from "pg";
 import { roleName, type AppDefinition } from "../db";
 import { activityRecorder, type ActivityRecorder } from "./activity";
 import { AuthError, makeAuthenticator, type AuthSettings, type Identity } from "./auth";
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "./config";
 import { deadlineClient, withDeadline } from "./deadline";
 import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
@@ -35,6 +36,12 @@ export interface ApiServerOptions {
   readonly port: number;
   readonly host: string;
   readonly poolMax?: number;
+  /**
+   * How long a request waits for a connection — a free one of the pool, or a new one being made — before it gets
+   * 503 (default 5 s): a database host that drops packets instead of refusing them would otherwise hold requests for
+   * the operating system's TCP timeout, minutes.
+   */
+  readonly connectTimeoutMs?: number;
   /** false: every query unnamed, for a transaction pooler (see `UnnamedStatementClient`). Default true. */
   readonly preparedStatements?: boolean;
   readonly log?: ErrorLog;
@@ -68,6 +75,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const pool = new Pool({
     connectionString: options.authenticatorUrl,
     max: options.poolMax ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     application_name: APPLICATION_NAME,
     Client: deadlineClient(options.preparedStatements === false ? UnnamedStatementClient : Client),
   });
@@ -102,7 +110,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ruru: options.ruru,
       limits: options.limits,
     });
-    const server = createServer((req, res) => void route(req, res));
+    const server = createServer((req, res) => void route(req, res).catch((error: unknown) => lastResort(res, error)));
     await listen(server, options.port, options.host);
     const { port } = server.address() as AddressInfo;
     const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
@@ -197,6 +205,17 @@ async function health(pool: Pool, res: ServerResponse): Promise<void> {
     sendJson(res, 200, { status: "ok", database: "ok", latencyMs: Date.now() - started });
   } catch {
     sendJson(res, 503, { status: "unavailable", database: "unreachable" });
+  }
+}
+
+/** A failure of the router's own error handling: logged, and the request answered 500 or its socket closed, never left hanging. */
+function lastResort(res: ServerResponse, error: unknown): void {
+  console.error("[gatehouse] could not answer a request:", error);
+  if (res.headersSent) return void res.destroy();
+  try {
+    sendJson(res, 500, { errors: [{ message: "internal error" }] });
+  } catch {
+    res.destroy();
   }
 }
 

@@ -51,6 +51,7 @@ export async function openCrmApi(
     authenticatorUrl?: string;
     preparedStatements?: boolean;
     poolMax?: number;
+    connectTimeoutMs?: number;
   } = {},
 ): Promise<CrmApi> {
   const crm = options.crm ?? (await openCrmDatabase());
@@ -66,6 +67,7 @@ export async function openCrmApi(
       port: 0,
       host: "127.0.0.1",
       poolMax: options.poolMax ?? 4,
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.preparedStatements === undefined ? {} : { preparedStatements: options.preparedStatements }),
       log: options.log ?? (() => {}),
     });

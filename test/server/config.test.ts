@@ -53,8 +53,16 @@ test("a developer with only DATABASE_URL and the authenticator's password gets t
     limits: DEFAULT_LIMITS,
     ruru: true,
     poolMax: 10,
+    connectTimeoutMs: 5_000,
     preparedStatements: true,
   });
+});
+
+test("DB_CONNECT_TIMEOUT_MS sets how long a request waits for a connection; a wrong value is named", () => {
+  expect(loadServerConfig(crm, { ...PRODUCTION, DB_CONNECT_TIMEOUT_MS: "1500" }).connectTimeoutMs).toBe(1_500);
+  expect(problems({ ...PRODUCTION, DB_CONNECT_TIMEOUT_MS: "soon" })).toEqual([
+    'DB_CONNECT_TIMEOUT_MS must be a whole number from 1 to 9007199254740991, not "soon"',
+  ]);
 });
 
 test("PREPARED_STATEMENTS=off sends every query unnamed (for a transaction pooler); anything but on or off is named", () => {
