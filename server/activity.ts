@@ -24,7 +24,8 @@ interface Hourly {
  * The first request of an hour writes the row (`record_activity`, so last activity is known to the hour, and
  * written at most once an hour per user); later requests of the hour are added every `flushMs` (default a
  * minute) and on close. Each write is its own statement on the pool, never inside a request's transaction: a
- * failure loses those counts, is logged once, and fails no request.
+ * failure loses those counts and fails no request; the first failure is logged, then nothing until a write succeeds
+ * again, which is logged too (one bad write cannot silence the log for good).
  *
  * @example
  * const activity = activityRecorder(pool, app);
@@ -47,12 +48,16 @@ export function activityRecorder(
     const done = pool
       .query(text, [userId, role, new Date(hour).toISOString(), requests])
       .then(
-        () => undefined,
+        () => {
+          if (!failed) return;
+          failed = false;
+          log("[gatehouse] API activity is recorded again");
+        },
         (error: Error) => {
           if (failed) return;
           failed = true;
           log(
-            `[gatehouse] could not record API activity (requests are served; further failures are not logged): ${error.message}`,
+            `[gatehouse] could not record API activity (requests are served; further failures are not logged until a write succeeds): ${error.message}`,
           );
         },
       )

@@ -35,7 +35,7 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Pr
   return read();
 }
 
-test("rita's and rick's requests are recorded per user and hour: the first of the hour at once, a second one only as a count, added when the server stops; anonymous requests are not; a failure to record fails no request and is logged once", async () => {
+test("rita's and rick's requests are recorded per user and hour: the first of the hour at once, a second one only as a count, added when the server stops; anonymous requests are not; a failure to record fails no request and is logged once until recording works again", async () => {
   api = await openCrmApi({ crm });
   const rita = await api.token("rita");
   const hour = new Date(Math.floor(Date.now() / HOUR) * HOUR);
@@ -60,8 +60,15 @@ test("rita's and rick's requests are recorded per user and hour: the first of th
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(logged.mock.calls.map((c) => String(c[0]))).toEqual([
-      "[gatehouse] could not record API activity (requests are served; further failures are not logged): permission denied for function record_activity",
+      "[gatehouse] could not record API activity (requests are served; further failures are not logged until a write succeeds): permission denied for function record_activity",
     ]);
+    await crm.db.pool.query(`grant execute on function ${fn} to ${role("authenticator")}`);
+    expect((await api.query("{ __typename }", { token: await api.token("fiona") })).status).toBe(200);
+    await until(
+      async () => logged.mock.calls.length,
+      (n) => n > 1,
+    );
+    expect(logged.mock.calls.map((c) => String(c[0]))[1]).toBe("[gatehouse] API activity is recorded again");
   } finally {
     logged.mockRestore();
     await crm.db.pool.query(`grant execute on function ${fn} to ${role("authenticator")}`);
@@ -72,6 +79,7 @@ test("rita's and rick's requests are recorded per user and hour: the first of th
   expect(await rows()).toEqual([
     { user_id: 4, acting_role: role("sales_rep"), hour, requests: 2 },
     { user_id: 5, acting_role: role("sales_rep"), hour, requests: 1 },
+    { user_id: 9, acting_role: role("finance"), hour, requests: 1 },
   ]);
 });
 
