@@ -5,7 +5,9 @@
  * only, SCRAM password) for six personas, and connects the same logins to both servers. Shown here: the replica
  * serves each login exactly the rows and column values the primary does, refuses every write, replays a freeze and
  * an ended grant (the identity helpers read the live tables there too, and write nothing), and refuses a login
- * disabled on the primary — whose sessions already open on the replica the primary cannot end.
+ * disabled on the primary. The primary cannot end that login's sessions already open on the replica
+ * (`pg_terminate_backend` reaches its own backends only): they live on until ended there, and see no row once the
+ * disable is replayed, because `current_user_id` maps a disabled login to no one.
  */
 import { Client } from "pg";
 import { connectionUrl, createRoleBoundLogin, disableLogin, loginName } from "../../db";
@@ -205,10 +207,11 @@ test("a temporary grant ended on the primary stops showing its row on the replic
   expect(await customerIds(replica)).toContain(granted);
 });
 
-test("a login disabled on the primary cannot log in to the replica; its open replica session is not ended by the primary", async () => {
+test("a login disabled on the primary cannot log in to the replica; its open replica session, which the primary cannot end, sees nothing once replayed", async () => {
   const login = loginName(crm.app, "rita");
   const onPrimary = await connect("primary", "rita");
   const onReplica = await connect("replica", "rita");
+  expect(await customerIds(onReplica)).toEqual(customerExpectation("rita").ids);
   const sessions = (client: Client) =>
     client
       .query<{ n: number }>("select count(*)::int as n from pg_stat_activity where usename = $1", [login])
@@ -221,8 +224,10 @@ test("a login disabled on the primary cannot log in to the replica; its open rep
   expect(ended).toBe(primarySessions); // pg_terminate_backend reaches the primary's backends only
   await expect(onPrimary.query("select 1")).rejects.toThrow(); // terminated
   expect(await sqlState(connect("replica", "rita"))).toBe("28000"); // NOLOGIN is replayed: no new session
-  // the session opened on the replica before goes on, and the identity helper still maps it to rita
-  expect(await customerIds(onReplica)).toEqual(customerExpectation("rita").ids);
+  // the session opened on the replica before goes on, but the identity helper maps a disabled login to no one
+  expect(await customerIds(onReplica)).toEqual([]);
+  const gatehouse = crm.app.toolkitSchema;
+  expect((await onReplica.query(`select ${gatehouse}.current_user_id(current_user) as id`)).rows).toEqual([{ id: null }]);
 
   // what ends it: the same pg_terminate_backend, run on the replica itself
   const replicaAdmin = await superuser("replica");

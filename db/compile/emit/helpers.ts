@@ -180,7 +180,7 @@ begin
     end if;
     app_role := pg_catalog.substr(acting_role, pg_catalog.length(${prefix}) + 1);
   else
-    select l.user_id, l.role into uid, app_role from ${logins} l where l.login = session_user;
+    select l.user_id, l.role into uid, app_role from ${logins} l where l.login = session_user and l.disabled_at is null;
   end if;
   if uid is null then
     return null;
@@ -196,7 +196,7 @@ begin
   end if;
   return uid;
 end`,
-    "who is asking: claims only through the authenticator, a login's mapping otherwise; null unless active and holding the acting role",
+    "who is asking: claims only through the authenticator, a login's mapping otherwise (none once the login is disabled, so its sessions still open — on a replica too — see nothing); null unless active and holding the acting role",
   );
 }
 
@@ -338,7 +338,7 @@ end`,
 
 /**
  * The helpers every policy calls: who is asking (trusted from claims only for the authenticator,
- * from the login mapping for role-bound logins, and only while the user is active and holds the
+ * from the login mapping for role-bound logins not disabled, and only while the user is active and holds the
  * acting role), their unit, their unit subtree (from the closure `emitUnitTree` keeps), the request
  * channel, live temporary grants and member sets. Each is `stable` and wrapped by policies as `(select helper(current_user))`.
  *
