@@ -245,7 +245,7 @@ export async function checkWorld(
         }
       }
       await asPersona();
-      const got = await attempt(client, run);
+      const got = await attempt(client, run, true);
       await backToRoot(client);
       const actual = "error" in got ? "refused" : got.ok;
       tally.writes[expected]++;
