@@ -11,7 +11,7 @@ import { comparePrivileges } from "./privileges";
 import { readSchema } from "./schema";
 
 const SEED = 20_261_130;
-const WORLDS = 40;
+const WORLDS = 150;
 
 let db: AppTestDatabase;
 beforeAll(async () => {
@@ -19,7 +19,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => db?.close());
 
-test(`every persona of ${WORLDS} random worlds sees exactly the rows the reference evaluator allows, and each write ends as it says`, async () => {
+test(`every persona of ${WORLDS} random worlds sees exactly the rows and column values the reference evaluator allows, and each write ends as it says`, async () => {
   const result = await fuzz(db, { worlds: WORLDS, seed: SEED });
   if (result.failure) throw new Error(result.failure);
   expect(result.worlds).toBe(WORLDS);

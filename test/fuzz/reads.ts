@@ -1,0 +1,119 @@
+import type { ClientBase } from "pg";
+import { crm } from "../../db/crm/roles";
+import { attempt } from "./attempt";
+import { ident } from "./load";
+import type { Disagreement, Tally } from "./outcome";
+import { isHours, rowsOf, type Row, type Value } from "./reference/data";
+import type { Reference } from "./reference/evaluator";
+import { masked } from "./reference/masks";
+
+const tableName = (t: string) => `${ident(crm.schema)}.${ident(t)}`;
+
+/** Tables whose reads are compared (the grants table's own policies are not modelled by the evaluator). */
+const READ_TABLES = [
+  "customers",
+  "contacts",
+  "follow_ups",
+  "quotes",
+  "contracts",
+  "service_tickets",
+  "projects",
+  "project_members",
+  "project_customers",
+  "partner_shares",
+  "org_units",
+  "users",
+  "user_roles",
+] as const;
+
+/**
+ * The columns of a table a persona's reads are compared on: each column the evaluator says they may select and
+ * whose value it knows from the world (a raw value the world sets, or a masked twin of one), with how to get it.
+ */
+function comparedColumns(ref: Reference, table: string): { name: string; value: (row: Row) => Value }[] {
+  const selectable = ref.columns(table).select;
+  const rows = rowsOf(ref.tables, table);
+  const inWorld = (c: string) => rows.length > 0 && c in rows[0]!;
+  const out: { name: string; value: (row: Row) => Value }[] = [];
+  for (const { name } of ref.shape(table).columns) {
+    if (!selectable.has(name)) continue;
+    const mask = crm.masks.find((m) => m.table === table && m.twin === name);
+    if (mask) {
+      if (inWorld(mask.column) && rows.every((r) => masked(mask.fn, r[mask.column] ?? null) !== undefined))
+        out.push({ name, value: (r) => masked(mask.fn, r[mask.column] ?? null) ?? null });
+    } else if (inWorld(name)) out.push({ name, value: (r) => r[name] ?? null });
+  }
+  return out;
+}
+
+/** A value as compared: times only as set or not (the world holds them relative to the clock), the rest as text. */
+const normal = (v: unknown, worldTime: boolean): string | null =>
+  v === null || v === undefined ? null : worldTime ? "set" : String(v);
+
+const asRows = (values: unknown[][]) => values.map((r) => JSON.stringify(r)).sort();
+
+/**
+ * What the persona sees of each table they may read, in one statement: every row as the compared columns' values,
+ * sorted, against the evaluator's. Tables the evaluator says they may not read at all are left to the column test.
+ */
+export async function compareReads(client: ClientBase, ref: Reference, out: Disagreement[], tally: Tally): Promise<void> {
+  const asked: { table: string; columns: { name: string; value: (row: Row) => Value }[]; time: boolean[] }[] = [];
+  for (const table of READ_TABLES) {
+    if (ref.columns(table).select.size === 0) {
+      tally.refusedReads++;
+      continue;
+    }
+    const columns = comparedColumns(ref, table);
+    const rows = rowsOf(ref.tables, table);
+    asked.push({
+      table,
+      columns,
+      time: columns.map((c) =>
+        rows.some((r) => {
+          const v = c.value(r);
+          return v !== null && isHours(v);
+        }),
+      ),
+    });
+  }
+  const select = (a: (typeof asked)[number]) => {
+    const values = a.columns.length === 0 ? "1" : a.columns.map((c) => ident(c.name)).join(", ");
+    return `select coalesce(json_agg(json_build_array(${values})), '[]') from ${tableName(a.table)}`;
+  };
+  const all = await attempt(client, async () => {
+    if (asked.length === 0) return {} as Record<string, unknown[][]>;
+    const { rows } = await client.query(
+      `select json_build_object(${asked.map((a) => `'${a.table}', (${select(a)})`).join(", ")}) as seen`,
+    );
+    return rows[0].seen as Record<string, unknown[][]>;
+  });
+  for (const a of asked) {
+    const visible = ref.visible(a.table);
+    tally.seen += visible.length;
+    tally.hidden += rowsOf(ref.tables, a.table).length - visible.length;
+    const expected = asRows(
+      visible.map((r) => (a.columns.length === 0 ? [1] : a.columns.map((c, i) => normal(c.value(r), a.time[i]!)))),
+    );
+    let actual: string[] | string;
+    if ("ok" in all)
+      actual = asRows(
+        (all.ok[a.table] ?? []).map((r) => (a.columns.length === 0 ? [1] : r.map((v, i) => normal(v, a.time[i]!)))),
+      );
+    else {
+      const one = await attempt(client, async () => (await client.query(select(a))).rows[0].coalesce as unknown[][]);
+      actual =
+        "ok" in one
+          ? asRows(one.ok.map((r) => (a.columns.length === 0 ? [1] : r.map((v, i) => normal(v, a.time[i]!)))))
+          : `refused: ${one.error}`;
+    }
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+      out.push({
+        persona: ref.persona,
+        table: a.table,
+        asked: `select ${a.columns.map((c) => c.name).join(", ") || "1"} from ${a.table}`,
+        database: actual,
+        reference: expected,
+      });
+    }
+  }
+}
