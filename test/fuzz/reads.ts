@@ -111,8 +111,8 @@ export async function compareReads(client: ClientBase, ref: Reference, out: Disa
         persona: ref.persona,
         table: a.table,
         asked: `select ${a.columns.map((c) => c.name).join(", ") || "1"} from ${a.table}`,
-        database: actual,
-        reference: expected,
+        database: typeof actual === "string" ? actual : actual.map((r) => JSON.parse(r) as unknown),
+        reference: expected.map((r) => JSON.parse(r) as unknown),
       });
     }
   }

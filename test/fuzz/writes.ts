@@ -65,7 +65,9 @@ function planWrite(
   const rows = rowsOf(tables, w.table);
   if (rows.length === 0) return undefined;
   const seen = aimed ? rows.filter((r) => ref.sees(w.table, r)) : [];
-  const candidates = seen.length > 0 ? seen : rows;
+  // a third of the aimed writes take a row the persona reaches only through a grant or a membership, when there is one
+  const borrowed = w.pick % 3 === 0 ? seen.filter((r) => !ref.sees(w.table, r, false)) : [];
+  const candidates = borrowed.length > 0 ? borrowed : seen.length > 0 ? seen : rows;
   const row = candidates[Math.floor(w.row / 2) % candidates.length]!;
   if (w.kind === "update") {
     const all = changesOf(tables, w.table, w.pick);
