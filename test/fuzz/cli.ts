@@ -25,16 +25,25 @@ async function main(): Promise<number> {
   const cluster = await provisionTestCluster();
   process.env[TEST_ADMIN_URL_ENV] = cluster.adminUrl;
   const db = await openCrmDatabase();
+  // an interrupted run skips the worlds left, then drops its database and stops what it started
+  const interrupt = new AbortController();
+  process.once("SIGINT", () => interrupt.abort());
+  process.once("SIGTERM", () => interrupt.abort());
   const started = Date.now();
   try {
     console.log(`fuzz: ${options.worlds} worlds, seed ${seed} (${cluster.source} PostgreSQL)`);
     const result = await fuzz(db, {
       worlds: options.worlds,
       seed,
+      signal: interrupt.signal,
       onWorld: (done) => {
         if (done % 100 === 0) console.log(`  ${done} worlds, ${((Date.now() - started) / 1000).toFixed(0)} s`);
       },
     });
+    if (interrupt.signal.aborted && !result.failure) {
+      console.log(`fuzz: interrupted; ${result.worlds} worlds agreed (seed ${seed})`);
+      return 130;
+    }
     if (result.failure) {
       console.error(result.failure);
       return 1;

@@ -13,9 +13,12 @@ export interface FuzzOptions {
   readonly seed: number;
   /** Called after each world (progress). */
   readonly onWorld?: (done: number) => void;
+  /** Once aborted, the remaining worlds are skipped (generated, not run) and the run ends as if they agreed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface FuzzResult {
+  /** Worlds run (shrinking runs included; skipped ones after an abort not). */
   readonly worlds: number;
   readonly seed: number;
   /** What the worlds compared (the shrinking runs included). */
@@ -38,13 +41,14 @@ export async function fuzz(db: AppTestDatabase, options: FuzzOptions): Promise<F
     const tally = emptyTally();
     const found = new Map<WorldSpec, Disagreement[]>();
     const property = fc.asyncProperty(worldSpec, async (spec) => {
+      if (options.signal?.aborted) return true;
       const disagreements = await checkWorld(db, client, schema, spec, tally);
       options.onWorld?.(++done);
       if (disagreements.length > 0) found.set(spec, disagreements);
       return disagreements.length === 0;
     });
     const details = await fc.check(property, { numRuns: options.worlds, seed: options.seed, endOnFailure: false });
-    if (!details.failed) return { worlds: details.numRuns, seed: options.seed, tally };
+    if (!details.failed) return { worlds: done, seed: options.seed, tally };
     if (details.counterexample === null) {
       const error: unknown = details.errorInstance;
       return {
@@ -56,7 +60,7 @@ export async function fuzz(db: AppTestDatabase, options: FuzzOptions): Promise<F
     }
     const [spec] = details.counterexample;
     const disagreements = found.get(spec) ?? (await checkWorld(db, client, schema, spec));
-    return { worlds: details.numRuns, seed: options.seed, tally, failure: describeFailure(spec, disagreements, options.seed) };
+    return { worlds: done, seed: options.seed, tally, failure: describeFailure(spec, disagreements, options.seed) };
   } finally {
     client.release();
   }
