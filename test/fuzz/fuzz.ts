@@ -43,7 +43,8 @@ export async function fuzz(db: AppTestDatabase, options: FuzzOptions): Promise<F
     const property = fc.asyncProperty(worldSpec, async (spec) => {
       if (options.signal?.aborted) return true;
       const disagreements = await checkWorld(db, client, schema, spec, tally);
-      options.onWorld?.(++done);
+      done++;
+      options.onWorld?.(done);
       if (disagreements.length > 0) found.set(spec, disagreements);
       return disagreements.length === 0;
     });

@@ -9,8 +9,9 @@ import { masked } from "./reference/masks";
 
 const tableName = (t: string) => `${ident(crm.schema)}.${ident(t)}`;
 
-/** Tables whose reads are compared (the grants table's own policies are not modelled by the evaluator). */
+/** Tables whose reads are compared: every table of the CRM. */
 const READ_TABLES = [
+  "access_grants",
   "customers",
   "contacts",
   "follow_ups",

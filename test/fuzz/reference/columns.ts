@@ -1,6 +1,7 @@
 import type { AppDefinition, ColumnAccess, RoleDefinition } from "../../../db";
 import type { TableShape } from "./data";
 import { familyOf, ruleFor, rulesOf } from "./rules";
+import { grantColumns, grantReachOf } from "./temporary-grants";
 
 /** The column privileges a role holds on a table: what it may select (masked twins by their name), insert and update. */
 export interface ColumnPrivileges {
@@ -36,6 +37,23 @@ export function accessFor(role: RoleDefinition, table: string, columns: readonly
  * its twin only; insert and update only with an insert or update rule.
  */
 export function columnPrivileges(app: AppDefinition, role: RoleDefinition, shape: TableShape): ColumnPrivileges {
+  const table = shape.name;
+  const own = ownColumnPrivileges(app, role, shape);
+  if (table !== app.identity.grants?.table || grantReachOf(app, role) === "none") return own;
+  // a granting role also holds what the grant operations need, beside whatever its own rules give
+  const extra = grantColumns(
+    app,
+    shape.columns.map((c) => c.name),
+  );
+  return {
+    select: new Set([...own.select, ...extra.select]),
+    insert: new Set([...own.insert, ...extra.insert]),
+    update: new Set([...own.update, ...extra.update]),
+  };
+}
+
+/** The column privileges a role's own rules give it on a table. */
+function ownColumnPrivileges(app: AppDefinition, role: RoleDefinition, shape: TableShape): ColumnPrivileges {
   const table = shape.name;
   if (rulesOf(role, table).length === 0) return NONE;
   const twins = new Set(app.masks.filter((m) => m.table === table).map((m) => m.twin));

@@ -7,6 +7,7 @@ import { bans, passes, restrictionsOn } from "./restrictions";
 import { roleNamed, ruleFor } from "./rules";
 import { holds, type Command, type ScopeContext } from "./scopes";
 import { holderColumns } from "./holders";
+import { grantReachOf, seesGrant } from "./temporary-grants";
 import { ownerColumns } from "./owners";
 
 /** What a write does: changes the row, matches no row, or is refused with an error. */
@@ -74,7 +75,11 @@ export class Reference {
     const id = `${table}:${keyOf(this.shape(table), row)}:${borrowed}`;
     const known = this.seen.get(id);
     if (known !== undefined && rowsOf(this.tables, table).includes(row)) return known;
-    const answer = this.allows(table, "select", row, "using", borrowed);
+    const answer =
+      this.allows(table, "select", row, "using", borrowed) ||
+      (table === this.app.identity.grants?.table &&
+        this.role !== undefined &&
+        seesGrant(this.app, this.tables, grantReachOf(this.app, this.role), this.who, row));
     if (rowsOf(this.tables, table).includes(row)) this.seen.set(id, answer);
     return answer;
   }
