@@ -66,3 +66,17 @@ export async function fuzz(db: AppTestDatabase, options: FuzzOptions): Promise<F
     client.release();
   }
 }
+
+/** Runs one world given as its spec (the json a failure prints): its disagreements, printed, or undefined when it agrees. */
+export async function replay(db: AppTestDatabase, spec: WorldSpec): Promise<string | undefined> {
+  const client = await db.db.pool.connect();
+  try {
+    const schema = await readSchema(client, crm.schema);
+    await emptyTables(client, crm.schema, schema);
+    await raiseSequences(client, crm.schema, schema);
+    const disagreements = await checkWorld(db, client, schema, spec);
+    return disagreements.length === 0 ? undefined : describeFailure(spec, disagreements);
+  } finally {
+    client.release();
+  }
+}

@@ -29,7 +29,7 @@ export function describeFailure(spec: WorldSpec, disagreements: readonly Disagre
     disagreements.length > 5 ? `  … and ${disagreements.length - 5} more` : "",
     "minimal world (times are hours from now):",
     describeWorld(spec),
-    `world spec (replay with checkWorld): ${JSON.stringify(spec)}`,
+    `replay: npm run fuzz -- --replay '${JSON.stringify(spec)}'`,
   ]
     .filter((l) => l !== "")
     .join("\n");
