@@ -34,9 +34,10 @@ export async function checkWorld(
         userId: ref.persona.userId,
         ...(ref.persona.channel ? { channel: ref.persona.channel } : {}),
       });
+      // the next persona's actAs switches from this one directly (the connection's own user is a superuser)
       await compareReads(client, ref, out, tally);
-      await backToRoot(client);
     }
+    await backToRoot(client);
     await compareWrites(db, client, refs, tables, now, spec.writes, out, tally);
   } finally {
     await client.query("rollback");
