@@ -4,9 +4,12 @@ import { crm } from "../../db/crm/roles";
 import type { AppTestDatabase } from "../../db/testing";
 import { checkWorld, emptyTally, type Disagreement, type Tally } from "./compare";
 import { describeFailure } from "./report";
-import { emptyTables, raiseSequences } from "./load";
+import { emptyTables, raiseSequences, vacuumTables } from "./load";
 import { readSchema } from "./schema";
 import { worldSpec, type WorldSpec } from "./world";
+
+/** Worlds between two vacuums of the tables they load into. */
+const VACUUM_EVERY = 50;
 
 export interface FuzzOptions {
   readonly worlds: number;
@@ -42,6 +45,7 @@ export async function fuzz(db: AppTestDatabase, options: FuzzOptions): Promise<F
     const found = new Map<WorldSpec, Disagreement[]>();
     const property = fc.asyncProperty(worldSpec, async (spec) => {
       if (options.signal?.aborted) return true;
+      if (done > 0 && done % VACUUM_EVERY === 0) await vacuumTables(client, [crm.schema, crm.toolkitSchema]);
       const disagreements = await checkWorld(db, client, schema, spec, tally);
       done++;
       options.onWorld?.(done);

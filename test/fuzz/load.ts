@@ -63,3 +63,15 @@ export async function raiseSequences(client: ClientBase, appSchema: string, sche
     await client.query("select setval(pg_get_serial_sequence($1, 'id'), 100000)", [`${appSchema}.${shape.name}`]);
   }
 }
+
+/**
+ * Vacuums the app's and the toolkit's tables. Every world inserts the same keys and rolls back, so dead versions pile
+ * up under each key; where autovacuum is off (as on some CI clusters) each world then runs slower than the last.
+ */
+export async function vacuumTables(client: ClientBase, schemas: readonly string[]): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    "select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = any ($1) and c.relkind = 'r'",
+    [schemas],
+  );
+  if (rows.length > 0) await client.query(`vacuum ${rows.map((r) => r.name).join(", ")}`);
+}
