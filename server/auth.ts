@@ -70,7 +70,7 @@ const JWKS_ALGORITHMS = ["RS256", "ES256"];
 const CHANNEL = /^[a-z][a-z0-9_-]{0,31}$/;
 /**
  * What a `sub` may look like: a user id as identity providers write them (digits, a uuid, `auth0|abc`, an email),
- * at most 64 characters; never quotes, spaces, control characters or non-ASCII letters, which no key column of
+ * at most 64 characters; never quotation marks, spaces, control characters or non-ASCII letters, which no key column of
  * ids needs and which would only reach the database's claim check (or fail its cast).
  */
 const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9_.:@|+-]{0,63}$/;

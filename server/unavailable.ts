@@ -27,7 +27,7 @@ const PG_CONNECTION_LOST =
  *
  * @example
  * isDatabaseUnavailable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })); // true
- * isDatabaseUnavailable(Object.assign(new Error("permission denied for table customers"), { code: "42501" })); // false
+ * isDatabaseUnavailable(Object.assign(new Error("permission denied for table patients"), { code: "42501" })); // false
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   // not `instanceof Error`: Node's socket errors come from another realm under a test runner's VM
@@ -53,7 +53,7 @@ const guardedPools = new WeakSet<Pool>();
  * reports it) and the pool drops the broken client when it is released.
  *
  * @example
- * makePgService({ pool: surviveLostConnections(pool), schemas: ["crm"] });
+ * makePgService({ pool: surviveLostConnections(pool), schemas: ["clinic"] });
  */
 export function surviveLostConnections(pool: Pool): Pool {
   if (guardedPools.has(pool)) return pool;
