@@ -1,7 +1,8 @@
 /**
- * The API server of the load run, in a process of its own (so the load generator does not share its event
- * loop): `serveUntilSignal` — what `gatehouse serve` runs — for the CRM under the benchmark's role prefix,
- * configured by the environment like any deployment. Run as a script, it is that process; imported, it starts it.
+ * The API server of the load runs (`bench:api`, `bench:load`), in a process of its own (so the load generator does
+ * not share its event loop): `serveUntilSignal` — what `gatehouse serve` runs — for the CRM under the run's role
+ * prefix, configured by the environment like any deployment. Run as a script, it is that process; imported, it
+ * starts it.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -18,14 +19,17 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Settings of the server process besides its port: the authenticator's URL and the JWT settings. */
+/** Settings of the server process besides its port: the role prefix, the authenticator's URL and the JWT settings. */
 export interface BenchServerSettings {
+  /** The CRM's role prefix in the database served (default the benchmark's, `BENCH_ROLE_PREFIX`). */
+  readonly rolePrefix?: string;
   readonly authenticatorUrl: string;
   readonly jwt: { readonly secret: string; readonly audience: string; readonly issuer: string };
   readonly poolMax: number;
 }
 
 const LISTENING = /GraphQL API listening on (http:\/\/\S+)\/graphql/;
+const PREFIX_ENV = "BENCH_SERVER_ROLE_PREFIX";
 
 /**
  * Starts the server in a child process on a free loopback port and resolves when it listens. Development
@@ -41,6 +45,7 @@ export async function startBenchServer(settings: BenchServerSettings): Promise<B
   const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "api-server.ts")], {
     env: {
       ...process.env,
+      [PREFIX_ENV]: settings.rolePrefix ?? BENCH_ROLE_PREFIX,
       NODE_ENV: "production",
       GRAPHILE_ENV: "production",
       GATEHOUSE_ENV: "development",
@@ -60,7 +65,7 @@ export async function startBenchServer(settings: BenchServerSettings): Promise<B
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+      output = (output + chunk.toString()).slice(-20_000);
       const match = LISTENING.exec(output);
       if (match) resolve(match[1]!);
     };
@@ -72,14 +77,14 @@ export async function startBenchServer(settings: BenchServerSettings): Promise<B
     url,
     pid: child.pid!,
     stop: async () => {
-      child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
     },
   };
 }
 
 if (require.main === module) {
-  serveUntilSignal(withRolePrefix(crm, BENCH_ROLE_PREFIX), process.env).catch((error: unknown) => {
+  serveUntilSignal(withRolePrefix(crm, process.env[PREFIX_ENV] ?? BENCH_ROLE_PREFIX), process.env).catch((error: unknown) => {
     console.error(`bench API server: ${(error as Error).message}`);
     process.exit(1);
   });

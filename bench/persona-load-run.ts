@@ -5,12 +5,11 @@ import { Client } from "pg";
 import { crm } from "../db/crm/roles";
 import { seedDemo } from "../db/crm/seed";
 import { createAppDatabase, TEST_ADMIN_URL_ENV, type AppTestDatabase } from "../db/testing";
-import type { BenchServer } from "./api-server";
+import { startBenchServer, type BenchServer } from "./api-server";
 import { drivePersonas, type PersonaTally } from "./persona-drive";
 import { expectedCases, type PersonaCase } from "./persona-expectations";
 import { personaHolders } from "./persona-holders";
 import type { PersonaLoadInfo } from "./persona-report";
-import { startPersonaServer } from "./persona-server";
 import { mintTokens } from "./tokens";
 
 const CRM_SCHEMA_MIGRATION = path.resolve(__dirname, "../migrations/committed/000001-crm-schema.sql");
@@ -70,7 +69,7 @@ export async function runPersonaLoad(options: PersonaLoadOptions): Promise<Perso
     );
     const withTokens = personas.map((persona, i) => ({ persona, token: signed[i]! }));
     log("starting the API server");
-    server = await startPersonaServer({
+    server = await startBenchServer({
       rolePrefix: db.app.rolePrefix,
       authenticatorUrl: db.authenticatorUrl,
       jwt,

@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import { crm } from "../../db/crm/roles";
+import { CRM_TABLES } from "../crm/crm-database";
 import { attempt } from "./attempt";
 import { ident } from "./load";
 import type { Disagreement, Tally } from "./outcome";
@@ -8,24 +9,6 @@ import type { Reference } from "./reference/evaluator";
 import { masked } from "./reference/masks";
 
 const tableName = (t: string) => `${ident(crm.schema)}.${ident(t)}`;
-
-/** Tables whose reads are compared: every table of the CRM. */
-const READ_TABLES = [
-  "access_grants",
-  "customers",
-  "contacts",
-  "follow_ups",
-  "quotes",
-  "contracts",
-  "service_tickets",
-  "projects",
-  "project_members",
-  "project_customers",
-  "partner_shares",
-  "org_units",
-  "users",
-  "user_roles",
-] as const;
 
 /**
  * The columns of a table a persona's reads are compared on: each column the evaluator says they may select and
@@ -59,7 +42,7 @@ const asRows = (values: unknown[][]) => values.map((r) => JSON.stringify(r)).sor
  */
 export async function compareReads(client: ClientBase, ref: Reference, out: Disagreement[], tally: Tally): Promise<void> {
   const asked: { table: string; columns: { name: string; value: (row: Row) => Value }[]; time: boolean[] }[] = [];
-  for (const table of READ_TABLES) {
+  for (const table of CRM_TABLES) {
     if (ref.columns(table).select.size === 0) {
       tally.refusedReads++;
       continue;
