@@ -27,8 +27,9 @@ export interface Limits {
   /** `statement_timeout` of every request's transaction, in milliseconds. */
   readonly statementTimeoutMs: number;
   /**
-   * The deadline of one request across all its statements, in milliseconds from its arrival: a statement that would
-   * start later is refused, and one that starts with less time left runs with its timeout cut to what is left.
+   * The deadline of one request across all its statements, in milliseconds from when its token is accepted: a
+   * statement that would start later is refused, and one that starts with less time left runs with its timeout cut
+   * to what is left (`deadline.ts`).
    */
   readonly requestTimeoutMs: number;
 }
