@@ -26,6 +26,7 @@ export {
 } from "./compile";
 export { describeScope } from "./compile/describe";
 export { roleName, roleSchemaName, viewOwner } from "./compile/names";
+export { rowMasksOf, maskReading, rawReader, type RowMask, type MaskReading } from "./compile/row-masks";
 export { literal, toDdl } from "./sql/ddl";
 
 // reading the live database and applying

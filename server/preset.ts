@@ -8,6 +8,7 @@ import { makeMaskError, type ErrorLog } from "./errors";
 import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-fields";
 import { maxDepthRule, maxFieldsRule, maxOperationsRule, type Limits } from "./limits";
 import { ruruExamplePlugin, type RuruExampleLookup } from "./ruru-example";
+import { rowMaskPlugin } from "./row-masks";
 import { softDeletePlugin } from "./soft-delete";
 import { surviveLostConnections, unavailablePlugin } from "./unavailable";
 import type { AppDefinition } from "../db";
@@ -83,6 +84,7 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
       ...(options.allFields ? [columnLabelPlugin(options.allFields.labels)] : []),
       ...(options.ruru && options.ruruExample ? [ruruExamplePlugin(options.ruruExample)] : []),
       ...(options.app?.softDeletes?.length ? [softDeletePlugin(options.app)] : []),
+      ...(options.app ? [rowMaskPlugin(options.app, role)] : []),
     ],
   };
 }

@@ -11,6 +11,7 @@ import { emitOffboarding } from "./emit/offboarding";
 import { emitOperations } from "./emit/operations";
 import { emitEndings } from "./emit/end-when";
 import { emitExports } from "./emit/exports";
+import { emitRowMasks } from "./emit/row-masks";
 import { emitLeftoverCleanup } from "./emit/leftovers";
 import { emitPublicPools } from "./emit/public-pool";
 import { emitReveals } from "./emit/reveal";
@@ -88,6 +89,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitSchemaGrants(plan),
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),
     ...plan.views.flatMap((v) => emitView(plan, v, (table) => ctx(table))),
+    ...emitRowMasks(plan, (table) => ctx(table)),
     ...emitRoleSchemas(plan),
     ...emitHolderGuards(plan),
     ...emitApprovals(plan, (table) => ctx(table)),

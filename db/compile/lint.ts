@@ -164,7 +164,7 @@ function createdBy(plan: Plan, s: Statement): string | undefined {
 
 /**
  * Helpers called from policies and views are STABLE (or IMMUTABLE) and wrapped as `(select helper(...))` (called
- * directly under `policies: { sublinks: false }`). The statements say what they create (`policies`,
+ * directly under `policies: { sublinks: false }`); a row mask function, which reads one row by its key, is called per row. The statements say what they create (`policies`,
  * `securityInvoker`, `target`); the calls are found in their text, since a `raw()` predicate is text the definitions wrote.
  */
 function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: Catalog): LintFinding[] {
@@ -174,6 +174,8 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
   for (const s of statements) if (s.fn) volatility.set(`${plan.app.toolkitSchema}.${s.fn.name}`, s.fn.volatility);
   const schemas = new Set([plan.app.toolkitSchema, plan.app.schema]);
   const call = callPattern(schemas);
+  // a row mask function reads one row by its key: it runs per row by design
+  const perRow = new Set(plan.rowMasks.map((m) => `${plan.app.toolkitSchema}.${m.fn}`));
   for (const s of statements) {
     const created = createdBy(plan, s);
     if (!created) continue;
@@ -190,7 +192,7 @@ function lintHelperCalls(plan: Plan, statements: readonly Statement[], catalog: 
           message: `${created} on ${s.target} calls ${name}, which is volatile and would run once per row: make it stable`,
         });
       WRAPPED.lastIndex = match.index;
-      if (writesSublinks(plan.app) && !WRAPPED.test(text))
+      if (writesSublinks(plan.app) && !perRow.has(name) && !WRAPPED.test(text))
         findings.push({
           lint: "helper-call",
           message: `${created} on ${s.target} calls ${name} without (select …): wrap it so it runs once per statement`,

@@ -3,7 +3,8 @@ import { COMMANDS } from "../policy/roles";
 import { describeScope } from "./describe";
 import { approvalsMatrix } from "./emit/approvals";
 import { roleName } from "./names";
-import type { Plan, ViewPlan } from "./plan";
+import type { GrantNode, Plan, ViewPlan } from "./plan";
+import { maskCall } from "./emit/masks";
 import type { ViewOwnerReach } from "./view-owner";
 import { softDeleteMatrix } from "./emit/soft-delete";
 import { softDeleteOf } from "./soft-delete";
@@ -12,6 +13,34 @@ import { temporaryGrantsMatrix } from "./temporary-grants";
 const ACCESS_MARK: Record<ColumnAccess, string> = { read: "R", write: "W", insert: "I", masked: "M", hidden: "·" };
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");
+
+/** A role's access to a column, with `/M` where it reads the raw value only on some rows (or on none: a mask's `unless` names no rows for it). */
+function columnMark(plan: Plan, table: string, g: GrantNode, column: string): string {
+  const access = g.access[column]!;
+  const twinOnly =
+    access !== "masked" &&
+    !g.select.includes(column) &&
+    plan.masks.some((m) => m.table === table && m.column === column && m.unless !== undefined && g.select.includes(m.twin));
+  return twinOnly ? `${ACCESS_MARK[access]}/M` : ACCESS_MARK[access];
+}
+
+/** In words, per role, the rows on which it reads a row-dependent masked column raw. */
+function rowMaskLines(plan: Plan, table: string): string[] {
+  const masks = plan.masks.filter((m) => m.table === table && m.unless !== undefined);
+  if (masks.length === 0) return [];
+  const lines = ["Row-dependent masks (X/M above):", ""];
+  for (const m of masks) {
+    const readers = plan.rowMasks.filter((r) => r.table === table && r.column === m.column);
+    for (const r of readers)
+      lines.push(`- ${r.role} reads ${m.column} raw where ${cell(describeScope(r.scope))}, ${maskCall(m.fn)} elsewhere`);
+    const none = plan.tables
+      .find((t) => t.name === table)!
+      .grants.filter((g) => !readers.some((r) => r.role === g.role) && columnMark(plan, table, g, m.column).endsWith("/M"));
+    for (const g of none) lines.push(`- ${g.role} reads ${m.column} masked on every row (no rows of unless are its)`);
+  }
+  lines.push("");
+  return lines;
+}
 
 /**
  * The access matrix in Markdown: per table, each role's row scope per command in words, the
@@ -29,7 +58,8 @@ export function renderMatrix(plan: Plan): string {
     `requires an active user who holds the role. Roles are prefixed \`${app.rolePrefix}\` in the database.`,
     "",
     "Column access: R read, W write (insert and update where the role has that row rule), I set on insert only,",
-    "M masked (reads only the masked twin), · hidden.",
+    "M masked (reads only the masked twin), · hidden; X/M: X, but the value it reads is raw only on the rows listed",
+    "under the table (a row-dependent mask) and masked elsewhere.",
     "",
     "## Roles",
     "",
@@ -71,15 +101,17 @@ export function renderMatrix(plan: Plan): string {
     }
     const columns = Object.keys(table.grants[0]?.access ?? {});
     lines.push(`| role | ${columns.join(" | ")} |`, `|---|${columns.map(() => "---").join("|")}|`);
-    for (const g of table.grants) lines.push(`| ${g.role} | ${columns.map((c) => ACCESS_MARK[g.access[c]!]).join(" | ")} |`);
+    for (const g of table.grants)
+      lines.push(`| ${g.role} | ${columns.map((c) => columnMark(plan, table.name, g, c)).join(" | ")} |`);
     lines.push("");
+    lines.push(...rowMaskLines(plan, table.name));
   }
   if (plan.views.length) lines.push(...viewsSection(plan));
   if (plan.masks.length) {
     lines.push("## Masks", "");
     for (const m of plan.masks)
       lines.push(
-        `- ${m.table}.${m.twin} = ${m.fn.kind.replace(/_/g, " ")}${"n" in m.fn ? ` ${m.fn.n}` : "step" in m.fn ? ` ${m.fn.step}` : ""} of ${m.column}`,
+        `- ${m.table}.${m.twin} = ${m.fn.kind.replace(/_/g, " ")}${"n" in m.fn ? ` ${m.fn.n}` : "step" in m.fn ? ` ${m.fn.step}` : ""} of ${m.column}${m.unless !== undefined ? " (row-dependent: see the table)" : ""}`,
       );
     lines.push("");
   }

@@ -9,6 +9,7 @@ import { holderColumns, ownerColumns } from "./holders";
 import { accessOf, exemptionsOf, lineage } from "./lineage";
 import type { ForeignKeyPlan, GrantNode, PolicyNode, ReferencePlan, RestrictiveNode, SupportIndex, TablePlan } from "./plan";
 import { restrictivesFor } from "./restrictives";
+import { maskReading } from "./row-masks";
 import { anyOf } from "./simplify";
 import { markerAccess, softDeleteMarkers, withMarkers, type SoftDeleteMarker } from "./soft-delete";
 import { withGrantOperations } from "./temporary-grants";
@@ -104,10 +105,12 @@ function grantFor(
   for (const { name } of rawColumns) {
     const a = access[name]!;
     const writable = !generated.has(name);
-    if (a === "read" || a === "write" || a === "insert") select.add(name);
+    // a row-dependent mask: the role reads the twin, and the raw value only through its function (row-masks.ts)
+    const rowMasked = masks.filter((m) => m.column === name && m.unless !== undefined && maskReading(role, m)?.kind !== "raw");
+    if ((a === "read" || a === "write" || a === "insert") && rowMasked.length === 0) select.add(name);
     if ((a === "write" || a === "insert") && writable && held.has("insert")) insert.push(name);
     if (a === "write" && writable && held.has("update")) update.push(name);
-    if (a === "masked") for (const m of masks) if (m.column === name) select.add(m.twin);
+    for (const m of a === "masked" ? masks.filter((x) => x.column === name) : rowMasked) select.add(m.twin);
   }
   return Object.freeze({
     table,

@@ -11,6 +11,7 @@ import { viewOwner } from "./names";
 import { planTable } from "./plan-table";
 import { privilegesOf, type PrivilegesPlan } from "./privileges";
 import { restrictivesFor } from "./restrictives";
+import { rowMasksOf, type RowMask } from "./row-masks";
 import { anyOf } from "./simplify";
 import { viewReach, type ViewOwnerReach, type ViewReachContext } from "./view-owner";
 
@@ -162,6 +163,8 @@ export interface Plan {
   readonly roles: readonly RolePlan[];
   readonly tables: readonly TablePlan[];
   readonly masks: readonly MaskPlan[];
+  /** Row-dependent reads of masked columns, each through a function owned by the role's raw reader. */
+  readonly rowMasks: readonly RowMask[];
   readonly views: readonly ViewPlan[];
   readonly operations: readonly OperationPlan[];
   readonly memberSets: readonly (MemberSet & { readonly rowType: string })[];
@@ -263,6 +266,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
     ),
     tables: Object.freeze(tables),
     masks: Object.freeze(app.masks.map((m) => Object.freeze({ ...m, sourceType: type(m.table, m.column) }))),
+    rowMasks: Object.freeze(rowMasksOf(app)),
     views: Object.freeze(views),
     operations: Object.freeze(
       app.operations.map((o) => {

@@ -3,9 +3,11 @@ import { COMMANDS, type RoleDefinition } from "../policy/roles";
 import { ancestorsOf } from "./lineage";
 import type { AppDefinition } from "../policy/define";
 import type { MemberSet, Scope } from "../policy/scopes";
+import type { MaskDefinition } from "../policy/masks";
 import { changedColumns } from "../policy/approvals";
 import { approvalProblems } from "./approval-problems";
 import { policyName, restrictiveName, roleName, roleSchemaName, viewOwner } from "./names";
+import { maskReading, rowMasksOf } from "./row-masks";
 import { didYouMean } from "../policy/suggest";
 import { kindOf } from "./scopes";
 import { asksWho, walkScope } from "./walk";
@@ -133,8 +135,9 @@ function checkIdentity(app: AppDefinition, { findTable, hasColumn }: Checker): v
   }
 }
 
-/** Checks each mask: its table and column, and a twin name that is not an ordinary column. */
-function checkMasks(app: AppDefinition, { problems, findTable, hasColumn }: Checker): void {
+/** Checks each mask: its table and column, a twin name that is not an ordinary column, and a row-dependent mask's scopes. */
+function checkMasks(app: AppDefinition, checker: Checker): void {
+  const { problems, findTable, hasColumn } = checker;
   for (const m of app.masks) {
     const who = `mask ${m.table}.${m.column}`;
     const table = findTable(who, m.table);
@@ -143,7 +146,41 @@ function checkMasks(app: AppDefinition, { problems, findTable, hasColumn }: Chec
     const existing = table.columns.find((c) => c.name === m.twin);
     if (existing && !existing.generated)
       problems.push(`${who}: twin "${m.twin}" is already an ordinary column of ${m.table}: choose another name with { as }`);
+    if (m.unless !== undefined) problems.push(...rowMaskProblems(app, m, table, checker));
   }
+}
+
+/** A row-dependent mask: valid scopes, a single-column key to read a row by, names PostgreSQL keeps whole, pairs that matter. */
+function rowMaskProblems(app: AppDefinition, m: MaskDefinition, table: CatalogTable, { checkScope }: Checker): string[] {
+  const who = `mask ${m.table}.${m.column}`;
+  const problems: string[] = [];
+  const pairs = Array.isArray(m.unless) ? (m.unless as readonly (readonly [RoleDefinition, Scope])[]) : undefined;
+  for (const scope of pairs ? pairs.map(([, s]) => s) : [m.unless as Scope]) checkScope(`${who} (unless)`, table, scope);
+  if (!pairs && (m.unless as Scope).kind === "all")
+    problems.push(`${who}: unless all() shows the raw value on every row: drop unless, or name the rows`);
+  if (table.primaryKey.length !== 1)
+    problems.push(
+      `${who}: a row-dependent mask reads a row by its key, and ${m.table} has no single-column primary key: add one, or drop unless`,
+    );
+  for (const [role] of pairs ?? []) {
+    if (maskReading(role, m)?.kind === "masked")
+      problems.push(
+        `${who}: role ${role.name} sees ${m.table}.${m.column} only masked (its column access), so [${role.name}, …] in unless changes nothing: remove the pair, or give ${role.name} read access to ${m.column}`,
+      );
+  }
+  for (const r of rowMasksOf(app).filter((x) => x.table === m.table && x.column === m.column)) {
+    if (r.fn.length > MAX_IDENTIFIER)
+      problems.push(
+        `${who}: function ${r.fn} is longer than ${MAX_IDENTIFIER} characters, and PostgreSQL would cut it: shorten the table, column or role name`,
+      );
+    if (roleName(app, r.reader).length > MAX_IDENTIFIER)
+      problems.push(
+        `${who}: role ${roleName(app, r.reader)} is longer than ${MAX_IDENTIFIER} characters: shorten the role name (or the role prefix)`,
+      );
+    if (app.roles.some((x) => x.name === r.reader))
+      problems.push(`${who}: role ${r.reader} would be both an app role and the raw reader of ${r.role}: rename the role`);
+  }
+  return problems;
 }
 
 /** Checks each role: names PostgreSQL would cut, its rules' tables, scopes and columns. */

@@ -58,6 +58,8 @@ const partnerShares = memberSet({
 });
 
 const ownCustomer = via("customer_id", "customers", own("owner_id"));
+/** Rows whose customer is granted to the user or in one of their open projects. */
+const borrowedCustomer = via("customer_id", "customers", or(granted("id"), member("id", openProjectCustomers)));
 const visibleCustomer = via("customer_id", "customers");
 const PERSONAL = { phone: "masked", email: "masked", id_number: "masked" } as const;
 
@@ -80,7 +82,8 @@ export const salesRep = role("sales_rep", {
       },
     },
     contacts: {
-      select: ownCustomer,
+      // the contacts of borrowed customers too, their personal data masked (masks below)
+      select: or(ownCustomer, borrowedCustomer),
       insert: { check: ownCustomer },
       update: { using: ownCustomer },
       columns: { default: "write", id: "read", customer_id: "insert" },
@@ -275,6 +278,15 @@ const allRoles = [
   auditor,
 ];
 
+/** Who reads a contact's personal data in full, and on which rows. */
+const contactReaders = [
+  [salesRep, ownCustomer],
+  [supervisor, managedCustomer],
+  [director, all()],
+  [admin, all()],
+  [auditor, all()],
+] as const;
+
 /** The CRM app: schema `crm`, roles `crm_<role>`, toolkit objects in `gatehouse`. */
 /** Supervisors reveal a contact's phone or id number in their subtree, VIP excepted; regional managers and above VIP too. */
 const revealers = [
@@ -451,10 +463,12 @@ export const crm = defineApp({
   // CRM.md: supervisors and above grant select or update on a customer they can see, to a user of their subtree,
   // for at most 30 days, with a reason; admin may grant anywhere
   grants: { by: [supervisor], anywhere: [admin], maxDuration: "30 days", tables: ["customers"] },
+  // CRM.md contacts: in full for a rep's own customers and across the subtree a manager manages; masked on the other
+  // contacts a reader sees (a rep's granted and project customers); support, analyst and intern always masked
   masks: [
-    mask("contacts", "phone", keepLast(4)),
-    mask("contacts", "email", emailDomain()),
-    mask("contacts", "id_number", redact()),
+    mask("contacts", "phone", keepLast(4), { unless: contactReaders }),
+    mask("contacts", "email", emailDomain(), { unless: contactReaders }),
+    mask("contacts", "id_number", redact(), { unless: contactReaders }),
     mask("customers", "created_at", dateToMonth(), { as: "created_month" }),
   ],
   views: [

@@ -75,6 +75,7 @@ export async function membershipDrift(client: ClientBase, scope: DriftScope, log
     expected.set(`${member} in ${role}`, { admin: false, inherit: options ? inherit : null, set: options ? true : null });
   for (const role of scope.requestRoles) want(scope.authenticator, role, false);
   for (const l of logins) want(l.login, roleName(scope.app, l.role), true);
+  for (const r of scope.rawReaders) want(r.reader, r.role, true);
   const items: DriftItem[] = [];
   for (const m of memberships) {
     const object = `${m.member} in ${m.role}`;
@@ -105,7 +106,8 @@ export async function membershipDrift(client: ClientBase, scope: DriftScope, log
 /**
  * Owners, which the generation never changes, by rule: no generated role owns a table, sequence or schema of the
  * managed schemas (invariant 1; views are compared with their generated owners instead), nor any function there;
- * and every SECURITY DEFINER function there is owned by the owner of the app schema.
+ * and every SECURITY DEFINER function there is owned by the owner of the app schema — except a row mask function,
+ * owned by its raw reader.
  *
  * @example
  * const items = await ownerDrift(client, scope);
@@ -140,14 +142,20 @@ export async function ownerDrift(client: ClientBase, scope: DriftScope): Promise
       order by 1, 2`,
     [...scopeValues(scope), scope.appSchema],
   );
-  return rows.map((r) => {
-    const what = r.kind === "owner" ? (r.object.startsWith("schema ") ? "schema" : "relation") : "function";
-    const message = r.generated
-      ? `${what} owned by a generated role: no app role may own objects of the app (invariant 1)`
-      : `security definer function not owned by the owner of schema ${scope.appSchema}`;
-    const expected = r.definer ? `owner ${r.schema_owner}` : "owner not a generated role";
-    return { kind: r.kind, object: r.object, message, expected, actual: `owner ${r.owner}` };
-  });
+  // a row mask function is owned by its raw reader (emit/row-masks.ts)
+  const readerOf = new Map(scope.rawReaders.flatMap((r) => r.functions.map((f) => [f, r.reader] as const)));
+  const ownedAsPlanned = (r: (typeof rows)[number]) =>
+    r.kind === "function" && readerOf.get(r.object.slice(0, r.object.indexOf("("))) === r.owner;
+  return rows
+    .filter((r) => !ownedAsPlanned(r))
+    .map((r) => {
+      const what = r.kind === "owner" ? (r.object.startsWith("schema ") ? "schema" : "relation") : "function";
+      const message = r.generated
+        ? `${what} owned by a generated role: no app role may own objects of the app (invariant 1)`
+        : `security definer function not owned by the owner of schema ${scope.appSchema}`;
+      const expected = r.definer ? `owner ${r.schema_owner}` : "owner not a generated role";
+      return { kind: r.kind, object: r.object, message, expected, actual: `owner ${r.owner}` };
+    });
 }
 
 /** `server_version_num`, e.g. 150004. */

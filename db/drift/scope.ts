@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import { maskExpression } from "../compile/emit/masks";
+import { rawReaders } from "../compile/emit/row-masks";
 import { requestRoles, roleName, roleSchemaName, viewOwner } from "../compile/names";
 import type { Plan } from "../compile/plan";
 import type { AppDefinition } from "../policy/define";
@@ -30,6 +31,8 @@ export interface DriftScope {
   /** The roles the authenticator may switch to. */
   readonly requestRoles: readonly string[];
   readonly twins: readonly PlannedTwin[];
+  /** Raw readers of row-dependent masks (prefixed), each with its app role and the functions it owns (`schema.name`). */
+  readonly rawReaders: readonly { readonly reader: string; readonly role: string; readonly functions: readonly string[] }[];
 }
 
 /** SQL for "the `pg_roles` row `alias` is a generated role", with the known roles and the prefix bound as `roles` and `prefix`. */
@@ -65,12 +68,25 @@ export async function driftScope(client: ClientBase, plan: Plan): Promise<DriftS
     schemas: [app.schema, app.toolkitSchema, ...roleSchemas.sort()],
     tableSchemas: [app.schema, app.toolkitSchema],
     prefix: app.rolePrefix,
-    roles: [...request, authenticator, ...plan.views.map((v) => roleName(app, viewOwner(v.name)))],
+    roles: [
+      ...request,
+      authenticator,
+      ...plan.views.map((v) => roleName(app, viewOwner(v.name))),
+      ...rawReaders(plan).map((r) => roleName(app, r)),
+    ],
     authenticator,
     requestRoles: request,
     twins: plan.masks.map((mask) => {
       const { expression, type } = maskExpression(plan, mask);
       return { table: mask.table, column: mask.twin, expression, type };
+    }),
+    rawReaders: rawReaders(plan).map((reader) => {
+      const masks = plan.rowMasks.filter((m) => m.reader === reader);
+      return {
+        reader: roleName(app, reader),
+        role: roleName(app, masks[0]!.role),
+        functions: masks.map((m) => `${app.toolkitSchema}.${m.fn}`),
+      };
     }),
   });
 }

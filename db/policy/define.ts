@@ -230,6 +230,9 @@ function checkAppShape(app: AppDefinition): string[] {
   }
   const twins = new Set<string>();
   for (const m of app.masks) {
+    if (Array.isArray(m.unless))
+      for (const [r] of m.unless as readonly (readonly [RoleDefinition, unknown])[])
+        unlisted(r, `mask ${m.table}.${m.column} (unless)`);
     const key = `${m.table}.${m.twin}`;
     if (twins.has(key)) problems.push(`mask twin ${key} is declared twice`);
     twins.add(key);

@@ -375,7 +375,19 @@ const FACTORIES = {
     subject: ([n]: readonly unknown[]) => named("restriction", n),
   },
   mask: {
-    args: z.tuple([name, column, maskFunction, closed({ as: column.optional() })]),
+    args: z.tuple([
+      name,
+      column,
+      maskFunction,
+      closed({
+        as: column.optional(),
+        unless: z
+          .union([scope, z.array(z.tuple([roleRef, scope], { error: expected("a pair [role, scope]") }))], {
+            error: expected("a scope, or a list of [role, scope] pairs"),
+          })
+          .optional(),
+      }),
+    ]),
     names: ["table", "column", "fn", "options"],
     subject: ([table, col]: readonly unknown[]) =>
       typeof table === "string" && typeof col === "string" ? `mask ${table}.${col}` : "mask",

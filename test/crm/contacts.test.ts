@@ -13,15 +13,15 @@ afterAll(() => crm?.close());
 testTableAccess(() => crm, contacts);
 
 describe("raw personal data", () => {
-  test("rita reads the full phone, email and id number of her own customer's contact", async () => {
+  test("rita reads the full phone, email and id number of her own customer's contact, through her select * view", async () => {
     const seen = await crm.as(persona("rita"), (c) =>
-      rows(c, "select id::int, phone, email, id_number from crm.contacts where customer_id = 3"),
+      rows(c, "select id::int, phone, email, id_number from crm_sales_rep.contacts where customer_id = 3"),
     );
     expect(seen).toEqual([{ id: 4, phone: "+1-555-0104", email: "carl.mensah@cobalt.example", id_number: "ID-508812" }]);
   });
 
   test("rick cannot read the contact of his teammate rita's customer, which exists", async () => {
-    expect(await crm.as(persona("rick"), (c) => column(c, "select phone from crm.contacts where id = 4"))).toEqual([]);
+    expect(await crm.as(persona("rick"), (c) => column(c, "select phone from crm_sales_rep.contacts where id = 4"))).toEqual([]);
     expect(await crm.root((c) => rows(c, "select customer_id::int, phone from crm.contacts where id = 4"))).toEqual([
       { customer_id: 3, phone: "+1-555-0104" },
     ]);
@@ -39,7 +39,7 @@ describe("raw personal data", () => {
 
   test("sam, supervisor of East-1, reads in full the contact of olga's East-1 customer", async () => {
     const seen = await crm.as(persona("sam"), (c) =>
-      rows(c, "select full_name, phone, email, id_number from crm.contacts where id = 19"),
+      rows(c, "select full_name, phone, email, id_number from crm_supervisor.contacts where id = 19"),
     );
     expect(seen).toEqual([
       { full_name: "Tara Walsh", phone: "+1-555-0119", email: "tara.walsh@tidewater.example", id_number: "ID-158827" },
@@ -117,14 +117,14 @@ describe("writes", () => {
   test("rita adds a contact to her own customer and reads it back in full", async () => {
     await crm.as(persona("rita"), async (c) => {
       const insert =
-        "insert into crm.contacts (customer_id, full_name, phone, email, id_number) values (2, 'Ada Byrne', '+1-555-0199', 'ada@bluebird.example', 'ID-100001') returning customer_id::int, full_name, phone";
+        "insert into crm.contacts (customer_id, full_name, phone, email, id_number) values (2, 'Ada Byrne', '+1-555-0199', 'ada@bluebird.example', 'ID-100001') returning customer_id::int, full_name, phone_masked";
       expect(await attempt(c, insert)).toEqual({
         rowCount: 1,
-        rows: [{ customer_id: 2, full_name: "Ada Byrne", phone: "+1-555-0199" }],
+        rows: [{ customer_id: 2, full_name: "Ada Byrne", phone_masked: "*******0199" }],
       });
-      expect(await column(c, "select full_name from crm.contacts where customer_id = 2 order by id")).toEqual([
-        "Bea Lindqvist",
-        "Ada Byrne",
+      expect(await rows(c, "select full_name, phone from crm_sales_rep.contacts where customer_id = 2 order by id")).toEqual([
+        { full_name: "Bea Lindqvist", phone: "+1-555-0103" },
+        { full_name: "Ada Byrne", phone: "+1-555-0199" },
       ]);
     });
   });
@@ -141,7 +141,7 @@ describe("writes", () => {
   test("rita corrects the phone of her own customer's contact", async () => {
     await crm.as(persona("rita"), async (c) => {
       expect(await attempt(c, "update crm.contacts set phone = '+1-555-0999' where id = 3")).toEqual({ rowCount: 1, rows: [] });
-      expect(await column(c, "select phone from crm.contacts where id = 3")).toEqual(["+1-555-0999"]);
+      expect(await column(c, "select phone from crm_sales_rep.contacts where id = 3")).toEqual(["+1-555-0999"]);
     });
   });
 

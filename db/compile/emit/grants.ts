@@ -3,6 +3,7 @@ import { helperIdent, requestRoles, roleIdent, tableIdent, viewOwner } from "../
 import type { GrantNode, Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
 import { ACTIVITY } from "./activity";
+import { rawReaders } from "./row-masks";
 
 const columns = (names: readonly string[]): SQL =>
   sql.join(
@@ -15,8 +16,8 @@ const managed = (plan: Plan): SQL =>
   sql.join(
     [
       sql`public`,
-      ...[...requestRoles(plan), plan.app.authenticator, ...plan.views.map((v) => viewOwner(v.name))].map((r) =>
-        roleIdent(plan.app, r),
+      ...[...requestRoles(plan), plan.app.authenticator, ...plan.views.map((v) => viewOwner(v.name)), ...rawReaders(plan)].map(
+        (r) => roleIdent(plan.app, r),
       ),
     ],
     ", ",

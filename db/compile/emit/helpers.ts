@@ -160,6 +160,20 @@ function claimToUid(pattern: string | undefined, userId: SQL): SQL {
     uid := claim::${userId};`;
 }
 
+/**
+ * Inside a row mask function the acting role is the app role's raw reader (`emit/row-masks.ts`), which only that
+ * function runs as: it asks as the app role it reads for.
+ */
+function rawReaderRoles(plan: Plan): SQL {
+  const readers = [...new Map(plan.rowMasks.map((m) => [m.reader, m.role])).entries()];
+  if (readers.length === 0) return sql.blank;
+  return sql`
+    app_role := case app_role ${sql.join(
+      readers.map(([reader, role]) => sql`when ${literal(reader)} then ${literal(role)}`),
+      " ",
+    )} else app_role end;`;
+}
+
 /** `current_user_id(acting_role)`: who is asking. */
 function userIdHelper(h: HelperParts): Statement {
   const { plan, t, c, userId, logins, authenticator, prefix, users, userRoles } = h;
@@ -178,7 +192,7 @@ begin
     if pg_catalog.left(acting_role, pg_catalog.length(${prefix})) <> ${prefix} then
       return null;
     end if;
-    app_role := pg_catalog.substr(acting_role, pg_catalog.length(${prefix}) + 1);
+    app_role := pg_catalog.substr(acting_role, pg_catalog.length(${prefix}) + 1);${rawReaderRoles(plan)}
   else
     select l.user_id, l.role into uid, app_role from ${logins} l where l.login = session_user and l.disabled_at is null;
   end if;

@@ -112,11 +112,10 @@ export function maskExpression(
   return kind.apply(mask.fn, { value, asText }, (name) => helperIdent(plan.app, name));
 }
 
-export const describeMask = (mask: MaskPlan): string => {
-  const f = mask.fn;
-  const arg = "n" in f ? `(${f.n})` : "step" in f ? `(${f.step})` : "()";
-  return `gatehouse mask: ${f.kind}${arg} of ${mask.column}`;
-};
+export const describeMask = (mask: MaskPlan): string => `gatehouse mask: ${maskCall(mask.fn)} of ${mask.column}`;
+
+/** A mask function as written in the comments and the access matrix, e.g. `keep_last(4)`. */
+export const maskCall = (f: MaskFunction): string => `${f.kind}${"n" in f ? `(${f.n})` : "step" in f ? `(${f.step})` : "()"}`;
 
 /** The mask functions themselves: IMMUTABLE, so stored generated columns may call them. */
 export function emitMaskFunctions(plan: Plan): Statement[] {

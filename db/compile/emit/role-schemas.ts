@@ -1,12 +1,14 @@
 import { doBlock, lineComment, literal, sql } from "../../sql/ddl";
-import { roleIdent, roleSchemaName, tableIdent } from "../names";
-import type { GrantNode, Plan, TablePlan } from "../plan";
+import { helperIdent, roleIdent, roleSchemaName, tableIdent } from "../names";
+import { tableOf, type GrantNode, type Plan, type TablePlan } from "../plan";
 import type { Statement } from "../statement";
 
 /** One column of a `select *` view: its name (the raw column's) and the table column it reads (the raw one or its masked twin). */
 export interface StarColumn {
   readonly name: string;
   readonly from: string;
+  /** A row-dependent mask: the toolkit function giving the raw value or the twin per row, called with the row's key. */
+  readonly fn?: string;
 }
 
 /** A role's `select *` view of one table: the columns it shows, in table order. */
@@ -23,7 +25,7 @@ const READS = new Set(["read", "write", "insert"]);
 /**
  * The columns `role` reads with `select * from <table>` in its role schema: in table order, a raw column where its
  * definition reads it and it holds SELECT on it, the masked twin under the raw column's name where it sees the
- * column masked, nothing else. Columns a role holds only because a masking view reads them are left out (it reads
+ * column masked, its row mask function's value (raw or masked by row) where the mask depends on the row, nothing else. Columns a role holds only because a masking view reads them are left out (it reads
  * them through that view). Empty when the role may read no column of the table.
  *
  * @example
@@ -36,9 +38,11 @@ export function starColumns(plan: Plan, table: TablePlan, grant: GrantNode): Sta
   for (const column of table.columns) {
     const access = grant.access[column];
     if (access !== undefined && READS.has(access) && holds.has(column)) out.push({ name: column, from: column });
-    else if (access === "masked") {
+    else if (access !== undefined && (access === "masked" || READS.has(access))) {
       const twin = plan.masks.find((m) => m.table === table.name && m.column === column && holds.has(m.twin));
-      if (twin) out.push({ name: column, from: twin.twin });
+      const row = plan.rowMasks.find((m) => m.role === grant.role && m.table === table.name && m.column === column);
+      if (twin)
+        out.push(row && holds.has(table.key) ? { name: column, from: twin.twin, fn: row.fn } : { name: column, from: twin.twin });
     }
   }
   return out;
@@ -130,7 +134,8 @@ end`)}`,
   ];
 }
 
-const maskedOf = (view: StarView): string[] => view.columns.filter((c) => c.from !== c.name).map((c) => c.name);
+const maskedOf = (view: StarView): string[] => view.columns.filter((c) => c.from !== c.name && !c.fn).map((c) => c.name);
+const byRowOf = (view: StarView): string[] => view.columns.filter((c) => c.fn).map((c) => c.name);
 
 /**
  * The `select *` schemas: per app role that reads at least one table, schema `<app schema>_<role>` (usage to that
@@ -167,7 +172,13 @@ grant usage on schema ${schema} to ${roleIdent(app, role.name)};`,
     for (const view of mine) {
       const v = sql.identifier(name, view.table);
       const masked = maskedOf(view);
-      const why = `select * for ${role.name}: ${view.table}${masked.length ? ` with ${masked.join(", ")} masked` : ""}; columns from ${view.sources.join(", ")}`;
+      const byRow = byRowOf(view);
+      const key = tableOf(plan, view.table).key;
+      const how = [
+        ...(masked.length ? [`${masked.join(", ")} masked`] : []),
+        ...(byRow.length ? [`${byRow.join(", ")} raw or masked by row`] : []),
+      ].join("; ");
+      const why = `select * for ${role.name}: ${view.table}${how ? ` with ${how}` : ""}; columns from ${view.sources.join(", ")}`;
       out.push({
         kind: "view",
         target: `${name}.${view.table}`,
@@ -176,13 +187,17 @@ grant usage on schema ${schema} to ${roleIdent(app, role.name)};`,
 create view ${v} with (security_invoker = true) as
   select ${sql.join(
     view.columns.map((c) =>
-      c.from === c.name ? sql.identifier(c.name) : sql`${sql.identifier(c.from)} as ${sql.identifier(c.name)}`,
+      c.fn
+        ? sql`${helperIdent(app, c.fn)}(${sql.identifier(key)}) as ${sql.identifier(c.name)}`
+        : c.from === c.name
+          ? sql.identifier(c.name)
+          : sql`${sql.identifier(c.from)} as ${sql.identifier(c.name)}`,
     ),
     ", ",
   )}
     from ${tableIdent(app, view.table)};
 comment on view ${v} is ${literal(
-          `${app.schema}.${view.table} as role ${role.name} reads it with select *${masked.length ? ` (${masked.join(", ")} masked)` : ""}; rows and columns are checked on ${app.schema}.${view.table}`,
+          `${app.schema}.${view.table} as role ${role.name} reads it with select *${how ? ` (${how})` : ""}; rows and columns are checked on ${app.schema}.${view.table}`,
         )};
 revoke all on table ${v} from public;
 grant select on table ${v} to ${roleIdent(app, role.name)};`,

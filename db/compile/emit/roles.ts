@@ -2,6 +2,7 @@ import { doBlock, lineComment, literal, sql, trusted } from "../../sql/ddl";
 import { requestRoles, roleIdent, roleName, viewOwner } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
+import { emitRawReaders } from "./row-masks";
 
 const guardedCreate = (name: string, options: string) =>
   doBlock(
@@ -40,6 +41,7 @@ ${guardedCreate(name, options)}`,
     });
     out.push({ kind: "role", sql: sql`alter role ${sql.identifier(name)} ${trusted(options)};` });
   }
+  out.push(...emitRawReaders(plan));
   const authenticator = roleName(app, app.authenticator);
   out.push({
     kind: "role",

@@ -8,8 +8,14 @@
  */
 import { NO_ACCESS, type TableExpectations } from "../table-access";
 
-/** Raw personal data: reps on customers they own, supervisors and above on their unit subtree, admin, auditor. */
+/** Raw personal data on every row they see: the director, admin, auditor. */
 const FULL = ["id", "customer_id", "full_name", "phone", "email", "id_number"] as const;
+/**
+ * Reps, supervisors and regional managers: phone, email and id_number raw only where they own the customer (reps) or
+ * manage its unit (supervisors and above), masked on the other contacts they see — so they select the masked twins,
+ * and read the raw values row by row through their row mask functions (test/crm/row-masks.test.ts).
+ */
+const BY_ROW = ["id", "customer_id", "full_name", "phone_masked", "email_masked", "id_number_masked"] as const;
 /** Intern and support: the masked twins instead of phone, email and id_number. */
 const MASKED = ["id", "customer_id", "full_name", "phone_masked", "email_masked", "id_number_masked"] as const;
 /** Analyst: no name, masked twins only. */
@@ -24,15 +30,15 @@ export const contacts: TableExpectations = {
     dana: { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21], columns: FULL },
     // regional manager of East: customers of East-1 and East-2 she sees (VIP 1 and archived 22 included,
     // deleted 21 not); the West-1 pool customer 18 is visible to her but not in her subtree
-    erin: { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 16, 17, 19, 21], columns: FULL },
+    erin: { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 16, 17, 19, 21], columns: BY_ROW },
     // supervisor of East-1: his unit's customers except the VIP 1 he does not own and the deleted 21;
     // archived 22 (contact 21) stays; the East-2 pool customer 17 is outside his subtree
-    sam: { ids: [3, 4, 5, 6, 7, 15, 16, 19, 21], columns: FULL },
-    // reps: customers they own and see; never the pool (16–18), the project customer 11 or a grant
-    rita: { ids: [1, 2, 3, 4], columns: FULL }, // customers 1, 2, 3 (22 is archived)
-    rick: { ids: [5, 6, 7], columns: FULL }, // customers 4, 5, 6 (21 is deleted; 8 is only granted)
-    roy: { ids: [8, 9, 10, 11], columns: FULL }, // customers 7, 8, 9, 10
-    wendy: { ids: [12, 13, 14], columns: FULL }, // customers 11, 12, 13 (14 has no contact)
+    sam: { ids: [3, 4, 5, 6, 7, 15, 16, 19, 21], columns: BY_ROW },
+    // reps: customers they own, and those granted to them or in their open projects; never the pool (16–18)
+    rita: { ids: [1, 2, 3, 4, 12], columns: BY_ROW }, // customers 1, 2, 3 (22 is archived) and 11 (open project)
+    rick: { ids: [5, 6, 7, 9], columns: BY_ROW }, // customers 4, 5, 6 (21 is deleted) and 8 (granted; 10's grant expired)
+    roy: { ids: [8, 9, 10, 11], columns: BY_ROW }, // customers 7, 8, 9, 10
+    wendy: { ids: [12, 13, 14], columns: BY_ROW }, // customers 11, 12, 13 (14 has no contact)
     ian: { ids: [15], columns: MASKED }, // intern: his own customer 15, masked
     fiona: NO_ACCESS,
     lena: NO_ACCESS,
@@ -45,6 +51,6 @@ export const contacts: TableExpectations = {
     adam: { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], columns: FULL },
     aude: { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], columns: FULL },
     // frozen: holds the sales_rep grants, sees no row
-    olga: { ids: [], columns: FULL },
+    olga: { ids: [], columns: BY_ROW },
   },
 };

@@ -1,0 +1,97 @@
+import type { AppDefinition } from "../policy/define";
+import type { MaskDefinition } from "../policy/masks";
+import type { RoleDefinition } from "../policy/roles";
+import type { Scope } from "../policy/scopes";
+import { accessOf, lineage } from "./lineage";
+import { anyOf } from "./simplify";
+
+/**
+ * How a role reads a masked column: the raw value on every row it sees, the masked twin on every row, or the raw
+ * value where `scope` holds on the row and the twin elsewhere (a row-dependent mask, `mask(..., { unless })`).
+ */
+export type MaskReading =
+  { readonly kind: "raw" } | { readonly kind: "masked" } | { readonly kind: "row"; readonly scope: Scope };
+
+const READS = new Set(["read", "write", "insert"]);
+
+/**
+ * How `role` reads the column of `mask`, from its column access (own and inherited) and the mask's `unless`;
+ * undefined when the role reads the column in no form. A listed pair's scope is inherited and or'd along the
+ * lineage; a scope that covers every row (`all()`) is a raw read.
+ *
+ * @example
+ * maskReading(nurse, mask("patients", "phone", keepLast(4), { unless: [[nurse, unit("ward_id")]] }))
+ * // { kind: "row", scope: unit("ward_id") }
+ */
+export function maskReading(role: RoleDefinition, mask: MaskDefinition): MaskReading | undefined {
+  const selects = lineage(role).some((r) => r.tables[mask.table]?.select);
+  const access = accessOf(role, mask.table, [mask.column], selects)[mask.column];
+  if (access === "masked") return { kind: "masked" };
+  if (access === undefined || !READS.has(access)) return undefined;
+  if (mask.unless === undefined) return { kind: "raw" };
+  const scope = Array.isArray(mask.unless)
+    ? anyOf(
+        (mask.unless as readonly (readonly [RoleDefinition, Scope])[])
+          .filter(([listed]) => lineage(role).includes(listed))
+          .map(([, s]) => s),
+      )
+    : anyOf([mask.unless as Scope]);
+  if (scope === undefined) return { kind: "masked" };
+  return scope.kind === "all" ? { kind: "raw" } : { kind: "row", scope };
+}
+
+/** One role's row-dependent read of one masked column: the function it reads the column through. */
+export interface RowMask {
+  readonly table: string;
+  readonly column: string;
+  readonly twin: string;
+  /** The reading app role, unprefixed. */
+  readonly role: string;
+  /** Rows where the role reads the raw value. */
+  readonly scope: Scope;
+  /** `<toolkit schema>.<fn>(key)`: the raw value where `scope` holds, the twin elsewhere, nothing for a row the role cannot see. */
+  readonly fn: string;
+  /** The role owning `fn`, unprefixed (see {@link rawReader}). */
+  readonly reader: string;
+}
+
+/**
+ * The role a row-dependent mask's functions run as, unprefixed (`raw_<role>`; in the database `clinic_raw_nurse`):
+ * NOLOGIN, a member of the app role (so that role's policies and privileges apply to it) that also holds select on
+ * the raw columns the role reads row by row; granted to nobody, it owns those functions and nothing else.
+ *
+ * @example
+ * roleName(clinic, rawReader("nurse")) // "clinic_raw_nurse"
+ */
+export const rawReader = (role: string): string => `raw_${role}`;
+
+/** The function a role reads a row-dependent column through: `row_mask_<table>_<column>__<role>`. */
+export const rowMaskFunction = (table: string, column: string, role: string): string => `row_mask_${table}_${column}__${role}`;
+
+/**
+ * Every row-dependent read of the app, masks in definition order and roles within each in definition order.
+ *
+ * @example
+ * rowMasksOf(clinic).map((m) => m.fn) // ["row_mask_patients_phone__nurse"]
+ */
+export function rowMasksOf(app: AppDefinition): RowMask[] {
+  return app.masks.flatMap((m) =>
+    m.unless === undefined
+      ? []
+      : app.roles.flatMap((role): RowMask[] => {
+          const reading = maskReading(role, m);
+          if (reading?.kind !== "row") return [];
+          return [
+            Object.freeze({
+              table: m.table,
+              column: m.column,
+              twin: m.twin,
+              role: role.name,
+              scope: reading.scope,
+              fn: rowMaskFunction(m.table, m.column, role.name),
+              reader: rawReader(role.name),
+            }),
+          ];
+        }),
+  );
+}
