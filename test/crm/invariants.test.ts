@@ -42,6 +42,8 @@ const APP_ROLES = [
 
 /** The owner of each masking view, which the compiler adds too: the view runs as it. */
 const VIEW_OWNERS = ["view_marketing_export"];
+/** The roles whose row mask functions read contacts' personal data row by row (db/compile/emit/row-masks.ts). */
+const RAW_READERS = ["raw_regional_manager", "raw_sales_rep", "raw_supervisor"];
 
 /** Database roles whose name starts with this database's app prefix, unprefixed, sorted. */
 const appRoles = (c: PoolClient, where = "true") =>
@@ -71,8 +73,10 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
     await crm.root((c) => expectRowSecurityEverywhere(c, "gatehouse"));
   });
 
-  test("the app's roles are exactly the defined ones, the anonymous and authenticator roles, the view owners and the role-bound logins", async () => {
-    expect(await crm.root((c) => appRoles(c))).toEqual([...APP_ROLES, ...VIEW_OWNERS, "login_ana", "login_rita"].sort());
+  test("the app's roles are exactly the defined ones, the anonymous and authenticator roles, the view owners, the raw readers and the role-bound logins", async () => {
+    expect(await crm.root((c) => appRoles(c))).toEqual(
+      [...APP_ROLES, ...VIEW_OWNERS, ...RAW_READERS, "login_ana", "login_rita"].sort(),
+    );
   });
 
   test("no app role or login is a superuser, bypasses RLS, creates roles or databases, or replicates", async () => {
@@ -91,7 +95,7 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
     });
   });
 
-  test("no app role owns, or is a member of the owner of, any object of schemas crm and gatehouse; a view owner owns its view only", async () => {
+  test("no app role owns, or is a member of the owner of, any object of schemas crm and gatehouse; a view owner owns its view only, a raw reader its row mask functions only", async () => {
     const owners = await crm.root((c) =>
       rows(
         c,
@@ -109,7 +113,15 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
         [prefix],
       ),
     );
+    const rowMaskFunctions = (role: string) =>
+      ["email", "id_number", "phone"].map((c) => `function row_mask_contacts_${c}__${role}`);
     expect(owners).toEqual([
+      ...["regional_manager", "sales_rep", "supervisor"].map((role) => ({
+        owner: `raw_${role}`,
+        superuser: false,
+        app_members: [],
+        objects: rowMaskFunctions(role),
+      })),
       { owner: "the superuser", superuser: true, app_members: [], objects: null },
       // the view, and the row type (and its array type) PostgreSQL makes for it; no table
       {
@@ -146,16 +158,48 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
       })),
     );
   });
+
+  test("a raw reader has no login and no BYPASSRLS, is no superuser, is a member of its app role only, and is granted to no role", async () => {
+    const readers = await crm.root((c) =>
+      rows(
+        c,
+        `select substr(r.rolname, length($1) + 1) as role, r.rolcanlogin, r.rolinherit, r.rolbypassrls, r.rolsuper, r.rolcreaterole, r.rolcreatedb,
+                array(select m.member::regrole::text from pg_auth_members m where m.roleid = r.oid) as members,
+                array(select substr(m.roleid::regrole::text, length($1) + 1) from pg_auth_members m where m.member = r.oid) as member_of
+           from pg_roles r where r.rolname = any ($2::text[]) order by 1`,
+        [prefix, RAW_READERS.map((o) => prefix + o)],
+      ),
+    );
+    expect(readers).toEqual(
+      RAW_READERS.map((role) => ({
+        role,
+        rolcanlogin: false,
+        // inherit: its app role's policies and privileges apply to it (policies apply to the members of their roles)
+        rolinherit: true,
+        rolbypassrls: false,
+        rolsuper: false,
+        rolcreaterole: false,
+        rolcreatedb: false,
+        members: [],
+        member_of: [role.slice("raw_".length)],
+      })),
+    );
+  });
 });
 
-describe("invariant 2: no role holds both a raw column and its masked twin", () => {
-  /** For every mask of the app and every app role: may it touch the raw column, may it read the twin? */
+describe("invariant 2: no role reads both a raw column and its masked twin", () => {
+  /**
+   * For every mask of the app and every generated role: may it read the raw column (select or references), write it,
+   * read the twin? A raw reader is left out of "none reads both": it is the row mask functions' definer, reads the
+   * raw column only inside them, and holds the twin through its app role.
+   */
   const maskAccess = () =>
     crm.root((c) =>
       rows(
         c,
         `select m.tbl || '.' || m.col as raw, m.tbl || '.' || m.twin as twin, substr(r.rolname, length($2) + 1) as role,
-                has_column_privilege(r.oid, format('crm.%I', m.tbl)::regclass, m.col, 'select, insert, update, references') as holds_raw,
+                has_column_privilege(r.oid, format('crm.%I', m.tbl)::regclass, m.col, 'select, references') as holds_raw,
+                has_column_privilege(r.oid, format('crm.%I', m.tbl)::regclass, m.col, 'insert, update') as writes_raw,
                 has_column_privilege(r.oid, format('crm.%I', m.tbl)::regclass, m.twin, 'select, insert, update, references') as holds_twin
            from jsonb_to_recordset($1) as m(tbl text, col text, twin text)
            cross join pg_roles r
@@ -165,27 +209,30 @@ describe("invariant 2: no role holds both a raw column and its masked twin", () 
       ),
     );
 
-  test("every mask of the app, checked over every app role and login: none holds both", async () => {
+  test("every mask of the app, checked over every app role and login: none reads both", async () => {
     const access = await maskAccess();
-    expect(access).toHaveLength(crm.app.masks.length * (APP_ROLES.length + VIEW_OWNERS.length + 2));
-    expect(access.filter((a) => a.holds_raw && a.holds_twin)).toEqual([]);
+    expect(access).toHaveLength(crm.app.masks.length * (APP_ROLES.length + VIEW_OWNERS.length + RAW_READERS.length + 2));
+    expect(access.filter((a) => a.holds_raw && a.holds_twin && !RAW_READERS.includes(a.role as string))).toEqual([]);
   });
 
-  test("the masked twins are read by exactly the masked roles, the raw columns by exactly the others", async () => {
+  test("the masked twins are read by exactly the masked and row-masked roles, the raw columns by exactly the others", async () => {
     const access = await maskAccess();
-    const holders = (kind: "raw" | "twin") =>
+    const holders = (kind: "raw" | "twin", privilege: "holds" | "writes" = "holds") =>
       Object.fromEntries(
         [...new Set(access.map((a) => a[kind] as string))].map((name) => [
           name,
-          access.filter((a) => a[kind] === name && a[`holds_${kind}`]).map((a) => a.role),
+          access.filter((a) => a[kind] === name && a[`${privilege}_${kind}`]).map((a) => a.role),
         ]),
       );
-    const FULL = ["admin", "auditor", "director", "login_rita", "regional_manager", "sales_rep", "supervisor"];
+    const FULL = ["admin", "auditor", "director"];
+    // reps, supervisors, regional managers (and rita's login) read contacts row by row: the twin, raw through a function
+    const BY_ROW = ["login_rita", "regional_manager", "sales_rep", "supervisor"];
     const MASKED = ["analyst", "intern", "login_ana", "support"];
+    const twinReaders = [...MASKED, ...BY_ROW, ...RAW_READERS].sort();
     expect(holders("raw")).toEqual({
-      "contacts.email": FULL,
-      "contacts.id_number": FULL,
-      "contacts.phone": FULL,
+      "contacts.email": [...FULL, ...RAW_READERS],
+      "contacts.id_number": [...FULL, ...RAW_READERS],
+      "contacts.phone": [...FULL, ...RAW_READERS],
       "customers.created_at": [
         "admin",
         "analyst",
@@ -195,15 +242,35 @@ describe("invariant 2: no role holds both a raw column and its masked twin", () 
         "intern",
         "login_ana",
         "login_rita",
+        "raw_regional_manager",
+        "raw_sales_rep",
+        "raw_supervisor",
         "regional_manager",
         "sales_rep",
         "supervisor",
       ],
     });
+    // writing their own contacts' personal data reads nothing: a where clause or returning on it needs select
+    const writers = [
+      "admin",
+      "director",
+      "login_rita",
+      "raw_regional_manager",
+      "raw_sales_rep",
+      "raw_supervisor",
+      "regional_manager",
+      "sales_rep",
+      "supervisor",
+    ];
+    expect(holders("raw", "writes")).toMatchObject({
+      "contacts.phone": writers,
+      "contacts.email": writers,
+      "contacts.id_number": writers,
+    });
     expect(holders("twin")).toEqual({
-      "contacts.email_masked": MASKED,
-      "contacts.id_number_masked": MASKED,
-      "contacts.phone_masked": MASKED,
+      "contacts.email_masked": twinReaders,
+      "contacts.id_number_masked": twinReaders,
+      "contacts.phone_masked": twinReaders,
       "customers.created_month": ["view_marketing_export"],
     });
   });
@@ -315,7 +382,7 @@ describe("invariant 6: SECURITY DEFINER functions are few, fixed and closed", ()
 describe("invariant 8: every generated role carries the prefix", () => {
   test("every role the compiled SQL creates starts with the prefix", async () => {
     const created = [...crm.compiled.sql.matchAll(/create role "([^"]+)"/g)].map((m) => m[1]);
-    expect(created.map((name) => name!.slice(prefix.length)).sort()).toEqual([...APP_ROLES, ...VIEW_OWNERS].sort());
+    expect(created.map((name) => name!.slice(prefix.length)).sort()).toEqual([...APP_ROLES, ...VIEW_OWNERS, ...RAW_READERS].sort());
     expect(created.filter((name) => !name!.startsWith(prefix))).toEqual([]);
   });
 

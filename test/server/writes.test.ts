@@ -149,15 +149,15 @@ test("a database error other than a permission is masked with a reference the se
 
 test("a grant revoked after the schema was built surfaces as FORBIDDEN naming the table, not as a masked error", async () => {
   const rep = `"${api.crm.app.rolePrefix}sales_rep"`;
-  await api.crm.db.pool.query(`revoke select (email) on crm.contacts from ${rep}`);
+  await api.crm.db.pool.query(`revoke select (full_name) on crm.contacts from ${rep}`);
   try {
-    const { data, errors } = await api.query("{ allContacts { nodes { rowId email } } }", { token: await api.token("rita") });
+    const { data, errors } = await api.query("{ allContacts { nodes { rowId fullName } } }", { token: await api.token("rita") });
     expect(data).toEqual({ allContacts: null });
     expect(errors?.map((e) => [e.message, e.extensions])).toEqual([
       ["forbidden: permission denied for table contacts", { code: "FORBIDDEN", table: "contacts" }],
     ]);
   } finally {
-    await api.crm.db.pool.query(`grant select (email) on crm.contacts to ${rep}`);
+    await api.crm.db.pool.query(`grant select (full_name) on crm.contacts to ${rep}`);
   }
 });
 
