@@ -137,10 +137,18 @@ export function reviewDocument(review: Review): ReviewDocument {
           review.personal.length
             ? [
                 table(
-                  ["column", "raw", "masked only", "reveal one row (audited)", "masking views"],
+                  [
+                    "column",
+                    "raw",
+                    "raw on some rows, masked on the others",
+                    "masked only",
+                    "reveal one row (audited)",
+                    "masking views",
+                  ],
                   review.personal.map((p) => [
                     `${p.table}.${p.column} (${p.twin})`,
                     p.raw.join(", ") || "—",
+                    p.byRow.map((r) => `${r.role} (raw on ${r.rows})`).join("; ") || "—",
                     p.masked.join(", ") || "—",
                     p.reveal.join(", ") || "—",
                     p.views.map((v) => `${v.view} (${v.shows}): ${v.roles.join(", ")}`).join("; ") || "—",

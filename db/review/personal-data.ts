@@ -1,3 +1,4 @@
+import { describeScope } from "../compile/describe";
 import type { Plan } from "../compile/plan";
 
 /** Who may read one personal column, and how. */
@@ -8,6 +9,8 @@ export interface PersonalColumn {
   readonly twin: string;
   /** Roles holding select on the raw column. */
   readonly raw: readonly string[];
+  /** Roles that read the raw value on some rows and the masked twin on the others (a row-dependent mask), with those rows in words. */
+  readonly byRow: readonly { readonly role: string; readonly rows: string }[];
   /** Roles that read only the masked twin. */
   readonly masked: readonly string[];
   /** Roles that may reveal the raw value of one row at a time, with a reason (audited). */
@@ -22,18 +25,22 @@ export interface PersonalColumn {
  * masked form.
  *
  * @example
- * personalData(plan); // [{ table: "patients", column: "phone", twin: "phone_masked", raw: ["doctor"], masked: ["nurse"], reveal: [], views: [] }]
+ * personalData(plan); // [{ table: "patients", column: "phone", twin: "phone_masked", raw: ["doctor"], byRow: [], masked: ["nurse"], reveal: [], views: [] }]
  */
 export function personalData(plan: Plan): PersonalColumn[] {
   return plan.masks.map((m) => {
     const grants = plan.tables.find((t) => t.name === m.table)?.grants ?? [];
     const raw = grants.filter((g) => g.select.includes(m.column)).map((g) => g.role);
+    const byRow = plan.rowMasks.filter((r) => r.table === m.table && r.column === m.column);
     return {
       table: m.table,
       column: m.column,
       twin: m.twin,
       raw,
-      masked: grants.filter((g) => g.select.includes(m.twin) && !raw.includes(g.role)).map((g) => g.role),
+      byRow: byRow.map((r) => ({ role: r.role, rows: describeScope(r.scope) })),
+      masked: grants
+        .filter((g) => g.select.includes(m.twin) && !raw.includes(g.role) && !byRow.some((r) => r.role === g.role))
+        .map((g) => g.role),
       reveal: (plan.privileges.reveals[`${m.table}.${m.column}`] ?? []).map((r) => r.role),
       views: plan.views
         .filter((v) => v.from === m.table && (v.columns.includes(m.column) || v.columns.includes(m.twin)))

@@ -5,7 +5,7 @@
  * reveals and the toolkit cannot prevent.
  */
 import type { Client } from "pg";
-import type { AppTestDatabase } from "../../db/testing";
+import { attempt, type AppTestDatabase } from "../../db/testing";
 import { customerExpectation } from "../crm/expectations/customers";
 import { openCrmDatabase, persona } from "../crm/crm-database";
 import { ids, notices, refused, rolledBack } from "./sql-support";
@@ -201,9 +201,10 @@ test("S-LEAK-12 rita's login cannot read the audit trail, whose rows hold old an
   });
 });
 
-test("S-LEAK-13 rita's request with a leaky function in a WHERE over contacts is shown only the phones of her own customers' contacts", async () => {
-  const { all, mine } = await crm.root(async (c) => ({
+test("S-LEAK-13 rita's request with a leaky function in a WHERE over contacts is refused the raw column, and over her select * view is shown only her own customers' phones, and her project customer's masked", async () => {
+  const { all, mine, project } = await crm.root(async (c) => ({
     all: (await c.query("select phone from crm.contacts order by id")).rows.map((r) => r.phone as string),
+    project: (await c.query("select phone from crm.contacts where id = 12")).rows[0].phone as string,
     mine: (
       await c.query(
         "select k.phone from crm.contacts k join crm.customers c on c.id = k.customer_id where c.owner_id = 4 and c.archived_at is null and c.deleted_at is null order by k.id",
@@ -219,12 +220,15 @@ test("S-LEAK-13 rita's request with a leaky function in a WHERE over contacts is
       await client.query(
         `create function pg_temp.leak(text) returns boolean language plpgsql cost 0.0000001 as $$begin raise notice '%', $1; return true; end$$`,
       );
-      const seen = await ids(client, "select id from crm.contacts where pg_temp.leak(phone) order by id");
+      // the raw column is refused outright; her select * view reads it row by row, raw only on her own customers' contacts
+      expect(await attempt(client, "select id from crm.contacts where pg_temp.leak(phone)")).toMatchObject({ code: "42501" });
+      const seen = await ids(client, "select id from crm_sales_rep.contacts where pg_temp.leak(phone) order by id");
       await client.query("rollback");
       return seen;
     });
-    expect(result.length).toBe(mine.length);
-    expect(messages.sort()).toEqual([...mine].sort());
+    // and the contact of her open project's customer (12), whose phone she reads masked
+    expect(result.length).toBe(mine.length + 1);
+    expect(messages.sort()).toEqual([...mine, `*******${project.slice(-4)}`].sort());
   } finally {
     client.release(true);
   }

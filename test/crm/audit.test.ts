@@ -425,7 +425,7 @@ describe("concurrent writers", () => {
           await client.query("select set_config('jwt.claims.user_id', '4', true)");
         }
         await client.query("update crm.customers set last_contacted_at = clock_timestamp() where id = $1", [1 + (n % 3)]);
-        if (n % 5 === 4) await client.query("update crm.contacts set phone = phone where id = 3");
+        if (n % 5 === 4) await client.query("update crm.contacts set full_name = full_name where id = 3");
         await client.query("commit");
       }
     };

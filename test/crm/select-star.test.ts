@@ -44,12 +44,23 @@ async function loginOf(username: string): Promise<Client> {
 /** Tables a role reads with select *, by name: those where its compiled grants let it read any column. */
 const readableTables = (role: string) => CRM_TABLES.filter((t) => readableColumns(crm.compiled.plan, role, t).length > 0);
 
-/** The select list the API path uses for `table`: the granted columns, each masked twin renamed to its raw column. */
+/**
+ * The select list the API path uses for `table`: the granted columns, each masked twin renamed to its raw column, or
+ * where the role reads the column row by row, the row mask function the API's field calls.
+ */
 function apiSelect(role: string, table: string): { list: string; names: string[] } {
-  const twins = new Map(crm.compiled.plan.masks.filter((m) => m.table === table).map((m) => [m.twin, m.column]));
-  const names = readableColumns(crm.compiled.plan, role, table).map((c) => twins.get(c) ?? c);
-  const list = readableColumns(crm.compiled.plan, role, table)
-    .map((c) => (twins.has(c) ? `"${c}" as "${twins.get(c)}"` : `"${c}"`))
+  const { plan } = crm.compiled;
+  const twins = new Map(plan.masks.filter((m) => m.table === table).map((m) => [m.twin, m.column]));
+  const byRow = new Map(plan.rowMasks.filter((m) => m.table === table && m.role === role).map((m) => [m.twin, m.fn]));
+  const names = readableColumns(plan, role, table).map((c) => twins.get(c) ?? c);
+  const list = readableColumns(plan, role, table)
+    .map((c) =>
+      byRow.has(c)
+        ? `${plan.app.toolkitSchema}."${byRow.get(c)}"(id) as "${twins.get(c)}"`
+        : twins.has(c)
+          ? `"${c}" as "${twins.get(c)}"`
+          : `"${c}"`,
+    )
     .join(", ");
   return { list, names };
 }
