@@ -17,6 +17,8 @@ export const CASE_KEYS = [
   "pool-unit",
   "rep-grants",
   "support-contacts",
+  "rep-contacts",
+  "rep-contacts-twins",
   "marketing-export",
   "rep-update",
   "finance-update",
@@ -68,19 +70,22 @@ const activeWithRole = (userId: SQL, role: string) =>
   sql`exists (select from crm.users u join crm.user_roles r on r.user_id = u.id
                 where u.id = ${userId} and u.status = 'active' and r.role = ${sql.literal(role)})`;
 
+/** The customers granted to the rep (live, select or update) or in their open projects: what they borrow. */
+const repBorrowed = (c: SQL, me: SQL) => sql`${c}.id = any (array(select g.row_id from crm.access_grants g
+                                 where g.grantee_id = ${me} and g."table" = 'customers'
+                                   and g.privilege in ('select', 'update') and g.expires_at > clock_timestamp()))
+        or ${c}.id = any (array(select l.customer_id from crm.project_members m
+                                  join crm.project_customers l on l.project_id = m.project_id
+                                  join crm.projects p on p.id = l.project_id
+                                 where m.user_id = ${me} and p.status = 'open'))`;
+
 /**
  * Everything a rep may see of customer `c`, written out: own ∨ pool ∨ live grant ∨ open project, and
  * not vip unless own, not deleted, not archived.
  */
 const repVisible = (c: SQL, me: SQL) => sql`(${c}.owner_id = ${me}
         or ${c}.owner_id is null
-        or ${c}.id = any (array(select g.row_id from crm.access_grants g
-                                 where g.grantee_id = ${me} and g."table" = 'customers'
-                                   and g.privilege in ('select', 'update') and g.expires_at > clock_timestamp()))
-        or ${c}.id = any (array(select l.customer_id from crm.project_members m
-                                  join crm.project_customers l on l.project_id = m.project_id
-                                  join crm.projects p on p.id = l.project_id
-                                 where m.user_id = ${me} and p.status = 'open')))
+        or ${repBorrowed(c, me)})
    and (${c}.tier <> 'vip' or ${c}.owner_id = ${me})
    and ${c}.deleted_at is null
    and ${c}.archived_at is null`;
@@ -259,6 +264,66 @@ function supportContacts({ support }: Workload): BenchCase {
   };
 }
 
+/**
+ * A rep's first page of contacts: those of customers they own (personal data in full) and of customers granted to
+ * them or in their open projects (masked). `byRow`: personal data as the API reads it, through the rep's row mask
+ * functions; otherwise the masked twins, what a per-role mask costs. The two rule sides, from one run, give the
+ * cost of a row-dependent mask against a per-role one.
+ */
+function repContacts({ rep }: Workload, byRow: boolean): BenchCase {
+  const me = sql.value(rep.userId);
+  const personal = ["phone", "email", "id_number"];
+  const rlsColumns = byRow
+    ? sql.join(
+        personal.map((c) => sql`gatehouse.${sql.identifier(`row_mask_contacts_${c}__sales_rep`)}(id) as ${sql.identifier(c)}`),
+        ", ",
+      )
+    : sql.join(
+        personal.map((c) => sql.identifier(`${c}_masked`)),
+        ", ",
+      );
+  const handColumns = byRow
+    ? sql.join(
+        personal.map(
+          (c) =>
+            sql`case when c.owner_id = ${me} then t.${sql.identifier(c)} else t.${sql.identifier(`${c}_masked`)} end as ${sql.identifier(c)}`,
+        ),
+        ", ",
+      )
+    : sql.join(
+        personal.map((c) => sql`t.${sql.identifier(`${c}_masked`)}`),
+        ", ",
+      );
+  return {
+    key: byRow ? "rep-contacts" : "rep-contacts-twins",
+    title: byRow
+      ? "Rep: first page of contacts, personal data raw or masked by row (row mask functions)"
+      : "Rep: first page of contacts, personal data through the masked twins (a per-role mask)",
+    persona: rep,
+    target: 1.25,
+    rounds: 200,
+    rls: sql`select id, customer_id, full_name, ${rlsColumns}
+  from crm.contacts
+ order by id
+ limit ${sql.literal(PAGE_SIZE)}`,
+    hand: sql`select t.id, t.customer_id, t.full_name, ${handColumns}
+  from crm.contacts t
+  join crm.customers c on c.id = t.customer_id
+ where (c.owner_id = ${me} or ${repBorrowed(sql`c`, me)})
+   and (c.tier <> 'vip' or c.owner_id = ${me})
+   and c.deleted_at is null
+   and c.archived_at is null
+   and ${activeWithRole(me, "sales_rep")}
+ order by t.id
+ limit ${sql.literal(PAGE_SIZE)}`,
+    equivalence: `The rep sees the contacts of customers they own or borrow (a live grant, an open project), within the customers' own rules (${REP_RULES}): own ∨ borrowed, and not vip unless own, not deleted, not archived. ${
+      byRow
+        ? "Phone, email and id number are raw where the rep owns the customer and masked elsewhere: under the rules each is one call of the rep's row mask function per row (which reads the row again under the rep's rules); by hand a `case` on the joined customer's owner."
+        : "Phone, email and id number are read as the masked twins on every row, as a per-role mask reads them."
+    } ${TIER} ${ACTIVE}`,
+  };
+}
+
 function marketingExport({ marketing }: Workload): BenchCase {
   const me = sql.value(marketing.userId);
   return {
@@ -343,6 +408,8 @@ export function benchCases(w: Workload): BenchCase[] {
     poolPage(w, w.targets.poolUnit),
     repGrants(w),
     supportContacts(w),
+    repContacts(w, true),
+    repContacts(w, false),
     marketingExport(w),
     repUpdate(w),
     financeUpdate(w),

@@ -10,15 +10,35 @@ import { masked } from "./reference/masks";
 
 const tableName = (t: string) => `${ident(crm.schema)}.${ident(t)}`;
 
+/** A compared column: its name, the SQL that reads it (the column itself unless said), its expected value per row. */
+interface ComparedColumn {
+  readonly name: string;
+  readonly sql?: string;
+  readonly value: (row: Row) => Value;
+}
+
 /**
  * The columns of a table a persona's reads are compared on: each column the evaluator says they may select and
  * whose value it knows from the world (a raw value the world sets, or a masked twin of one), with how to get it.
  */
-function comparedColumns(ref: Reference, table: string): { name: string; value: (row: Row) => Value }[] {
+function comparedColumns(ref: Reference, table: string): ComparedColumn[] {
   const selectable = ref.columns(table).select;
   const rows = rowsOf(ref.tables, table);
   const inWorld = (c: string) => rows.length > 0 && c in rows[0]!;
-  const out: { name: string; value: (row: Row) => Value }[] = [];
+  const out: ComparedColumn[] = [];
+  const [key] = ref.shape(table).primaryKey;
+  // a column read row by row: through the role's row mask function, raw where its scope holds, masked elsewhere
+  for (const { mask, scopes } of ref.rowMasked(table)) {
+    if (!key || !selectable.has(key) || !inWorld(mask.column)) continue;
+    if (!rows.every((r) => masked(mask.fn, r[mask.column] ?? null) !== undefined)) continue;
+    const fn = `row_mask_${table}_${mask.column}__${ref.persona.role}`;
+    out.push({
+      name: mask.column,
+      sql: `${ident(crm.toolkitSchema)}.${ident(fn)}(${ident(key)})`,
+      value: (r) =>
+        ref.readsRaw(table, r, scopes) ? (r[mask.column] ?? null) : (masked(mask.fn, r[mask.column] ?? null) ?? null),
+    });
+  }
   for (const { name } of ref.shape(table).columns) {
     if (!selectable.has(name)) continue;
     const mask = crm.masks.find((m) => m.table === table && m.twin === name);
@@ -41,7 +61,7 @@ const asRows = (values: unknown[][]) => values.map((r) => JSON.stringify(r)).sor
  * sorted, against the evaluator's. Tables the evaluator says they may not read at all are left to the column test.
  */
 export async function compareReads(client: ClientBase, ref: Reference, out: Disagreement[], tally: Tally): Promise<void> {
-  const asked: { table: string; columns: { name: string; value: (row: Row) => Value }[]; time: boolean[] }[] = [];
+  const asked: { table: string; columns: ComparedColumn[]; time: boolean[] }[] = [];
   for (const table of CRM_TABLES) {
     if (ref.columns(table).select.size === 0) {
       tally.refusedReads++;
@@ -61,7 +81,7 @@ export async function compareReads(client: ClientBase, ref: Reference, out: Disa
     });
   }
   const select = (a: (typeof asked)[number]) => {
-    const values = a.columns.length === 0 ? "1" : a.columns.map((c) => ident(c.name)).join(", ");
+    const values = a.columns.length === 0 ? "1" : a.columns.map((c) => c.sql ?? ident(c.name)).join(", ");
     return `select coalesce(json_agg(json_build_array(${values})), '[]') from ${tableName(a.table)}`;
   };
   const all = await attempt(client, async () => {
@@ -94,7 +114,7 @@ export async function compareReads(client: ClientBase, ref: Reference, out: Disa
       out.push({
         persona: ref.persona,
         table: a.table,
-        asked: `select ${a.columns.map((c) => c.name).join(", ") || "1"} from ${a.table}`,
+        asked: `select ${a.columns.map((c) => c.sql ?? c.name).join(", ") || "1"} from ${a.table}`,
         database: typeof actual === "string" ? actual : actual.map((r) => JSON.parse(r) as unknown),
         reference: expected.map((r) => JSON.parse(r) as unknown),
       });

@@ -1,4 +1,4 @@
-import type { AppDefinition, ColumnAccess, RoleDefinition } from "../../../db";
+import type { AppDefinition, ColumnAccess, MaskDefinition, RoleDefinition, Scope } from "../../../db";
 import type { TableShape } from "./data";
 import { familyOf, ruleFor, rulesOf } from "./rules";
 import { grantColumns, grantReachOf } from "./temporary-grants";
@@ -89,10 +89,26 @@ function ownColumnPrivileges(app: AppDefinition, role: RoleDefinition, shape: Ta
   const update = new Set<string>();
   for (const c of raw) {
     const a = access.get(c.name)!;
-    if (a === "read" || a === "write" || a === "insert") select.add(c.name);
+    const rowMasked = app.masks.filter((m) => m.table === table && m.column === c.name && rawRows(role, m) !== "all");
+    if ((a === "read" || a === "write" || a === "insert") && rowMasked.length === 0) select.add(c.name);
+    if (a === "read" || a === "write" || a === "insert") for (const m of rowMasked) select.add(m.twin);
     if ((a === "write" || a === "insert") && !c.generated && inserts) insert.add(c.name);
     if (a === "write" && !c.generated && updates) update.add(c.name);
     if (a === "masked") for (const m of app.masks) if (m.table === table && m.column === c.name) select.add(m.twin);
   }
   return { select, insert, update };
+}
+
+/**
+ * Where a role that reads a masked column sees it raw (CONVENTIONS.md, row-dependent masks): every row without
+ * `unless`, or when a scope of its own covers all rows; otherwise the scopes of the `unless` pairs its family is
+ * listed in (none: masked on every row), or the one scope `unless` gives every reader.
+ */
+export function rawRows(role: RoleDefinition, mask: MaskDefinition): "all" | readonly Scope[] {
+  if (mask.unless === undefined) return "all";
+  const family = familyOf(role);
+  const scopes = Array.isArray(mask.unless)
+    ? (mask.unless as readonly (readonly [RoleDefinition, Scope])[]).filter(([r]) => family.includes(r)).map(([, s]) => s)
+    : [mask.unless as Scope];
+  return scopes.some((x) => x.kind === "all") ? "all" : scopes;
 }

@@ -1,7 +1,7 @@
-import type { AppDefinition, RoleDefinition } from "../../../db";
+import type { AppDefinition, MaskDefinition, RoleDefinition, Scope } from "../../../db";
 import { keyOf, rowsOf, type Row, type Schema, type TableShape, type Tables, type Value } from "./data";
 import { refusedByApprovals } from "./approvals";
-import { columnPrivileges, type ColumnPrivileges } from "./columns";
+import { accessFor, columnPrivileges, rawRows, type ColumnPrivileges } from "./columns";
 import { whoIs, type Persona, type Who } from "./identity";
 import { bans, passes, restrictionsOn } from "./restrictions";
 import { roleNamed, ruleFor } from "./rules";
@@ -42,6 +42,25 @@ export class Reference {
   columns(table: string): ColumnPrivileges {
     const none = { select: new Set<string>(), insert: new Set<string>(), update: new Set<string>() };
     return this.role ? columnPrivileges(this.app, this.role, this.shape(table)) : none;
+  }
+
+  /** The masked columns of a table the persona reads row by row: raw where one of `scopes` holds on the row, masked elsewhere. */
+  rowMasked(table: string): { readonly mask: MaskDefinition; readonly scopes: readonly Scope[] }[] {
+    const role = this.role;
+    if (!role) return [];
+    return this.app.masks
+      .filter((m) => m.table === table && ["read", "write", "insert"].includes(accessFor(role, table, [m.column]).get(m.column)!))
+      .flatMap((mask) => {
+        const rows = rawRows(role, mask);
+        return rows === "all" || rows.length === 0 ? [] : [{ mask, scopes: rows }];
+      });
+  }
+
+  /** Whether one of `scopes` (a row mask's) holds for the persona on the row. */
+  readsRaw(table: string, row: Row, scopes: readonly Scope[]): boolean {
+    if (this.who.uid === null) return false;
+    const ctx = this.context(table, "select");
+    return scopes.some((scope) => holds(scope, row, ctx));
   }
 
   /** The context scopes read; with `borrowed` false temporary grants and member sets reach nothing, parents included. */
