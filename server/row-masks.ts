@@ -1,4 +1,5 @@
 import { TYPES, type PgSelectSingleStep } from "postgraphile/@dataplan/pg";
+import { access } from "postgraphile/grafast";
 import { sql } from "postgraphile/pg-sql2";
 import { describeScope, roleName, rowMasksOf, type AppDefinition } from "../db";
 
@@ -16,8 +17,9 @@ type Resource = {
 /**
  * A role's row-dependent masked columns (`mask(..., { unless })`) as fields of its table types: the role holds no
  * privilege on the raw column, so PostGraphile leaves the column out; this puts it back under its own name, read
- * per row through the role's row mask function (`<toolkit>.row_mask_<table>_<column>__<role>(key)`), which gives
- * the raw value where the mask's scope holds for the caller and the masked value elsewhere. The field is read-only
+ * per row through the role's row mask function on the table (`<toolkit>.row_mask_<table>__<role>(key)`, selected once
+ * per row for all such fields), which gives the raw value where the mask's scope holds for the caller and the masked
+ * value elsewhere. The field is read-only
  * and cannot be filtered or ordered on (that would read the raw value of every row).
  *
  * @example
@@ -56,7 +58,12 @@ export function rowMaskPlugin(app: AppDefinition, role: string): GraphileConfig.
                     "field",
                   ),
                   plan($record: PgSelectSingleStep) {
-                    return $record.select(sql`${fn}(${$record.getClassStep().alias}.${sql.identifier(key[0]!)})`, TYPES.text);
+                    // the same expression for every such field of the row: PostgreSQL calls the function once per row
+                    const $masks = $record.select(
+                      sql`${fn}(${$record.getClassStep().alias}.${sql.identifier(key[0]!)})`,
+                      TYPES.jsonb,
+                    );
+                    return access($masks, m.column);
                   },
                 },
               ];

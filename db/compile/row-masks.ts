@@ -49,7 +49,10 @@ export interface RowMask {
   readonly role: string;
   /** Rows where the role reads the raw value. */
   readonly scope: Scope;
-  /** `<toolkit schema>.<fn>(key)`: the raw value where `scope` holds, the twin elsewhere, nothing for a row the role cannot see. */
+  /**
+   * `<toolkit schema>.<fn>(key)`, one per role and table: a jsonb object with, per column the role reads row by row on
+   * that table, the raw value where its scope holds and the twin elsewhere; null for a row the role cannot see.
+   */
   readonly fn: string;
   /** The role owning `fn`, unprefixed (see {@link rawReader}). */
   readonly reader: string;
@@ -65,14 +68,14 @@ export interface RowMask {
  */
 export const rawReader = (role: string): string => `raw_${role}`;
 
-/** The function a role reads a row-dependent column through: `row_mask_<table>_<column>__<role>`. */
-export const rowMaskFunction = (table: string, column: string, role: string): string => `row_mask_${table}_${column}__${role}`;
+/** The function a role reads the row-dependent columns of a table through: `row_mask_<table>__<role>`. */
+export const rowMaskFunction = (table: string, role: string): string => `row_mask_${table}__${role}`;
 
 /**
  * Every row-dependent read of the app, masks in definition order and roles within each in definition order.
  *
  * @example
- * rowMasksOf(clinic).map((m) => m.fn) // ["row_mask_patients_phone__nurse"]
+ * rowMasksOf(clinic).map((m) => `${m.column}: ${m.fn}`) // ["phone: row_mask_patients__nurse"]
  */
 export function rowMasksOf(app: AppDefinition): RowMask[] {
   return app.masks.flatMap((m) =>
@@ -88,7 +91,7 @@ export function rowMasksOf(app: AppDefinition): RowMask[] {
               twin: m.twin,
               role: role.name,
               scope: reading.scope,
-              fn: rowMaskFunction(m.table, m.column, role.name),
+              fn: rowMaskFunction(m.table, role.name),
               reader: rawReader(role.name),
             }),
           ];

@@ -171,7 +171,7 @@ function rowMaskProblems(app: AppDefinition, m: MaskDefinition, table: CatalogTa
   for (const r of rowMasksOf(app).filter((x) => x.table === m.table && x.column === m.column)) {
     if (r.fn.length > MAX_IDENTIFIER)
       problems.push(
-        `${who}: function ${r.fn} is longer than ${MAX_IDENTIFIER} characters, and PostgreSQL would cut it: shorten the table, column or role name`,
+        `${who}: function ${r.fn} is longer than ${MAX_IDENTIFIER} characters, and PostgreSQL would cut it: shorten the table or role name`,
       );
     if (roleName(app, r.reader).length > MAX_IDENTIFIER)
       problems.push(

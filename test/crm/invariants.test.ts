@@ -113,8 +113,7 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
         [prefix],
       ),
     );
-    const rowMaskFunctions = (role: string) =>
-      ["email", "id_number", "phone"].map((c) => `function row_mask_contacts_${c}__${role}`);
+    const rowMaskFunctions = (role: string) => [`function row_mask_contacts__${role}`];
     expect(owners).toEqual([
       ...["regional_manager", "sales_rep", "supervisor"].map((role) => ({
         owner: `raw_${role}`,
@@ -382,7 +381,9 @@ describe("invariant 6: SECURITY DEFINER functions are few, fixed and closed", ()
 describe("invariant 8: every generated role carries the prefix", () => {
   test("every role the compiled SQL creates starts with the prefix", async () => {
     const created = [...crm.compiled.sql.matchAll(/create role "([^"]+)"/g)].map((m) => m[1]);
-    expect(created.map((name) => name!.slice(prefix.length)).sort()).toEqual([...APP_ROLES, ...VIEW_OWNERS, ...RAW_READERS].sort());
+    expect(created.map((name) => name!.slice(prefix.length)).sort()).toEqual(
+      [...APP_ROLES, ...VIEW_OWNERS, ...RAW_READERS].sort(),
+    );
     expect(created.filter((name) => !name!.startsWith(prefix))).toEqual([]);
   });
 

@@ -56,7 +56,7 @@ function apiSelect(role: string, table: string): { list: string; names: string[]
   const list = readableColumns(plan, role, table)
     .map((c) =>
       byRow.has(c)
-        ? `${plan.app.toolkitSchema}."${byRow.get(c)}"(id) as "${twins.get(c)}"`
+        ? `${plan.app.toolkitSchema}."${byRow.get(c)}"(id) ->> '${twins.get(c)}' as "${twins.get(c)}"`
         : twins.has(c)
           ? `"${c}" as "${twins.get(c)}"`
           : `"${c}"`,

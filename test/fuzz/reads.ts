@@ -31,10 +31,10 @@ function comparedColumns(ref: Reference, table: string): ComparedColumn[] {
   for (const { mask, scopes } of ref.rowMasked(table)) {
     if (!key || !selectable.has(key) || !inWorld(mask.column)) continue;
     if (!rows.every((r) => masked(mask.fn, r[mask.column] ?? null) !== undefined)) continue;
-    const fn = `row_mask_${table}_${mask.column}__${ref.persona.role}`;
+    const fn = `row_mask_${table}__${ref.persona.role}`;
     out.push({
       name: mask.column,
-      sql: `${ident(crm.toolkitSchema)}.${ident(fn)}(${ident(key)})`,
+      sql: `(${ident(crm.toolkitSchema)}.${ident(fn)}(${ident(key)}) ->> '${mask.column}')`,
       value: (r) =>
         ref.readsRaw(table, r, scopes) ? (r[mask.column] ?? null) : (masked(mask.fn, r[mask.column] ?? null) ?? null),
     });

@@ -1,5 +1,5 @@
 import { CUSTOMER_EXPECTATIONS, MARKETING_EXPORT_COLUMNS } from "../crm/expectations/customers";
-import { contacts } from "../crm/expectations/contacts";
+import { contacts, CONTACTS_READ_BY_ROW } from "../crm/expectations/contacts";
 import { contracts } from "../crm/expectations/contracts";
 import { followUps } from "../crm/expectations/follow-ups";
 import { quotes } from "../crm/expectations/quotes";
@@ -24,16 +24,23 @@ export interface ApiRelation {
   readonly personas: Readonly<Record<PersonaName, TableAccess>>;
 }
 
+/** A table's expectations as the API shows them; `byRow`: personas that also get the columns they read row by row, as fields. */
 const fromTable = (
   e: { table: string; ids: readonly number[]; personas: Readonly<Record<PersonaName, TableAccess>> },
   type: string,
   list: string,
+  byRow?: { readonly personas: readonly string[]; readonly columns: readonly string[] },
 ): ApiRelation => ({
   relation: `crm.${e.table}`,
   type,
   list,
   ids: e.ids,
-  personas: e.personas,
+  personas: Object.fromEntries(
+    PERSONA_NAMES.map((name) => {
+      const access = e.personas[name];
+      return [name, byRow?.personas.includes(name) ? { ...access, columns: [...access.columns, ...byRow.columns] } : access];
+    }),
+  ) as Record<PersonaName, TableAccess>,
 });
 
 /**
@@ -72,7 +79,7 @@ export const API_RELATIONS: readonly ApiRelation[] = [
     rootIds: "select id from crm.customers where consent_marketing and deleted_at is null and archived_at is null order by id",
     personas: exportAccess,
   },
-  fromTable(contacts, "Contact", "allContacts"),
+  fromTable(contacts, "Contact", "allContacts", CONTACTS_READ_BY_ROW),
   fromTable(followUps, "FollowUp", "allFollowUps"),
   fromTable(quotes, "Quote", "allQuotes"),
   fromTable(contracts, "Contract", "allContracts"),

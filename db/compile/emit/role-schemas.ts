@@ -7,7 +7,7 @@ import type { Statement } from "../statement";
 export interface StarColumn {
   readonly name: string;
   readonly from: string;
-  /** A row-dependent mask: the toolkit function giving the raw value or the twin per row, called with the row's key. */
+  /** A row-dependent mask: the role's row mask function on the table (a jsonb object per row), read once per row. */
   readonly fn?: string;
 }
 
@@ -134,6 +134,9 @@ end`)}`,
   ];
 }
 
+/** The alias of the row mask function's value in a `select *` view: one call per row, whatever it shows. */
+const ROW_MASK = sql.identifier("row_mask");
+
 const maskedOf = (view: StarView): string[] => view.columns.filter((c) => c.from !== c.name && !c.fn).map((c) => c.name);
 const byRowOf = (view: StarView): string[] => view.columns.filter((c) => c.fn).map((c) => c.name);
 
@@ -174,6 +177,10 @@ grant usage on schema ${schema} to ${roleIdent(app, role.name)};`,
       const masked = maskedOf(view);
       const byRow = byRowOf(view);
       const key = tableOf(plan, view.table).key;
+      const row = sql.identifier(view.table);
+      const fn = view.columns.find((c) => c.fn)?.fn;
+      // beside the row mask function's value, the table's columns are named with the table
+      const qualify = fn ? sql`${row}.` : sql.blank;
       const how = [
         ...(masked.length ? [`${masked.join(", ")} masked`] : []),
         ...(byRow.length ? [`${byRow.join(", ")} raw or masked by row`] : []),
@@ -188,14 +195,16 @@ create view ${v} with (security_invoker = true) as
   select ${sql.join(
     view.columns.map((c) =>
       c.fn
-        ? sql`${helperIdent(app, c.fn)}(${sql.identifier(key)}) as ${sql.identifier(c.name)}`
+        ? sql`${ROW_MASK}.v ->> ${literal(c.name)} as ${sql.identifier(c.name)}`
         : c.from === c.name
-          ? sql.identifier(c.name)
-          : sql`${sql.identifier(c.from)} as ${sql.identifier(c.name)}`,
+          ? sql`${qualify}${sql.identifier(c.name)}`
+          : sql`${qualify}${sql.identifier(c.from)} as ${sql.identifier(c.name)}`,
     ),
     ", ",
   )}
-    from ${tableIdent(app, view.table)};
+    from ${tableIdent(app, view.table)}${
+      fn ? sql`\n    cross join lateral ${helperIdent(app, fn)}(${row}.${sql.identifier(key)}) as ${ROW_MASK}(v)` : sql.blank
+    };
 comment on view ${v} is ${literal(
           `${app.schema}.${view.table} as role ${role.name} reads it with select *${how ? ` (${how})` : ""}; rows and columns are checked on ${app.schema}.${view.table}`,
         )};

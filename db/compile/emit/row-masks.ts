@@ -1,5 +1,6 @@
 import { dollarQuoted, doBlock, lineComment, literal, sql, trusted } from "../../sql/ddl";
 import { describeScope } from "../describe";
+import { scopeKey } from "../simplify";
 import { helperIdent, roleIdent, roleName, tableIdent } from "../names";
 import { tableOf, type Plan } from "../plan";
 import type { RowMask } from "../row-masks";
@@ -38,9 +39,11 @@ grant ${roleIdent(app, role)} to ${sql.identifier(name)};`,
  * - its raw reader `<prefix>raw_<role>`: NOLOGIN, INHERIT, a member of the app role, so every policy and privilege of
  *   that role applies to it as well (policies apply to members of the roles they name), granted to nobody;
  * - select on the raw columns it reads row by row, and nothing else of its own;
- * - per column, `<toolkit>.row_mask_<table>_<column>__<role>(key)`, SECURITY DEFINER owned by the raw reader and
- *   executable by the app role only: it reads the row under the app role's rules (a row the caller cannot see gives
- *   null) and returns the raw value where the mask's scope holds for the caller, the masked twin elsewhere.
+ * - per table, `<toolkit>.row_mask_<table>__<role>(key)`, plpgsql (its plan is kept for the session; a SQL-language
+ *   definer function is planned again on every call), SECURITY DEFINER owned by the raw reader and executable by the
+ *   app role only: it reads the row once under the app role's rules (a row the caller cannot see gives null) and
+ *   returns a jsonb object with, per column, the raw value where the mask's scope holds for the caller and the masked
+ *   twin elsewhere (`{"phone": "+1-555-0103", "email": "bea@…"}`).
  * The app role itself holds select on the twin only (invariant 2): the raw value reaches it row by row through the
  * function, never through a privilege on the column.
  */
@@ -64,39 +67,76 @@ grant select (${sql.join(
         )}) on ${tableIdent(app, table)} to ${sql.identifier(name)};`,
       });
     }
-    for (const m of masks) out.push(...rowMaskFunction(plan, m, ctxFor(m.table)));
+    for (const table of tables)
+      out.push(
+        ...rowMaskFunction(
+          plan,
+          masks.filter((m) => m.table === table),
+          ctxFor(table),
+        ),
+      );
   }
   return out;
 }
 
-function rowMaskFunction(plan: Plan, m: RowMask, ctx: ScopeContext): Statement[] {
+/** One role's row mask function on one table: the row read once under the role's rules, each distinct scope once. */
+function rowMaskFunction(plan: Plan, masks: readonly RowMask[], ctx: ScopeContext): Statement[] {
   const { app } = plan;
-  const table = tableOf(plan, m.table);
-  const fn = helperIdent(app, m.fn);
-  const row = sql.identifier(m.table);
-  const mask = plan.masks.find((x) => x.table === m.table && x.column === m.column)!;
+  const [first] = masks;
+  const table = tableOf(plan, first!.table);
+  const fn = helperIdent(app, first!.fn);
+  const row = sql.identifier(first!.table);
+  const scopes = [...new Map(masks.map((m) => [scopeKey(m.scope), m.scope])).entries()];
+  const holds = (m: RowMask) => sql.identifier(`raw_${scopes.findIndex(([k]) => k === scopeKey(m.scope))}`);
   const signature = sql`${fn}(${trusted(table.keyType)})`;
+  const how = masks
+    .map(
+      (m) =>
+        `${m.column} raw where ${describeScope(m.scope)}, ${maskCall(plan.masks.find((x) => x.table === m.table && x.column === m.column)!.fn)} elsewhere`,
+    )
+    .join("; ");
   return [
     {
       kind: "function",
-      fn: { name: m.fn, argTypes: [table.keyType], securityDefiner: true, volatility: "stable", searchPath: true },
-      sql: sql`${lineComment(`mask ${m.table}.${m.column} for ${m.role}: raw where ${describeScope(m.scope)}, ${maskCall(mask.fn)} elsewhere; null for a row ${m.role} cannot see`)}
-create or replace function ${fn}(row_key ${trusted(table.keyType)}) returns text
-  language sql stable security definer
+      fn: { name: first!.fn, argTypes: [table.keyType], securityDefiner: true, volatility: "stable", searchPath: true },
+      sql: sql`${lineComment(`masks of ${first!.table} for ${first!.role}, by row: ${how}; null for a row ${first!.role} cannot see`)}
+create or replace function ${fn}(row_key ${trusted(table.keyType)}) returns jsonb
+  language plpgsql stable security definer
   set search_path = pg_catalog, pg_temp
-as ${dollarQuoted(sql`
-select case when ${renderScope(m.scope, ctx)} then ${row}.${sql.identifier(m.column)}::text
-            else ${row}.${sql.identifier(m.twin)}::text end
-  from ${tableIdent(app, m.table)}
- where ${row}.${sql.identifier(table.key)} = row_key
-`)};
-alter function ${signature} owner to ${roleIdent(app, m.reader)};`,
+as ${dollarQuoted(sql`declare
+  r record;
+begin
+  select ${sql.join(
+    [
+      ...masks.flatMap((m) => [
+        sql`${row}.${sql.identifier(m.column)}::text as ${sql.identifier(m.column)}`,
+        sql`${row}.${sql.identifier(m.twin)}::text as ${sql.identifier(m.twin)}`,
+      ]),
+      ...scopes.map(([, scope], i) => sql`${renderScope(scope, ctx)} as ${sql.identifier(`raw_${i}`)}`),
+    ],
+    ",\n         ",
+  )}
+    into r
+    from ${tableIdent(app, first!.table)}
+   where ${row}.${sql.identifier(table.key)} = row_key;
+  if not found then
+    return null;
+  end if;
+  return pg_catalog.jsonb_build_object(${sql.join(
+    masks.map(
+      (m) =>
+        sql`${literal(m.column)}, case when r.${holds(m)} then r.${sql.identifier(m.column)} else r.${sql.identifier(m.twin)} end`,
+    ),
+    ",\n    ",
+  )});
+end`)};
+alter function ${signature} owner to ${roleIdent(app, first!.reader)};`,
     },
     {
       kind: "grant",
-      revokes: [`${app.toolkitSchema}.${m.fn}`],
+      revokes: [`${app.toolkitSchema}.${first!.fn}`],
       sql: sql`revoke all on function ${signature} from public;
-grant execute on function ${signature} to ${roleIdent(app, m.role)};`,
+grant execute on function ${signature} to ${roleIdent(app, first!.role)};`,
     },
   ];
 }

@@ -21,6 +21,15 @@ const MASKED = ["id", "customer_id", "full_name", "phone_masked", "email_masked"
 /** Analyst: no name, masked twins only. */
 const ANALYST = ["id", "customer_id", "phone_masked", "email_masked", "id_number_masked"] as const;
 
+/**
+ * The personas whose role reads phone, email and id_number row by row (BY_ROW above): over the API their contact
+ * type has those three fields again, computed per row (test/server/row-masks.test.ts checks the values).
+ */
+export const CONTACTS_READ_BY_ROW = {
+  personas: ["erin", "sam", "rita", "rick", "roy", "wendy", "olga"],
+  columns: ["phone", "email", "id_number"],
+} as const;
+
 export const contacts: TableExpectations = {
   table: "contacts",
   columns: ["id", "customer_id", "full_name", "phone", "email", "id_number", "phone_masked", "email_masked", "id_number_masked"],
