@@ -52,6 +52,7 @@ test("a developer with only DATABASE_URL and the authenticator's password gets t
     auth: { secret: DEV_JWT_SECRET, audience: DEV_JWT_AUDIENCE, issuer: DEV_JWT_ISSUER, maxLifetimeSeconds: 86_400 },
     limits: DEFAULT_LIMITS,
     ruru: true,
+    console: true,
     poolMax: 10,
     connectTimeoutMs: 5_000,
     preparedStatements: true,
