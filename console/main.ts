@@ -1,0 +1,102 @@
+/**
+ * The access console: a small single-page app served by the Gatehouse server at /console/. Every list and action
+ * goes through the GraphQL API with the signed-in user's own token, so it shows and does exactly what the database
+ * lets that user; pages appear only when the user's own schema offers their operations.
+ */
+import { ApiError, consoleApi } from "./api";
+import { h, statusLine } from "./dom";
+import { approvalsPage } from "./pages/approvals";
+import { grantsPage } from "./pages/grants";
+import { offboardingPage } from "./pages/offboarding";
+import { signInPage } from "./pages/sign-in";
+import { viewPage } from "./pages/view";
+import { loadRoleSchema, type RoleSchema } from "./schema";
+import { claimsOf, currentToken, forgetToken } from "./session";
+
+interface Page {
+  readonly path: string;
+  readonly title: string;
+  readonly offered: (schema: RoleSchema) => boolean;
+  readonly render: (schema: RoleSchema, argument: string | undefined, rerender: (notice?: string) => void) => Promise<HTMLElement> | HTMLElement;
+}
+
+let explain: boolean | undefined;
+
+const PAGES: readonly Page[] = [
+  { path: "view", title: "View as", offered: () => true, render: (schema, list) => viewPage(schema, list, explain === true) },
+  {
+    path: "grants",
+    title: "Temporary access",
+    offered: (s) => s.mutations.has("grantAccess") || s.queries.has("allAccessGrants"),
+    render: (schema, _, rerender) => grantsPage(schema, rerender),
+  },
+  {
+    path: "approvals",
+    title: "Approvals",
+    offered: (s) => s.queries.has("pendingApprovals"),
+    render: (schema, _, rerender) => approvalsPage(schema, rerender),
+  },
+  {
+    path: "offboarding",
+    title: "Offboarding",
+    offered: (s) => s.mutations.has("offboardingPreview") && s.mutations.has("offboardUser"),
+    render: () => offboardingPage(),
+  },
+];
+
+const main = document.getElementById("main")!;
+const nav = document.getElementById("nav")!;
+const who = document.getElementById("who")!;
+let schemaOf: { token: string; schema: Promise<RoleSchema> } | undefined;
+
+function show(content: HTMLElement, notice?: string): void {
+  const status = notice ? statusLine() : null;
+  if (status && notice) status.say(notice);
+  main.replaceChildren(...(status ? [status] : []), content);
+  (main.querySelector("h1") as HTMLElement | null)?.focus();
+}
+
+function signOut(notice?: string): void {
+  forgetToken();
+  schemaOf = undefined;
+  if (location.hash !== "#/sign-in") location.hash = "#/sign-in";
+  void route(notice);
+}
+
+async function route(notice?: string): Promise<void> {
+  const [path, argument] = location.hash.replace(/^#\/?/, "").split("/");
+  const token = currentToken();
+  try {
+    if (!token) {
+      nav.replaceChildren();
+      who.replaceChildren();
+      show(await signInPage(() => (location.hash === "#/view" ? void route() : (location.hash = "#/view")), notice));
+      return;
+    }
+    if (schemaOf?.token !== token) schemaOf = { token, schema: loadRoleSchema() };
+    explain ??= await consoleApi<{ explain: boolean }>("demo").then((d) => d.explain, () => false);
+    const schema = await schemaOf.schema;
+    const offered = PAGES.filter((p) => p.offered(schema));
+    const page = offered.find((p) => p.path === path) ?? offered[0]!;
+    const claims = claimsOf(token);
+    who.replaceChildren(
+      `Signed in as user ${claims.sub ?? "?"} (${claims.role ?? "no role"}) `,
+      h("button", { type: "button", class: "link", onclick: () => signOut() }, "Sign out"),
+    );
+    nav.replaceChildren(
+      h(
+        "ul",
+        {},
+        offered.map((p) => h("li", {}, h("a", { href: `#/${p.path}`, "aria-current": p === page ? "page" : undefined }, p.title))),
+      ),
+    );
+    document.title = `${page.title} — Gatehouse access console`;
+    show(await page.render(schema, argument, (next) => void route(next)), notice);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return signOut(`The API refused your token: ${error.message}`);
+    show(h("div", {}, h("h1", { tabindex: -1 }, "Something went wrong"), h("p", { role: "alert" }, (error as Error).message)));
+  }
+}
+
+window.addEventListener("hashchange", () => void route());
+void route();

@@ -1,0 +1,113 @@
+/**
+ * The access console in a real browser (Chromium through playwright-core): personas sign in by their button and see
+ * exactly what the API returns to their own token — rows, masked columns — with "why can I see this?" from explain;
+ * a forged or absent token is refused, and nobody reads another persona's rows through it.
+ */
+import type { Browser } from "playwright-core";
+import type { CrmApi } from "../server/api";
+import { columnTexts, describeInBrowser, launchChromium, open, openConsoleApi, screenshot, signInAs } from "./browser";
+
+let api: CrmApi;
+let browser: Browser;
+
+describeInBrowser("the access console: view as", () => {
+  beforeAll(async () => {
+    [api, browser] = await Promise.all([openConsoleApi(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  const apiRows = async (username: string, list: string, column: string) =>
+    ((await api.query(`{ ${list}(orderBy: ROW_ID_ASC) { nodes { ${column} } } }`, { token: await api.token(username) })).data![
+      list
+    ].nodes as Record<string, unknown>[]).map((n) => String(n[column]));
+
+  test("rita (sales_rep) and sam (supervisor) sign in as themselves and each sees their own customers, as the API gives them", async () => {
+    const rita = await signInAs(browser, api, "rita");
+    const sam = await signInAs(browser, api, "sam");
+    const ritaSees = await columnTexts(rita, "rowId");
+    const samSees = await columnTexts(sam, "rowId");
+    await screenshot(rita, "view-rita-customers");
+    expect(ritaSees).toEqual(["1", "2", "3", "11", "16", "17", "18"]);
+    expect(ritaSees).toEqual(await apiRows("rita", "allCustomers", "rowId"));
+    expect(samSees).toEqual(await apiRows("sam", "allCustomers", "rowId"));
+    expect(samSees).not.toEqual(ritaSees);
+    await rita.context().close();
+    await sam.context().close();
+  });
+
+  test("suki (support) sees contacts' phones masked in the page, exactly as the API returns them, and no raw phone", async () => {
+    const suki = await signInAs(browser, api, "suki");
+    await open(suki, "view/allContacts", "View as you");
+    const shown = await columnTexts(suki, "phoneMasked");
+    await screenshot(suki, "view-suki-contacts-masked");
+    expect(shown).toEqual(await apiRows("suki", "allContacts", "phoneMasked").then((r) => r.map((v) => (v === "undefined" ? "null" : v))));
+    expect(shown.length).toBeGreaterThan(0);
+    const headers = await suki.locator("thead th").allTextContents();
+    expect(headers).not.toContain("phone");
+    expect(await suki.content()).not.toContain("+1-555-0101");
+    await suki.context().close();
+  });
+
+  test("rita asks why she sees customer 2 and is told: her own row", async () => {
+    const rita = await signInAs(browser, api, "rita");
+    await rita.getByRole("button", { name: "Why can I see customers 2?" }).click();
+    const why = rita.getByRole("region", { name: "Why can I see this?" });
+    await why.getByRole("heading", { name: "Why can I see customers 2?" }).waitFor();
+    await screenshot(rita, "view-rita-why");
+    expect(await why.textContent()).toMatch(/rita can see customers 2 as sales_rep because it passes sales_rep__select through own\(owner_id\)/);
+    await rita.context().close();
+  });
+
+  test("rita cannot reach rick's customer 5 through the console: not listed, and explain answers as for a row that does not exist", async () => {
+    const rita = await signInAs(browser, api, "rita");
+    expect(await columnTexts(rita, "rowId")).not.toContain("5");
+    const token = await api.token("rita");
+    const ask = (row: string) =>
+      fetch(`${api.server.url}/console/api/explain`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ table: "customers", row }),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    expect(await ask("5")).toEqual({ status: 404, body: { error: "you see no row 5 of customers" } });
+    expect(await ask("99999")).toEqual({ status: 404, body: { error: "you see no row 99999 of customers" } });
+    await rita.context().close();
+  });
+
+  test("a forged token (signed with another secret) is refused: the console signs out and says why", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${api.server.url}/console/`);
+    const token = await api.token("dana");
+    const [header, payload] = token.split(".");
+    await page.getByLabel("Token (JWT)").fill(`${header}.${payload}.${"A".repeat(43)}`);
+    await page.getByRole("button", { name: "Sign in with this token" }).click();
+    await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+    await page.getByText(/The API refused your token/).waitFor();
+    await screenshot(page, "sign-in-forged-token");
+    expect(await page.locator("table").count()).toBe(0);
+    await page.context().close();
+  });
+
+  test("without a token, explain is refused with 401 and the demo's token endpoint refuses a name that is not a persona", async () => {
+    const explain = await fetch(`${api.server.url}/console/api/explain`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ table: "customers", row: "1" }),
+    });
+    expect(explain.status).toBe(401);
+    const token = await fetch(`${api.server.url}/console/api/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "postgres" }),
+    });
+    expect(token.status).toBe(404);
+    const crossSite = await fetch(`${api.server.url}/console/api/token`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify({ username: "dana" }),
+    });
+    expect(crossSite.status).toBe(415);
+  });
+});
