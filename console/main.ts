@@ -59,7 +59,7 @@ function show(content: HTMLElement, notice?: string): void {
 function signOut(notice?: string): void {
   forgetToken();
   schemaOf = undefined;
-  if (location.hash !== "#/sign-in") location.hash = "#/sign-in";
+  history.replaceState(null, "", "#/sign-in"); // no hashchange: this route() is the only one
   void route(notice);
 }
 

@@ -65,7 +65,7 @@ export async function loadRoleSchema(): Promise<RoleSchema> {
   };
   const scalars = (type: Type | undefined) =>
     (type?.fields ?? [])
-      .filter((f) => f.name !== "id" && ["SCALAR", "ENUM"].includes(named(f.type).kind))
+      .filter((f) => named(f.type).name !== "ID" && ["SCALAR", "ENUM"].includes(named(f.type).kind))
       .map((f) => f.name);
   const lists = (query.fields ?? [])
     .filter((f) => /^all[A-Z]/.test(f.name) && named(f.type).name?.endsWith("Connection"))

@@ -27,10 +27,12 @@ describeInBrowser("the access console: view as", () => {
   test("rita (sales_rep) and sam (supervisor) sign in as themselves and each sees their own customers, as the API gives them", async () => {
     const rita = await signInAs(browser, api, "rita");
     const sam = await signInAs(browser, api, "sam");
+    await open(rita, "view/allCustomers", "View as you");
+    await open(sam, "view/allCustomers", "View as you");
     const ritaSees = await columnTexts(rita, "rowId");
     const samSees = await columnTexts(sam, "rowId");
     await screenshot(rita, "view-rita-customers");
-    expect(ritaSees).toEqual(["1", "2", "3", "11", "16", "17", "18"]);
+    expect(ritaSees).toContain("2");
     expect(ritaSees).toEqual(await apiRows("rita", "allCustomers", "rowId"));
     expect(samSees).toEqual(await apiRows("sam", "allCustomers", "rowId"));
     expect(samSees).not.toEqual(ritaSees);
@@ -53,6 +55,7 @@ describeInBrowser("the access console: view as", () => {
 
   test("rita asks why she sees customer 2 and is told: her own row", async () => {
     const rita = await signInAs(browser, api, "rita");
+    await open(rita, "view/allCustomers", "View as you");
     await rita.getByRole("button", { name: "Why can I see customers 2?" }).click();
     const why = rita.getByRole("region", { name: "Why can I see this?" });
     await why.getByRole("heading", { name: "Why can I see customers 2?" }).waitFor();
@@ -63,6 +66,7 @@ describeInBrowser("the access console: view as", () => {
 
   test("rita cannot reach rick's customer 5 through the console: not listed, and explain answers as for a row that does not exist", async () => {
     const rita = await signInAs(browser, api, "rita");
+    await open(rita, "view/allCustomers", "View as you");
     expect(await columnTexts(rita, "rowId")).not.toContain("5");
     const token = await api.token("rita");
     const ask = (row: string) =>
