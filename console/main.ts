@@ -7,6 +7,8 @@ import { ApiError, consoleApi } from "./api";
 import { h, statusLine } from "./dom";
 import { approvalsPage } from "./pages/approvals";
 import { grantsPage } from "./pages/grants";
+import { matrixPage } from "./pages/matrix";
+import { reviewPage } from "./pages/review";
 import { offboardingPage } from "./pages/offboarding";
 import { signInPage } from "./pages/sign-in";
 import { viewPage } from "./pages/view";
@@ -16,14 +18,15 @@ import { claimsOf, currentToken, forgetToken } from "./session";
 interface Page {
   readonly path: string;
   readonly title: string;
-  readonly offered: (schema: RoleSchema) => boolean;
+  readonly offered: (schema: RoleSchema, reviewer: boolean) => boolean;
   readonly render: (schema: RoleSchema, argument: string | undefined, rerender: (notice?: string) => void) => Promise<HTMLElement> | HTMLElement;
 }
 
-let explain: boolean | undefined;
+/** What the server's development extras offer (`GET /console/api/demo`); nothing outside development. */
+let extras: { explain: boolean; reviewers: readonly string[] } | undefined;
 
 const PAGES: readonly Page[] = [
-  { path: "view", title: "View as", offered: () => true, render: (schema, list) => viewPage(schema, list, explain === true) },
+  { path: "view", title: "View as", offered: () => true, render: (schema, list) => viewPage(schema, list, extras?.explain === true) },
   {
     path: "grants",
     title: "Temporary access",
@@ -42,6 +45,8 @@ const PAGES: readonly Page[] = [
     offered: (s) => s.mutations.has("offboardingPreview") && s.mutations.has("offboardUser"),
     render: () => offboardingPage(),
   },
+  { path: "matrix", title: "Access matrix", offered: (_, reviewer) => reviewer, render: () => matrixPage() },
+  { path: "review", title: "Review", offered: (_, reviewer) => reviewer, render: () => reviewPage() },
 ];
 
 const main = document.getElementById("main")!;
@@ -50,10 +55,14 @@ const who = document.getElementById("who")!;
 let schemaOf: { token: string; schema: Promise<RoleSchema> } | undefined;
 
 function show(content: HTMLElement, notice?: string): void {
-  const status = notice ? statusLine() : null;
-  if (status && notice) status.say(notice);
-  main.replaceChildren(...(status ? [status] : []), content);
-  (main.querySelector("h1") as HTMLElement | null)?.focus();
+  main.replaceChildren(content);
+  const heading = main.querySelector("h1");
+  if (notice) {
+    const status = statusLine();
+    status.say(notice);
+    heading?.after(status);
+  }
+  heading?.focus();
 }
 
 function signOut(notice?: string): void {
@@ -74,11 +83,12 @@ async function route(notice?: string): Promise<void> {
       return;
     }
     if (schemaOf?.token !== token) schemaOf = { token, schema: loadRoleSchema() };
-    explain ??= await consoleApi<{ explain: boolean }>("demo").then((d) => d.explain, () => false);
+    extras ??= await consoleApi<{ explain: boolean; reviewers: string[] }>("demo").catch(() => ({ explain: false, reviewers: [] }));
     const schema = await schemaOf.schema;
-    const offered = PAGES.filter((p) => p.offered(schema));
-    const page = offered.find((p) => p.path === path) ?? offered[0]!;
     const claims = claimsOf(token);
+    const reviewer = claims.role !== undefined && extras.reviewers.includes(claims.role);
+    const offered = PAGES.filter((p) => p.offered(schema, reviewer));
+    const page = offered.find((p) => p.path === path) ?? offered[0]!;
     who.replaceChildren(
       `Signed in as user ${claims.sub ?? "?"} (${claims.role ?? "no role"}) `,
       h("button", { type: "button", class: "link", onclick: () => signOut() }, "Sign out"),

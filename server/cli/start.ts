@@ -22,7 +22,7 @@ import {
   type SeedOutcome,
 } from "../../db";
 import { describeMode, isLoopback, loadServerConfig } from "../config";
-import { ownerExplainer, type ConsoleDemo } from "../console/demo";
+import { ownerConsoleTools, reviewerRoles, type ConsoleDemo } from "../console/demo";
 import { exampleQuery } from "../examples";
 import { startApiServer, type ApiServer } from "../http";
 import { devToken } from "./token";
@@ -287,17 +287,18 @@ function ruruExample(config: GatehouseConfig) {
 
 /**
  * The console's development extras: sign in as any persona of the config (a development token, as `gatehouse token`
- * signs), and, on the demo's own embedded cluster (whose owner is a superuser), explain of one's own rows.
+ * signs), and, on the demo's own embedded cluster (whose owner is a superuser), explain of one's own rows and, for
+ * the roles that read every user, the access matrix with drift and the access review.
  */
 function consoleDemo(config: GatehouseConfig, db: ProjectDatabase): ConsoleDemo {
-  const explainer = db.embedded ? ownerExplainer(config.app, db.url) : undefined;
+  const tools = db.embedded ? ownerConsoleTools(config.app, db.url, config.alerts ? { alerts: config.alerts } : {}) : undefined;
   return {
     personas: config.personas ?? [],
     token: async (username) =>
       config.personas?.some((p) => p.username === username)
         ? (await devToken(config, { user: username, expires: DEMO_TOKEN_LIFETIME }, process.env)).token
         : undefined,
-    ...(explainer ? { explain: explainer.explain, close: explainer.close } : {}),
+    ...(tools ? { ...tools, reviewers: reviewerRoles(config.app) } : {}),
   };
 }
 

@@ -1,5 +1,19 @@
-import { Pool } from "pg";
-import { explainAccess, findUser, roleName, type AppDefinition, type PersonaInfo } from "../../db";
+import { Pool, type PoolClient } from "pg";
+import {
+  alertSettings,
+  checkDrift,
+  compileAgainst,
+  explainAccess,
+  findUser,
+  readReview,
+  reviewDocument,
+  roleName,
+  type AlertSettingsInput,
+  type AppDefinition,
+  type DriftItem,
+  type PersonaInfo,
+  type ReviewDocument,
+} from "../../db";
 import type { Identity } from "../auth";
 
 /** One row's "why can I see this?": the plain answer and, per role that lets the user see it, the arms that pass. */
@@ -8,10 +22,17 @@ export interface ConsoleExplanation {
   readonly passing: readonly { readonly role: string; readonly policy: string; readonly arms: readonly string[] }[];
 }
 
+/** The access matrix (as `gatehouse compile` writes it, Markdown) and where the live database differs (`gatehouse check`). */
+export interface ConsoleMatrix {
+  readonly markdown: string;
+  readonly drift: readonly DriftItem[];
+}
+
 /**
  * What the access console offers beyond the GraphQL API, in development on a loopback address only (`gatehouse start`
- * passes one; nothing else does): the personas to sign in as, a development token for one of them, and `explain`
- * about the signed-in user's own visibility of one row.
+ * passes one; nothing else does): the personas to sign in as, a development token for one of them, `explain` about
+ * the signed-in user's own visibility of one row, and — for {@link reviewerRoles} only — the access matrix with drift
+ * and the access review.
  */
 export interface ConsoleDemo {
   readonly personas: readonly PersonaInfo[];
@@ -19,58 +40,80 @@ export interface ConsoleDemo {
   token(username: string): Promise<string | undefined>;
   /** Why the user of `identity` sees `row` of `table`; undefined when they do not see it (or it does not exist). */
   explain?(identity: Identity, table: string, row: string): Promise<ConsoleExplanation | undefined>;
-  /** Ends what it holds (the explainer's pool); the server calls it when it stops. */
+  /** Prefixed database roles that may read the matrix and the review (see {@link reviewerRoles}). */
+  readonly reviewers?: readonly string[];
+  matrix?(): Promise<ConsoleMatrix>;
+  review?(): Promise<ReviewDocument>;
+  /** Ends what it holds (the owner's pool); the server calls it when it stops. */
   close?(): Promise<void>;
 }
 
 /**
- * An explainer for {@link ConsoleDemo.explain}: `explainAccess` on a connection as the database owner (a superuser,
- * which the development database's is), for the identity's own user and role only, answering only about a row that
- * identity may select — a row it cannot see gets the same `undefined` as a row that does not exist, so nothing about
- * hidden rows leaks. `close` ends its pool.
+ * The roles that may see the whole access picture in the console (matrix, drift, review): those whose definitions
+ * already let them read every user (`select: all()` on the identity users table), as prefixed database roles.
  *
  * @example
- * const explainer = ownerExplainer(app, "postgres://postgres@127.0.0.1:54329/clinic");
- * await explainer.explain({ role: "clinic_doctor", userId: "4", channel: null }, "patients", "42");
+ * reviewerRoles(clinic); // ["clinic_admin"]
  */
-export function ownerExplainer(
+export function reviewerRoles(app: AppDefinition): string[] {
+  return app.roles.filter((r) => r.tables[app.identity.users.table]?.select?.kind === "all").map((r) => roleName(app, r.name));
+}
+
+/**
+ * The console's development tools that need the database owner (a superuser, which the development database's is):
+ * `explain` for the identity's own user and role only, answering only about a row that identity may select — a row
+ * it cannot see gets the same `undefined` as a row that does not exist, so nothing about hidden rows leaks; the
+ * access matrix with drift; and the access review. `close` ends its pool.
+ *
+ * @example
+ * const tools = ownerConsoleTools(app, "postgres://postgres@127.0.0.1:54329/clinic");
+ * await tools.explain({ role: "clinic_doctor", userId: "4", channel: null }, "patients", "42");
+ */
+export function ownerConsoleTools(
   app: AppDefinition,
   ownerUrl: string,
-): { explain: NonNullable<ConsoleDemo["explain"]>; close(): Promise<void> } {
-  const pool = new Pool({ connectionString: ownerUrl, max: 2, application_name: "gatehouse-console-explain" });
+  options: { alerts?: AlertSettingsInput; inactiveDays?: number } = {},
+): Required<Pick<ConsoleDemo, "explain" | "matrix" | "review" | "close">> {
+  const pool = new Pool({ connectionString: ownerUrl, max: 2, application_name: "gatehouse-console" });
+  const withOwner = async <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  };
   return {
-    async explain(identity, table, row) {
-      const role = app.roles.find((r) => roleName(app, r.name) === identity.role)?.name;
-      if (!role || identity.userId === null || !app.roles.some((r) => table in r.tables)) return undefined;
-      const client = await pool.connect();
-      try {
+    explain: (identity, table, row) =>
+      withOwner(async (client) => {
+        const role = app.roles.find((r) => roleName(app, r.name) === identity.role)?.name;
+        if (!role || identity.userId === null || !app.roles.some((r) => table in r.tables)) return undefined;
         const user = await findUser(client, app, { id: identity.userId }).catch(() => undefined);
         if (!user) return undefined;
-        const why = await explainAccess(client, app, {
-          user: user.username,
-          table,
-          row,
-          role,
-          ...(identity.channel ? { channel: identity.channel } : {}),
-        }).catch(() => undefined);
+        const channel = identity.channel ? { channel: identity.channel } : {};
+        const why = await explainAccess(client, app, { user: user.username, table, row, role, ...channel }).catch(() => undefined);
         const own = why?.roles.find((r) => r.role === role);
-        if (!why || !own?.allowed) return undefined;
+        if (!own?.allowed) return undefined;
         return {
           answer: own.answer,
           passing: own.stages.flatMap((stage) =>
             stage.permissive
               .filter((p) => p.passes)
-              .map((p) => ({
-                role,
-                policy: p.name,
-                arms: (p.arms ?? []).filter((a) => a.passes).map((a) => `${a.label}: ${a.words}`),
-              })),
+              .map((p) => ({ role, policy: p.name, arms: (p.arms ?? []).filter((a) => a.passes).map((a) => `${a.label}: ${a.words}`) })),
           ),
         };
-      } finally {
-        client.release();
-      }
-    },
+      }),
+    matrix: () =>
+      withOwner(async (client) => ({
+        markdown: (await compileAgainst(client, app)).matrix,
+        drift: (await checkDrift(client, app)).items,
+      })),
+    review: () =>
+      withOwner(async (client) => {
+        const drift = await checkDrift(client, app);
+        const settings = { inactiveDays: options.inactiveDays ?? 90, alerts: alertSettings(options.alerts), drift };
+        return reviewDocument(await readReview(client, app, settings));
+      }),
     close: () => pool.end(),
   };
 }

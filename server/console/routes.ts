@@ -24,8 +24,9 @@ const PAGE_HEADERS = {
 /**
  * The access console's routes under `/console`: the page, its script and style sheet (built from `console/` on first
  * use), and, in development only (when a {@link ConsoleDemo} is given), `GET /console/api/demo` (the personas),
- * `POST /console/api/token` (a persona's development token) and `POST /console/api/explain` (why the signed-in user
- * sees one row). Everything else the console does goes through `POST /graphql` with the user's own token. Resolves
+ * `POST /console/api/token` (a persona's development token), `POST /console/api/explain` (why the signed-in user
+ * sees one row), and, for reviewer roles, `GET /console/api/matrix` (the access matrix with drift) and
+ * `GET /console/api/review` (the access review). Everything else the console does goes through `POST /graphql` with the user's own token. Resolves
  * false for a path that is not the console's.
  *
  * @example
@@ -69,13 +70,24 @@ export function consoleRoutes(context: ConsoleRouteContext): (req: IncomingMessa
 
 async function api(context: ConsoleRouteContext, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { demo } = context;
-  if (!demo || !["demo", "token", "explain"].includes(name))
+  if (!demo || !["demo", "token", "explain", "matrix", "review"].includes(name))
     return json(res, 404, { error: "not found: sign in with a token of your identity provider (development mode only offers personas)" });
   if (name === "demo") {
     return json(res, 200, {
       personas: demo.personas.filter((p) => p.roles.length > 0),
       explain: demo.explain !== undefined,
+      reviewers: demo.review && demo.matrix ? (demo.reviewers ?? []) : [],
     });
+  }
+  if (name === "matrix" || name === "review") {
+    const identity = await context.authenticate(req.headers.authorization);
+    if (identity.userId === null) return json(res, 401, { error: `sign in first: the ${name} is for reviewers` });
+    const tool = demo[name];
+    if (!tool || !demo.reviewers?.includes(identity.role))
+      return json(res, 403, {
+        error: `your role may not see the ${name}: it is for roles that read every user (${demo.reviewers?.join(", ") || "none"})`,
+      });
+    return json(res, 200, await tool());
   }
   if (req.method !== "POST") return json(res, 405, { error: `POST ${CONSOLE_PATH}/api/${name} with a JSON body` });
   // a JSON content type makes a cross-site form or fetch ask first (CORS preflight), which this server never allows

@@ -4,7 +4,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { PERSONAS } from "../../db/crm/seed";
 import { roleName } from "../../db";
-import { ownerExplainer, signDevToken } from "../../server";
+import { ownerConsoleTools, reviewerRoles, signDevToken } from "../../server";
 import { openCrmDatabase } from "../crm/crm-database";
 import { openCrmApi, TEST_AUTH, type CrmApi } from "../server/api";
 
@@ -43,11 +43,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /**
  * The CRM test database behind a real API server with the console's development extras: persona sign-in (tokens
- * signed as the test server verifies them) and explain as the database owner.
+ * signed as the test server verifies them), and explain, the matrix with drift and the review as the database owner.
  */
 export async function openConsoleApi(): Promise<CrmApi> {
   const crm = await openCrmDatabase();
-  const explainer = ownerExplainer(crm.app, crm.db.url);
+  const tools = ownerConsoleTools(crm.app, crm.db.url);
   const api = await openCrmApi({
     crm,
     consoleDemo: {
@@ -56,8 +56,8 @@ export async function openConsoleApi(): Promise<CrmApi> {
         const p = PERSONAS.find((x) => x.username === username);
         return p && signDevToken(TEST_AUTH, { userId: p.id, role: roleName(crm.app, p.roles[0]!) });
       },
-      explain: explainer.explain,
-      close: explainer.close,
+      ...tools,
+      reviewers: reviewerRoles(crm.app),
     },
   });
   return { ...api, close: async () => (await api.close(), await crm.close()) };

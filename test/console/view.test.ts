@@ -4,6 +4,7 @@
  * a forged or absent token is refused, and nobody reads another persona's rows through it.
  */
 import type { Browser } from "playwright-core";
+import { roleName } from "../../db";
 import type { CrmApi } from "../server/api";
 import { columnTexts, describeInBrowser, launchChromium, open, openConsoleApi, screenshot, signInAs } from "./browser";
 
@@ -113,5 +114,57 @@ describeInBrowser("the access console: view as", () => {
       body: JSON.stringify({ username: "dana" }),
     });
     expect(crossSite.status).toBe(415);
+  });
+
+  test("adam (admin) reads the access matrix filtered to support: contacts' phone is masked (M); a grant made by hand shows as drift", async () => {
+    const support = roleName(api.crm.app, "support");
+    await api.crm.db.pool.query(`grant select (phone) on crm.contacts to "${support}"`);
+    try {
+      const adam = await signInAs(browser, api, "adam");
+      await open(adam, "matrix", "Access matrix");
+      await adam.getByLabel("Role").selectOption("support");
+      await adam.getByLabel("Table").fill("contacts");
+      const contacts = adam.getByRole("region", { name: "contacts: columns" });
+      const headers = await contacts.locator("thead th").allTextContents();
+      const cells = await contacts.locator("tbody tr").first().locator("th, td").allTextContents();
+      expect(cells[0]).toBe("support ⚠ drift");
+      expect(cells[headers.indexOf("phone")]).toBe("M");
+      await adam.getByRole("heading", { name: /^⚠ Drift against the live database: \d+$/ }).waitFor();
+      expect(await adam.getByRole("listitem").filter({ hasText: `crm.contacts` }).count()).toBeGreaterThan(0);
+      await adam.getByLabel("Table").fill("");
+      await adam.getByLabel("Only tables with drift").check();
+      expect(await adam.locator("main section h2").allTextContents()).toEqual([
+        expect.stringMatching(/^⚠ Drift against the live database/),
+        expect.stringMatching(/^contacts — ⚠ drift/),
+      ]);
+      await screenshot(adam, "matrix-adam-support-drift");
+      await adam.context().close();
+    } finally {
+      await api.crm.db.pool.query(`revoke select (phone) on crm.contacts from "${support}"`);
+    }
+  });
+
+  test("adam (admin) reads the access review with its findings first", async () => {
+    const adam = await signInAs(browser, api, "adam");
+    await open(adam, "review", "Access review");
+    const headings = await adam.locator("main h2").allTextContents();
+    const firstPlain = headings.findIndex((t) => !t.startsWith("⚠"));
+    expect(headings.slice(firstPlain).some((t) => t.startsWith("⚠"))).toBe(false);
+    expect(headings.some((t) => /inactive/i.test(t))).toBe(true);
+    await screenshot(adam, "review-adam");
+    await adam.context().close();
+  });
+
+  test("sam (supervisor) is offered neither the matrix nor the review, and the server refuses both to his token", async () => {
+    const sam = await signInAs(browser, api, "sam");
+    const nav = await sam.getByRole("navigation", { name: "Console pages" }).getByRole("link").allTextContents();
+    expect(nav).not.toContain("Access matrix");
+    expect(nav).not.toContain("Review");
+    await sam.context().close();
+    const token = await api.token("sam");
+    for (const name of ["matrix", "review"]) {
+      const res = await fetch(`${api.server.url}/console/api/${name}`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(403);
+    }
   });
 });
