@@ -122,8 +122,8 @@ describeInBrowser("the access console: view as", () => {
     try {
       const adam = await signInAs(browser, api, "adam");
       await open(adam, "matrix", "Access matrix");
-      await adam.getByLabel("Role").selectOption("support");
-      await adam.getByLabel("Table").fill("contacts");
+      await adam.getByLabel("Role", { exact: true }).selectOption("support");
+      await adam.getByLabel("Table", { exact: true }).fill("contacts");
       const contacts = adam.getByRole("region", { name: "contacts: columns" });
       const headers = await contacts.locator("thead th").allTextContents();
       const cells = await contacts.locator("tbody tr").first().locator("th, td").allTextContents();
@@ -131,7 +131,7 @@ describeInBrowser("the access console: view as", () => {
       expect(cells[headers.indexOf("phone")]).toBe("M");
       await adam.getByRole("heading", { name: /^⚠ Drift against the live database: \d+$/ }).waitFor();
       expect(await adam.getByRole("listitem").filter({ hasText: `crm.contacts` }).count()).toBeGreaterThan(0);
-      await adam.getByLabel("Table").fill("");
+      await adam.getByLabel("Table", { exact: true }).fill("");
       await adam.getByLabel("Only tables with drift").check();
       expect(await adam.locator("main section h2").allTextContents()).toEqual([
         expect.stringMatching(/^⚠ Drift against the live database/),
