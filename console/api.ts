@@ -28,7 +28,11 @@ export async function graphql<T>(query: string, variables?: Record<string, unkno
   const token = currentToken();
   const res = await fetch("/graphql", {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json().catch(() => ({}))) as GraphQLBody<T>;

@@ -9,7 +9,11 @@ export type Props = Record<string, string | number | boolean | ((event: Event) =
  * @example
  * h("button", { type: "button", onclick: () => alert("hi") }, "Say hi");
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) {
     if (value === undefined || value === false) continue;
@@ -17,7 +21,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
     else element.setAttribute(name, value === true ? "" : String(value));
   }
   for (const child of children.flat()) {
-    if (child !== null && child !== undefined && child !== false) element.append(typeof child === "number" ? String(child) : child);
+    if (child !== null && child !== undefined && child !== false)
+      element.append(typeof child === "number" ? String(child) : child);
   }
   return element;
 }
@@ -64,7 +69,8 @@ export function cellText(value: unknown): string {
 }
 
 /**
- * A table of rows with a caption, inside a keyboard-scrollable region (narrow screens scroll it sideways).
+ * A table of rows with a caption, inside a keyboard-scrollable region (narrow screens scroll it sideways); the
+ * actions, if any, come first, so they are in view without scrolling.
  *
  * @example
  * dataTable("Grants", ["rowId", "reason"], rows, (row) => [h("button", {}, "Revoke")]);
@@ -79,7 +85,16 @@ export function dataTable(
     "table",
     {},
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)), actions ? h("th", { scope: "col" }, actions.heading) : null)),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        actions ? h("th", { scope: "col" }, actions.heading) : null,
+        columns.map((c) => h("th", { scope: "col" }, c)),
+      ),
+    ),
     h(
       "tbody",
       {},
@@ -87,8 +102,8 @@ export function dataTable(
         h(
           "tr",
           {},
-          columns.map((c) => h("td", { class: row[c] === null ? "null" : undefined }, cellText(row[c]))),
           actions ? h("td", { class: "actions" }, actions.cells(row)) : null,
+          columns.map((c) => h("td", { class: row[c] === null ? "null" : undefined }, cellText(row[c]))),
         ),
       ),
     ),

@@ -19,14 +19,23 @@ interface Page {
   readonly path: string;
   readonly title: string;
   readonly offered: (schema: RoleSchema, reviewer: boolean) => boolean;
-  readonly render: (schema: RoleSchema, argument: string | undefined, rerender: (notice?: string) => void) => Promise<HTMLElement> | HTMLElement;
+  readonly render: (
+    schema: RoleSchema,
+    argument: string | undefined,
+    rerender: (notice?: string) => void,
+  ) => Promise<HTMLElement> | HTMLElement;
 }
 
 /** What the server's development extras offer (`GET /console/api/demo`); nothing outside development. */
 let extras: { explain: boolean; reviewers: readonly string[] } | undefined;
 
 const PAGES: readonly Page[] = [
-  { path: "view", title: "View as", offered: () => true, render: (schema, list) => viewPage(schema, list, extras?.explain === true) },
+  {
+    path: "view",
+    title: "View as",
+    offered: () => true,
+    render: (schema, list) => viewPage(schema, list, extras?.explain === true),
+  },
   {
     path: "grants",
     title: "Temporary access",
@@ -83,7 +92,10 @@ async function route(notice?: string): Promise<void> {
       return;
     }
     if (schemaOf?.token !== token) schemaOf = { token, schema: loadRoleSchema() };
-    extras ??= await consoleApi<{ explain: boolean; reviewers: string[] }>("demo").catch(() => ({ explain: false, reviewers: [] }));
+    extras ??= await consoleApi<{ explain: boolean; reviewers: string[] }>("demo").catch(() => ({
+      explain: false,
+      reviewers: [],
+    }));
     const schema = await schemaOf.schema;
     const claims = claimsOf(token);
     const reviewer = claims.role !== undefined && extras.reviewers.includes(claims.role);
@@ -97,7 +109,9 @@ async function route(notice?: string): Promise<void> {
       h(
         "ul",
         {},
-        offered.map((p) => h("li", {}, h("a", { href: `#/${p.path}`, "aria-current": p === page ? "page" : undefined }, p.title))),
+        offered.map((p) =>
+          h("li", {}, h("a", { href: `#/${p.path}`, "aria-current": p === page ? "page" : undefined }, p.title)),
+        ),
       ),
     );
     document.title = `${page.title} — Gatehouse access console`;

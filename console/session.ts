@@ -25,7 +25,12 @@ export const forgetToken = (): void => sessionStorage.removeItem(KEY);
 export function claimsOf(token: string): Claims {
   try {
     const payload = token.split(".")[1] ?? "";
-    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(payload.length / 4) * 4, "="));
+    const json = atob(
+      payload
+        .replace(/-/g, "+")
+        .replace(/_/g, "/")
+        .padEnd(Math.ceil(payload.length / 4) * 4, "="),
+    );
     const value: unknown = JSON.parse(json);
     return value !== null && typeof value === "object" ? (value as Claims) : {};
   } catch {

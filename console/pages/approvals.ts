@@ -13,7 +13,9 @@ export async function approvalsPage(schema: RoleSchema, rerender: (notice?: stri
   const status = statusLine();
   const columns = schema.columnsOf("pendingApprovals");
   const pending = (
-    await graphql<{ pendingApprovals: { nodes: Record<string, unknown>[] } }>(`{ pendingApprovals { nodes { ${columns.join(" ")} } } }`)
+    await graphql<{ pendingApprovals: { nodes: Record<string, unknown>[] } }>(
+      `{ pendingApprovals { nodes { ${columns.join(" ")} } } }`,
+    )
   ).pendingApprovals.nodes;
   const decide = async (verb: "approve" | "reject", id: unknown, comment: string) => {
     try {
@@ -39,8 +41,16 @@ export async function approvalsPage(schema: RoleSchema, rerender: (notice?: stri
         return [
           h("label", { for: comment.id }, `Comment on request ${id}`),
           comment,
-          h("button", { type: "button", onclick: () => void decide("approve", request.id, comment.value) }, `Approve request ${id}`),
-          h("button", { type: "button", class: "secondary", onclick: () => void decide("reject", request.id, comment.value) }, `Reject request ${id}`),
+          h(
+            "button",
+            { type: "button", onclick: () => void decide("approve", request.id, comment.value) },
+            `Approve request ${id}`,
+          ),
+          h(
+            "button",
+            { type: "button", class: "secondary", onclick: () => void decide("reject", request.id, comment.value) },
+            `Reject request ${id}`,
+          ),
         ];
       },
     }),

@@ -18,21 +18,39 @@ export async function grantsPage(schema: RoleSchema, rerender: (notice?: string)
   const status = statusLine();
   const list = schema.lists.find((l) => l.field === "allAccessGrants");
   const grants = list
-    ? (await graphql<{ allAccessGrants: { nodes: Record<string, unknown>[] } }>(
-        `{ allAccessGrants { nodes { ${list.columns.join(" ")} } } }`,
-      )).allAccessGrants.nodes
+    ? (
+        await graphql<{ allAccessGrants: { nodes: Record<string, unknown>[] } }>(
+          `{ allAccessGrants { nodes { ${list.columns.join(" ")} } } }`,
+        )
+      ).allAccessGrants.nodes
     : [];
   const now = Date.now();
   const state = (g: Record<string, unknown>) => {
     const left = (Date.parse(String(g.expiresAt)) - now) / DAY;
-    return left <= 0 ? "expired" : left <= EXPIRING_DAYS ? `expiring in ${Math.ceil(left)} day${Math.ceil(left) === 1 ? "" : "s"}` : "active";
+    return left <= 0
+      ? "expired"
+      : left <= EXPIRING_DAYS
+        ? `expiring in ${Math.ceil(left)} day${Math.ceil(left) === 1 ? "" : "s"}`
+        : "active";
   };
   const sorted = grants
     .map((g): Record<string, unknown> => ({ state: state(g), ...g }))
-    .sort((a, b) => Number(a.state === "expired") - Number(b.state === "expired") || String(a.expiresAt).localeCompare(String(b.expiresAt)));
+    .sort(
+      (a, b) =>
+        Number(a.state === "expired") - Number(b.state === "expired") || String(a.expiresAt).localeCompare(String(b.expiresAt)),
+    );
   const revoke = async (id: unknown) => {
     try {
-      await graphql(`mutation Revoke($id: BigInt!) { revokeAccess(input: { grantId: $id }) { clientMutationId } }`, { id });
+      await graphql(
+        `
+          mutation Revoke($id: BigInt!) {
+            revokeAccess(input: { grantId: $id }) {
+              clientMutationId
+            }
+          }
+        `,
+        { id },
+      );
       rerender(`Revoked grant ${String(id)}`);
     } catch (error) {
       status.say((error as Error).message, "error");
@@ -64,11 +82,20 @@ export async function grantsPage(schema: RoleSchema, rerender: (notice?: string)
 }
 
 function grantForm(schema: RoleSchema, status: StatusLine, rerender: (notice?: string) => void): HTMLElement {
-  const tables = h("datalist", { id: "grant-tables" }, schema.lists.map((l) => h("option", { value: l.table })));
+  const tables = h(
+    "datalist",
+    { id: "grant-tables" },
+    schema.lists.map((l) => h("option", { value: l.table })),
+  );
   const table = h("input", { name: "table", list: "grant-tables", required: true, autocomplete: "off" });
   const row = h("input", { name: "row", inputmode: "numeric", pattern: "[0-9]+", required: true });
   const grantee = h("input", { name: "grantee", inputmode: "numeric", pattern: "[0-9]+", required: true });
-  const privilege = h("select", { name: "privilege" }, h("option", { value: "select" }, "read (select)"), h("option", { value: "update" }, "read and edit (update)"));
+  const privilege = h(
+    "select",
+    { name: "privilege" },
+    h("option", { value: "select" }, "read (select)"),
+    h("option", { value: "update" }, "read and edit (update)"),
+  );
   const until = h("input", { name: "until", type: "date", required: true });
   until.value = new Date(Date.now() + EXPIRING_DAYS * DAY).toISOString().slice(0, 10);
   const reason = h("input", { name: "reason", required: true, autocomplete: "off" });
@@ -76,9 +103,31 @@ function grantForm(schema: RoleSchema, status: StatusLine, rerender: (notice?: s
     event.preventDefault();
     try {
       const { grantAccess } = await graphql<{ grantAccess: { result: { rowId: string } } }>(
-        `mutation Grant($table: String!, $row: BigInt!, $grantee: BigInt!, $privilege: String!, $until: Datetime!, $reason: String!) {
-          grantAccess(input: { tableName: $table, rowId: $row, granteeId: $grantee, privilege: $privilege, expiresAt: $until, reason: $reason }) { result { rowId } }
-        }`,
+        `
+          mutation Grant(
+            $table: String!
+            $row: BigInt!
+            $grantee: BigInt!
+            $privilege: String!
+            $until: Datetime!
+            $reason: String!
+          ) {
+            grantAccess(
+              input: {
+                tableName: $table
+                rowId: $row
+                granteeId: $grantee
+                privilege: $privilege
+                expiresAt: $until
+                reason: $reason
+              }
+            ) {
+              result {
+                rowId
+              }
+            }
+          }
+        `,
         {
           table: table.value.trim(),
           row: row.value,

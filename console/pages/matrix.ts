@@ -39,7 +39,8 @@ function parseMatrix(markdown: string): MatrixSection[] {
 
 /** Whether a drift item is about `table` (and, given, `role`), by the names it carries. */
 const about = (item: DriftItem, table: string, role?: string) =>
-  new RegExp(`\\.${table}\\b`).test(item.object) && (role === undefined || new RegExp(`(_|\\b)${role}(__|\\b)`).test(item.object));
+  new RegExp(`\\.${table}\\b`).test(item.object) &&
+  (role === undefined || new RegExp(`(_|\\b)${role}(__|\\b)`).test(item.object));
 
 /**
  * The access matrix: roles × tables × commands and roles × columns, as `gatehouse compile` writes it, filterable by
@@ -51,15 +52,24 @@ const about = (item: DriftItem, table: string, role?: string) =>
 export async function matrixPage(): Promise<HTMLElement> {
   const { markdown, drift } = await consoleApi<{ markdown: string; drift: DriftItem[] }>("matrix");
   const sections = parseMatrix(markdown).filter((s) => s.title !== "Roles" && s.tables.length > 0);
-  const roles = [...new Set(sections.flatMap((s) => s.tables.flatMap((t) => (t.head[0] === "role" ? t.rows.map((r) => r[0]!) : []))))].sort();
-  const role = h("select", { name: "role" }, h("option", { value: "" }, "every role"), roles.map((r) => h("option", { value: r }, r)));
+  const roles = [
+    ...new Set(sections.flatMap((s) => s.tables.flatMap((t) => (t.head[0] === "role" ? t.rows.map((r) => r[0]!) : [])))),
+  ].sort();
+  const role = h(
+    "select",
+    { name: "role" },
+    h("option", { value: "" }, "every role"),
+    roles.map((r) => h("option", { value: r }, r)),
+  );
   const table = h("input", { name: "table", type: "search", autocomplete: "off" });
   const onlyDrift = h("input", { name: "drift", type: "checkbox", id: "matrix-only-drift" });
   const body = h("div", {});
   const render = () => {
     const wantedRole = role.value;
     const shown = sections.filter(
-      (s) => s.title.includes(table.value.trim()) && (!onlyDrift.checked || drift.some((d) => about(d, s.title, wantedRole || undefined))),
+      (s) =>
+        s.title.includes(table.value.trim()) &&
+        (!onlyDrift.checked || drift.some((d) => about(d, s.title, wantedRole || undefined))),
     );
     body.replaceChildren(
       ...shown.map((s) => {
@@ -76,8 +86,20 @@ export async function matrixPage(): Promise<HTMLElement> {
               h(
                 "table",
                 {},
-                h("caption", {}, `${s.title}: ${t.head.includes("select") ? "row rules per command" : t.head[0] === "role" ? "columns" : "details"}`),
-                h("thead", {}, h("tr", {}, t.head.map((c) => h("th", { scope: "col" }, c)))),
+                h(
+                  "caption",
+                  {},
+                  `${s.title}: ${t.head.includes("select") ? "row rules per command" : t.head[0] === "role" ? "columns" : "details"}`,
+                ),
+                h(
+                  "thead",
+                  {},
+                  h(
+                    "tr",
+                    {},
+                    t.head.map((c) => h("th", { scope: "col" }, c)),
+                  ),
+                ),
                 h(
                   "tbody",
                   {},
@@ -106,8 +128,20 @@ export async function matrixPage(): Promise<HTMLElement> {
     h(
       "section",
       { "aria-labelledby": "drift-heading", class: drift.length ? "drifted" : undefined },
-      h("h2", { id: "drift-heading" }, drift.length ? `⚠ Drift against the live database: ${drift.length}` : "No drift: the live database matches the definitions"),
-      drift.length ? h("ul", {}, drift.map((d) => h("li", {}, `${d.kind} ${d.object}: ${d.message}`))) : null,
+      h(
+        "h2",
+        { id: "drift-heading" },
+        drift.length
+          ? `⚠ Drift against the live database: ${drift.length}`
+          : "No drift: the live database matches the definitions",
+      ),
+      drift.length
+        ? h(
+            "ul",
+            {},
+            drift.map((d) => h("li", {}, `${d.kind} ${d.object}: ${d.message}`)),
+          )
+        : null,
     ),
     h(
       "form",

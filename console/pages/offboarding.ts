@@ -32,12 +32,19 @@ export function offboardingPage(): HTMLElement {
           event.preventDefault();
           try {
             const { offboardUser } = await graphql<{ offboardUser: { result: unknown } }>(
-              `mutation Offboard($target: BigInt!, $successor: BigInt, $reason: String!) {
-                offboardUser(input: { target: $target, successor: $successor, reason: $reason }) { result }
-              }`,
+              `
+                mutation Offboard($target: BigInt!, $successor: BigInt, $reason: String!) {
+                  offboardUser(input: { target: $target, successor: $successor, reason: $reason }) {
+                    result
+                  }
+                }
+              `,
               { ...variables(), reason: reason.value },
             );
-            outcome.replaceChildren(h("h2", { tabindex: -1 }, `User ${target.value} is offboarded`), h("pre", {}, cellText(offboardUser.result)));
+            outcome.replaceChildren(
+              h("h2", { tabindex: -1 }, `User ${target.value} is offboarded`),
+              h("pre", {}, cellText(offboardUser.result)),
+            );
             status.say(`Offboarded user ${target.value}: ${changes.length} change(s) as previewed`);
           } catch (error) {
             status.say((error as Error).message, "error");
@@ -52,9 +59,19 @@ export function offboardingPage(): HTMLElement {
     event.preventDefault();
     try {
       const { offboardingPreview } = await graphql<{ offboardingPreview: { result: Change[] } }>(
-        `mutation Preview($target: BigInt!, $successor: BigInt) {
-          offboardingPreview(input: { target: $target, successor: $successor }) { result { userId role tableName rowKey change } }
-        }`,
+        `
+          mutation Preview($target: BigInt!, $successor: BigInt) {
+            offboardingPreview(input: { target: $target, successor: $successor }) {
+              result {
+                userId
+                role
+                tableName
+                rowKey
+                change
+              }
+            }
+          }
+        `,
         variables(),
       );
       const changes = offboardingPreview.result;

@@ -24,7 +24,12 @@ export async function reviewPage(): Promise<HTMLElement> {
   const sections = [...review.sections.filter((s) => s.flag), ...review.sections.filter((s) => !s.flag)];
   const block = (b: Block, caption: string): HTMLElement => {
     if (b.kind === "text") return h("p", {}, b.text);
-    if (b.kind === "list") return h("ul", {}, b.items.map((i) => h("li", {}, i)));
+    if (b.kind === "list")
+      return h(
+        "ul",
+        {},
+        b.items.map((i) => h("li", {}, i)),
+      );
     return h(
       "div",
       { class: "scroll", role: "region", "aria-label": caption, tabindex: 0 },
@@ -32,8 +37,26 @@ export async function reviewPage(): Promise<HTMLElement> {
         "table",
         {},
         h("caption", {}, caption),
-        h("thead", {}, h("tr", {}, b.head.map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, b.rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c))))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            b.head.map((c) => h("th", { scope: "col" }, c)),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          b.rows.map((r) =>
+            h(
+              "tr",
+              {},
+              r.map((c) => h("td", {}, c)),
+            ),
+          ),
+        ),
       ),
     );
   };

@@ -33,7 +33,11 @@ export async function viewPage(schema: RoleSchema, wanted: string | undefined, e
       why.replaceChildren(
         h("h2", {}, `Why can I see ${list.table} ${String(row.rowId)}?`),
         h("p", {}, answer.answer),
-        h("ul", {}, answer.passing.flatMap((p) => (p.arms.length ? p.arms : [p.policy]).map((arm) => h("li", {}, arm)))),
+        h(
+          "ul",
+          {},
+          answer.passing.flatMap((p) => (p.arms.length ? p.arms : [p.policy]).map((arm) => h("li", {}, arm))),
+        ),
       );
       why.querySelector("h2")?.setAttribute("tabindex", "-1");
       (why.querySelector("h2") as HTMLElement | null)?.focus();
@@ -58,7 +62,11 @@ export async function viewPage(schema: RoleSchema, wanted: string | undefined, e
             cells: (row) => [
               h(
                 "button",
-                { type: "button", "aria-label": `Why can I see ${list.table} ${String(row.rowId)}?`, onclick: () => void explainRow(row) },
+                {
+                  type: "button",
+                  "aria-label": `Why can I see ${list.table} ${String(row.rowId)}?`,
+                  onclick: () => void explainRow(row),
+                },
                 "Why can I see this?",
               ),
             ],

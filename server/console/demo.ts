@@ -91,7 +91,9 @@ export function ownerConsoleTools(
         const user = await findUser(client, app, { id: identity.userId }).catch(() => undefined);
         if (!user) return undefined;
         const channel = identity.channel ? { channel: identity.channel } : {};
-        const why = await explainAccess(client, app, { user: user.username, table, row, role, ...channel }).catch(() => undefined);
+        const why = await explainAccess(client, app, { user: user.username, table, row, role, ...channel }).catch(
+          () => undefined,
+        );
         const own = why?.roles.find((r) => r.role === role);
         if (!own?.allowed) return undefined;
         return {
@@ -99,7 +101,11 @@ export function ownerConsoleTools(
           passing: own.stages.flatMap((stage) =>
             stage.permissive
               .filter((p) => p.passes)
-              .map((p) => ({ role, policy: p.name, arms: (p.arms ?? []).filter((a) => a.passes).map((a) => `${a.label}: ${a.words}`) })),
+              .map((p) => ({
+                role,
+                policy: p.name,
+                arms: (p.arms ?? []).filter((a) => a.passes).map((a) => `${a.label}: ${a.words}`),
+              })),
           ),
         };
       }),

@@ -35,10 +35,11 @@ const PAGE_HEADERS = {
  */
 export function consoleRoutes(context: ConsoleRouteContext): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   let assets: Promise<ConsoleAssets> | undefined;
-  const built = () => (assets ??= buildConsoleAssets().catch((error: unknown) => {
-    assets = undefined;
-    throw error;
-  }));
+  const built = () =>
+    (assets ??= buildConsoleAssets().catch((error: unknown) => {
+      assets = undefined;
+      throw error;
+    }));
   return async (req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path !== CONSOLE_PATH && !path.startsWith(`${CONSOLE_PATH}/`)) return false;
@@ -71,7 +72,9 @@ export function consoleRoutes(context: ConsoleRouteContext): (req: IncomingMessa
 async function api(context: ConsoleRouteContext, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { demo } = context;
   if (!demo || !["demo", "token", "explain", "matrix", "review"].includes(name))
-    return json(res, 404, { error: "not found: sign in with a token of your identity provider (development mode only offers personas)" });
+    return json(res, 404, {
+      error: "not found: sign in with a token of your identity provider (development mode only offers personas)",
+    });
   if (name === "demo") {
     return json(res, 200, {
       personas: demo.personas.filter((p) => p.roles.length > 0),
@@ -96,7 +99,8 @@ async function api(context: ConsoleRouteContext, name: string, req: IncomingMess
   const body = await jsonBody(req);
   if (name === "token") {
     const token = typeof body.username === "string" ? await demo.token(body.username) : undefined;
-    if (!token) return json(res, 404, { error: `no persona "${String(body.username)}": pick one of GET ${CONSOLE_PATH}/api/demo` });
+    if (!token)
+      return json(res, 404, { error: `no persona "${String(body.username)}": pick one of GET ${CONSOLE_PATH}/api/demo` });
     return json(res, 200, { token });
   }
   const identity = await context.authenticate(req.headers.authorization);

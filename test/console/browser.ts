@@ -24,9 +24,11 @@ const missing = existsSync(CHROMIUM)
 export function describeInBrowser(name: string, fn: () => void): void {
   if (!missing) return describe(name, fn);
   if (process.env.CI === "true")
-    return describe(name, () => test("Chromium is installed", () => {
-      throw new Error(missing);
-    }));
+    return describe(name, () =>
+      test("Chromium is installed", () => {
+        throw new Error(missing);
+      }),
+    );
   console.warn(`skipped "${name}": ${missing}`);
   describe.skip(`${name} (skipped: ${missing})`, fn);
 }
@@ -81,10 +83,13 @@ export async function open(page: Page, hash: string, heading: string): Promise<v
 /** The texts of one column of the first table on the page, by its header. */
 export async function columnTexts(page: Page, header: string): Promise<string[]> {
   await page.locator("table").first().waitFor();
-  return page.locator("table").first().evaluate((table, name) => {
-    const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
-    const index = headers.indexOf(name);
-    if (index < 0) throw new Error(`no column ${name}; columns: ${headers.join(", ")}`);
-    return [...table.querySelectorAll("tbody tr")].map((tr) => tr.children[index]!.textContent ?? "");
-  }, header);
+  return page
+    .locator("table")
+    .first()
+    .evaluate((table, name) => {
+      const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+      const index = headers.indexOf(name);
+      if (index < 0) throw new Error(`no column ${name}; columns: ${headers.join(", ")}`);
+      return [...table.querySelectorAll("tbody tr")].map((tr) => tr.children[index]!.textContent ?? "");
+    }, header);
 }

@@ -37,7 +37,10 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
     await sam.getByRole("button", { name: "Grant access" }).click();
     const granted = await sam.getByText(/^Granted: grant \d+$/).textContent();
     const id = granted!.replace(/\D/g, "");
-    await sam.getByRole("cell", { name: /^expiring in [56] days$/ }).first().waitFor();
+    await sam
+      .getByRole("cell", { name: /^expiring in [56] days$/ })
+      .first()
+      .waitFor();
     await screenshot(sam, "grants-sam-granted");
 
     await open(rita, "view/allCustomers", "View as you");
@@ -62,9 +65,12 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
   });
 
   test("sam approves rita's request for quote 2 with a comment in the page: the quote is approved by him and the request leaves his list", async () => {
-    const made = await api.query('mutation { requestQuoteApproval(input: { rowId: "2", reason: "standard terms" }) { result } }', {
-      token: await api.token("rita"),
-    });
+    const made = await api.query(
+      'mutation { requestQuoteApproval(input: { rowId: "2", reason: "standard terms" }) { result } }',
+      {
+        token: await api.token("rita"),
+      },
+    );
     const id = String((made.data!.requestQuoteApproval.result as { id: number }).id);
     const sam = await signInAs(browser, api, "sam");
     await open(sam, "approvals", "Approvals");
@@ -74,12 +80,16 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
     await sam.getByRole("button", { name: `Approve request ${id}` }).click();
     await sam.getByText(`Approved request ${id}`).waitFor();
     expect(await sam.getByRole("table").locator("tbody tr").count()).toBe(0);
-    expect((await api.query('{ quoteByRowId(rowId: "2") { status approvedBy } }', { token: await api.token("sam") })).data).toEqual({
+    expect(
+      (await api.query('{ quoteByRowId(rowId: "2") { status approvedBy } }', { token: await api.token("sam") })).data,
+    ).toEqual({
       quoteByRowId: { status: "approved", approvedBy: "3" },
     });
-    expect(await api.crm.root((c) => column(c, `select comment from "${api.crm.app.toolkitSchema}".approval_requests where id = $1`, [id]))).toEqual([
-      "fine by me",
-    ]);
+    expect(
+      await api.crm.root((c) =>
+        column(c, `select comment from "${api.crm.app.toolkitSchema}".approval_requests where id = $1`, [id]),
+      ),
+    ).toEqual(["fine by me"]);
     await sam.context().close();
   });
 
@@ -96,8 +106,10 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
     const previewed = users!.map((user, i) => `${user} ${changes![i]} ${tables![i]} ${rows![i]}`).sort();
     await screenshot(adam, "offboarding-adam-preview");
     const customers = async (username: string) =>
-      ((await api.query("{ allCustomers(orderBy: ROW_ID_ASC) { nodes { rowId } } }", { token: await api.token(username) })).data!
-        .allCustomers.nodes as { rowId: string }[]).map((n) => n.rowId);
+      (
+        (await api.query("{ allCustomers(orderBy: ROW_ID_ASC) { nodes { rowId } } }", { token: await api.token(username) })).data!
+          .allCustomers.nodes as { rowId: string }[]
+      ).map((n) => n.rowId);
     const [ritaBefore, rickBefore] = [await customers("rita"), await customers("rick")];
 
     await adam.getByLabel("Reason").fill("left the company");
@@ -107,9 +119,12 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
 
     const [ritaAfter, rickAfter] = [await customers("rita"), await customers("rick")];
     const gained = ritaAfter.filter((r) => !ritaBefore.includes(r));
-    expect(previewed.filter((p) => p.startsWith("4 gains customers"))).toEqual(gained.map((r) => `4 gains customers ${r}`).sort());
+    expect(previewed.filter((p) => p.startsWith("4 gains customers"))).toEqual(
+      gained.map((r) => `4 gains customers ${r}`).sort(),
+    );
     expect(gained.length).toBeGreaterThan(0);
-    for (const lost of previewed.filter((p) => p.startsWith("5 loses customers"))) expect(rickBefore).toContain(lost.split(" ").pop());
+    for (const lost of previewed.filter((p) => p.startsWith("5 loses customers")))
+      expect(rickBefore).toContain(lost.split(" ").pop());
     expect(rickAfter).toEqual([]);
     await adam.context().close();
   });

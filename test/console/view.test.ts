@@ -21,9 +21,11 @@ describeInBrowser("the access console: view as", () => {
   });
 
   const apiRows = async (username: string, list: string, column: string) =>
-    ((await api.query(`{ ${list}(orderBy: ROW_ID_ASC) { nodes { ${column} } } }`, { token: await api.token(username) })).data![
-      list
-    ].nodes as Record<string, unknown>[]).map((n) => String(n[column]));
+    (
+      (await api.query(`{ ${list}(orderBy: ROW_ID_ASC) { nodes { ${column} } } }`, { token: await api.token(username) })).data![
+        list
+      ].nodes as Record<string, unknown>[]
+    ).map((n) => String(n[column]));
 
   test("rita (sales_rep) and sam (supervisor) sign in as themselves and each sees their own customers, as the API gives them", async () => {
     const rita = await signInAs(browser, api, "rita");
@@ -46,7 +48,9 @@ describeInBrowser("the access console: view as", () => {
     await open(suki, "view/allContacts", "View as you");
     const shown = await columnTexts(suki, "phoneMasked");
     await screenshot(suki, "view-suki-contacts-masked");
-    expect(shown).toEqual(await apiRows("suki", "allContacts", "phoneMasked").then((r) => r.map((v) => (v === "undefined" ? "null" : v))));
+    expect(shown).toEqual(
+      await apiRows("suki", "allContacts", "phoneMasked").then((r) => r.map((v) => (v === "undefined" ? "null" : v))),
+    );
     expect(shown.length).toBeGreaterThan(0);
     const headers = await suki.locator("thead th").allTextContents();
     expect(headers).not.toContain("phone");
@@ -61,7 +65,9 @@ describeInBrowser("the access console: view as", () => {
     const why = rita.getByRole("region", { name: "Why can I see this?" });
     await why.getByRole("heading", { name: "Why can I see customers 2?" }).waitFor();
     await screenshot(rita, "view-rita-why");
-    expect(await why.textContent()).toMatch(/rita can see customers 2 as sales_rep because it passes sales_rep__select through own\(owner_id\)/);
+    expect(await why.textContent()).toMatch(
+      /rita can see customers 2 as sales_rep because it passes sales_rep__select through own\(owner_id\)/,
+    );
     await rita.context().close();
   });
 
@@ -166,5 +172,26 @@ describeInBrowser("the access console: view as", () => {
       const res = await fetch(`${api.server.url}/console/api/${name}`, { headers: { Authorization: `Bearer ${token}` } });
       expect(res.status).toBe(403);
     }
+  });
+
+  test("on a 390×844 phone screen suki (support) signs in with the keyboard alone, sees where focus is, and nothing scrolls sideways", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await page.goto(`${api.server.url}/console/`);
+    await page.getByRole("button", { name: "Sign in as rita", exact: true }).waitFor();
+    let focused = "";
+    for (let presses = 0; presses < 60 && focused !== "Sign in as suki"; presses++) {
+      await page.keyboard.press("Tab");
+      focused = await page.evaluate<string>('document.activeElement?.textContent ?? ""');
+    }
+    expect(focused).toBe("Sign in as suki");
+    const outline = await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle");
+    expect(outline).toBe("solid");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: "View as you" }).waitFor();
+    await open(page, "view/allContacts", "View as you");
+    await page.locator("table").waitFor();
+    await screenshot(page, "phone-suki-contacts");
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await page.context().close();
   });
 });
