@@ -42,6 +42,8 @@ export interface ConsoleDemo {
   explain?(identity: Identity, table: string, row: string): Promise<ConsoleExplanation | undefined>;
   /** Prefixed database roles that may read the matrix and the review (see {@link reviewerRoles}). */
   readonly reviewers?: readonly string[];
+  /** Whether the identity's user is active and holds the token's role, in the live tables (a token's claims are not trusted). */
+  holds?(identity: Identity): Promise<boolean>;
   matrix?(): Promise<ConsoleMatrix>;
   review?(): Promise<ReviewDocument>;
   /** Ends what it holds (the owner's pool); the server calls it when it stops. */
@@ -63,7 +65,8 @@ export function reviewerRoles(app: AppDefinition): string[] {
  * The console's development tools that need the database owner (a superuser, which the development database's is):
  * `explain` for the identity's own user and role only, answering only about a row that identity may select — a row
  * it cannot see gets the same `undefined` as a row that does not exist, so nothing about hidden rows leaks; the
- * access matrix with drift; and the access review. `close` ends its pool.
+ * access matrix with drift; the access review; and whether a token's user is active and holds its role. `close` ends
+ * its pool.
  *
  * @example
  * const tools = ownerConsoleTools(app, "postgres://postgres@127.0.0.1:54329/clinic");
@@ -73,7 +76,7 @@ export function ownerConsoleTools(
   app: AppDefinition,
   ownerUrl: string,
   options: { alerts?: AlertSettingsInput; inactiveDays?: number } = {},
-): Required<Pick<ConsoleDemo, "explain" | "matrix" | "review" | "close">> {
+): Required<Pick<ConsoleDemo, "explain" | "holds" | "matrix" | "review" | "close">> {
   const pool = new Pool({ connectionString: ownerUrl, max: 2, application_name: "gatehouse-console" });
   const withOwner = async <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
@@ -108,6 +111,13 @@ export function ownerConsoleTools(
               })),
           ),
         };
+      }),
+    holds: (identity) =>
+      withOwner(async (client) => {
+        const role = app.roles.find((r) => roleName(app, r.name) === identity.role)?.name;
+        if (!role || identity.userId === null) return false;
+        const user = await findUser(client, app, { id: identity.userId }).catch(() => undefined);
+        return user?.status === app.identity.users.activeStatus && user.roles.includes(role);
       }),
     matrix: () =>
       withOwner(async (client) => ({

@@ -86,9 +86,9 @@ async function api(context: ConsoleRouteContext, name: string, req: IncomingMess
     const identity = await context.authenticate(req.headers.authorization);
     if (identity.userId === null) return json(res, 401, { error: `sign in first: the ${name} is for reviewers` });
     const tool = demo[name];
-    if (!tool || !demo.reviewers?.includes(identity.role))
+    if (!tool || !demo.reviewers?.includes(identity.role) || !(await demo.holds?.(identity)))
       return json(res, 403, {
-        error: `your role may not see the ${name}: it is for roles that read every user (${demo.reviewers?.join(", ") || "none"})`,
+        error: `you may not see the ${name}: it is for active users who hold a role that reads every user (${demo.reviewers?.join(", ") || "none"})`,
       });
     return json(res, 200, await tool());
   }

@@ -174,6 +174,16 @@ describeInBrowser("the access console: view as", () => {
     }
   });
 
+  test("rita with a validly signed token claiming the admin role is refused the review: she does not hold admin", async () => {
+    const forged = await api.token("rita", { role: "admin" });
+    const review = await fetch(`${api.server.url}/console/api/review`, { headers: { Authorization: `Bearer ${forged}` } });
+    expect(review.status).toBe(403);
+    const adam = await fetch(`${api.server.url}/console/api/review`, {
+      headers: { Authorization: `Bearer ${await api.token("adam")}` },
+    });
+    expect(adam.status).toBe(200);
+  });
+
   test("on a 390×844 phone screen suki (support) signs in with the keyboard alone, sees where focus is, and nothing scrolls sideways", async () => {
     const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
     await page.goto(`${api.server.url}/console/`);
