@@ -6,7 +6,6 @@
  */
 import type { Browser } from "playwright-core";
 import type { CrmApi } from "../server/api";
-import { column } from "../crm/crm-database";
 import { columnTexts, describeInBrowser, launchChromium, open, openConsoleApi, screenshot, signInAs } from "./browser";
 
 let api: CrmApi;
@@ -64,32 +63,46 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
     await rita.context().close();
   });
 
-  test("sam approves rita's request for quote 2 with a comment in the page: the quote is approved by him and the request leaves his list", async () => {
-    const made = await api.query(
-      'mutation { requestQuoteApproval(input: { rowId: "2", reason: "standard terms" }) { result } }',
-      {
-        token: await api.token("rita"),
-      },
-    );
-    const id = String((made.data!.requestQuoteApproval.result as { id: number }).id);
+  test("sam rejects rita's first request for quote 2 with a comment and approves her second in the page: each decided as he said", async () => {
+    const ask = async () => {
+      const made = await api.query(
+        'mutation { requestQuoteApproval(input: { rowId: "2", reason: "standard terms" }) { result } }',
+        {
+          token: await api.token("rita"),
+        },
+      );
+      expect(made.errors).toBeUndefined();
+      return String((made.data!.requestQuoteApproval.result as { id: number }).id);
+    };
+    const decision = (id: string) =>
+      api.crm.root((c) =>
+        c.query(
+          `select status, comment, decided_by::int as by from "${api.crm.app.toolkitSchema}".approval_requests where id = $1`,
+          [id],
+        ),
+      );
+    const quote = async () =>
+      (await api.query('{ quoteByRowId(rowId: "2") { status approvedBy } }', { token: await api.token("sam") })).data;
+
+    const first = await ask();
     const sam = await signInAs(browser, api, "sam");
     await open(sam, "approvals", "Approvals");
-    expect(await columnTexts(sam, "id")).toEqual([id]);
-    await sam.getByLabel(`Comment on request ${id}`).fill("fine by me");
+    expect(await columnTexts(sam, "id")).toEqual([first]);
+    await sam.getByLabel(`Comment on request ${first}`).fill("needs a discount line");
     await screenshot(sam, "approvals-sam-pending");
-    await sam.getByRole("button", { name: `Approve request ${id}` }).click();
-    await sam.getByText(`Approved request ${id}`).waitFor();
+    await sam.getByRole("button", { name: `Reject request ${first}` }).click();
+    await sam.getByText(`Rejected request ${first}`).waitFor();
+    expect((await decision(first)).rows).toEqual([{ status: "rejected", comment: "needs a discount line", by: 3 }]);
+    expect(await quote()).toEqual({ quoteByRowId: { status: "draft", approvedBy: null } });
+
+    const second = await ask();
+    await sam.reload();
+    await sam.getByLabel(`Comment on request ${second}`).fill("fine by me");
+    await sam.getByRole("button", { name: `Approve request ${second}` }).click();
+    await sam.getByText(`Approved request ${second}`).waitFor();
     expect(await sam.getByRole("table").locator("tbody tr").count()).toBe(0);
-    expect(
-      (await api.query('{ quoteByRowId(rowId: "2") { status approvedBy } }', { token: await api.token("sam") })).data,
-    ).toEqual({
-      quoteByRowId: { status: "approved", approvedBy: "3" },
-    });
-    expect(
-      await api.crm.root((c) =>
-        column(c, `select comment from "${api.crm.app.toolkitSchema}".approval_requests where id = $1`, [id]),
-      ),
-    ).toEqual(["fine by me"]);
+    expect((await decision(second)).rows).toEqual([{ status: "approved", comment: "fine by me", by: 3 }]);
+    expect(await quote()).toEqual({ quoteByRowId: { status: "approved", approvedBy: "3" } });
     await sam.context().close();
   });
 
