@@ -63,7 +63,11 @@ const nav = document.getElementById("nav")!;
 const who = document.getElementById("who")!;
 let schemaOf: { token: string; schema: Promise<RoleSchema> } | undefined;
 
-function show(content: HTMLElement, notice?: string): void {
+/** Counts navigations: a page that finishes loading after a later navigation started is not shown. */
+let navigation = 0;
+
+function show(content: HTMLElement, notice?: string, of = navigation): void {
+  if (of !== navigation) return;
   main.replaceChildren(content);
   const heading = main.querySelector("h1");
   if (notice) {
@@ -82,13 +86,18 @@ function signOut(notice?: string): void {
 }
 
 async function route(notice?: string): Promise<void> {
+  const current = ++navigation;
   const [path, argument] = location.hash.replace(/^#\/?/, "").split("/");
   const token = currentToken();
   try {
     if (!token) {
       nav.replaceChildren();
       who.replaceChildren();
-      show(await signInPage(() => (location.hash === "#/view" ? void route() : (location.hash = "#/view")), notice));
+      show(
+        await signInPage(() => (location.hash === "#/view" ? void route() : (location.hash = "#/view")), notice),
+        undefined,
+        current,
+      );
       return;
     }
     if (schemaOf?.token !== token) schemaOf = { token, schema: loadRoleSchema() };
@@ -115,10 +124,11 @@ async function route(notice?: string): Promise<void> {
       ),
     );
     document.title = `${page.title} — Gatehouse access console`;
-    show(await page.render(schema, argument, (next) => void route(next)), notice);
+    show(await page.render(schema, argument, (next) => void route(next)), notice, current);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signOut(`The API refused your token: ${error.message}`);
-    show(h("div", {}, h("h1", { tabindex: -1 }, "Something went wrong"), h("p", { role: "alert" }, (error as Error).message)));
+    const message = h("p", { role: "alert" }, (error as Error).message);
+    show(h("div", {}, h("h1", { tabindex: -1 }, "Something went wrong"), message), undefined, current);
   }
 }
 

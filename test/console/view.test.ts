@@ -5,7 +5,7 @@
  */
 import type { Browser } from "playwright-core";
 import { roleName } from "../../db";
-import type { CrmApi } from "../server/api";
+import { openCrmApi, type CrmApi } from "../server/api";
 import { columnTexts, describeInBrowser, launchChromium, open, openConsoleApi, screenshot, signInAs } from "./browser";
 
 let api: CrmApi;
@@ -203,5 +203,30 @@ describeInBrowser("the access console: view as", () => {
     await screenshot(page, "phone-suki-contacts");
     expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     await page.context().close();
+  });
+
+  test("outside development (no persona sign-in) rita pastes her token and sees her customers; the extras answer 404", async () => {
+    const plain = await openCrmApi({ crm: api.crm });
+    try {
+      const demo = await fetch(`${plain.server.url}/console/api/demo`);
+      const token = await fetch(`${plain.server.url}/console/api/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: "rita" }),
+      });
+      expect([demo.status, token.status]).toEqual([404, 404]);
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${plain.server.url}/console/`);
+      await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+      expect(await page.getByRole("button", { name: /^Sign in as / }).count()).toBe(0);
+      await page.getByLabel("Token (JWT)").fill(await plain.token("rita"));
+      await page.getByRole("button", { name: "Sign in with this token" }).click();
+      await open(page, "view/allCustomers", "View as you");
+      expect(await columnTexts(page, "rowId")).toEqual(await apiRows("rita", "allCustomers", "rowId"));
+      expect(await page.getByRole("button", { name: /^Why can I see/ }).count()).toBe(0);
+      await page.context().close();
+    } finally {
+      await plain.close();
+    }
   });
 });
