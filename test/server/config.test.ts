@@ -72,6 +72,12 @@ test("PREPARED_STATEMENTS=off sends every query unnamed (for a transaction poole
   expect(problems({ ...PRODUCTION, PREPARED_STATEMENTS: "no" })).toEqual(['PREPARED_STATEMENTS must be on or off, not "no"']);
 });
 
+test("CONSOLE=off turns the access console off; it is on by default, in production too; anything but on or off is named", () => {
+  expect(loadServerConfig(crm, PRODUCTION).console).toBe(true);
+  expect(loadServerConfig(crm, { ...PRODUCTION, CONSOLE: "off" }).console).toBe(false);
+  expect(problems({ ...PRODUCTION, CONSOLE: "maybe" })).toEqual(['CONSOLE must be on or off, not "maybe"']);
+});
+
 test("with no database settings the error says what to set", () => {
   expect(problems({})).toEqual([
     "set AUTHENTICATOR_DATABASE_URL (postgres://crm_authenticator:<password>@host/db), or DATABASE_URL with AUTHENTICATOR_PASSWORD",
