@@ -14,7 +14,7 @@ export async function approvalsPage(schema: RoleSchema, rerender: (notice?: stri
   const columns = schema.columnsOf("pendingApprovals");
   const pending = (
     await graphql<{ pendingApprovals: { nodes: Record<string, unknown>[] } }>(
-      `{ pendingApprovals { nodes { ${columns.join(" ")} } } }`,
+      `{ pendingApprovals(first: 200) { nodes { ${columns.join(" ")} } } }`,
     )
   ).pendingApprovals.nodes;
   const decide = async (verb: "approve" | "reject", id: unknown, comment: string) => {

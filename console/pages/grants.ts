@@ -20,7 +20,7 @@ export async function grantsPage(schema: RoleSchema, rerender: (notice?: string)
   const grants = list
     ? (
         await graphql<{ allAccessGrants: { nodes: Record<string, unknown>[] } }>(
-          `{ allAccessGrants { nodes { ${list.columns.join(" ")} } } }`,
+          `{ allAccessGrants(first: 500) { nodes { ${list.columns.join(" ")} } } }`,
         )
       ).allAccessGrants.nodes
     : [];

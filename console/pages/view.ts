@@ -53,7 +53,9 @@ export async function viewPage(schema: RoleSchema, wanted: string | undefined, e
     h("form", { class: "inline", onsubmit: (event) => event.preventDefault() }, labelled("Table", picker)),
     status,
     dataTable(
-      `${list.label}: ${rows.length} row${rows.length === 1 ? "" : "s"} as the API returns them to you`,
+      rows.length === PAGE_ROWS
+        ? `${list.label}: the first ${PAGE_ROWS} rows as the API returns them to you`
+        : `${list.label}: ${rows.length} row${rows.length === 1 ? "" : "s"} as the API returns them to you`,
       list.columns,
       rows,
       canExplain
@@ -77,10 +79,13 @@ export async function viewPage(schema: RoleSchema, wanted: string | undefined, e
   );
 }
 
+/** The most rows a list shows: a generated database may hold millions, and the page is for looking, not exporting. */
+const PAGE_ROWS = 200;
+
 async function rowsOf(list: ListField): Promise<Record<string, unknown>[]> {
-  const order = list.orderByRowId ? "(orderBy: ROW_ID_ASC)" : "";
+  const order = list.orderByRowId ? ", orderBy: ROW_ID_ASC" : "";
   const data = await graphql<Record<string, { nodes: Record<string, unknown>[] }>>(
-    `{ ${list.field}${order} { nodes { ${list.columns.join(" ")} } } }`,
+    `{ ${list.field}(first: ${PAGE_ROWS}${order}) { nodes { ${list.columns.join(" ")} } } }`,
   );
   return data[list.field]?.nodes ?? [];
 }
