@@ -27,7 +27,7 @@ interface Page {
 }
 
 /** What the server's development extras offer (`GET /console/api/demo`); nothing outside development. */
-let extras: { explain: boolean; reviewers: readonly string[] } | undefined;
+let extras: { explain: boolean; reviewers: readonly string[]; personas: readonly { username: string; id: number }[] } | undefined;
 
 const PAGES: readonly Page[] = [
   {
@@ -101,17 +101,19 @@ async function route(notice?: string): Promise<void> {
       return;
     }
     if (schemaOf?.token !== token) schemaOf = { token, schema: loadRoleSchema() };
-    extras ??= await consoleApi<{ explain: boolean; reviewers: string[] }>("demo").catch(() => ({
+    extras ??= await consoleApi<NonNullable<typeof extras>>("demo").catch(() => ({
       explain: false,
       reviewers: [],
+      personas: [],
     }));
     const schema = await schemaOf.schema;
     const claims = claimsOf(token);
     const reviewer = claims.role !== undefined && extras.reviewers.includes(claims.role);
     const offered = PAGES.filter((p) => p.offered(schema, reviewer));
     const page = offered.find((p) => p.path === path) ?? offered[0]!;
+    const persona = extras.personas.find((p) => String(p.id) === claims.sub);
     who.replaceChildren(
-      `Signed in as user ${claims.sub ?? "?"} (${claims.role ?? "no role"}) `,
+      `Signed in as ${persona ? `${persona.username} (user ${claims.sub})` : `user ${claims.sub ?? "?"}`}, role ${claims.role ?? "none"} `,
       h("button", { type: "button", class: "link", onclick: () => signOut() }, "Sign out"),
     );
     nav.replaceChildren(
