@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly limits: Limits;
   /** Serve Ruru (GraphiQL) at /graphiql: development on a loopback address only. */
   readonly ruru: boolean;
+  /** Serve the access console at /console/ (it calls the API with the signed-in user's own token). */
+  readonly console: boolean;
   /** Connections the server may hold. */
   readonly poolMax: number;
   /** How long a request waits for a database connection (a free one, or a new one being made), ms. */
@@ -67,6 +69,8 @@ export const SERVER_ENV = {
   DB_CONNECT_TIMEOUT_MS: `how long a request waits for a database connection before it gets 503, ms (default ${DEFAULT_CONNECT_TIMEOUT_MS})`,
   PREPARED_STATEMENTS:
     "on or off (default on): off sends every query unnamed, so the server works through a transaction pooler (PgBouncer in transaction mode)",
+  CONSOLE:
+    "serve the access console at /console/: on or off (default on); it calls the API with the signed-in user's own token, and offers persona sign-in only in development on a loopback address",
   RURU: "serve Ruru (GraphiQL) at /graphiql: on or off (default on in development on a loopback address; otherwise off, and on is refused)",
 } as const;
 
@@ -129,6 +133,7 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
       requestTimeoutMs: int("REQUEST_TIMEOUT_MS", DEFAULT_LIMITS.requestTimeoutMs),
     },
     ruru: !production && ruruSetting === "on",
+    console: onOff("CONSOLE", true),
     poolMax: int("DB_POOL_MAX", 10, 1_000),
     connectTimeoutMs: int("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS),
     preparedStatements: onOff("PREPARED_STATEMENTS", true),

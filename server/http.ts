@@ -7,6 +7,8 @@ import { activityRecorder, type ActivityRecorder } from "./activity";
 import { AuthError, makeAuthenticator, type AuthSettings, type Identity } from "./auth";
 import { DEFAULT_CONNECT_TIMEOUT_MS } from "./config";
 import { deadlineClient, withDeadline } from "./deadline";
+import { consoleRoutes } from "./console/routes";
+import type { ConsoleDemo } from "./console/demo";
 import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
 import type { RuruExample } from "./ruru-example";
@@ -32,6 +34,13 @@ export interface ApiServerOptions {
     username: string,
     schemaOf: (role: string) => GraphQLSchema | undefined,
   ) => Promise<RuruExample | undefined>;
+  /** Serve the access console at `/console/` (default true); it calls `/graphql` with the signed-in user's own token. */
+  readonly console?: boolean;
+  /**
+   * With `console`: the development extras (persona sign-in, explain of one's own rows). `gatehouse start` passes one
+   * in development on a loopback address; development only.
+   */
+  readonly consoleDemo?: ConsoleDemo;
   /** 0 picks a free port. */
   readonly port: number;
   readonly host: string;
@@ -63,7 +72,8 @@ export interface ApiServer {
 /**
  * Starts the GraphQL API: connects as the authenticator (and checks that it is the authenticator), builds
  * one schema per role, and serves `POST /graphql` (each request by its token's role schema), `GET /health`
- * (checks the database) and, when `ruru`, Ruru at `/graphiql`.
+ * (checks the database), the access console at `/console/` (unless `console: false`) and, when `ruru`, Ruru at
+ * `/graphiql`.
  *
  * @example
  * const server = await startApiServer({ app, ...loadServerConfig(app, process.env) });
@@ -100,13 +110,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       identityOf: (req) => identities.get(req),
       ...(options.log ? { log: options.log } : {}),
     });
+    const authenticate = makeAuthenticator(app, options.auth);
     const route = router({
       app,
       apis,
       pool,
       identities,
       activity,
-      authenticate: makeAuthenticator(app, options.auth),
+      authenticate,
+      console:
+        options.console === false
+          ? undefined
+          : consoleRoutes({ authenticate, ...(options.consoleDemo ? { demo: options.consoleDemo } : {}) }),
       ruru: options.ruru,
       limits: options.limits,
     });
@@ -122,10 +137,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       apis: built,
       close: () => {
         stopping = true;
-        return (closing ??= shutdown(server, built, activity, pool));
+        return (closing ??= shutdown(server, built, activity, pool).finally(() => options.consoleDemo?.close?.()));
       },
     };
   } catch (error) {
+    await options.consoleDemo?.close?.();
     for (const api of apis?.values() ?? []) await api.release();
     await activity.close();
     await pool.end();
@@ -153,6 +169,7 @@ function router(context: {
   identities: WeakMap<IncomingMessage, Identity>;
   activity: ActivityRecorder;
   authenticate: ReturnType<typeof makeAuthenticator>;
+  console: ReturnType<typeof consoleRoutes> | undefined;
   ruru: boolean;
   limits: Limits;
 }) {
@@ -163,6 +180,7 @@ function router(context: {
     const path = (req.url ?? "/").split("?")[0];
     try {
       if (path === "/health") return await health(context.pool, res);
+      if (await context.console?.(req, res)) return;
       if (path === "/graphql") {
         const identity = await context.authenticate(req.headers.authorization);
         context.identities.set(req, identity);

@@ -36,6 +36,9 @@ export {
   type Identity,
 } from "./auth";
 export { signDevToken, type TokenClaims } from "./tokens";
+export { ownerConsoleTools, reviewerRoles, type ConsoleDemo, type ConsoleExplanation, type ConsoleMatrix } from "./console/demo";
+export { consoleRoutes, CONSOLE_PATH } from "./console/routes";
+export { buildConsoleAssets } from "./console/assets";
 export { DEFAULT_LIMITS, maxDepthRule, maxFieldsRule, maxOperationsRule, type Limits } from "./limits";
 export { makeMaskError, type ErrorLog } from "./errors";
 export { deadlineClient, withDeadline, deadlineError } from "./deadline";

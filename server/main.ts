@@ -24,7 +24,7 @@ export async function serveUntilSignal(
   const config = loadServerConfig(app, env);
   const server = await startApiServer({ app, ...config });
   console.log(
-    `GraphQL API listening on ${server.url}/graphql${config.ruru ? `; Ruru at ${server.url}/graphiql` : ""}; health at ${server.url}/health`,
+    `GraphQL API listening on ${server.url}/graphql${config.ruru ? `; Ruru at ${server.url}/graphiql` : ""}${config.console ? `; access console at ${server.url}/console/` : ""}; health at ${server.url}/health`,
   );
   console.log(describeMode(config));
   const stop = async (signal: string) => {

@@ -21,7 +21,8 @@ import {
   type ProjectDatabase,
   type SeedOutcome,
 } from "../../db";
-import { describeMode, loadServerConfig } from "../config";
+import { describeMode, isLoopback, loadServerConfig } from "../config";
+import { ownerConsoleTools, reviewerRoles, type ConsoleDemo } from "../console/demo";
 import { exampleQuery } from "../examples";
 import { startApiServer, type ApiServer } from "../http";
 import { devToken } from "./token";
@@ -217,12 +218,16 @@ export async function startDemo(
         app: config.app,
         ...serverConfig,
         ...(ruru ? { ruruExample: ruruExample(config) } : {}),
+        ...(serverConfig.console && !serverConfig.production && isLoopback(serverConfig.host)
+          ? { consoleDemo: consoleDemo(config, db) }
+          : {}),
       }).catch((error: unknown) => {
         throw explainConnectionError(error, "the authenticator's password, AUTHENTICATOR_PASSWORD", authenticatorUrl);
       });
       lines.push(
         `  GraphQL API  ${server.url}/graphql${ruru ? `   Ruru: ${server.url}/graphiql?as=<username>` : ""}`,
         `  ${describeMode(serverConfig)}`,
+        ...(serverConfig.console ? [`  Access console  ${server.url}/console/`] : []),
       );
     }
     const examples = await examplesFor(config, plan, server);
@@ -277,6 +282,23 @@ function ruruExample(config: GatehouseConfig) {
       headers: { Authorization: `Bearer ${token}` },
       query: `# ${describe(persona)}\n${(schema && exampleQuery(schema, preferred)) ?? "{ __typename }"}\n`,
     };
+  };
+}
+
+/**
+ * The console's development extras: sign in as any persona of the config (a development token, as `gatehouse token`
+ * signs), and, on the demo's own embedded cluster (whose owner is a superuser), explain of one's own rows and, for
+ * the roles that read every user, the access matrix with drift and the access review.
+ */
+function consoleDemo(config: GatehouseConfig, db: ProjectDatabase): ConsoleDemo {
+  const tools = db.embedded ? ownerConsoleTools(config.app, db.url, config.alerts ? { alerts: config.alerts } : {}) : undefined;
+  return {
+    personas: config.personas ?? [],
+    token: async (username) =>
+      config.personas?.some((p) => p.username === username)
+        ? (await devToken(config, { user: username, expires: DEMO_TOKEN_LIFETIME }, process.env)).token
+        : undefined,
+    ...(tools ? { ...tools, reviewers: reviewerRoles(config.app) } : {}),
   };
 }
 

@@ -81,6 +81,7 @@ test("the demo starts on a fresh data directory and prints one screen", async ()
     `GraphQL API  http://127.0.0.1:${apiPort}/graphql   Ruru: http://127.0.0.1:${apiPort}/graphiql?as=<username>`,
   );
   expect(screen).toMatch(/development mode on 127\.0\.0\.1: .*Not for a reachable server\./);
+  expect(screen).toContain(`Access console  http://127.0.0.1:${apiPort}/console/`);
   expect(screen.match(/^As [a-z]+ \(/gm)).toEqual(["As rita (", "As sam (", "As suki ("]);
   expect(screen).toContain(
     `Every persona (17) with its token, queries and psql session: ${path.relative(path.join(__dirname, "../.."), path.join(folder, "personas.md"))}`,
@@ -89,6 +90,30 @@ test("the demo starts on a fresh data directory and prints one screen", async ()
   expect(screen).not.toMatch(/db\/crm|roles\.ts/);
   const personas = await readFile(path.join(folder, "personas.md"), "utf8");
   expect(personas.match(/^## /gm)).toHaveLength(18); // 17 personas and ana's login
+});
+
+test("the demo's access console signs rita in as a persona and explains her own row, on loopback in development", async () => {
+  const api = `http://127.0.0.1:${apiPort}/console/api`;
+  const demoInfo = (await (await fetch(`${api}/demo`)).json()) as { personas: unknown[]; explain: boolean; reviewers: string[] };
+  expect({ personas: demoInfo.personas.length, explain: demoInfo.explain, reviewers: demoInfo.reviewers }).toEqual({
+    personas: 17,
+    explain: true,
+    reviewers: ["crm_admin", "crm_auditor"],
+  });
+  const signed = await fetch(`${api}/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "rita" }),
+  });
+  const { token } = (await signed.json()) as { token: string };
+  const why = await fetch(`${api}/explain`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ table: "customers", row: "2" }),
+  });
+  expect(((await why.json()) as { answer: string }).answer).toMatch(/^rita can see customers 2 as sales_rep because/);
+  const review = await fetch(`${api}/review`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(review.status).toBe(403);
 });
 
 test("while the demo runs, compile --check, migrate and seed from a second terminal leave its database up", async () => {

@@ -64,9 +64,10 @@ test("the packed tarball installs into a new project, whose gatehouse init app m
   await mkdir(app);
   await sh(app, "npm", ["init", "-y"]);
   await sh(app, "npm", ["install", tarball, ...INSTALL]);
-  // only what users need is in the package: no tests, benchmarks, CRM app or TypeScript sources of the toolkit
+  // only what users need is in the package: no tests, benchmarks, CRM app or TypeScript sources of the toolkit; the
+  // access console's browser sources, which the server bundles with esbuild when it first serves /console/
   const shipped = await readdir(path.join(app, "node_modules/gatehouse-rls"));
-  expect(shipped.sort()).toEqual(["README.md", "bin", "db", "dist", "package.json"]);
+  expect(shipped.sort()).toEqual(["README.md", "bin", "console", "db", "dist", "package.json"]);
   expect(await readdir(path.join(app, "node_modules/gatehouse-rls/db"))).toEqual(["cli"]);
   expect((await readdir(path.join(app, "node_modules/gatehouse-rls/dist/db"))).includes("crm")).toBe(false);
 
@@ -117,6 +118,9 @@ test("the packed tarball installs into a new project, whose gatehouse init app m
         },
       },
     });
+    // the installed package serves the access console, built from its shipped sources
+    const script = await fetch(`http://127.0.0.1:${apiPort}/console/app.js`);
+    expect([script.status, (await script.text()).length > 1_000]).toEqual([200, true]);
   } finally {
     demo.kill("SIGINT");
     await exited;

@@ -2,7 +2,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { roleName } from "../../db";
 import type { AppTestDatabase } from "../../db/testing";
-import type { AuthSettings, ErrorLog } from "../../server";
+import type { AuthSettings, ConsoleDemo, ErrorLog } from "../../server";
 import { startApiServer, type ApiServer, DEFAULT_LIMITS, type Limits, signDevToken } from "../../server";
 import { openCrmDatabase, persona } from "../crm/crm-database";
 
@@ -52,6 +52,8 @@ export async function openCrmApi(
     preparedStatements?: boolean;
     poolMax?: number;
     connectTimeoutMs?: number;
+    /** The access console's development extras (persona sign-in, explain). */
+    consoleDemo?: ConsoleDemo;
   } = {},
 ): Promise<CrmApi> {
   const crm = options.crm ?? (await openCrmDatabase());
@@ -69,6 +71,7 @@ export async function openCrmApi(
       poolMax: options.poolMax ?? 4,
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.preparedStatements === undefined ? {} : { preparedStatements: options.preparedStatements }),
+      ...(options.consoleDemo ? { consoleDemo: options.consoleDemo } : {}),
       log: options.log ?? (() => {}),
     });
   } catch (error) {

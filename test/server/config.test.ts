@@ -52,6 +52,7 @@ test("a developer with only DATABASE_URL and the authenticator's password gets t
     auth: { secret: DEV_JWT_SECRET, audience: DEV_JWT_AUDIENCE, issuer: DEV_JWT_ISSUER, maxLifetimeSeconds: 86_400 },
     limits: DEFAULT_LIMITS,
     ruru: true,
+    console: true,
     poolMax: 10,
     connectTimeoutMs: 5_000,
     preparedStatements: true,
@@ -69,6 +70,12 @@ test("PREPARED_STATEMENTS=off sends every query unnamed (for a transaction poole
   expect(loadServerConfig(crm, { ...PRODUCTION, PREPARED_STATEMENTS: "off" }).preparedStatements).toBe(false);
   expect(loadServerConfig(crm, { ...PRODUCTION, PREPARED_STATEMENTS: "on" }).preparedStatements).toBe(true);
   expect(problems({ ...PRODUCTION, PREPARED_STATEMENTS: "no" })).toEqual(['PREPARED_STATEMENTS must be on or off, not "no"']);
+});
+
+test("CONSOLE=off turns the access console off; it is on by default, in production too; anything but on or off is named", () => {
+  expect(loadServerConfig(crm, PRODUCTION).console).toBe(true);
+  expect(loadServerConfig(crm, { ...PRODUCTION, CONSOLE: "off" }).console).toBe(false);
+  expect(problems({ ...PRODUCTION, CONSOLE: "maybe" })).toEqual(['CONSOLE must be on or off, not "maybe"']);
 });
 
 test("with no database settings the error says what to set", () => {

@@ -1,0 +1,138 @@
+/**
+ * The access console: a small single-page app served by the Gatehouse server at /console/. Every list and action
+ * goes through the GraphQL API with the signed-in user's own token, so it shows and does exactly what the database
+ * lets that user; pages appear only when the user's own schema offers their operations.
+ */
+import { ApiError, consoleApi } from "./api";
+import { h, statusLine } from "./dom";
+import { approvalsPage } from "./pages/approvals";
+import { grantsPage } from "./pages/grants";
+import { matrixPage } from "./pages/matrix";
+import { reviewPage } from "./pages/review";
+import { offboardingPage } from "./pages/offboarding";
+import { signInPage } from "./pages/sign-in";
+import { viewPage } from "./pages/view";
+import { loadRoleSchema, type RoleSchema } from "./schema";
+import { claimsOf, currentToken, forgetToken } from "./session";
+
+interface Page {
+  readonly path: string;
+  readonly title: string;
+  readonly offered: (schema: RoleSchema, reviewer: boolean) => boolean;
+  readonly render: (
+    schema: RoleSchema,
+    argument: string | undefined,
+    rerender: (notice?: string) => void,
+  ) => Promise<HTMLElement> | HTMLElement;
+}
+
+/** What the server's development extras offer (`GET /console/api/demo`); nothing outside development. */
+let extras: { explain: boolean; reviewers: readonly string[]; personas: readonly { username: string; id: number }[] } | undefined;
+
+const PAGES: readonly Page[] = [
+  {
+    path: "view",
+    title: "View as",
+    offered: () => true,
+    render: (schema, list) => viewPage(schema, list, extras?.explain === true),
+  },
+  {
+    path: "grants",
+    title: "Temporary access",
+    offered: (s) => s.mutations.has("grantAccess") || s.queries.has("allAccessGrants"),
+    render: (schema, _, rerender) => grantsPage(schema, rerender),
+  },
+  {
+    path: "approvals",
+    title: "Approvals",
+    offered: (s) => s.queries.has("pendingApprovals"),
+    render: (schema, _, rerender) => approvalsPage(schema, rerender),
+  },
+  {
+    path: "offboarding",
+    title: "Offboarding",
+    offered: (s) => s.mutations.has("offboardingPreview") && s.mutations.has("offboardUser"),
+    render: () => offboardingPage(),
+  },
+  { path: "matrix", title: "Access matrix", offered: (_, reviewer) => reviewer, render: () => matrixPage() },
+  { path: "review", title: "Review", offered: (_, reviewer) => reviewer, render: () => reviewPage() },
+];
+
+const main = document.getElementById("main")!;
+const nav = document.getElementById("nav")!;
+const who = document.getElementById("who")!;
+let schemaOf: { token: string; schema: Promise<RoleSchema> } | undefined;
+
+/** Counts navigations: a page that finishes loading after a later navigation started is not shown. */
+let navigation = 0;
+
+function show(content: HTMLElement, notice?: string, of = navigation): void {
+  if (of !== navigation) return;
+  main.replaceChildren(content);
+  const heading = main.querySelector("h1");
+  if (notice) {
+    const status = statusLine();
+    status.say(notice);
+    heading?.after(status);
+  }
+  heading?.focus();
+}
+
+function signOut(notice?: string): void {
+  forgetToken();
+  schemaOf = undefined;
+  history.replaceState(null, "", "#/sign-in"); // no hashchange: this route() is the only one
+  void route(notice);
+}
+
+async function route(notice?: string): Promise<void> {
+  const current = ++navigation;
+  const [path, argument] = location.hash.replace(/^#\/?/, "").split("/");
+  const token = currentToken();
+  try {
+    if (!token) {
+      nav.replaceChildren();
+      who.replaceChildren();
+      show(
+        await signInPage(() => (location.hash === "#/view" ? void route() : (location.hash = "#/view")), notice),
+        undefined,
+        current,
+      );
+      return;
+    }
+    if (schemaOf?.token !== token) schemaOf = { token, schema: loadRoleSchema() };
+    extras ??= await consoleApi<NonNullable<typeof extras>>("demo").catch(() => ({
+      explain: false,
+      reviewers: [],
+      personas: [],
+    }));
+    const schema = await schemaOf.schema;
+    const claims = claimsOf(token);
+    const reviewer = claims.role !== undefined && extras.reviewers.includes(claims.role);
+    const offered = PAGES.filter((p) => p.offered(schema, reviewer));
+    const page = offered.find((p) => p.path === path) ?? offered[0]!;
+    const persona = extras.personas.find((p) => String(p.id) === claims.sub);
+    who.replaceChildren(
+      `Signed in as ${persona ? `${persona.username} (user ${claims.sub})` : `user ${claims.sub ?? "?"}`}, role ${claims.role ?? "none"} `,
+      h("button", { type: "button", class: "link", onclick: () => signOut() }, "Sign out"),
+    );
+    nav.replaceChildren(
+      h(
+        "ul",
+        {},
+        offered.map((p) =>
+          h("li", {}, h("a", { href: `#/${p.path}`, "aria-current": p === page ? "page" : undefined }, p.title)),
+        ),
+      ),
+    );
+    document.title = `${page.title} — Gatehouse access console`;
+    show(await page.render(schema, argument, (next) => void route(next)), notice, current);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return signOut(`The API refused your token: ${error.message}`);
+    const message = h("p", { role: "alert" }, (error as Error).message);
+    show(h("div", {}, h("h1", { tabindex: -1 }, "Something went wrong"), message), undefined, current);
+  }
+}
+
+window.addEventListener("hashchange", () => void route());
+void route();

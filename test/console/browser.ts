@@ -1,0 +1,95 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { PERSONAS } from "../../db/crm/seed";
+import { roleName } from "../../db";
+import { ownerConsoleTools, reviewerRoles, signDevToken } from "../../server";
+import { openCrmDatabase } from "../crm/crm-database";
+import { openCrmApi, TEST_AUTH, type CrmApi } from "../server/api";
+
+/** Debian's Chromium (`apt-get install -y chromium`), or `CHROMIUM_PATH`. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Where the console tests leave their screenshots (git-ignored). */
+export const SCREENSHOTS = path.join(__dirname, "__screenshots__");
+
+const missing = existsSync(CHROMIUM)
+  ? undefined
+  : `no Chromium at ${CHROMIUM}: install it with apt-get install -y chromium (as .ci/run does), or set CHROMIUM_PATH`;
+
+/**
+ * `describe` for tests in a real browser. Without Chromium the block is skipped, saying why, or — under CI=true —
+ * fails with one test naming the fix.
+ */
+export function describeInBrowser(name: string, fn: () => void): void {
+  if (!missing) return describe(name, fn);
+  if (process.env.CI === "true")
+    return describe(name, () =>
+      test("Chromium is installed", () => {
+        throw new Error(missing);
+      }),
+    );
+  console.warn(`skipped "${name}": ${missing}`);
+  describe.skip(`${name} (skipped: ${missing})`, fn);
+}
+
+/** Headless Chromium as the tests drive it. */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless=new"] });
+
+/** Saves a full-page screenshot as `__screenshots__/<name>.png`. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * The CRM test database behind a real API server with the console's development extras: persona sign-in (tokens
+ * signed as the test server verifies them), and explain, the matrix with drift and the review as the database owner.
+ */
+export async function openConsoleApi(): Promise<CrmApi> {
+  const crm = await openCrmDatabase();
+  const tools = ownerConsoleTools(crm.app, crm.db.url);
+  const api = await openCrmApi({
+    crm,
+    consoleDemo: {
+      personas: PERSONAS,
+      token: async (username) => {
+        const p = PERSONAS.find((x) => x.username === username);
+        return p && signDevToken(TEST_AUTH, { userId: p.id, role: roleName(crm.app, p.roles[0]!) });
+      },
+      ...tools,
+      reviewers: reviewerRoles(crm.app),
+    },
+  });
+  return { ...api, close: async () => (await api.close(), await crm.close()) };
+}
+
+/** Opens the console in a fresh browser context (its own sessionStorage) and signs in as a persona by its button. */
+export async function signInAs(browser: Browser, api: CrmApi, username: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+  await page.goto(`${api.server.url}/console/`);
+  await page.getByRole("button", { name: `Sign in as ${username}`, exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "View as you" }).waitFor();
+  return page;
+}
+
+/** Opens a page of the console (`view/allCustomers`, `grants`, …) and waits for its heading. */
+export async function open(page: Page, hash: string, heading: string): Promise<void> {
+  await page.goto(`${page.url().split("#")[0]}#/${hash}`);
+  await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+}
+
+/** The texts of one column of the first table on the page, by its header. */
+export async function columnTexts(page: Page, header: string): Promise<string[]> {
+  await page.locator("table").first().waitFor();
+  return page
+    .locator("table")
+    .first()
+    .evaluate((table, name) => {
+      const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+      const index = headers.indexOf(name);
+      if (index < 0) throw new Error(`no column ${name}; columns: ${headers.join(", ")}`);
+      return [...table.querySelectorAll("tbody tr")].map((tr) => tr.children[index]!.textContent ?? "");
+    }, header);
+}
