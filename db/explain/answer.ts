@@ -65,9 +65,11 @@ function columnSentence(asked: Asked, column: ColumnVerdict): string {
   if (asked.command === "select" || asked.command === "delete")
     return column.select === "granted"
       ? `they can read ${name}`
-      : column.select === "masked"
-        ? `they read ${name} only masked, as ${column.twin} (no SELECT grant on ${name})`
-        : `they cannot read ${name} (no SELECT grant on ${name})`;
+      : column.select === "masked" && column.byRow
+        ? `they read ${name} raw on ${column.byRow.rows} and masked elsewhere (no SELECT grant on ${name}; their row mask function gives it); on this row ${column.byRow.raw === null ? "it could not be told which" : column.byRow.raw ? "raw" : "masked"}`
+        : column.select === "masked"
+          ? `they read ${name} only masked, as ${column.twin} (no SELECT grant on ${name})`
+          : `they cannot read ${name} (no SELECT grant on ${name})`;
   const may = asked.command === "update" ? column.update : column.insert;
   return may
     ? `they can ${asked.command} ${name}`

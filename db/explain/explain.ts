@@ -1,6 +1,8 @@
 import type { ClientBase } from "pg";
 import { introspect } from "../catalog/introspect";
+import { describeScope } from "../compile/describe";
 import { HELPERS, helperIdent, roleName } from "../compile/names";
+import { rowMasksOf } from "../compile/row-masks";
 import { buildPlan, type Plan } from "../compile/plan";
 import { validate } from "../compile/validate";
 import { policyArms, type PolicyArm, type PolicyArms } from "../compile/policy-arms";
@@ -8,7 +10,7 @@ import { findUser, type IdentityUser } from "../cli/identity-user";
 import type { AppDefinition } from "../policy/define";
 import { COMMANDS, type Command } from "../policy/roles";
 import { didYouMean } from "../policy/suggest";
-import { sql, toDdl } from "../sql/ddl";
+import { literal, sql, toDdl } from "../sql/ddl";
 import { explainAnswer } from "./answer";
 import { asTheUser, type Evaluate } from "./as-user";
 import { driftOf, expectedPolicies, withoutCompiled, type EvaluatedPolicy } from "./drift";
@@ -90,6 +92,11 @@ export interface ColumnVerdict {
   readonly select: "granted" | "masked" | "none";
   /** The masked twin the role reads instead, when the column is masked. */
   readonly twin?: string;
+  /**
+   * A row-dependent mask (`mask(..., { unless })`): the rows where the role reads the column raw, in words, and
+   * whether this row is one of them (null when its row mask function could not tell).
+   */
+  readonly byRow?: { readonly rows: string; readonly raw: boolean | null };
   readonly insert: boolean;
   readonly update: boolean;
 }
@@ -234,6 +241,7 @@ async function explainRole(inquiry: Inquiry, role: string): Promise<RoleExplanat
   const facts = await roleFacts(client, app, table, role, command, request.column);
   const live = await livePolicies(client, table.oid, roleName(app, role));
   const acting = { app, role, user, channel: request.channel, impersonate: !options.asUser, table: table.name, row: inquiry.row };
+  const rowMasks = rowMasksOf(app).filter((m) => m.role === role && m.table === table.name);
   const evaluated = await asTheUser(options.asUser ?? client, acting, async (evaluate) => {
     const identity = await evaluate(toDdl(sql`${helperIdent(app, HELPERS.userId)}(current_user)`));
     const stages: (StageVerdict & { permissive: readonly EvaluatedPolicy[]; restrictive: readonly EvaluatedPolicy[] })[] = [];
@@ -252,7 +260,23 @@ async function explainRole(inquiry: Inquiry, role: string): Promise<RoleExplanat
         passes: permissive.some((v) => v.passes) && restrictive.every((v) => v.passes),
       });
     }
-    return { identity: identity.value, stages };
+    const columns: ColumnVerdict[] = [];
+    for (const c of facts.columns) {
+      const m = rowMasks.find((x) => x.column === c.column);
+      if (!m || c.select !== "masked") {
+        columns.push(c);
+        continue;
+      }
+      // the role's own row mask function, called as the user on this row's key: raw here when it gives the raw value
+      const value = sql`(${helperIdent(app, m.fn)}(${sql.identifier(table.name, table.key)}) ->> ${literal(m.column)})`;
+      const raw = await evaluate(
+        toDdl(
+          sql`${value} is not distinct from ${sql.identifier(table.name, m.column)}::text and ${value} is distinct from ${sql.identifier(table.name, m.twin)}::text`,
+        ),
+      );
+      columns.push({ ...c, byRow: { rows: describeScope(m.scope), raw: raw.error ? null : raw.value === "true" } });
+    }
+    return { identity: identity.value, stages, columns };
   });
   const databaseRole = roleName(app, role);
   const rowSecurity = facts.bypass ? "bypassed" : !table.rls || (table.owner === databaseRole && !table.force) ? "off" : "on";
@@ -267,7 +291,7 @@ async function explainRole(inquiry: Inquiry, role: string): Promise<RoleExplanat
       permissive: stage.permissive.map(withoutCompiled),
       restrictive: stage.restrictive.map(withoutCompiled),
     })),
-    columns: facts.columns,
+    columns: evaluated.columns,
     allowed: facts.privilege && (rowSecurity !== "on" || evaluated.stages.every((s) => s.passes)),
     drift: driftOf(live, plan && expectedPolicies(plan, role, table.name), evaluated),
   };

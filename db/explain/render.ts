@@ -46,7 +46,10 @@ function columnLine(columns: readonly ColumnVerdict[]): string[] {
       ? [
           `    masked     ${list(
             (c) => c.select === "masked",
-            (c) => `${c.column} (as ${c.twin})`,
+            (c) =>
+              c.byRow
+                ? `${c.column} (as ${c.twin}; raw on ${c.byRow.rows}: ${c.byRow.raw === null ? "unknown" : c.byRow.raw ? "raw" : "masked"} on this row)`
+                : `${c.column} (as ${c.twin})`,
           )}`,
         ]
       : []),

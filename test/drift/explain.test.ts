@@ -146,6 +146,25 @@ test("ian, an intern, reads a contact's phone only masked, as phone_masked", asy
   expect(role.answer).toMatch(/; they read phone only masked, as phone_masked \(no SELECT grant on phone\)$/);
 });
 
+test("rita reads the phone of her own customer's contact raw, and of her open project customer's contact masked: a row-dependent mask", async () => {
+  const own = await only({ user: "rita", table: "contacts", row: "4", column: "phone" });
+  expect(own.columns).toEqual([
+    {
+      column: "phone",
+      select: "masked",
+      twin: "phone_masked",
+      byRow: { rows: "rows whose customers row is visible to them and matches: rows they own (owner_id)", raw: true },
+      insert: true,
+      update: true,
+    },
+  ]);
+  expect(own.answer).toMatch(/they read phone raw on rows whose customers row .* and masked elsewhere .*; on this row raw$/);
+  const borrowed = await only({ user: "rita", table: "contacts", row: "12", column: "phone" });
+  expect(borrowed.allowed).toBe(true);
+  expect(borrowed.columns[0]!.byRow).toEqual({ rows: own.columns[0]!.byRow!.rows, raw: false });
+  expect(borrowed.answer).toMatch(/; on this row masked$/);
+});
+
 test("insert: rita may insert a row like her customer 2 (own and unit); delete: she holds no DELETE privilege on customers", async () => {
   const insert = await only({ user: "rita", table: "customers", row: "2", command: "insert" });
   expect(insert.stages.map((s) => [s.policies, s.clause])).toEqual([["insert", "with check"]]);
