@@ -132,56 +132,37 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
     ]);
   });
 
-  test("a view owner has no login, no inherit, no BYPASSRLS, is no superuser, and is granted to no role", async () => {
-    const owners = await crm.root((c) =>
+  /** The attributes and memberships (members, and roles it is a member of, both unprefixed) of generated roles. */
+  const roleAttributes = (roles: readonly string[]) =>
+    crm.root((c) =>
       rows(
         c,
         `select substr(r.rolname, length($1) + 1) as role, r.rolcanlogin, r.rolinherit, r.rolbypassrls, r.rolsuper, r.rolcreaterole, r.rolcreatedb,
-                array(select m.member::regrole::text from pg_auth_members m where m.roleid = r.oid) as members,
-                array(select m.roleid::regrole::text from pg_auth_members m where m.member = r.oid) as member_of
+                array(select substr(m.member::regrole::text, length($1) + 1) from pg_auth_members m where m.roleid = r.oid) as members,
+                array(select substr(m.roleid::regrole::text, length($1) + 1) from pg_auth_members m where m.member = r.oid) as member_of
            from pg_roles r where r.rolname = any ($2::text[]) order by 1`,
-        [prefix, VIEW_OWNERS.map((o) => prefix + o)],
+        [prefix, roles.map((o) => prefix + o)],
       ),
     );
-    expect(owners).toEqual(
-      VIEW_OWNERS.map((role) => ({
-        role,
-        rolcanlogin: false,
-        rolinherit: false,
-        rolbypassrls: false,
-        rolsuper: false,
-        rolcreaterole: false,
-        rolcreatedb: false,
-        members: [],
-        member_of: [],
-      })),
+  const NOTHING = {
+    rolcanlogin: false,
+    rolbypassrls: false,
+    rolsuper: false,
+    rolcreaterole: false,
+    rolcreatedb: false,
+    members: [],
+  };
+
+  test("a view owner has no login, no inherit, no BYPASSRLS, is no superuser, and is granted to no role", async () => {
+    expect(await roleAttributes(VIEW_OWNERS)).toEqual(
+      VIEW_OWNERS.map((role) => ({ role, ...NOTHING, rolinherit: false, member_of: [] })),
     );
   });
 
   test("a raw reader has no login and no BYPASSRLS, is no superuser, is a member of its app role only, and is granted to no role", async () => {
-    const readers = await crm.root((c) =>
-      rows(
-        c,
-        `select substr(r.rolname, length($1) + 1) as role, r.rolcanlogin, r.rolinherit, r.rolbypassrls, r.rolsuper, r.rolcreaterole, r.rolcreatedb,
-                array(select m.member::regrole::text from pg_auth_members m where m.roleid = r.oid) as members,
-                array(select substr(m.roleid::regrole::text, length($1) + 1) from pg_auth_members m where m.member = r.oid) as member_of
-           from pg_roles r where r.rolname = any ($2::text[]) order by 1`,
-        [prefix, RAW_READERS.map((o) => prefix + o)],
-      ),
-    );
-    expect(readers).toEqual(
-      RAW_READERS.map((role) => ({
-        role,
-        rolcanlogin: false,
-        // inherit: its app role's policies and privileges apply to it (policies apply to the members of their roles)
-        rolinherit: true,
-        rolbypassrls: false,
-        rolsuper: false,
-        rolcreaterole: false,
-        rolcreatedb: false,
-        members: [],
-        member_of: [role.slice("raw_".length)],
-      })),
+    expect(await roleAttributes(RAW_READERS)).toEqual(
+      // inherit: its app role's policies and privileges apply to it (policies apply to the members of their roles)
+      RAW_READERS.map((role) => ({ role, ...NOTHING, rolinherit: true, member_of: [role.slice("raw_".length)] })),
     );
   });
 });
