@@ -14,6 +14,7 @@ import { emitExports } from "./emit/exports";
 import { emitLeftoverCleanup } from "./emit/leftovers";
 import { emitPublicPools } from "./emit/public-pool";
 import { emitReveals } from "./emit/reveal";
+import { emitEncryptedTables, emitEncryptionStore, emitLookups } from "./emit/encryption";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitSoftDeleteColumns, emitSoftDeletes } from "./emit/soft-delete";
@@ -103,6 +104,9 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitPublicPools(plan, (table) => ctx(table, "update"), keyOf),
     ...emitSoftDeletes(plan, ctx),
     ...emitAudit(plan),
+    ...emitEncryptionStore(plan),
+    ...emitEncryptedTables(plan),
+    ...emitLookups(plan),
     ...emitExports(plan, (table) => ctx(table)),
     ...emitReveals(plan, (table) => ctx(table), keyOf),
     ...emitActivity(plan),

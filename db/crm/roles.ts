@@ -31,6 +31,7 @@ import {
   redact,
   restrict,
   reveal,
+  encrypt,
   role,
   softDelete,
   sql,
@@ -301,7 +302,9 @@ export const crm = defineApp({
     },
   },
   roles: allRoles,
-  reveals: [reveal("contacts", "phone", { by: revealers }), reveal("contacts", "id_number", { by: revealers })],
+  reveals: [reveal("contacts", "phone", { by: revealers })],
+  // id numbers are stored encrypted: nobody selects them; the revealers read one through the audited reveal
+  encrypted: [encrypt("contacts", "id_number", { reveal: revealers })],
   pools: [
     publicPool("customers", {
       name: "customer",
