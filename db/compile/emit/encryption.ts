@@ -97,15 +97,15 @@ create or replace function ${helperIdent(app, ENCRYPTION.encrypt)}(plain text) r
   language plpgsql volatile strict
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`declare
-  k record;
+  live record;
 begin
-  ${current} into k;
-  if k.id is null then
+  ${current} into live;
+  if live.id is null then
     raise exception using errcode = 'object_not_in_prerequisite_state',
       message = ${literal(`gatehouse: no live encryption key in ${app.toolkitSchema}.${ENCRYPTION.keys}: restore the keys from their backup, or run gatehouse keys rotate`)};
   end if;
-  return ${literal(`${ENCRYPTION.prefix}:`)} || k.id || ':' || pg_catalog.translate(pg_catalog.encode(
-    ${pgcrypto("pgp_sym_encrypt")}(plain, pg_catalog.encode(k.secret, 'hex'), ${literal(ENCRYPTION.options)}), 'base64'), pg_catalog.chr(10), '');
+  return ${literal(`${ENCRYPTION.prefix}:`)} || live.id || ':' || pg_catalog.translate(pg_catalog.encode(
+    ${pgcrypto("pgp_sym_encrypt")}(plain, pg_catalog.encode(live.secret, 'hex'), ${literal(ENCRYPTION.options)}), 'base64'), pg_catalog.chr(10), '');
 end`)};`,
     },
     ownerOnly(ENCRYPTION.encrypt, "text"),
@@ -145,10 +145,10 @@ create or replace function ${helperIdent(app, ENCRYPTION.hash)}(plain text) retu
   language plpgsql stable strict
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`declare
-  k record;
+  live record;
 begin
-  ${current} into k;
-  return pg_catalog.encode(${pgcrypto("hmac")}(plain::bytea, k.hash_secret, 'sha256'), 'hex');
+  ${current} into live;
+  return pg_catalog.encode(${pgcrypto("hmac")}(plain::bytea, live.hash_secret, 'sha256'), 'hex');
 end`)};`,
     },
     ownerOnly(ENCRYPTION.hash, "text"),
