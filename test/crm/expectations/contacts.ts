@@ -8,8 +8,11 @@
  */
 import { NO_ACCESS, type TableExpectations } from "../table-access";
 
-/** Raw personal data: reps on customers they own, supervisors and above on their unit subtree, admin, auditor. */
-const FULL = ["id", "customer_id", "full_name", "phone", "email", "id_number"] as const;
+/**
+ * Raw personal data: reps on customers they own, supervisors and above on their unit subtree, admin, auditor. The
+ * id number is encrypted at rest (encrypt() in roles.ts): nobody selects it, so they too read its masked twin.
+ */
+const FULL = ["id", "customer_id", "full_name", "phone", "email", "id_number_masked"] as const;
 /** Intern and support: the masked twins instead of phone, email and id_number. */
 const MASKED = ["id", "customer_id", "full_name", "phone_masked", "email_masked", "id_number_masked"] as const;
 /** Analyst: no name, masked twins only. */
