@@ -289,7 +289,8 @@ function ruleColumns(app: AppDefinition, table: string): Set<string> {
     if (rules.insert) scopes.push(rules.insert.check);
     if (rules.update) scopes.push(rules.update.using, ...(rules.update.check ? [rules.update.check] : []));
   }
-  for (const x of app.restrictions.filter((r) => r.table === table)) scopes.push(x.hides, ...(x.unless ? [x.unless] : []), ...x.exempt.map(([, s]) => s));
+  for (const x of app.restrictions.filter((r) => r.table === table))
+    scopes.push(x.hides, ...(x.unless ? [x.unless] : []), ...x.exempt.map(([, s]) => s));
   for (const v of app.views.filter((v) => v.from === table)) scopes.push(v.where);
   for (const x of app.reveals.filter((r) => r.table === table)) scopes.push(...x.by.map(([, s]) => s));
   for (const p of app.pools.filter((p) => p.table === table)) scopes.push(...p.claim.map(([, s]) => s));
@@ -329,7 +330,9 @@ function checkEncrypted(app: AppDefinition, { problems, findTable, hasColumn, ca
         .map((t) => `a foreign key of ${t.name}`),
     ];
     if (keyed.length)
-      problems.push(`${who}: the column is used by ${keyed.join(", ")}, which would compare ciphertext: drop the foreign key or encrypt another column`);
+      problems.push(
+        `${who}: the column is used by ${keyed.join(", ")}, which would compare ciphertext: drop the foreign key or encrypt another column`,
+      );
     if (ruleColumns(app, e.table).has(e.column))
       problems.push(
         `${who}: a rule's scope, key or condition reads the column, and it would compare ciphertext: change the rule to read another column, or leave ${e.column} unencrypted`,
@@ -341,9 +344,13 @@ function checkEncrypted(app: AppDefinition, { problems, findTable, hasColumn, ca
     if (e.hash) {
       const existing = table.columns.find((c) => c.name === e.hash);
       if (existing && existing.type !== "text")
-        problems.push(`${who}: its lookup hash column "${e.hash}" is already a ${existing.type} column of ${e.table}: rename that column`);
+        problems.push(
+          `${who}: its lookup hash column "${e.hash}" is already a ${existing.type} column of ${e.table}: rename that column`,
+        );
       if (`${e.table}_by_${e.column}`.length > MAX_IDENTIFIER)
-        problems.push(`${who}: its lookup function ${e.table}_by_${e.column} is longer than ${MAX_IDENTIFIER} characters: shorten the names or drop lookup`);
+        problems.push(
+          `${who}: its lookup function ${e.table}_by_${e.column} is longer than ${MAX_IDENTIFIER} characters: shorten the names or drop lookup`,
+        );
     }
   }
 }

@@ -69,9 +69,11 @@ export async function driftScope(client: ClientBase, plan: Plan): Promise<DriftS
     authenticator,
     requestRoles: request,
     // an encrypted column's twin is an ordinary column its trigger fills: nothing generated to compare
-    twins: plan.masks.filter((mask) => !isSealed(plan, mask)).map((mask) => {
-      const { expression, type } = maskExpression(plan, mask);
-      return { table: mask.table, column: mask.twin, expression, type };
-    }),
+    twins: plan.masks
+      .filter((mask) => !isSealed(plan, mask))
+      .map((mask) => {
+        const { expression, type } = maskExpression(plan, mask);
+        return { table: mask.table, column: mask.twin, expression, type };
+      }),
   });
 }

@@ -175,15 +175,13 @@ export function emitEncryptedTables(plan: Plan): Statement[] {
     const hashes = columns.filter((e) => e.hash);
     const what = columns.map((e) => e.column).join(", ");
     return [
-      ...hashes.map(
-        (e): Statement => ({
-          kind: "column",
-          target: table,
-          sql: sql`${lineComment(`${table}.${e.hash!}: keyed hash of the encrypted ${e.column} (encrypt(..., { lookup: true })), filled by ${ENCRYPTION.trigger}; what ${lookupFunction(e)} compares`)}
+      ...hashes.map((e): Statement => ({
+        kind: "column",
+        target: table,
+        sql: sql`${lineComment(`${table}.${e.hash!}: keyed hash of the encrypted ${e.column} (encrypt(..., { lookup: true })), filled by ${ENCRYPTION.trigger}; what ${lookupFunction(e)} compares`)}
 alter table ${target} add column if not exists ${sql.identifier(e.hash!)} text;
 create index if not exists ${sql.identifier(hashIndex(e))} on ${target} (${sql.identifier(e.hash!)});`,
-        }),
-      ),
+      })),
       {
         kind: "function",
         fn: { name, argTypes: [], securityDefiner: true, volatility: "volatile", searchPath: true },

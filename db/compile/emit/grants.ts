@@ -52,7 +52,9 @@ function grantStatements(plan: Plan, node: GrantNode): SQL[] {
 /** Column grants for one table: revoke everything the app's roles hold, then grant what each role's definition names. */
 export function emitTableGrants(plan: Plan, table: TablePlan): Statement[] {
   const t = tableIdent(plan.app, table.name);
-  const out: Statement[] = [{ kind: "grant", target: table.name, sql: sql`revoke all on table ${t} from ${managedRoles(plan)};` }];
+  const out: Statement[] = [
+    { kind: "grant", target: table.name, sql: sql`revoke all on table ${t} from ${managedRoles(plan)};` },
+  ];
   for (const node of table.grants) {
     const lines = grantStatements(plan, node);
     if (lines.length === 0) continue;
