@@ -14,7 +14,7 @@ import { emitExports } from "./emit/exports";
 import { emitLeftoverCleanup } from "./emit/leftovers";
 import { emitPublicPools } from "./emit/public-pool";
 import { emitReveals } from "./emit/reveal";
-import { emitEncryptedTables, emitEncryptionStore, emitLookups } from "./emit/encryption";
+import { emitEncryptedTables, emitEncryptionStore, emitHashColumns, emitLookups } from "./emit/encryption";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitSoftDeleteColumns, emitSoftDeletes } from "./emit/soft-delete";
@@ -85,6 +85,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitViewDrops(plan),
     ...emitRoleSchemaDrops(plan),
     ...emitMaskTwins(plan),
+    ...emitHashColumns(plan),
     ...emitSoftDeleteColumns(plan),
     ...emitSchemaGrants(plan),
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),

@@ -156,8 +156,26 @@ end`)};`,
 }
 
 /**
- * Per table with encrypted columns: the masked twins become ordinary columns (see `emitMaskTwins`), a keyed hash
- * column per `lookup`, and `<toolkit>.encrypt_<table>()`, SECURITY DEFINER (it reads the keys), the function of the
+ * The keyed hash column of each encrypted column with `lookup`, and its index: created with the masked twins, before
+ * the grants that name it.
+ *
+ * @example
+ * emitHashColumns(plan); // alter table clinic.patients add column if not exists insurance_number_hash text; …
+ */
+export function emitHashColumns(plan: Plan): Statement[] {
+  return plan.encrypted
+    .filter((e) => e.hash)
+    .map((e): Statement => ({
+      kind: "column",
+      target: e.table,
+      sql: sql`${lineComment(`${e.table}.${e.hash!}: keyed hash of the encrypted ${e.column} (encrypt(..., { lookup: true })), filled by ${ENCRYPTION.trigger}; what ${lookupFunction(e)} compares`)}
+alter table ${tableIdent(plan.app, e.table)} add column if not exists ${sql.identifier(e.hash!)} text;
+create index if not exists ${sql.identifier(hashIndex(e))} on ${tableIdent(plan.app, e.table)} (${sql.identifier(e.hash!)});`,
+    }));
+}
+
+/**
+ * Per table with encrypted columns: the masked twins are ordinary columns (see `emitMaskTwins`), and `<toolkit>.encrypt_<table>()`, SECURITY DEFINER (it reads the keys), the function of the
  * BEFORE INSERT OR UPDATE trigger `gatehouse_encrypt` (`enable always`): a new or changed value that is not a
  * ciphertext under a known key is encrypted; a valid ciphertext is kept (a copy, a restore, a rotation's
  * re-encryption); the twin and the hash are computed from the plaintext. Then the rows written before are encrypted.
@@ -175,13 +193,6 @@ export function emitEncryptedTables(plan: Plan): Statement[] {
     const hashes = columns.filter((e) => e.hash);
     const what = columns.map((e) => e.column).join(", ");
     return [
-      ...hashes.map((e): Statement => ({
-        kind: "column",
-        target: table,
-        sql: sql`${lineComment(`${table}.${e.hash!}: keyed hash of the encrypted ${e.column} (encrypt(..., { lookup: true })), filled by ${ENCRYPTION.trigger}; what ${lookupFunction(e)} compares`)}
-alter table ${target} add column if not exists ${sql.identifier(e.hash!)} text;
-create index if not exists ${sql.identifier(hashIndex(e))} on ${target} (${sql.identifier(e.hash!)});`,
-      })),
       {
         kind: "function",
         fn: { name, argTypes: [], securityDefiner: true, volatility: "volatile", searchPath: true },
