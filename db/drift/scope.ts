@@ -5,11 +5,11 @@ import type { Plan } from "../compile/plan";
 import type { AppDefinition } from "../policy/define";
 import type { SQL } from "../sql/ddl";
 
-/** A masked twin the definitions make, with the expression and type they give it. */
+/** A masked twin the definitions make, with the expression and type they give it (no expression: an encrypted column's twin, which its trigger fills). */
 export interface PlannedTwin {
   readonly table: string;
   readonly column: string;
-  readonly expression: SQL;
+  readonly expression?: SQL;
   readonly type: string;
 }
 
@@ -68,12 +68,10 @@ export async function driftScope(client: ClientBase, plan: Plan): Promise<DriftS
     roles: [...request, authenticator, ...plan.views.map((v) => roleName(app, viewOwner(v.name)))],
     authenticator,
     requestRoles: request,
-    // an encrypted column's twin is an ordinary column its trigger fills: nothing generated to compare
-    twins: plan.masks
-      .filter((mask) => !isSealed(plan, mask))
-      .map((mask) => {
-        const { expression, type } = maskExpression(plan, mask);
-        return { table: mask.table, column: mask.twin, expression, type };
-      }),
+    twins: plan.masks.map((mask) => {
+      const { expression, type } = maskExpression(plan, mask);
+      // an encrypted column's twin is an ordinary column its trigger fills: no generation expression
+      return { table: mask.table, column: mask.twin, ...(isSealed(plan, mask) ? {} : { expression }), type };
+    }),
   });
 }
