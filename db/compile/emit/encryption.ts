@@ -192,6 +192,16 @@ export function emitEncryptedTables(plan: Plan): Statement[] {
     const name = encryptFunction(table);
     const hashes = columns.filter((e) => e.hash);
     const what = columns.map((e) => e.column).join(", ");
+    // a row still to encrypt: a value that is no ciphertext, or one whose twin (or hash) is not filled yet
+    const pending = sql.join(
+      columns.map(
+        (e) =>
+          sql`(${sql.identifier(e.column)} is not null and (${sql.identifier(e.mask.twin)} is null or ${sql.identifier(e.column)} !~ ${literal(ENCRYPTION.pattern)}${
+            e.hash ? sql` or ${sql.identifier(e.hash)} is null` : sql.blank
+          }))`,
+      ),
+      " or ",
+    );
     return [
       {
         kind: "function",
@@ -225,20 +235,17 @@ alter table ${target} enable always trigger ${sql.identifier(ENCRYPTION.trigger)
       {
         kind: "table",
         target: table,
+        // only when some row needs it: an update of no row would still run the audit trail's statement trigger, which
+        // takes the chain head for the rest of the transaction
         sql: sql`${lineComment(`encrypt ${table}.${what}: rows written before are encrypted now (nothing lost; their twins filled)`)}
-update ${target} set ${sql.join(
-          columns.map((e) => sql`${sql.identifier(e.column)} = ${sql.identifier(e.column)}`),
-          ", ",
-        )}
- where ${sql.join(
-   columns.map(
-     (e) =>
-       sql`(${sql.identifier(e.column)} is not null and (${sql.identifier(e.mask.twin)} is null or ${sql.identifier(e.column)} !~ ${literal(ENCRYPTION.pattern)}${
-         e.hash ? sql` or ${sql.identifier(e.hash)} is null` : sql.blank
-       }))`,
-   ),
-   " or ",
- )};`,
+${doBlock(sql`begin
+  if exists (select 1 from ${target} where ${pending}) then
+    update ${target} set ${sql.join(
+      columns.map((e) => sql`${sql.identifier(e.column)} = ${sql.identifier(e.column)}`),
+      ", ",
+    )} where ${pending};
+  end if;
+end`)}`,
       },
     ];
   });
