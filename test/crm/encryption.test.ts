@@ -68,6 +68,21 @@ describe("at rest", () => {
     ).toEqual([1]);
   });
 
+  test("a migration onto restored ciphertext without its keys refuses to make a new first key, and says to restore them", async () => {
+    const keysStatement = crm.compiled.statements
+      .map((s) => toDdl(s.sql))
+      .find((text) => text.includes("the first key, made in the database"))!;
+    await expect(
+      crm.root(async (c) => {
+        await c.query("delete from gatehouse.encryption_keys");
+        await c.query(keysStatement);
+      }),
+    ).rejects.toThrow(
+      "gatehouse: encrypted values are stored but gatehouse.encryption_keys is empty: restore the keys from their backup before migrating",
+    );
+    expect(await crm.root((c) => column(c, "select count(*)::int from gatehouse.encryption_keys"))).toEqual([1]);
+  });
+
   test("no app role may call the decrypt function: sam (supervisor) is refused", async () => {
     await expect(crm.as(persona("sam"), (c) => c.query("select gatehouse.encryption_decrypt('gh1:1:AAAA')"))).rejects.toThrow(
       "permission denied for function encryption_decrypt",

@@ -84,7 +84,19 @@ create table if not exists ${keys} (
 alter table ${keys} enable row level security;
 alter table ${keys} force row level security;
 revoke all on table ${keys} from ${managedRoles(plan)};
-${lineComment("the first key, made in the database when there is none (gatehouse keys rotate makes the next)")}
+${lineComment("the first key, made in the database when there is none (gatehouse keys rotate makes the next); never beside ciphertext whose keys are missing")}
+${doBlock(sql`begin
+  if not exists (select 1 from ${keys}) and (${sql.join(
+    plan.encrypted.map(
+      (e) =>
+        sql`exists (select 1 from ${tableIdent(app, e.table)} t where t.${sql.identifier(e.column)} ~ ${literal(ENCRYPTION.pattern)})`,
+    ),
+    " or ",
+  )}) then
+    raise exception using errcode = 'object_not_in_prerequisite_state',
+      message = ${literal(`gatehouse: encrypted values are stored but ${app.toolkitSchema}.${ENCRYPTION.keys} is empty: restore the keys from their backup before migrating`)};
+  end if;
+end`)}
 insert into ${keys} (id, secret, hash_secret)
   select 1, ${pgcrypto("gen_random_bytes")}(32), ${pgcrypto("gen_random_bytes")}(32)
    where not exists (select 1 from ${keys});`,
