@@ -8,6 +8,7 @@ import {
   keepLast,
   mask,
   own,
+  readableColumns,
   redact,
   reveal,
   role,
@@ -245,6 +246,18 @@ describe("the clinic with patients.phone encrypted and looked up by keyed hash",
         values(c, "select id::text from clinic.patients where phone_hash = gatehouse.encryption_hash('+44 7700 900103')"),
       ),
     ).toEqual(["3"]);
+  });
+
+  test("columns_for(patients) as nurse_ben and dr_ada is readableColumns of the plan: the twin in the phone's place, the hash last", async () => {
+    for (const [who, persona] of [
+      ["nurse", NURSE_BEN],
+      ["doctor", DR_ADA],
+    ] as const) {
+      const live = await clinic.as(persona, (c) => values(c, "select column_name from gatehouse.columns_for('patients')"));
+      expect(live).toEqual(readableColumns(clinic.compiled.plan, who, "patients"));
+      expect(live).toContain("phone_hash");
+      expect(live).not.toContain("phone");
+    }
   });
 
   test("dr_ada reveals her patient's phone with a reason; nurse_ben may not", async () => {
