@@ -1,5 +1,5 @@
 import type { ClientBase } from "pg";
-import { ENCRYPTION } from "../compile/emit/encryption";
+import { cryptoSchema, ENCRYPTION } from "../compile/emit/encryption";
 import type { AppDefinition } from "../policy/define";
 import { sql, toDdl } from "../sql/ddl";
 
@@ -152,7 +152,7 @@ export async function rotateKeys(
     const resumed = live.length > 1;
     let key = live.at(-1)?.id ?? 0;
     if (!resumed) {
-      const random = ident(app.toolkitSchema, "gen_random_bytes");
+      const random = ident(cryptoSchema(app), "gen_random_bytes");
       const made = await client.query<{ id: number }>(
         `insert into ${keys} (id, secret, hash_secret)
            select coalesce(max(id), 0) + 1, ${random}(32), ${random}(32) from ${keys} returning id`,

@@ -20,6 +20,15 @@ export const ENCRYPTION = {
   options: "cipher-algo=aes256, s2k-mode=1, compress-algo=0",
 } as const;
 
+/**
+ * The schema pgcrypto is installed in: `<toolkit>_crypto`, usable by the owner only (no app role may call pgcrypto
+ * directly, and its functions stay out of the toolkit schema, whose functions all pin their search_path).
+ *
+ * @example
+ * cryptoSchema(clinic) // "gatehouse_crypto"
+ */
+export const cryptoSchema = (app: Plan["app"]): string => `${app.toolkitSchema}_crypto`;
+
 /** The trigger function that encrypts one table's columns: `<toolkit>.encrypt_<table>()`. */
 export const encryptFunction = (table: string): string => `encrypt_${table}`;
 
@@ -30,7 +39,7 @@ export const lookupFunction = (e: EncryptedPlan): string => `${e.table}_by_${e.c
 const hashIndex = (e: EncryptedPlan): string => `${e.table}_${e.hash!}_idx`;
 
 /**
- * The store every encrypted column shares: pgcrypto in the toolkit schema, the keys table (RLS forced, no privilege
+ * The store every encrypted column shares: pgcrypto in `<toolkit>_crypto`, the keys table (RLS forced, no privilege
  * for any app role; a first key made when there is none) and the owner's functions that encrypt, decrypt and hash.
  * Nothing when no column is encrypted.
  *
@@ -40,9 +49,9 @@ const hashIndex = (e: EncryptedPlan): string => `${e.table}_${e.hash!}_idx`;
 export function emitEncryptionStore(plan: Plan): Statement[] {
   if (plan.encrypted.length === 0) return [];
   const { app } = plan;
-  const toolkit = sql.identifier(app.toolkitSchema);
+  const crypto = sql.identifier(cryptoSchema(app));
   const keys = helperIdent(app, ENCRYPTION.keys);
-  const pgcrypto = (name: string) => helperIdent(app, name);
+  const pgcrypto = (name: string) => sql.identifier(cryptoSchema(app), name);
   const current = sql`select k.id, k.secret, k.hash_secret from ${keys} k where k.retired_at is null and k.secret is not null order by k.id desc limit 1`;
   const ownerOnly = (name: string, args: string, definer = false): Statement => ({
     kind: "grant",
@@ -59,13 +68,15 @@ export function emitEncryptionStore(plan: Plan): Statement[] {
   return [
     {
       kind: "schema",
-      sql: sql`${lineComment("encrypted columns (encrypt()): pgcrypto's OpenPGP functions, in the toolkit schema so the generated functions name them")}
-create extension if not exists pgcrypto with schema ${toolkit};
+      sql: sql`${lineComment(`encrypted columns (encrypt()): pgcrypto's OpenPGP functions, in a schema of their own that only the owner uses`)}
+create schema if not exists ${crypto};
+revoke all on schema ${crypto} from public;
+create extension if not exists pgcrypto with schema ${crypto};
 ${doBlock(sql`begin
   if (select n.nspname from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
-       where e.extname = 'pgcrypto') is distinct from ${literal(app.toolkitSchema)} then
+       where e.extname = 'pgcrypto') is distinct from ${literal(cryptoSchema(app))} then
     raise exception using errcode = 'feature_not_supported',
-      message = ${literal(`gatehouse: pgcrypto is installed in another schema; encrypted columns need it in ${app.toolkitSchema}: alter extension pgcrypto set schema ${app.toolkitSchema}`)};
+      message = ${literal(`gatehouse: pgcrypto is installed in another schema; encrypted columns need it in ${cryptoSchema(app)}: alter extension pgcrypto set schema ${cryptoSchema(app)}`)};
   end if;
 end`)}`,
     },
@@ -317,7 +328,7 @@ export function emitLookups(plan: Plan): Statement[] {
 create or replace function ${hashes}(plain text) returns text[]
   language sql stable strict security definer
   set search_path = pg_catalog, pg_temp
-  return (select pg_catalog.array_agg(pg_catalog.encode(${helperIdent(app, "hmac")}(plain::bytea, k.hash_secret, 'sha256'), 'hex') order by k.id)
+  return (select pg_catalog.array_agg(pg_catalog.encode(${sql.identifier(cryptoSchema(app), "hmac")}(plain::bytea, k.hash_secret, 'sha256'), 'hex') order by k.id)
             from ${keys} k where k.retired_at is null);`,
     },
     {
