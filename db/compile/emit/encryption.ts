@@ -53,10 +53,11 @@ export function emitEncryptionStore(plan: Plan): Statement[] {
   const keys = helperIdent(app, ENCRYPTION.keys);
   const pgcrypto = (name: string) => sql.identifier(cryptoSchema(app), name);
   const current = sql`select k.id, k.secret, k.hash_secret from ${keys} k where k.retired_at is null and k.secret is not null order by k.id desc limit 1`;
-  const ownerOnly = (name: string, args: string, definer = false): Statement => ({
+  // the owner's functions: nobody else executes them (the definer functions that call them run as the owner)
+  const ownerOnly = (name: string, args: string): Statement => ({
     kind: "grant",
     revokes: [`${app.toolkitSchema}.${name}`],
-    sql: sql`revoke all on function ${helperIdent(app, name)}(${trusted(args)}) from ${definer ? sql`public` : managedRoles(plan)};`,
+    sql: sql`revoke all on function ${helperIdent(app, name)}(${trusted(args)}) from ${managedRoles(plan)};`,
   });
   const fn = (name: string, args: readonly string[], definer: boolean, volatility: "stable" | "volatile") => ({
     name,
@@ -198,13 +199,14 @@ create index if not exists ${sql.identifier(hashIndex(e))} on ${tableIdent(plan.
 }
 
 /**
- * Per table with encrypted columns: the masked twins are ordinary columns (see `emitMaskTwins`), and `<toolkit>.encrypt_<table>()`, SECURITY DEFINER (it reads the keys), the function of the
- * BEFORE INSERT OR UPDATE trigger `gatehouse_encrypt` (`enable always`): a new or changed value that is not a
- * ciphertext under a known key is encrypted; a valid ciphertext is kept (a copy, a restore, a rotation's
+ * Per table with encrypted columns (their twins are ordinary columns, see `emitMaskTwins`):
+ * `<toolkit>.encrypt_<table>()`, SECURITY DEFINER (it reads the keys), the function of the BEFORE INSERT OR UPDATE
+ * trigger `gatehouse_encrypt` (`enable always`): a new or changed value that is not a ciphertext under a known key is
+ * encrypted; a valid ciphertext is kept (a copy, a restore, a rotation's
  * re-encryption); the twin and the hash are computed from the plaintext. Then the rows written before are encrypted.
  *
  * @example
- * emitEncryptedTables(plan); // patients: hash column, encrypt_patients(), gatehouse_encrypt, backfill
+ * emitEncryptedTables(plan); // patients: encrypt_patients(), its revoke, trigger gatehouse_encrypt, the backfill
  */
 export function emitEncryptedTables(plan: Plan): Statement[] {
   const { app } = plan;
