@@ -155,12 +155,16 @@ describe("reveal", () => {
     expect(await crm.root((c) => column(c, `select ${DECRYPT} from crm.contacts where id = 4`))).toEqual(["ID-508812"]);
   });
 
-  test("over GraphQL, sam reveals with a reason; rita is not offered revealContactsIdNumber", async () => {
+  test("over GraphQL, sam reveals with a reason and is refused without one; rita is not offered revealContactsIdNumber", async () => {
     const revealed = await api.query(
       'mutation { revealContactsIdNumber(input: { rowId: "5", reason: "identity check" }) { result } }',
       { token: await api.token("sam") },
     );
     expect(revealed).toEqual({ status: 200, data: { revealContactsIdNumber: { result: "ID-660137" } } });
+    const unexplained = await api.query('mutation { revealContactsIdNumber(input: { rowId: "5", reason: " " }) { result } }', {
+      token: await api.token("sam"),
+    });
+    expect(unexplained.errors?.[0]?.message).toMatch(/say why you reveal it \(reason\)/);
     const refused = await api.query('mutation { revealContactsIdNumber(input: { rowId: "4", reason: "x" }) { result } }', {
       token: await api.token("rita"),
     });
