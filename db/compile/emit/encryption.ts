@@ -57,7 +57,8 @@ export function emitEncryptionStore(plan: Plan): Statement[] {
   const ownerOnly = (name: string, args: string): Statement => ({
     kind: "grant",
     revokes: [`${app.toolkitSchema}.${name}`],
-    sql: sql`revoke all on function ${helperIdent(app, name)}(${trusted(args)}) from ${managedRoles(plan)};`,
+    sql: sql`${lineComment(`encrypted columns: ${name} is the owner's only (it reads the keys)`)}
+revoke all on function ${helperIdent(app, name)}(${trusted(args)}) from ${managedRoles(plan)};`,
   });
   const fn = (name: string, args: readonly string[], definer: boolean, volatility: "stable" | "volatile") => ({
     name,
@@ -247,7 +248,8 @@ end`)};`,
       {
         kind: "grant",
         revokes: [`${app.toolkitSchema}.${name}`],
-        sql: sql`revoke all on function ${helperIdent(app, name)}() from public;`,
+        sql: sql`${lineComment(`encrypt ${table}.${what}: ${name} runs only as the trigger`)}
+revoke all on function ${helperIdent(app, name)}() from public;`,
       },
       {
         kind: "table",
@@ -336,7 +338,8 @@ create or replace function ${hashes}(plain text) returns text[]
     {
       kind: "grant",
       revokes: [`${app.toolkitSchema}.${ENCRYPTION.hashes}`],
-      sql: sql`revoke all on function ${hashes}(text) from public;${
+      sql: sql`${lineComment(`encrypted columns with lookup: hashing for the lookups, by the roles that read the twins (${callers.join(", ") || "nobody"})`)}
+revoke all on function ${hashes}(text) from public;${
         callers.length ? sql`\ngrant execute on function ${hashes}(text) to ${grantTo(callers)};` : sql.blank
       }`,
     },
@@ -359,7 +362,8 @@ as ${dollarQuoted(sql`select t.${key} from ${tableIdent(app, e.table)} t
         {
           kind: "grant",
           revokes: [`${app.schema}.${name}`],
-          sql: sql`revoke all on function ${fn}(text) from public;${
+          sql: sql`${lineComment(`encrypt ${e.table}.${e.column} with lookup: for the roles that read ${e.mask.twin} (${e.lookupRoles.join(", ") || "nobody"})`)}
+revoke all on function ${fn}(text) from public;${
             e.lookupRoles.length ? sql`\ngrant execute on function ${fn}(text) to ${grantTo(e.lookupRoles)};` : sql.blank
           }`,
         },
