@@ -72,6 +72,7 @@ export {
   type LoginSettingsInput,
 } from "./runtime/login-settings";
 export { verifyAuditLog, pauseAudit, type AuditVerification, type AuditProblem } from "./runtime/audit";
+export { keyStatus, rotateKeys, type KeyStatus, type RotationOutcome, type RotationProgress } from "./runtime/keys";
 // the access review and anomaly alerts (gatehouse review, gatehouse alerts)
 export {
   readReview,

@@ -6,6 +6,7 @@ import { openProjectDatabase } from "./database";
 import { errorLine } from "./error-line";
 import { explainCommand } from "./explain-command";
 import { exportCommand } from "./export-command";
+import { keysCommands } from "./keys-command";
 import { lintCommand } from "./lint";
 import { loginCommands } from "./login-command";
 import { pgtapCommand } from "./pgtap";
@@ -16,7 +17,7 @@ export type { CliCommand, CliContext } from "./command";
 
 /**
  * The `gatehouse` program: the toolkit's commands (init, compile, migrate, seed, generate, audit,
- * authenticator-password, login, export, check, lint, pgtap, review, alerts, explain) and the `extraCommands` given, which is how the server side adds
+ * authenticator-password, login, export, check, lint, pgtap, review, alerts, explain, keys) and the `extraCommands` given, which is how the server side adds
  * `start`, `serve`, `token` and `schema` without the toolkit importing it.
  *
  * @example
@@ -50,6 +51,7 @@ export function createProgram(extraCommands: readonly CliCommand[] = []): Comman
     pgtapCommand,
     reviewCommands,
     explainCommand,
+    keysCommands,
     ...extraCommands,
   ])
     add(program, context);

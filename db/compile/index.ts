@@ -15,6 +15,7 @@ import { emitRowMasks } from "./emit/row-masks";
 import { emitLeftoverCleanup } from "./emit/leftovers";
 import { emitPublicPools } from "./emit/public-pool";
 import { emitReveals } from "./emit/reveal";
+import { emitEncryptedTables, emitEncryptionStore, emitHashColumns, emitLookups } from "./emit/encryption";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
 import { emitSoftDeleteColumns, emitSoftDeletes } from "./emit/soft-delete";
@@ -85,6 +86,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitViewDrops(plan),
     ...emitRoleSchemaDrops(plan),
     ...emitMaskTwins(plan),
+    ...emitHashColumns(plan),
     ...emitSoftDeleteColumns(plan),
     ...emitSchemaGrants(plan),
     ...plan.tables.flatMap((t) => [...emitTablePolicies(plan, t, ctx), ...emitTableGrants(plan, t)]),
@@ -105,6 +107,9 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitPublicPools(plan, (table) => ctx(table, "update"), keyOf),
     ...emitSoftDeletes(plan, ctx),
     ...emitAudit(plan),
+    ...emitEncryptionStore(plan),
+    ...emitEncryptedTables(plan),
+    ...emitLookups(plan),
     ...emitExports(plan, (table) => ctx(table)),
     ...emitReveals(plan, (table) => ctx(table), keyOf),
     ...emitActivity(plan),

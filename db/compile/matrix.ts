@@ -2,6 +2,7 @@ import type { ColumnAccess } from "../policy/columns";
 import { COMMANDS } from "../policy/roles";
 import { describeScope } from "./describe";
 import { approvalsMatrix } from "./emit/approvals";
+import { ENCRYPTION, lookupFunction } from "./emit/encryption";
 import { roleName } from "./names";
 import type { GrantNode, Plan, ViewPlan } from "./plan";
 import { maskCall } from "./emit/masks";
@@ -100,7 +101,9 @@ export function renderMatrix(plan: Plan): string {
       lines.push("");
     }
     const columns = Object.keys(table.grants[0]?.access ?? {});
-    lines.push(`| role | ${columns.join(" | ")} |`, `|---|${columns.map(() => "---").join("|")}|`);
+    const sealed = new Set(plan.encrypted.filter((e) => e.table === table.name).map((e) => e.column));
+    const heading = (c: string) => (sealed.has(c) ? `${c} (encrypted: reveal only)` : c);
+    lines.push(`| role | ${columns.map(heading).join(" | ")} |`, `|---|${columns.map(() => "---").join("|")}|`);
     for (const g of table.grants)
       lines.push(`| ${g.role} | ${columns.map((c) => columnMark(plan, table.name, g, c)).join(" | ")} |`);
     lines.push("");
@@ -115,6 +118,7 @@ export function renderMatrix(plan: Plan): string {
       );
     lines.push("");
   }
+  lines.push(...encryptedSection(plan));
   lines.push(...temporaryGrantsMatrix(plan));
   lines.push(...softDeleteMatrix(plan));
   lines.push(...operationsSection(plan));
@@ -134,6 +138,36 @@ export function renderMatrix(plan: Plan): string {
   return lines.join("\n");
 }
 
+/** The encrypted columns in words: who reads what, who writes, who reveals, who looks rows up by value. */
+function encryptedSection(plan: Plan): string[] {
+  const { app } = plan;
+  if (plan.encrypted.length === 0) return [];
+  const lines = [
+    "## Encrypted columns",
+    "",
+    `Stored encrypted at rest (pgcrypto: OpenPGP, AES-256 with an integrity check), as \`gh1:<key id>:<ciphertext>\`; the keys are in`,
+    `\`${app.toolkitSchema}.${ENCRYPTION.keys}\`, which no app role can read. No role selects an encrypted column, not even as ciphertext:`,
+    "roles whose access reads it read its masked twin (M above); roles that may write it write plaintext, which a trigger encrypts.",
+    "",
+  ];
+  for (const e of plan.encrypted) {
+    const revealers = plan.privileges.reveals[`${e.table}.${e.column}`] ?? [];
+    const reveal = revealers.length
+      ? `plaintext only through \`${app.schema}.reveal_${e.table}_${e.column}(row_id, reason)\`, one row at a time with a reason, audited: ${revealers.map((r) => r.role).join(", ")}`
+      : "nobody reads the plaintext";
+    const lookup = e.hash
+      ? `; rows found by value (keyed hash \`${e.hash}\`, under the caller's row security) with \`${app.schema}.${lookupFunction(e)}(value)\`: ${e.lookupRoles.join(", ") || "nobody"}`
+      : "";
+    lines.push(`- **${e.table}.${e.column}**: read as ${e.mask.twin}; ${reveal}${lookup}.`);
+  }
+  lines.push(
+    "",
+    "Keys are rotated with `gatehouse keys rotate` (re-encrypts in batches, retires the old key when no value uses it).",
+    "",
+  );
+  return lines;
+}
+
 /** Who may run which operation of the app schema: offboarding and every `operation()`. */
 function operationsSection(plan: Plan): string[] {
   const { app } = plan;
@@ -148,7 +182,7 @@ function operationsSection(plan: Plan): string[] {
       : []),
     ...app.reveals.map(
       (x) =>
-        `| \`${app.schema}.reveal_${x.table}_${x.column}(row_id, reason)\` | ${x.by.map(([r]) => r.name).join(", ")} (and roles extending them) | read the raw ${x.table}.${x.column} of a row in their reveal scope; audited |`,
+        `| \`${app.schema}.reveal_${x.table}_${x.column}(row_id, reason)\` | ${x.by.map(([r]) => r.name).join(", ")} (and roles extending them) | read the ${plan.encrypted.some((e) => e.table === x.table && e.column === x.column) ? "decrypted" : "raw"} ${x.table}.${x.column} of a row in their reveal scope; audited |`,
     ),
     ...app.pools.flatMap((p) => [
       `| \`${app.schema}.claim_${p.name}(row_id)\` | ${p.claim.map(([r]) => r.name).join(", ")} (and roles extending them) | take an unowned row of ${p.table} they may claim, at most ${p.dailyLimit} a day |`,

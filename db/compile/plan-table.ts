@@ -4,6 +4,7 @@ import { recordedColumns } from "../policy/approvals";
 import type { AppDefinition } from "../policy/define";
 import { COMMANDS, type Command, type RoleDefinition, type TableRules } from "../policy/roles";
 import type { MaskDefinition } from "../policy/masks";
+import type { EncryptionDefinition } from "../policy/encryption";
 import type { MemberSet, Scope } from "../policy/scopes";
 import { holderColumns, ownerColumns } from "./holders";
 import { accessOf, exemptionsOf, lineage } from "./lineage";
@@ -27,6 +28,8 @@ interface TableSource {
   readonly generated: ReadonlySet<string>;
   /** The masks of its columns. */
   readonly masks: readonly MaskDefinition[];
+  /** Its encrypted columns: no role selects them raw; their twins stand in (see `encrypt()`). */
+  readonly encrypted: readonly EncryptionDefinition[];
 }
 
 /** The rules of `role` (own and inherited) on a table, each with the definition it came from. */
@@ -87,7 +90,7 @@ function grantFor(
   rules: readonly { source: string; rules: TableRules }[],
   held: ReadonlySet<Command>,
 ): GrantNode {
-  const { app, meta, rawColumns, markers, generated, masks } = source;
+  const { app, meta, rawColumns, markers, generated, masks, encrypted } = source;
   const table = meta.name;
   const access = accessOf(
     role,
@@ -99,25 +102,33 @@ function grantFor(
   // a column an approval records the approver in is written only by the approval (emit/approvals.ts)
   for (const column of recordedColumns(app.approvals, table))
     if (access[column] === "write" || access[column] === "insert") access[column] = "read";
+  // an encrypted column is read by nobody (its twin stands in); writers keep writing plaintext, which the trigger encrypts
+  const sealed = new Map(encrypted.map((e) => [e.column, access[e.column]!]));
+  for (const e of encrypted) if (access[e.column] !== "hidden") access[e.column] = "masked";
   const select = new Set<string>();
   const insert: string[] = [];
   const update: string[] = [];
   for (const { name } of rawColumns) {
-    const a = access[name]!;
+    const a = sealed.get(name) ?? access[name]!;
     const writable = !generated.has(name);
     // a row-dependent mask: the role reads the twin, and the raw value only through its function (row-masks.ts)
-    const rowMasked = masks.filter((m) => m.column === name && m.unless !== undefined && maskReading(role, m)?.kind !== "raw");
-    if ((a === "read" || a === "write" || a === "insert") && rowMasked.length === 0) select.add(name);
+    const rowMasked = sealed.has(name)
+      ? []
+      : masks.filter((m) => m.column === name && m.unless !== undefined && maskReading(role, m)?.kind !== "raw");
+    if ((a === "read" || a === "write" || a === "insert") && !sealed.has(name) && rowMasked.length === 0) select.add(name);
     if ((a === "write" || a === "insert") && writable && held.has("insert")) insert.push(name);
     if (a === "write" && writable && held.has("update")) update.push(name);
-    for (const m of a === "masked" ? masks.filter((x) => x.column === name) : rowMasked) select.add(m.twin);
+    for (const m of access[name] === "masked" ? masks.filter((x) => x.column === name) : rowMasked) select.add(m.twin);
   }
+  // the keyed hash is what a lookup by value compares, under the caller's grants: readable where the twin is
+  for (const e of encrypted) if (e.hash && access[e.column] === "masked") select.add(e.hash);
   return Object.freeze({
     table,
     role: role.name,
     select: Object.freeze([
       ...rawColumns.map((c) => c.name).filter((c) => select.has(c)),
       ...masks.filter((m) => select.has(m.twin)).map((m) => m.twin),
+      ...encrypted.flatMap((e) => (e.hash && select.has(e.hash) ? [e.hash] : [])),
     ]),
     insert: Object.freeze(insert),
     update: Object.freeze(update),
@@ -196,7 +207,9 @@ function referencesTo(catalog: Catalog, meta: CatalogTable): ReferencePlan[] {
 export function planTable(app: AppDefinition, catalog: Catalog, table: string, memberSets: Map<string, MemberSet>): TablePlan {
   const meta = catalog.tables.get(table)!;
   const masks = app.masks.filter((m) => m.table === table);
-  const twins = new Set(masks.map((m) => m.twin));
+  const encrypted = app.encrypted.filter((e) => e.table === table);
+  // twins and keyed hash columns are the compile's own, not the table's columns
+  const twins = new Set([...masks.map((m) => m.twin), ...encrypted.flatMap((e) => (e.hash ? [e.hash] : []))]);
   const userType =
     catalog.tables.get(app.identity.users.table)?.columns.find((c) => c.name === app.identity.users.id)?.type ?? "text";
   // soft-delete markers the table lacks are added by the compile (emit/soft-delete.ts), like mask twins
@@ -206,7 +219,7 @@ export function planTable(app: AppDefinition, catalog: Catalog, table: string, m
     markers,
   );
   const generated = new Set(meta.columns.filter((c) => c.generated).map((c) => c.name));
-  const source: TableSource = { app, meta, rawColumns, markers, memberSets, generated, masks };
+  const source: TableSource = { app, meta, rawColumns, markers, memberSets, generated, masks, encrypted };
   const policies: PolicyNode[] = [];
   const grants: GrantNode[] = [];
   const restrictives: RestrictiveNode[] = [];

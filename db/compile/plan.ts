@@ -149,6 +149,21 @@ export interface MaskPlan extends MaskDefinition {
   readonly sourceType: string;
 }
 
+/** An encrypted column (`encrypt()`), resolved: its twin's mask, its table's key, who may look rows up by value. */
+export interface EncryptedPlan {
+  readonly table: string;
+  readonly column: string;
+  /** The mask whose twin the encryption trigger fills from the plaintext. */
+  readonly mask: MaskPlan;
+  /** The keyed hash column, when `lookup` is on. */
+  readonly hash?: string;
+  /** The table's key column and its SQL type: what the lookup returns. */
+  readonly key: string;
+  readonly keyType: string;
+  /** Roles that may find rows by value (`<table>_by_<column>`): those reading the column's twin, in definition order. */
+  readonly lookupRoles: readonly string[];
+}
+
 /** An operation with its table's key resolved and its roles by name. */
 export interface OperationPlan extends Omit<OperationDefinition, "by"> {
   readonly by: readonly string[];
@@ -165,6 +180,8 @@ export interface Plan {
   readonly masks: readonly MaskPlan[];
   /** Row-dependent reads of masked columns, each through a function owned by the role's raw reader. */
   readonly rowMasks: readonly RowMask[];
+  /** Columns stored encrypted, by table and column. */
+  readonly encrypted: readonly EncryptedPlan[];
   readonly views: readonly ViewPlan[];
   readonly operations: readonly OperationPlan[];
   readonly memberSets: readonly (MemberSet & { readonly rowType: string })[];
@@ -257,6 +274,7 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
   const views = planViews(app, tables, memberSets);
   const type = (table: string, column: string) => catalogType(catalog, table, column);
   const { users, units, grants } = app.identity;
+  const masks = app.masks.map((m) => Object.freeze({ ...m, sourceType: type(m.table, m.column) }));
   return Object.freeze({
     app,
     roles: Object.freeze(
@@ -265,8 +283,23 @@ export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
       ),
     ),
     tables: Object.freeze(tables),
-    masks: Object.freeze(app.masks.map((m) => Object.freeze({ ...m, sourceType: type(m.table, m.column) }))),
+    masks: Object.freeze(masks),
     rowMasks: Object.freeze(rowMasksOf(app)),
+    encrypted: Object.freeze(
+      app.encrypted.map((e) => {
+        const table = tables.find((t) => t.name === e.table)!;
+        const twin = masks.find((m) => m.table === e.table && m.column === e.column)!;
+        return Object.freeze({
+          table: e.table,
+          column: e.column,
+          mask: twin,
+          ...(e.hash ? { hash: e.hash } : {}),
+          key: table.key,
+          keyType: table.keyType,
+          lookupRoles: Object.freeze(table.grants.filter((g) => g.select.includes(twin.twin)).map((g) => g.role)),
+        });
+      }),
+    ),
     views: Object.freeze(views),
     operations: Object.freeze(
       app.operations.map((o) => {

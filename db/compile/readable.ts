@@ -24,8 +24,11 @@ export function readableColumns(plan: Plan, role: string, table: string): string
     throw new Error(`no table "${table}" in schema ${plan.app.schema}${didYouMean(table, names)}`);
   }
   const select = new Set(found.grants.find((g) => g.role === role)?.select ?? []);
-  return found.columns.flatMap((column) => {
+  const columns = found.columns.flatMap((column) => {
     const twin = plan.masks.find((m) => m.table === table && m.column === column && select.has(m.twin))?.twin;
     return [...(select.has(column) ? [column] : []), ...(twin ? [twin] : [])];
   });
+  // the keyed hash of an encrypted column with lookup, added by the compile after the table's own columns
+  const hashes = plan.encrypted.flatMap((e) => (e.table === table && e.hash && select.has(e.hash) ? [e.hash] : []));
+  return [...columns, ...hashes];
 }

@@ -10,7 +10,7 @@ import { policyName, restrictiveName, roleName, roleSchemaName, viewOwner } from
 import { maskReading, rowMasksOf } from "./row-masks";
 import { didYouMean } from "../policy/suggest";
 import { kindOf } from "./scopes";
-import { asksWho, walkScope } from "./walk";
+import { asksWho, directColumns, walkScope } from "./walk";
 import { softDeleteColumns } from "./emit/soft-delete";
 import { sublinkProblems } from "./sublink-problems";
 import { softDeleteProblems } from "./soft-delete-problems";
@@ -144,7 +144,9 @@ function checkMasks(app: AppDefinition, checker: Checker): void {
     if (!table) continue;
     hasColumn(who, table, m.column);
     const existing = table.columns.find((c) => c.name === m.twin);
-    if (existing && !existing.generated)
+    // an encrypted column's twin is an ordinary column the encryption trigger fills (emit/encryption.ts)
+    const sealed = app.encrypted.some((e) => e.table === m.table && e.column === m.column);
+    if (existing && !existing.generated && !sealed)
       problems.push(`${who}: twin "${m.twin}" is already an ordinary column of ${m.table}: choose another name with { as }`);
     if (m.unless !== undefined) problems.push(...rowMaskProblems(app, m, table, checker));
   }
@@ -156,6 +158,10 @@ function rowMaskProblems(app: AppDefinition, m: MaskDefinition, table: CatalogTa
   const problems: string[] = [];
   const pairs = Array.isArray(m.unless) ? (m.unless as readonly (readonly [RoleDefinition, Scope])[]) : undefined;
   for (const scope of pairs ? pairs.map(([, s]) => s) : [m.unless as Scope]) checkScope(`${who} (unless)`, table, scope);
+  if (app.encrypted.some((e) => e.table === m.table && e.column === m.column))
+    problems.push(
+      `${who}: ${m.table}.${m.column} is encrypted, so nobody reads it raw with a select and unless changes nothing: drop unless (encrypt's reveal gives its roles the plaintext, one row at a time, audited)`,
+    );
   if (!pairs && (m.unless as Scope).kind === "all")
     problems.push(`${who}: unless all() shows the raw value on every row: drop unless, or name the rows`);
   if (table.primaryKey.length !== 1)
@@ -313,6 +319,83 @@ function checkReveals(app: AppDefinition, { problems, findTable, hasColumn, chec
   }
 }
 
+/** Every column of `table` a rule reads: role rules, restrictions, views, reveals, pools, approvals and endings. */
+function ruleColumns(app: AppDefinition, table: string): Set<string> {
+  const scopes: Scope[] = [];
+  for (const role of app.roles) {
+    const rules = role.tables[table];
+    if (!rules) continue;
+    if (rules.select) scopes.push(rules.select);
+    if (rules.delete) scopes.push(rules.delete);
+    if (rules.insert) scopes.push(rules.insert.check);
+    if (rules.update) scopes.push(rules.update.using, ...(rules.update.check ? [rules.update.check] : []));
+  }
+  for (const x of app.restrictions.filter((r) => r.table === table))
+    scopes.push(x.hides, ...(x.unless ? [x.unless] : []), ...x.exempt.map(([, s]) => s));
+  for (const v of app.views.filter((v) => v.from === table)) scopes.push(v.where);
+  for (const x of app.reveals.filter((r) => r.table === table)) scopes.push(...x.by.map(([, s]) => s));
+  for (const p of app.pools.filter((p) => p.table === table)) scopes.push(...p.claim.map(([, s]) => s));
+  const columns = new Set<string>();
+  for (const scope of scopes) walkScope(scope, (s) => directColumns(s).forEach((c) => columns.add(c)));
+  for (const p of app.pools.filter((p) => p.table === table)) columns.add(p.owner);
+  for (const a of (app.approvals ?? []).filter((a) => a.table === table)) {
+    changedColumns(a.change).forEach((c) => columns.add(c));
+    a.locks.forEach((c) => columns.add(c));
+  }
+  for (const e of app.endings.filter((e) => e.table === table)) [e.expires, e.link].forEach((c) => columns.add(c));
+  return columns;
+}
+
+/**
+ * Checks each encrypted column: an ordinary text column that is no key, no foreign key, read by no rule (rules
+ * compare plaintext; the column holds ciphertext), with a `mask(...)` twin, and a hash column name that is free.
+ */
+function checkEncrypted(app: AppDefinition, { problems, findTable, hasColumn, catalog }: Checker): void {
+  for (const e of app.encrypted) {
+    const who = `encrypt ${e.table}.${e.column}`;
+    const table = findTable(who, e.table);
+    if (!table || !hasColumn(who, table, e.column)) continue;
+    const column = table.columns.find((c) => c.name === e.column)!;
+    if (column.type !== "text")
+      problems.push(
+        `${who}: the column is ${column.type}, and the ciphertext is text: only text columns can be encrypted (alter it to text, or leave it unencrypted)`,
+      );
+    if (column.generated) problems.push(`${who}: the column is generated: encrypt the column it is computed from instead`);
+    if (table.primaryKey.includes(e.column))
+      problems.push(`${who}: the column is part of the primary key, and a key must stay comparable: encrypt another column`);
+    if (table.primaryKey.length !== 1) problems.push(`${who}: table ${e.table} needs a one-column primary key`);
+    const keyed = [
+      ...table.foreignKeys.filter((k) => k.columns.includes(e.column)).map((k) => `a foreign key to ${k.references.table}`),
+      ...[...catalog.tables.values()]
+        .filter((t) => t.foreignKeys.some((k) => k.references.table === e.table && k.references.columns.includes(e.column)))
+        .map((t) => `a foreign key of ${t.name}`),
+    ];
+    if (keyed.length)
+      problems.push(
+        `${who}: the column is used by ${keyed.join(", ")}, which would compare ciphertext: drop the foreign key or encrypt another column`,
+      );
+    if (ruleColumns(app, e.table).has(e.column))
+      problems.push(
+        `${who}: a rule's scope, key or condition reads the column, and it would compare ciphertext: change the rule to read another column, or leave ${e.column} unencrypted`,
+      );
+    if (!app.masks.some((m) => m.table === e.table && m.column === e.column))
+      problems.push(
+        `${who}: roles that read it need a masked twin: add mask("${e.table}", "${e.column}", redact()) (or another mask function)`,
+      );
+    if (e.hash) {
+      const existing = table.columns.find((c) => c.name === e.hash);
+      if (existing && existing.type !== "text")
+        problems.push(
+          `${who}: its lookup hash column "${e.hash}" is already a ${existing.type} column of ${e.table}: rename that column`,
+        );
+      if (`${e.table}_by_${e.column}`.length > MAX_IDENTIFIER)
+        problems.push(
+          `${who}: its lookup function ${e.table}_by_${e.column} is longer than ${MAX_IDENTIFIER} characters: shorten the names or drop lookup`,
+        );
+    }
+  }
+}
+
 /** Checks each approval: its table, columns and scopes, then what approvals need beyond them. */
 function checkApprovals(app: AppDefinition, { problems, findTable, hasColumn, checkScope, catalog }: Checker): void {
   for (const a of app.approvals ?? []) {
@@ -376,6 +459,7 @@ export function validate(app: AppDefinition, catalog: Catalog): void {
     checkEndings,
     checkPools,
     checkReveals,
+    checkEncrypted,
     checkApprovals,
     checkViews,
   ])

@@ -31,6 +31,7 @@ import {
   redact,
   restrict,
   reveal,
+  encrypt,
   role,
   softDelete,
   sql,
@@ -313,7 +314,9 @@ export const crm = defineApp({
     },
   },
   roles: allRoles,
-  reveals: [reveal("contacts", "phone", { by: revealers }), reveal("contacts", "id_number", { by: revealers })],
+  reveals: [reveal("contacts", "phone", { by: revealers })],
+  // id numbers are stored encrypted: nobody selects them; the revealers read one through the audited reveal
+  encrypted: [encrypt("contacts", "id_number", { reveal: revealers })],
   pools: [
     publicPool("customers", {
       name: "customer",
@@ -463,12 +466,13 @@ export const crm = defineApp({
   // CRM.md: supervisors and above grant select or update on a customer they can see, to a user of their subtree,
   // for at most 30 days, with a reason; admin may grant anywhere
   grants: { by: [supervisor], anywhere: [admin], maxDuration: "30 days", tables: ["customers"] },
-  // CRM.md contacts: in full for a rep's own customers and across the subtree a manager manages; masked on the other
-  // contacts a reader sees (a rep's granted and project customers); support, analyst and intern always masked
+  // CRM.md contacts: phone and email in full for a rep's own customers and across the subtree a manager manages; masked
+  // on the other contacts a reader sees (a rep's granted and project customers); support, analyst and intern always masked
   masks: [
     mask("contacts", "phone", keepLast(4), { unless: contactReaders }),
     mask("contacts", "email", emailDomain(), { unless: contactReaders }),
-    mask("contacts", "id_number", redact(), { unless: contactReaders }),
+    // encrypted (above): every reader sees it masked, the revealers read it through the audited reveal
+    mask("contacts", "id_number", redact()),
     mask("customers", "created_at", dateToMonth(), { as: "created_month" }),
   ],
   views: [

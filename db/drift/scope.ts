@@ -1,16 +1,16 @@
 import type { ClientBase } from "pg";
-import { maskExpression } from "../compile/emit/masks";
+import { isSealed, maskExpression } from "../compile/emit/masks";
 import { rawReaders } from "../compile/emit/row-masks";
 import { requestRoles, roleName, roleSchemaName, viewOwner } from "../compile/names";
 import type { Plan } from "../compile/plan";
 import type { AppDefinition } from "../policy/define";
 import type { SQL } from "../sql/ddl";
 
-/** A masked twin the definitions make, with the expression and type they give it. */
+/** A masked twin the definitions make, with the expression and type they give it (no expression: an encrypted column's twin, which its trigger fills). */
 export interface PlannedTwin {
   readonly table: string;
   readonly column: string;
-  readonly expression: SQL;
+  readonly expression?: SQL;
   readonly type: string;
 }
 
@@ -78,7 +78,8 @@ export async function driftScope(client: ClientBase, plan: Plan): Promise<DriftS
     requestRoles: request,
     twins: plan.masks.map((mask) => {
       const { expression, type } = maskExpression(plan, mask);
-      return { table: mask.table, column: mask.twin, expression, type };
+      // an encrypted column's twin is an ordinary column its trigger fills: no generation expression
+      return { table: mask.table, column: mask.twin, ...(isSealed(plan, mask) ? {} : { expression }), type };
     }),
     rawReaders: rawReaders(plan).map((reader) => {
       const masks = plan.rowMasks.filter((m) => m.reader === reader);

@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import type { DriftKind } from "./check";
+import { NOT_GENERATED } from "./twins";
 import { GENERATED_ROLE, generatedRole, scopeValues, type DriftScope } from "./scope";
 
 /**
@@ -298,6 +299,6 @@ async function twins(client: ClientBase, scope: DriftScope): Promise<Entity[]> {
     kind: "masked-column",
     object: r.name,
     what: "masked column",
-    fields: { type: r.type, expression: r.expression ?? "(not a generated column)", comment: r.comment ?? "(none)" },
+    fields: { type: r.type, expression: r.expression ?? NOT_GENERATED, comment: r.comment ?? "(none)" },
   }));
 }

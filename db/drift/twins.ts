@@ -3,6 +3,9 @@ import { applyStatements } from "../apply/apply";
 import { sql, trusted } from "../sql/ddl";
 import type { DriftScope } from "./scope";
 
+/** How the snapshot shows a twin that is not a generated column. */
+export const NOT_GENERATED = "(not a generated column)";
+
 /**
  * The expression and type each masked twin should have, as PostgreSQL deparses them: the generation recreates a
  * twin only when its comment changed, so an expression changed in place (`alter column … set expression`) would
@@ -16,9 +19,15 @@ export async function plannedTwins(
   client: ClientBase,
   scope: DriftScope,
 ): Promise<Map<string, { readonly expression: string; readonly type: string }>> {
-  if (scope.twins.length === 0) return new Map();
-  const tables = [...new Set(scope.twins.map((t) => t.table))].sort();
-  const probes = scope.twins.map((twin, i) => ({
+  // an encrypted column's twin is an ordinary column (its trigger fills it): nothing to probe
+  const filled = scope.twins.filter((t) => t.expression === undefined);
+  const sealed = filled.map(
+    (t) => [`${scope.appSchema}.${t.table}.${t.column}`, { expression: NOT_GENERATED, type: t.type }] as const,
+  );
+  const generated = scope.twins.filter((t) => t.expression !== undefined);
+  if (generated.length === 0) return new Map(sealed);
+  const tables = [...new Set(generated.map((t) => t.table))].sort();
+  const probes = generated.map((twin, i) => ({
     twin,
     table: `gatehouse_probe_${tables.indexOf(twin.table)}`,
     column: `probe_${i}`,
@@ -30,7 +39,7 @@ export async function plannedTwins(
     ),
     ...probes.map(
       (p) =>
-        sql`alter table ${sql.identifier(p.table)} add column ${sql.identifier(p.column)} ${trusted(p.twin.type)} generated always as (${p.twin.expression}) stored;`,
+        sql`alter table ${sql.identifier(p.table)} add column ${sql.identifier(p.column)} ${trusted(p.twin.type)} generated always as (${p.twin.expression!}) stored;`,
     ),
   ]);
   const { rows } = await client.query<{ tbl: string; col: string; expression: string; type: string }>(
@@ -42,10 +51,11 @@ export async function plannedTwins(
        join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum`,
     [probes.map((p) => p.table), probes.map((p) => p.column)],
   );
-  return new Map(
-    probes.map((p) => {
+  return new Map([
+    ...sealed,
+    ...probes.map((p) => {
       const row = rows.find((r) => r.tbl === p.table && r.col === p.column)!;
-      return [`${scope.appSchema}.${p.twin.table}.${p.twin.column}`, { expression: row.expression, type: row.type }];
+      return [`${scope.appSchema}.${p.twin.table}.${p.twin.column}`, { expression: row.expression, type: row.type }] as const;
     }),
-  );
+  ]);
 }

@@ -3,6 +3,7 @@ import type { EndWhenDefinition } from "./end-when";
 import type { ApprovalDefinition } from "./approvals";
 import type { MaskDefinition } from "./masks";
 import type { RevealDefinition } from "./reveal";
+import type { EncryptionDefinition } from "./encryption";
 import type { PublicPoolDefinition } from "./public-pool";
 import type { OperationDefinition } from "./operations";
 import type { RestrictionDefinition } from "./restrict";
@@ -61,6 +62,8 @@ export interface AppDefinition {
   readonly pools: readonly PublicPoolDefinition[];
   /** Masked columns some roles may read raw, one row at a time, with a reason (see `reveal()`). */
   readonly reveals: readonly RevealDefinition[];
+  /** Columns stored encrypted at rest (see `encrypt()`); the reveal each makes is in `reveals`. */
+  readonly encrypted: readonly EncryptionDefinition[];
   /** The append-only audit trail: who may read it. Every write by an app role or login is recorded. */
   readonly audit?: { readonly readers: readonly RoleDefinition[] };
   /** Named writes compiled into functions of the app schema (see `operation()`). */
@@ -129,6 +132,7 @@ export function defineApp(definition: {
   views?: readonly ViewDefinition[];
   audit?: { readers: readonly RoleDefinition[] };
   reveals?: readonly RevealDefinition[];
+  encrypted?: readonly EncryptionDefinition[];
   pools?: readonly PublicPoolDefinition[];
   endings?: readonly EndWhenDefinition[];
   operations?: readonly OperationDefinition[];
@@ -154,7 +158,11 @@ export function defineApp(definition: {
     ]),
     masks: Object.freeze([...(definition.masks ?? [])]),
     views: Object.freeze([...(definition.views ?? [])]),
-    reveals: Object.freeze([...(definition.reveals ?? [])]),
+    reveals: Object.freeze([
+      ...(definition.reveals ?? []),
+      ...(definition.encrypted ?? []).flatMap((e) => (e.reveal ? [e.reveal] : [])),
+    ]),
+    encrypted: Object.freeze([...(definition.encrypted ?? [])]),
     pools: Object.freeze([...(definition.pools ?? [])]),
     endings: Object.freeze([...(definition.endings ?? [])]),
     operations: Object.freeze([...(definition.operations ?? [])]),
@@ -227,6 +235,23 @@ function checkAppShape(app: AppDefinition): string[] {
     for (const [r] of [...d.restore, ...d.visibleTo]) unlisted(r, `softDelete ${d.table}`);
     if (softDeleted.has(d.table)) problems.push(`softDelete ${d.table} is declared twice`);
     softDeleted.add(d.table);
+  }
+  const encrypted = new Set<string>();
+  for (const e of app.encrypted) {
+    const key = `${e.table}.${e.column}`;
+    if (encrypted.has(key)) problems.push(`encrypt ${key} is declared twice: keep one encrypt("${e.table}", "${e.column}", …)`);
+    encrypted.add(key);
+  }
+  const revealed = new Set<string>();
+  for (const x of app.reveals) {
+    const key = `${x.table}.${x.column}`;
+    const made = app.encrypted.some((e) => e.reveal === x);
+    if (encrypted.has(key) && !made)
+      problems.push(
+        `reveal ${key}: the column is encrypted, and encrypt("${x.table}", "${x.column}", { reveal }) makes its reveal: remove reveal("${x.table}", "${x.column}", …) and list its pairs in encrypt's reveal`,
+      );
+    else if (revealed.has(key)) problems.push(`reveal ${key} is declared twice: keep one`);
+    revealed.add(key);
   }
   const twins = new Set<string>();
   for (const m of app.masks) {

@@ -5,6 +5,7 @@ export * from "./roles";
 export * from "./restrict";
 export * from "./views";
 export * from "./reveal";
+export * from "./encryption";
 export * from "./public-pool";
 export * from "./end-when";
 export * from "./operations";

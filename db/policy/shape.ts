@@ -25,6 +25,7 @@ import type { operation, OperationDefinition } from "./operations";
 import type { endWhen, EndWhenDefinition } from "./end-when";
 import type { publicPool, PublicPoolDefinition } from "./public-pool";
 import type { reveal, RevealDefinition } from "./reveal";
+import type { encrypt, EncryptionDefinition } from "./encryption";
 import type { view, ViewDefinition } from "./views";
 
 const DEFINITION_KINDS: Readonly<Record<string, string>> = {
@@ -34,6 +35,7 @@ const DEFINITION_KINDS: Readonly<Record<string, string>> = {
   approval: "an approval",
   view: "a view",
   reveal: "a reveal",
+  encrypt: "an encrypted column",
   publicPool: "a public pool",
   endWhen: "an ending",
   operation: "an operation",
@@ -237,6 +239,11 @@ const revealDefinition = closed({
   by: z.array(z.tuple([roleRef, scope], { error: expected("a pair [role, scope]") })),
 }) satisfies z.ZodType<Parameters<typeof reveal>[2]>;
 
+const encryptionDefinition = closed({
+  reveal: z.array(z.tuple([roleRef, scope], { error: expected("a pair [role, scope]") })),
+  lookup: z.boolean({ error: expected("true or false") }).optional(),
+}) satisfies z.ZodType<Parameters<typeof encrypt>[2]>;
+
 const viewDefinition = closed({
   from: name,
   columns: z.array(column),
@@ -344,6 +351,7 @@ const appDefinition = closed({
   views: z.array(definitionOf<ViewDefinition>("view", "a view made with view()")).optional(),
   audit: closed({ readers: z.array(roleRef) }).optional(),
   reveals: z.array(definitionOf<RevealDefinition>("reveal", "a reveal made with reveal()")).optional(),
+  encrypted: z.array(definitionOf<EncryptionDefinition>("encrypt", "an encrypted column made with encrypt()")).optional(),
   pools: z.array(definitionOf<PublicPoolDefinition>("publicPool", "a pool made with publicPool()")).optional(),
   endings: z.array(definitionOf<EndWhenDefinition>("endWhen", "an ending made with endWhen()")).optional(),
   operations: z.array(definitionOf<OperationDefinition>("operation", "an operation made with operation()")).optional(),
@@ -406,6 +414,11 @@ const FACTORIES = {
     args: z.tuple([name, column, revealDefinition]),
     names: ["table", "column", "definition"],
     subject: ([t, c]: readonly unknown[]) => named("reveal", typeof t === "string" && typeof c === "string" ? `${t}.${c}` : t),
+  },
+  encrypt: {
+    args: z.tuple([name, column, encryptionDefinition]),
+    names: ["table", "column", "options"],
+    subject: ([t, c]: readonly unknown[]) => named("encrypt", typeof t === "string" && typeof c === "string" ? `${t}.${c}` : t),
   },
   "public pool": {
     args: z.tuple([name, publicPoolDefinition]),

@@ -3,7 +3,7 @@ import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, tableIdent } from "../nam
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 import { onceWithRole } from "../scope-sql";
-import { maskExpression } from "./masks";
+import { isSealed, maskExpression } from "./masks";
 
 /** The audit trail's objects in the toolkit schema, and its triggers. */
 export const AUDIT = {
@@ -394,6 +394,8 @@ function maskedRow(plan: Plan): SQL {
   const arms = tables.map((table) => {
     const masks = plan.masks.filter((m) => m.table === table);
     const replaced = masks.map((m) => {
+      // an encrypted column holds ciphertext here: its twin, filled from the plaintext, is what the trail keeps
+      if (isSealed(plan, m)) return sql`${literal(m.column)}, ${row} -> ${literal(m.twin)}`;
       const value = sql`((${row} ->> ${literal(m.column)})::${trusted(m.sourceType)})`;
       return sql`${literal(m.column)}, pg_catalog.to_jsonb(${maskExpression(plan, m, value).expression})`;
     });

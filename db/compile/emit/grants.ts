@@ -12,7 +12,7 @@ const columns = (names: readonly string[]): SQL =>
   );
 
 /** Every role the app manages (view owners included), plus PUBLIC: table privileges are revoked from all before granting. */
-const managed = (plan: Plan): SQL =>
+export const managedRoles = (plan: Plan): SQL =>
   sql.join(
     [
       sql`public`,
@@ -53,7 +53,9 @@ function grantStatements(plan: Plan, node: GrantNode): SQL[] {
 /** Column grants for one table: revoke everything the app's roles hold, then grant what each role's definition names. */
 export function emitTableGrants(plan: Plan, table: TablePlan): Statement[] {
   const t = tableIdent(plan.app, table.name);
-  const out: Statement[] = [{ kind: "grant", target: table.name, sql: sql`revoke all on table ${t} from ${managed(plan)};` }];
+  const out: Statement[] = [
+    { kind: "grant", target: table.name, sql: sql`revoke all on table ${t} from ${managedRoles(plan)};` },
+  ];
   for (const node of table.grants) {
     const lines = grantStatements(plan, node);
     if (lines.length === 0) continue;
@@ -69,7 +71,7 @@ export function emitTableGrants(plan: Plan, table: TablePlan): Statement[] {
 /** The toolkit's own login mapping and the server's activity record stay out of every app role's reach. */
 export function emitToolkitRevokes(plan: Plan): Statement[] {
   return [
-    { kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, "logins")} from ${managed(plan)};` },
-    { kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, ACTIVITY.table)} from ${managed(plan)};` },
+    { kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, "logins")} from ${managedRoles(plan)};` },
+    { kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, ACTIVITY.table)} from ${managedRoles(plan)};` },
   ];
 }

@@ -112,7 +112,13 @@ export function maskExpression(
   return kind.apply(mask.fn, { value, asText }, (name) => helperIdent(plan.app, name));
 }
 
-export const describeMask = (mask: MaskPlan): string => `gatehouse mask: ${maskCall(mask.fn)} of ${mask.column}`;
+/** Whether the mask's column is encrypted: its twin is then an ordinary column the encryption trigger fills. */
+export const isSealed = (plan: Plan, mask: MaskPlan): boolean =>
+  plan.encrypted.some((e) => e.table === mask.table && e.column === mask.column);
+
+/** The comment on a twin, which records the mask that made it (and, for an encrypted column, that a trigger fills it). */
+export const describeMask = (mask: MaskPlan, sealed = false): string =>
+  `gatehouse mask: ${maskCall(mask.fn)} of ${mask.column}${sealed ? " (encrypted: filled by trigger gatehouse_encrypt)" : ""}`;
 
 /** A mask function as written in the comments and the access matrix, e.g. `keep_last(4)`. */
 export const maskCall = (f: MaskFunction): string => `${f.kind}${"n" in f ? `(${f.n})` : "step" in f ? `(${f.step})` : "()"}`;
@@ -142,14 +148,17 @@ export function emitMaskFunctions(plan: Plan): Statement[] {
 
 /**
  * Masked twins: a stored generated column per mask. A twin whose mask changed is dropped and
- * re-added (the comment on the column records which mask made it).
+ * re-added (the comment on the column records which mask made it). The twin of an encrypted column is an
+ * ordinary column that the encryption trigger fills from the plaintext (a generated one would mask the ciphertext).
  */
 export function emitMaskTwins(plan: Plan): Statement[] {
   return plan.masks.map((mask) => {
     const table = tableIdent(plan.app, mask.table);
     const twin = sql.identifier(mask.twin);
-    const marker = describeMask(mask);
+    const sealed = isSealed(plan, mask);
+    const marker = describeMask(mask, sealed);
     const { expression, type } = maskExpression(plan, mask);
+    const column = sealed ? trusted(type) : sql`${trusted(type)} generated always as (${expression}) stored`;
     return {
       kind: "column" as const,
       target: mask.table,
@@ -167,7 +176,7 @@ ${doBlock(sql`begin
     alter table ${table} drop column ${twin};
   end if;
 end`)}
-alter table ${table} add column if not exists ${twin} ${trusted(type)} generated always as (${expression}) stored;
+alter table ${table} add column if not exists ${twin} ${column};
 comment on column ${table}.${twin} is ${literal(marker)};`,
     };
   });

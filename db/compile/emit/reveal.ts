@@ -1,5 +1,6 @@
 import { dollarQuoted, lineComment, literal, sql, trusted } from "../../sql/ddl";
 import { AUDIT } from "./audit";
+import { ENCRYPTION } from "./encryption";
 import { renderScope, type ScopeContext } from "../scope-sql";
 import { ACTING_ROLE, HELPERS, helperIdent, roleIdent, roleName, tableIdent } from "../names";
 import type { Plan } from "../plan";
@@ -36,6 +37,10 @@ export function emitReveals(
       ", ",
     )}]::name[]`;
     const who = revealers.map((r) => r.role).join(", ");
+    const column = sql`${alias}.${sql.identifier(x.column)}`;
+    // an encrypted column is decrypted here, as the owner (the keys are the owner's); see emit/encryption.ts
+    const sealed = plan.encrypted.some((e) => e.table === x.table && e.column === x.column);
+    const value = sealed ? sql`${helperIdent(app, ENCRYPTION.decrypt)}(${column})` : sql`${column}::text`;
     const audit = app.audit
       ? sql`
   perform ${helperIdent(app, AUDIT.append)}(${literal(x.table)}, 'reveal', pg_catalog.jsonb_build_object(${literal(key)}, row_id), null,
@@ -52,7 +57,7 @@ export function emitReveals(
           volatility: "volatile",
           searchPath: true,
         },
-        sql: sql`${lineComment(`reveal ${x.table}.${x.column}: ${who} read the raw value of a row in their reveal scope, with a reason; audited`)}
+        sql: sql`${lineComment(`reveal ${x.table}.${x.column}: ${who} read the ${sealed ? "decrypted" : "raw"} value of a row in their reveal scope, with a reason; audited`)}
 create or replace function ${fn}(row_id ${trusted(type)}, reason text) returns text
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
@@ -68,7 +73,7 @@ begin
   if coalesce(pg_catalog.btrim(reason), '') = '' then
     raise exception using errcode = 'invalid_parameter_value', message = 'gatehouse: say why you reveal it (reason)';
   end if;
-  select ${alias}.${sql.identifier(x.column)}::text, true into revealed, found_row
+  select ${value}, true into revealed, found_row
     from ${tableIdent(app, x.table)} as ${alias}
    where ${alias}.${sql.identifier(key)} = row_id and ${inScope};
   if found_row is null then

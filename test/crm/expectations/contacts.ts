@@ -8,12 +8,15 @@
  */
 import { NO_ACCESS, type TableExpectations } from "../table-access";
 
-/** Raw personal data on every row they see: the director, admin, auditor. */
-const FULL = ["id", "customer_id", "full_name", "phone", "email", "id_number"] as const;
 /**
- * Reps, supervisors and regional managers: phone, email and id_number raw only where they own the customer (reps) or
- * manage its unit (supervisors and above), masked on the other contacts they see — so they select the masked twins,
- * and read the raw values row by row through their row mask functions (test/crm/row-masks.test.ts).
+ * Raw personal data on every row they see: the director, admin, auditor. The id number is encrypted at rest
+ * (encrypt() in roles.ts): nobody selects it, so they too read its masked twin.
+ */
+const FULL = ["id", "customer_id", "full_name", "phone", "email", "id_number_masked"] as const;
+/**
+ * Reps, supervisors and regional managers: phone and email raw only where they own the customer (reps) or manage
+ * its unit (supervisors and above), masked on the other contacts they see — so they select the masked twins, and read
+ * the raw values row by row through their row mask function (test/crm/row-masks.test.ts); the id number masked.
  */
 const BY_ROW = ["id", "customer_id", "full_name", "phone_masked", "email_masked", "id_number_masked"] as const;
 /** Intern and support: the masked twins instead of phone, email and id_number. */
@@ -27,7 +30,7 @@ const ANALYST = ["id", "customer_id", "phone_masked", "email_masked", "id_number
  */
 export const CONTACTS_READ_BY_ROW = {
   personas: ["erin", "sam", "rita", "rick", "roy", "wendy", "olga"],
-  columns: ["phone", "email", "id_number"],
+  columns: ["phone", "email"],
 } as const;
 
 export const contacts: TableExpectations = {

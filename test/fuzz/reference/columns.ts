@@ -34,7 +34,8 @@ export function accessFor(role: RoleDefinition, table: string, columns: readonly
  * What a role holds on a table's columns (CONVENTIONS.md "Columns and grants"): nothing without a rule on the table;
  * soft-delete marks and columns an approval records are never written, and who/why marks are hidden from a role that
  * never sees a marked row unless it names them; generated columns are never written; a masked column is read through
- * its twin only; insert and update only with an insert or update rule.
+ * its twin only, and so is an encrypted column by every role that reads it; insert and update only with an insert or
+ * update rule.
  */
 export function columnPrivileges(app: AppDefinition, role: RoleDefinition, shape: TableShape): ColumnPrivileges {
   const table = shape.name;
@@ -87,14 +88,20 @@ function ownColumnPrivileges(app: AppDefinition, role: RoleDefinition, shape: Ta
   const select = new Set<string>();
   const insert = new Set<string>();
   const update = new Set<string>();
+  // an encrypted column (encrypt()) is selected by nobody: whoever may read it reads its twin; writers still write it
+  const encrypted = new Set(app.encrypted.filter((e) => e.table === table).map((e) => e.column));
   for (const c of raw) {
     const a = access.get(c.name)!;
-    const rowMasked = app.masks.filter((m) => m.table === table && m.column === c.name && rawRows(role, m) !== "all");
-    if ((a === "read" || a === "write" || a === "insert") && rowMasked.length === 0) select.add(c.name);
-    if (a === "read" || a === "write" || a === "insert") for (const m of rowMasked) select.add(m.twin);
+    const reads = a === "read" || a === "write" || a === "insert";
+    const rowMasked = encrypted.has(c.name)
+      ? []
+      : app.masks.filter((m) => m.table === table && m.column === c.name && rawRows(role, m) !== "all");
+    if (reads && !encrypted.has(c.name) && rowMasked.length === 0) select.add(c.name);
+    if (reads) for (const m of rowMasked) select.add(m.twin);
     if ((a === "write" || a === "insert") && !c.generated && inserts) insert.add(c.name);
     if (a === "write" && !c.generated && updates) update.add(c.name);
-    if (a === "masked") for (const m of app.masks) if (m.table === table && m.column === c.name) select.add(m.twin);
+    if (a === "masked" || (reads && encrypted.has(c.name)))
+      for (const m of app.masks) if (m.table === table && m.column === c.name) select.add(m.twin);
   }
   return { select, insert, update };
 }

@@ -50,6 +50,7 @@ export class Reference {
     if (!role) return [];
     return this.app.masks
       .filter((m) => m.table === table && ["read", "write", "insert"].includes(accessFor(role, table, [m.column]).get(m.column)!))
+      .filter((m) => !this.app.encrypted.some((e) => e.table === m.table && e.column === m.column))
       .flatMap((mask) => {
         const rows = rawRows(role, mask);
         return rows === "all" || rows.length === 0 ? [] : [{ mask, scopes: rows }];
