@@ -7,6 +7,7 @@ import {
   CompileError,
   compileApp,
   defineApp,
+  encrypt,
   keepLast,
   mask,
   maskReading,
@@ -149,6 +150,22 @@ describe("refused, with the fix named", () => {
     );
     expect(() => compileApp(withRolePrefix(shopWith(byUnit), prefix), keyless)).toThrow(
       /mask customers\.phone: a row-dependent mask reads a row by its key, and customers has no single-column primary key: add one, or drop unless/,
+    );
+  });
+
+  test("unless on an encrypted column: nobody reads it raw with a select, so its reveal is the way", () => {
+    const app = defineApp({
+      schema: "shop",
+      rolePrefix: "shop_",
+      identity: shopIdentity,
+      roles: [clerk, manager, support],
+      restrictions: [vip],
+      masks: [byUnit],
+      views: [directory],
+      encrypted: [encrypt("customers", "phone", { reveal: [[manager, unit("unit_id")]] })],
+    });
+    expect(problemsOf(app)).toContain(
+      "mask customers.phone: customers.phone is encrypted, so nobody reads it raw with a select and unless changes nothing: drop unless (encrypt's reveal gives its roles the plaintext, one row at a time, audited)",
     );
   });
 
