@@ -1,4 +1,5 @@
 import { doBlock, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
+import { writesSublinks } from "../../policy/define";
 import { describeScope } from "../describe";
 import { ARM_ORDER } from "../scopes/kind";
 import { knowsUser, scopeOrder } from "../simplify";
@@ -14,14 +15,21 @@ import type { Scope } from "../../policy/scopes";
  * arms that are cheap to test again row by row (row comparisons, short key lists), the guard goes after each arm that
  * does not know the user instead of before them all: a page read by the owner index then stops at the first arm and
  * never computes the guard. Where a wide arm (a unit tree) or a parent's sub-select is among them, the guard stays in
- * front — beside an arm it would keep a BitmapOr from proving the disjunction, and every row would test it again.
+ * front — beside an arm it would keep a BitmapOr from proving the disjunction, and every row would test it again —
+ * and under `policies: { sublinks: false }`, where the guard is a plain call: in front it runs once, as a one-time
+ * filter; after an arm, on every row that reaches it.
  */
 function guarded(plan: Plan, scope: Scope, ctx: ScopeContext): SQL {
   const guard = sql`${onceWithRole(plan.app, HELPERS.userId)} is not null`;
   if (!ctx.actor && knowsUser(scope)) return renderScope(scope, ctx);
   const cheapAgain = (s: Scope) => scopeOrder(s) === ARM_ORDER.row || scopeOrder(s) === ARM_ORDER.borrowed;
-  if (ctx.actor || scope.kind !== "or" || !scope.scopes.some(knowsUser) || !scope.scopes.every(cheapAgain))
-    return sql`${guard}\n    and ${renderScope(scope, ctx)}`;
+  const lazy =
+    !ctx.actor &&
+    writesSublinks(plan.app) &&
+    scope.kind === "or" &&
+    scope.scopes.some(knowsUser) &&
+    scope.scopes.every(cheapAgain);
+  if (!lazy) return sql`${guard}\n    and ${renderScope(scope, ctx)}`;
   const arms = scope.scopes.map((s) => (knowsUser(s) ? renderScope(s, ctx) : sql`(${renderScope(s, ctx)} and ${guard})`));
   return sql`(${sql.join(arms, "\n      or ")})`;
 }
