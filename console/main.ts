@@ -14,6 +14,7 @@ import { signInPage } from "./pages/sign-in";
 import { viewPage } from "./pages/view";
 import { loadRoleSchema, type RoleSchema } from "./schema";
 import { claimsOf, currentToken, forgetToken } from "./session";
+import type { UsersSource } from "./user-picker";
 
 interface Page {
   readonly path: string;
@@ -26,8 +27,30 @@ interface Page {
   ) => Promise<HTMLElement> | HTMLElement;
 }
 
-/** What the server's development extras offer (`GET /console/api/demo`); nothing outside development. */
-let extras: { explain: boolean; reviewers: readonly string[]; personas: readonly { username: string; id: number }[] } | undefined;
+/**
+ * What the server offers beyond GraphQL: explain and the reviewer roles (`GET /console/api/tools`), and, in development
+ * only, the personas (`GET /console/api/demo`).
+ */
+let extras:
+  | {
+      explain: boolean;
+      reviewers: readonly string[];
+      users: UsersSource | null;
+      personas: readonly { username: string; id: number }[];
+    }
+  | undefined;
+
+async function loadExtras(): Promise<NonNullable<typeof extras>> {
+  const [tools, demo] = await Promise.all([
+    consoleApi<{ explain: boolean; reviewers: string[]; users: UsersSource | null }>("tools").catch(() => ({
+      explain: false,
+      reviewers: [],
+      users: null,
+    })),
+    consoleApi<{ personas: { username: string; id: number }[] }>("demo").catch(() => ({ personas: [] })),
+  ]);
+  return { ...tools, personas: demo.personas };
+}
 
 const PAGES: readonly Page[] = [
   {
@@ -40,7 +63,7 @@ const PAGES: readonly Page[] = [
     path: "grants",
     title: "Temporary access",
     offered: (s) => s.mutations.has("grantAccess") || s.queries.has("allAccessGrants"),
-    render: (schema, _, rerender) => grantsPage(schema, rerender),
+    render: (schema, _, rerender) => grantsPage(schema, extras?.users ?? null, rerender),
   },
   {
     path: "approvals",
@@ -52,7 +75,7 @@ const PAGES: readonly Page[] = [
     path: "offboarding",
     title: "Offboarding",
     offered: (s) => s.mutations.has("offboardingPreview") && s.mutations.has("offboardUser"),
-    render: () => offboardingPage(),
+    render: (schema) => offboardingPage(schema, extras?.users ?? null),
   },
   { path: "matrix", title: "Access matrix", offered: (_, reviewer) => reviewer, render: () => matrixPage() },
   { path: "review", title: "Review", offered: (_, reviewer) => reviewer, render: () => reviewPage() },
@@ -101,11 +124,7 @@ async function route(notice?: string): Promise<void> {
       return;
     }
     if (schemaOf?.token !== token) schemaOf = { token, schema: loadRoleSchema() };
-    extras ??= await consoleApi<NonNullable<typeof extras>>("demo").catch(() => ({
-      explain: false,
-      reviewers: [],
-      personas: [],
-    }));
+    extras ??= await loadExtras();
     const schema = await schemaOf.schema;
     const claims = claimsOf(token);
     const reviewer = claims.role !== undefined && extras.reviewers.includes(claims.role);

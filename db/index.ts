@@ -25,6 +25,7 @@ export {
   type LintFinding,
 } from "./compile";
 export { describeScope } from "./compile/describe";
+export { reviewerRoles } from "./compile/reviewers";
 export { roleName, roleSchemaName, viewOwner } from "./compile/names";
 export { rowMasksOf, maskReading, rawReader, type RowMask, type MaskReading } from "./compile/row-masks";
 export { literal, toDdl } from "./sql/ddl";
@@ -36,6 +37,7 @@ export { applySql, compileAgainst, compileAndApply } from "./apply/apply";
 // drift: the live database against the definitions
 export { checkDrift, type DriftReport, type DriftItem, type DriftKind, type DriftCounts } from "./drift/check";
 export { renderDrift, driftSummary } from "./drift/render";
+export { checkGrantDrift } from "./drift/grant-drift";
 
 // security lints on a live database
 export {
@@ -115,6 +117,9 @@ export {
   type StageVerdict,
   type Verdict,
 } from "./explain/explain";
+export { explainOwnRow, holdsRole, type OwnRowRequest } from "./explain/own-row";
+/** @internal For the console's tools on the API server: act as a signed-in user, read only. */
+export { asSignedIn, type SignedIn } from "./explain/as-user";
 export { renderExplanation, type Paint } from "./explain/render";
 
 // the CLI program, to which the server side adds its commands

@@ -16,6 +16,11 @@ export interface ServerConfig {
   readonly ruru: boolean;
   /** Serve the access console at /console/ (it calls the API with the signed-in user's own token). */
   readonly console: boolean;
+  /**
+   * With the console: explain, the access matrix and the review on the server's own authenticator pool, acting as the
+   * signed-in user (`CONSOLE_TOOLS`, on unless off); absent when off.
+   */
+  readonly consoleTools?: "authenticator";
   /** Connections the server may hold. */
   readonly poolMax: number;
   /** How long a request waits for a database connection (a free one, or a new one being made), ms. */
@@ -71,6 +76,8 @@ export const SERVER_ENV = {
     "on or off (default on): off sends every query unnamed, so the server works through a transaction pooler (PgBouncer in transaction mode)",
   CONSOLE:
     "serve the access console at /console/: on or off (default on); it calls the API with the signed-in user's own token, and offers persona sign-in only in development on a loopback address",
+  CONSOLE_TOOLS:
+    "with CONSOLE=on: on or off (default on). On, the console offers every signed-in user explain of a row they can see, and reviewers (active users holding a role that reads every user) the access matrix with the drift the catalog shows and the access review; all through the server's own authenticator connection, acting as the signed-in user under row security",
   RURU: "serve Ruru (GraphiQL) at /graphiql: on or off (default on in development on a loopback address; otherwise off, and on is refused)",
 } as const;
 
@@ -118,6 +125,7 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
     problems.push(
       `RURU=on is refused on HOST=${host}, which is not a loopback address: Ruru (GraphiQL) is a development tool; listen on 127.0.0.1 or leave RURU unset`,
     );
+  const consoleOn = onOff("CONSOLE", true);
   const config: ServerConfig = {
     production,
     authenticatorUrl,
@@ -133,7 +141,8 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
       requestTimeoutMs: int("REQUEST_TIMEOUT_MS", DEFAULT_LIMITS.requestTimeoutMs),
     },
     ruru: !production && ruruSetting === "on",
-    console: onOff("CONSOLE", true),
+    console: consoleOn,
+    ...(consoleOn && onOff("CONSOLE_TOOLS", true) ? { consoleTools: "authenticator" as const } : {}),
     poolMax: int("DB_POOL_MAX", 10, 1_000),
     connectTimeoutMs: int("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS),
     preparedStatements: onOff("PREPARED_STATEMENTS", true),

@@ -9,6 +9,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS } from "./config";
 import { deadlineClient, withDeadline } from "./deadline";
 import { consoleRoutes } from "./console/routes";
 import type { ConsoleDemo } from "./console/demo";
+import { authenticatorConsoleTools, type ConsoleReviewSettings, type ConsoleTools } from "./console/tools";
 import type { ErrorLog } from "./errors";
 import type { Limits } from "./limits";
 import type { RuruExample } from "./ruru-example";
@@ -37,10 +38,18 @@ export interface ApiServerOptions {
   /** Serve the access console at `/console/` (default true); it calls `/graphql` with the signed-in user's own token. */
   readonly console?: boolean;
   /**
-   * With `console`: the development extras (persona sign-in, explain of one's own rows). `gatehouse start` passes one
-   * in development on a loopback address; development only.
+   * With `console`: the development extras (persona sign-in). `gatehouse start` passes one in development on a
+   * loopback address; development only.
    */
   readonly consoleDemo?: ConsoleDemo;
+  /**
+   * With `console`: explain, the access matrix and the review. `"authenticator"` (what `CONSOLE_TOOLS=on` gives) runs
+   * them on the server's own authenticator pool, acting as the signed-in user; `gatehouse start` passes the owner's
+   * tools of its own embedded cluster; left out, the console offers none of them.
+   */
+  readonly consoleTools?: "authenticator" | ConsoleTools;
+  /** How the console's review is read with `consoleTools: "authenticator"` (alert thresholds, inactive days). */
+  readonly review?: ConsoleReviewSettings;
   /** 0 picks a free port. */
   readonly port: number;
   readonly host: string;
@@ -111,6 +120,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ...(options.log ? { log: options.log } : {}),
     });
     const authenticate = makeAuthenticator(app, options.auth);
+    const tools =
+      options.consoleTools === "authenticator" ? authenticatorConsoleTools(app, pool, options.review) : options.consoleTools;
     const route = router({
       app,
       apis,
@@ -121,7 +132,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       console:
         options.console === false
           ? undefined
-          : consoleRoutes({ authenticate, ...(options.consoleDemo ? { demo: options.consoleDemo } : {}) }),
+          : consoleRoutes({
+              authenticate,
+              users: {
+                table: app.identity.users.table,
+                status: app.identity.users.status,
+                activeStatus: app.identity.users.activeStatus,
+                ...(app.identity.users.username ? { username: app.identity.users.username } : {}),
+              },
+              ...(options.consoleDemo ? { demo: options.consoleDemo } : {}),
+              ...(tools ? { tools } : {}),
+            }),
       ruru: options.ruru,
       limits: options.limits,
     });
@@ -137,16 +158,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       apis: built,
       close: () => {
         stopping = true;
-        return (closing ??= shutdown(server, built, activity, pool).finally(() => options.consoleDemo?.close?.()));
+        return (closing ??= shutdown(server, built, activity, pool).finally(() => closeTools(options)));
       },
     };
   } catch (error) {
-    await options.consoleDemo?.close?.();
+    await closeTools(options);
     for (const api of apis?.values() ?? []) await api.release();
     await activity.close();
     await pool.end();
     throw error;
   }
+}
+
+/** Ends what console tools given from outside hold (the owner's pool in development); the server's own pool ends with it. */
+async function closeTools(options: ApiServerOptions): Promise<void> {
+  if (typeof options.consoleTools === "object") await options.consoleTools.close?.();
 }
 
 async function checkAuthenticator(pool: Pool, authenticator: string): Promise<void> {

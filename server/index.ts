@@ -36,7 +36,15 @@ export {
   type Identity,
 } from "./auth";
 export { signDevToken, type TokenClaims } from "./tokens";
-export { ownerConsoleTools, reviewerRoles, type ConsoleDemo, type ConsoleExplanation, type ConsoleMatrix } from "./console/demo";
+export { ownerConsoleTools, type ConsoleDemo } from "./console/demo";
+export {
+  authenticatorConsoleTools,
+  reviewerDatabaseRoles,
+  type ConsoleExplanation,
+  type ConsoleMatrix,
+  type ConsoleReviewSettings,
+  type ConsoleTools,
+} from "./console/tools";
 export { consoleRoutes, CONSOLE_PATH } from "./console/routes";
 export { buildConsoleAssets } from "./console/assets";
 export { DEFAULT_LIMITS, maxDepthRule, maxFieldsRule, maxOperationsRule, type Limits } from "./limits";

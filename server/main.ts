@@ -6,6 +6,7 @@
 import "./polyfill";
 import { loadConfig, type AppDefinition } from "../db";
 import { ConfigError, describeMode, loadServerConfig } from "./config";
+import type { ConsoleReviewSettings } from "./console/tools";
 import { startApiServer, type ApiServer } from "./http";
 
 /**
@@ -20,9 +21,10 @@ export async function serveUntilSignal(
   app: AppDefinition,
   env: NodeJS.ProcessEnv,
   onStop?: () => Promise<void>,
+  review?: ConsoleReviewSettings,
 ): Promise<ApiServer> {
   const config = loadServerConfig(app, env);
-  const server = await startApiServer({ app, ...config });
+  const server = await startApiServer({ app, ...config, ...(review ? { review } : {}) });
   console.log(
     `GraphQL API listening on ${server.url}/graphql${config.ruru ? `; Ruru at ${server.url}/graphiql` : ""}${config.console ? `; access console at ${server.url}/console/` : ""}; health at ${server.url}/health`,
   );
@@ -38,8 +40,11 @@ export async function serveUntilSignal(
 }
 
 if (require.main === module) {
-  serveUntilSignal(loadConfig().app, process.env).catch((error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `gatehouse server: ${(error as Error).message}`);
-    process.exit(1);
-  });
+  const project = loadConfig();
+  serveUntilSignal(project.app, process.env, undefined, project.alerts ? { alerts: project.alerts } : undefined).catch(
+    (error: unknown) => {
+      console.error(error instanceof ConfigError ? error.message : `gatehouse server: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
 }

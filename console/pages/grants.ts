@@ -1,6 +1,7 @@
 import { graphql } from "../api";
 import { dataTable, h, labelled, statusLine, type StatusLine } from "../dom";
 import type { RoleSchema } from "../schema";
+import { pickerHint, readableUsers, userPicker, type PickableUser, type UsersSource } from "../user-picker";
 
 const DAY = 86_400_000;
 /** Grants ending within this many days are flagged as expiring. */
@@ -8,13 +9,18 @@ const EXPIRING_DAYS = 7;
 
 /**
  * Temporary access: the grants the signed-in user may see (active first, those expiring within a week flagged),
- * a form to grant access to one row until a date with a reason (`grantAccess`), and revoke (`revokeAccess`). The
- * database decides who may grant what; its refusal is shown as it comes.
+ * a form to grant access to one row until a date with a reason (`grantAccess`), the grantee picked among the users
+ * the signed-in user may read, and revoke (`revokeAccess`). The database decides who may grant what; its refusal is
+ * shown as it comes.
  *
  * @example
- * main.replaceChildren(await grantsPage(schema, rerender));
+ * main.replaceChildren(await grantsPage(schema, users, rerender));
  */
-export async function grantsPage(schema: RoleSchema, rerender: (notice?: string) => void): Promise<HTMLElement> {
+export async function grantsPage(
+  schema: RoleSchema,
+  users: UsersSource | null,
+  rerender: (notice?: string) => void,
+): Promise<HTMLElement> {
   const status = statusLine();
   const list = schema.lists.find((l) => l.field === "allAccessGrants");
   const grants = list
@@ -61,7 +67,9 @@ export async function grantsPage(schema: RoleSchema, rerender: (notice?: string)
     {},
     h("h1", { tabindex: -1 }, "Temporary access"),
     status,
-    schema.mutations.has("grantAccess") ? grantForm(schema, status, rerender) : h("p", {}, "Your role may not grant access."),
+    schema.mutations.has("grantAccess")
+      ? grantForm(schema, await readableUsers(schema, users), status, rerender)
+      : h("p", {}, "Your role may not grant access."),
     list
       ? dataTable(
           `Temporary grants you can see: ${sorted.filter((g) => g.state !== "expired").length} live`,
@@ -81,7 +89,12 @@ export async function grantsPage(schema: RoleSchema, rerender: (notice?: string)
   );
 }
 
-function grantForm(schema: RoleSchema, status: StatusLine, rerender: (notice?: string) => void): HTMLElement {
+function grantForm(
+  schema: RoleSchema,
+  users: PickableUser[] | undefined,
+  status: StatusLine,
+  rerender: (notice?: string) => void,
+): HTMLElement {
   const tables = h(
     "datalist",
     { id: "grant-tables" },
@@ -89,7 +102,7 @@ function grantForm(schema: RoleSchema, status: StatusLine, rerender: (notice?: s
   );
   const table = h("input", { name: "table", list: "grant-tables", required: true, autocomplete: "off" });
   const row = h("input", { name: "row", inputmode: "numeric", pattern: "[0-9]+", required: true });
-  const grantee = h("input", { name: "grantee", inputmode: "numeric", pattern: "[0-9]+", required: true });
+  const grantee = userPicker("grantee", users, { optional: false });
   const privilege = h(
     "select",
     { name: "privilege" },
@@ -149,7 +162,7 @@ function grantForm(schema: RoleSchema, status: StatusLine, rerender: (notice?: s
     tables,
     labelled("Table", table),
     labelled("Row id", row),
-    labelled("Grantee user id", grantee),
+    labelled(users ? "Grantee" : "Grantee user id", grantee, pickerHint(users)),
     labelled("Privilege", privilege),
     labelled("Until", until, "At most 30 days from now; the grant ends at the end of that day."),
     labelled("Reason", reason, "Recorded with the grant and in the audit trail."),

@@ -50,7 +50,11 @@ const about = (item: DriftItem, table: string, role?: string) =>
  * main.replaceChildren(await matrixPage());
  */
 export async function matrixPage(): Promise<HTMLElement> {
-  const { markdown, drift } = await consoleApi<{ markdown: string; drift: DriftItem[] }>("matrix");
+  const { markdown, drift, driftChecked } = await consoleApi<{
+    markdown: string;
+    drift: DriftItem[];
+    driftChecked: "full" | "catalog";
+  }>("matrix");
   const sections = parseMatrix(markdown).filter((s) => s.title !== "Roles" && s.tables.length > 0);
   const roles = [
     ...new Set(sections.flatMap((s) => s.tables.flatMap((t) => (t.head[0] === "role" ? t.rows.map((r) => r[0]!) : [])))),
@@ -135,6 +139,14 @@ export async function matrixPage(): Promise<HTMLElement> {
           ? `⚠ Drift against the live database: ${drift.length}`
           : "No drift: the live database matches the definitions",
       ),
+      driftChecked === "catalog"
+        ? h(
+            "p",
+            {},
+            "Checked from the catalog, without the tables' owner: row security, policies by name and privileges. " +
+              "gatehouse check, on the owner's connection, also compares policy expressions, functions, views, memberships and logins.",
+          )
+        : null,
       drift.length
         ? h(
             "ul",

@@ -1,5 +1,7 @@
 import { graphql } from "../api";
 import { cellText, dataTable, h, labelled, statusLine } from "../dom";
+import type { RoleSchema } from "../schema";
+import { pickerHint, readableUsers, userPicker, type UsersSource } from "../user-picker";
 
 type Change = {
   readonly userId: string;
@@ -12,14 +14,16 @@ type Change = {
 /**
  * Offboarding: preview who gains and who loses access when a user leaves (`offboardingPreview`, which changes
  * nothing), then confirm with a reason (`offboardUser`): the user is frozen at once, their rows go to the successor.
+ * Both are picked among the users the signed-in user may read.
  *
  * @example
- * main.replaceChildren(offboardingPage());
+ * main.replaceChildren(await offboardingPage(schema, users));
  */
-export function offboardingPage(): HTMLElement {
+export async function offboardingPage(schema: RoleSchema, users: UsersSource | null): Promise<HTMLElement> {
   const status = statusLine();
-  const target = h("input", { name: "target", inputmode: "numeric", pattern: "[0-9]+", required: true });
-  const successor = h("input", { name: "successor", inputmode: "numeric", pattern: "[0-9]+" });
+  const readable = await readableUsers(schema, users);
+  const target = userPicker("target", readable, { optional: false });
+  const successor = userPicker("successor", readable, { optional: true });
   const outcome = h("div", { "aria-live": "polite" });
   const variables = () => ({ target: target.value, successor: successor.value || null });
   const confirm = (changes: readonly Change[]) => {
@@ -94,8 +98,8 @@ export function offboardingPage(): HTMLElement {
     h(
       "form",
       { class: "grid", onsubmit: (event) => void preview(event) },
-      labelled("User id leaving", target),
-      labelled("Successor user id", successor, "Optional: who takes over their rows."),
+      labelled(readable ? "User leaving" : "User id leaving", target, pickerHint(readable)),
+      labelled(readable ? "Successor" : "Successor user id", successor, "Optional: who takes over their rows."),
       h("button", { type: "submit" }, "Preview"),
     ),
     outcome,

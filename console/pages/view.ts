@@ -6,6 +6,8 @@ import type { ListField, RoleSchema } from "../schema";
 interface Why {
   readonly answer: string;
   readonly passing: readonly { readonly role: string; readonly policy: string; readonly arms: readonly string[] }[];
+  /** What explain could not see for itself (e.g. columns the role may not read). */
+  readonly notes: readonly string[];
 }
 
 /**
@@ -38,6 +40,7 @@ export async function viewPage(schema: RoleSchema, wanted: string | undefined, e
           {},
           answer.passing.flatMap((p) => (p.arms.length ? p.arms : [p.policy]).map((arm) => h("li", {}, arm))),
         ),
+        ...answer.notes.map((note) => h("p", { class: "hint" }, note)),
       );
       why.querySelector("h2")?.setAttribute("tabindex", "-1");
       (why.querySelector("h2") as HTMLElement | null)?.focus();

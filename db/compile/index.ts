@@ -21,7 +21,8 @@ import { emitTablePolicies } from "./emit/policies";
 import { emitSoftDeleteColumns, emitSoftDeletes } from "./emit/soft-delete";
 import { emitTemporaryGrants } from "./emit/temporary-grants";
 import { emitRoles } from "./emit/roles";
-import { emitSchemaGrants, emitTableGrants, emitToolkitRevokes } from "./emit/grants";
+import { emitSchemaGrants, emitTableGrants } from "./emit/grants";
+import { emitReviewReads } from "./emit/review-reads";
 import { emitView, emitViewDrops } from "./emit/views";
 import { emitRoleSchemaDrops, emitRoleSchemas } from "./emit/role-schemas";
 import { lint, type LintFinding } from "./lint";
@@ -113,7 +114,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitExports(plan, (table) => ctx(table)),
     ...emitReveals(plan, (table) => ctx(table), keyOf),
     ...emitActivity(plan),
-    ...emitToolkitRevokes(plan),
+    ...emitReviewReads(plan),
   ];
   const statements = [...head, ...emitKeyArrays(plan, ctx), ...rest];
   return [...statements, ...emitLeftoverCleanup(app, statements)];

@@ -29,17 +29,10 @@ export interface Acting {
  */
 export async function asTheUser<T>(client: ClientBase, acting: Acting, fn: (evaluate: Evaluate) => Promise<T>): Promise<T> {
   const { app, role, user, channel, table, row } = acting;
-  await client.query("begin read only");
-  try {
-    if (acting.impersonate)
-      await client.query(toDdl(sql`set local session authorization ${sql.identifier(roleName(app, app.authenticator))}`));
-    await client.query(toDdl(sql`set local role ${sql.identifier(roleName(app, role))}`));
-    await client.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)", [
-      user.id,
-      channel ?? null,
-    ]);
+  const signedIn = { role, userId: user.id, channel, impersonate: acting.impersonate };
+  return asSignedIn(client, app, signedIn, async () => {
     const from = sql`pg_catalog.jsonb_populate_record(null::${sql.identifier(app.schema, table)}, $1::jsonb) as ${sql.identifier(table)}`;
-    return await fn(async (expression) => {
+    return fn(async (expression) => {
       await client.query("savepoint gatehouse_explain");
       try {
         const { rows } = await client.query<{ value: string | null }>(
@@ -53,6 +46,37 @@ export async function asTheUser<T>(client: ClientBase, acting: Acting, fn: (eval
         return { value: null, error: (error as Error).message };
       }
     });
+  });
+}
+
+/** Who a request acts as: the unprefixed app role, the user id and channel claims the server would set. */
+export interface SignedIn {
+  readonly role: string;
+  readonly userId: string;
+  readonly channel: string | undefined;
+  /** Act as the authenticator with `set local session authorization` (the connection is a superuser's). */
+  readonly impersonate?: boolean;
+}
+
+/**
+ * Runs `fn` in a read-only transaction that always rolls back, acting as the API server acts for a request: the
+ * authenticator (its own login, or a superuser's `set local session authorization`), `set local role`, the claims.
+ * Everything `fn` reads on `client` is under the role's grants and row security.
+ *
+ * @example
+ * await asSignedIn(client, clinic, { role: "doctor", userId: "4", channel: undefined }, () => client.query("select 1"));
+ */
+export async function asSignedIn<T>(client: ClientBase, app: AppDefinition, who: SignedIn, fn: () => Promise<T>): Promise<T> {
+  await client.query("begin read only");
+  try {
+    if (who.impersonate)
+      await client.query(toDdl(sql`set local session authorization ${sql.identifier(roleName(app, app.authenticator))}`));
+    await client.query(toDdl(sql`set local role ${sql.identifier(roleName(app, who.role))}`));
+    await client.query("select set_config('jwt.claims.user_id', $1, true), set_config('jwt.claims.channel', $2, true)", [
+      who.userId,
+      who.channel ?? null,
+    ]);
+    return await fn();
   } finally {
     await client.query("rollback").catch(() => undefined);
   }

@@ -177,24 +177,51 @@ export async function explainAccess(
   request: ExplainRequest,
   options: ExplainOptions = {},
 ): Promise<Explanation> {
-  const command = request.command ?? "select";
-  if (!COMMANDS.includes(command)) throw new Error(`no command "${command}"; the commands are ${COMMANDS.join(", ")}`);
+  checkCommand(request);
   const user = await findUser(client, app, { username: request.user });
   const roles = rolesToExplain(app, user, request.role);
   const table = await liveTable(client, app, request.table);
-  if (request.column !== undefined && !table.columns.includes(request.column))
-    throw new Error(
-      `no column "${request.column}" in ${app.schema}.${request.table}${didYouMean(request.column, table.columns)}; its columns are ${table.columns.join(", ")}`,
-    );
+  checkColumn(app, request, table);
   const row = await rowValues(client, app, table, request.row);
-  const notes: string[] = [];
+  if (!options.asUser) await mustBeSuperuser(client);
+  return explainRow(client, app, { request, user, roles, table, row, notes: [] }, options);
+}
+
+/** What {@link explainRow} is given: the user, the roles to explain, the table and the row's values, already found. */
+export interface RowToExplain {
+  readonly request: ExplainRequest;
+  readonly user: IdentityUser;
+  readonly roles: readonly string[];
+  readonly table: LiveTable;
+  /** The row's values as json (the columns a condition may read). */
+  readonly row: string;
+  /** Said before anything explain finds (e.g. which columns were not read). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * The explanation of a row already found (see {@link explainAccess}, which finds it as the owner, and
+ * `explainOwnRow`, which finds it as the signed-in user): catalog reads on `client`, evaluations as the user.
+ *
+ * @example
+ * const why = await explainRow(authenticator, clinic, { request, user, roles: ["doctor"], table, row, notes: [] }, { asUser: authenticator });
+ */
+export async function explainRow(
+  client: ClientBase,
+  app: AppDefinition,
+  found: RowToExplain,
+  options: ExplainOptions,
+): Promise<Explanation> {
+  const { request, user, roles, table, row } = found;
+  const command = checkCommand(request);
+  checkColumn(app, request, table);
+  const notes = [...found.notes];
   const plan = await definitionsPlan(client, app).catch((error: Error) => {
     notes.push(
       `the definitions do not compile against this database, so policies are not split into arms: ${error.message.split("\n")[0]}`,
     );
     return undefined;
   });
-  if (!options.asUser) await mustBeSuperuser(client);
   const triggers = await writeTriggers(client, table, command);
   const explained: RoleExplanation[] = [];
   for (const role of roles)
@@ -211,6 +238,31 @@ export async function explainAccess(
     notes,
     answer: explained.map((r) => r.answer).join("\n"),
   };
+}
+
+/**
+ * The request's command (`select` when left out); a clear error for one that is not a command.
+ *
+ * @example
+ * checkCommand({}); // "select"
+ */
+export function checkCommand(request: Pick<ExplainRequest, "command">): Command {
+  const command = request.command ?? "select";
+  if (!COMMANDS.includes(command)) throw new Error(`no command "${command}"; the commands are ${COMMANDS.join(", ")}`);
+  return command;
+}
+
+/**
+ * A clear error (with did-you-mean) when the request names a column the table does not have.
+ *
+ * @example
+ * checkColumn(clinic, { table: "patients", column: "nmae" }, table); // throws: no column "nmae" … did you mean "name"?
+ */
+export function checkColumn(app: AppDefinition, request: Pick<ExplainRequest, "column" | "table">, table: LiveTable): void {
+  if (request.column !== undefined && !table.columns.includes(request.column))
+    throw new Error(
+      `no column "${request.column}" in ${app.schema}.${request.table}${didYouMean(request.column, table.columns)}; its columns are ${table.columns.join(", ")}`,
+    );
 }
 
 /** The plan of the definitions against the live schema: validated, not linted (a lint finding does not hide the arms). */

@@ -23,12 +23,16 @@ export interface Directory {
   readonly loginRoles: ReadonlyMap<string, string>;
 }
 
-/** `schema.name` of an object in the toolkit schema, when it exists. */
+/**
+ * `schema.name` of a table in the toolkit schema, when it exists and the current role may select it (the owner may
+ * read every one; a reviewer role reads those `review__read` opens, and the audit trail when it is one of its readers).
+ */
 export async function toolkitTable(client: ClientBase, app: AppDefinition, name: string): Promise<SQL | null> {
   const ident = sql.identifier(app.toolkitSchema, name);
-  const { rows } = await client.query<{ found: boolean }>("select pg_catalog.to_regclass($1) is not null as found", [
-    toDdl(ident),
-  ]);
+  const { rows } = await client.query<{ found: boolean }>(
+    `select coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass($1), 'SELECT'), false) as found`,
+    [toDdl(ident)],
+  );
   return rows[0]!.found ? ident : null;
 }
 

@@ -56,7 +56,7 @@ function serve(program: Command, context: CliContext): void {
           }
         : process.env;
       try {
-        await serveUntilSignal(config.app, env, async () => db?.stop());
+        await serveUntilSignal(config.app, env, async () => db?.stop(), config.alerts ? { alerts: config.alerts } : undefined);
       } catch (error) {
         await db?.stop();
         throw error;

@@ -22,7 +22,8 @@ import {
   type SeedOutcome,
 } from "../../db";
 import { describeMode, isLoopback, loadServerConfig } from "../config";
-import { ownerConsoleTools, reviewerRoles, type ConsoleDemo } from "../console/demo";
+import { ownerConsoleTools, type ConsoleDemo } from "../console/demo";
+import type { ConsoleTools } from "../console/tools";
 import { exampleQuery } from "../examples";
 import { startApiServer, type ApiServer } from "../http";
 import { devToken } from "./token";
@@ -218,8 +219,9 @@ export async function startDemo(
         app: config.app,
         ...serverConfig,
         ...(ruru ? { ruruExample: ruruExample(config) } : {}),
+        ...(config.alerts ? { review: { alerts: config.alerts } } : {}),
         ...(serverConfig.console && !serverConfig.production && isLoopback(serverConfig.host)
-          ? { consoleDemo: consoleDemo(config, db) }
+          ? consoleDemo(config, db, serverConfig.consoleTools !== undefined)
           : {}),
       }).catch((error: unknown) => {
         throw explainConnectionError(error, "the authenticator's password, AUTHENTICATOR_PASSWORD", authenticatorUrl);
@@ -287,18 +289,26 @@ function ruruExample(config: GatehouseConfig) {
 
 /**
  * The console's development extras: sign in as any persona of the config (a development token, as `gatehouse token`
- * signs), and, on the demo's own embedded cluster (whose owner is a superuser), explain of one's own rows and, for
- * the roles that read every user, the access matrix with drift and the access review.
+ * signs), and, on the demo's own embedded cluster (whose owner is a superuser) with the tools on, explain, the matrix
+ * and the review on the owner's connection, with `gatehouse check`'s whole drift (elsewhere the server's own
+ * authenticator tools answer, as in production).
  */
-function consoleDemo(config: GatehouseConfig, db: ProjectDatabase): ConsoleDemo {
-  const tools = db.embedded ? ownerConsoleTools(config.app, db.url, config.alerts ? { alerts: config.alerts } : {}) : undefined;
-  return {
+function consoleDemo(
+  config: GatehouseConfig,
+  db: ProjectDatabase,
+  tools: boolean,
+): { consoleDemo: ConsoleDemo; consoleTools?: ConsoleTools } {
+  const demo: ConsoleDemo = {
     personas: config.personas ?? [],
     token: async (username) =>
       config.personas?.some((p) => p.username === username)
         ? (await devToken(config, { user: username, expires: DEMO_TOKEN_LIFETIME }, process.env)).token
         : undefined,
-    ...(tools ? { ...tools, reviewers: reviewerRoles(config.app) } : {}),
+  };
+  if (!tools || !db.embedded) return { consoleDemo: demo };
+  return {
+    consoleDemo: demo,
+    consoleTools: ownerConsoleTools(config.app, db.url, config.alerts ? { alerts: config.alerts } : {}),
   };
 }
 

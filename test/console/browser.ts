@@ -4,7 +4,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { PERSONAS } from "../../db/crm/seed";
 import { roleName } from "../../db";
-import { ownerConsoleTools, reviewerRoles, signDevToken } from "../../server";
+import { ownerConsoleTools, signDevToken } from "../../server";
 import { openCrmDatabase } from "../crm/crm-database";
 import { openCrmApi, TEST_AUTH, type CrmApi } from "../server/api";
 
@@ -44,23 +44,27 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /**
- * The CRM test database behind a real API server with the console's development extras: persona sign-in (tokens
- * signed as the test server verifies them), and explain, the matrix with drift and the review as the database owner.
+ * The CRM test database behind a real API server with the console. `development` (as `gatehouse start` runs it):
+ * persona sign-in (tokens signed as the test server verifies them), and explain, the matrix with `gatehouse check`'s
+ * drift and the review as the database owner. `production` (as `gatehouse serve` runs it): no persona sign-in, no
+ * owner; explain, the matrix and the review on the server's own authenticator pool, acting as the signed-in user.
  */
-export async function openConsoleApi(): Promise<CrmApi> {
+export async function openConsoleApi(mode: "development" | "production" = "development"): Promise<CrmApi> {
   const crm = await openCrmDatabase();
-  const tools = ownerConsoleTools(crm.app, crm.db.url);
   const api = await openCrmApi({
     crm,
-    consoleDemo: {
-      personas: PERSONAS,
-      token: async (username) => {
-        const p = PERSONAS.find((x) => x.username === username);
-        return p && signDevToken(TEST_AUTH, { userId: p.id, role: roleName(crm.app, p.roles[0]!) });
-      },
-      ...tools,
-      reviewers: reviewerRoles(crm.app),
-    },
+    ...(mode === "production"
+      ? { consoleTools: "authenticator" as const }
+      : {
+          consoleTools: ownerConsoleTools(crm.app, crm.db.url),
+          consoleDemo: {
+            personas: PERSONAS,
+            token: async (username: string) => {
+              const p = PERSONAS.find((x) => x.username === username);
+              return p && signDevToken(TEST_AUTH, { userId: p.id, role: roleName(crm.app, p.roles[0]!) });
+            },
+          },
+        }),
   });
   return { ...api, close: async () => (await api.close(), await crm.close()) };
 }
@@ -70,6 +74,24 @@ export async function signInAs(browser: Browser, api: CrmApi, username: string):
   const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
   await page.goto(`${api.server.url}/console/`);
   await page.getByRole("button", { name: `Sign in as ${username}`, exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "View as you" }).waitFor();
+  return page;
+}
+
+/**
+ * Opens the console in a fresh browser context and signs in by pasting a persona's token into the sign-in form, as a
+ * user of a production server does with a token from their identity provider.
+ */
+export async function signInWithToken(
+  browser: Browser,
+  api: CrmApi,
+  username: string,
+  viewport = { width: 1200, height: 900 },
+): Promise<Page> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  await page.goto(`${api.server.url}/console/`);
+  await page.getByLabel("Token (JWT)").fill(await api.token(username));
+  await page.getByRole("button", { name: "Sign in with this token" }).click();
   await page.getByRole("heading", { level: 1, name: "View as you" }).waitFor();
   return page;
 }

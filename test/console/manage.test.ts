@@ -106,11 +106,11 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
     await sam.context().close();
   });
 
-  test("adam (admin) previews rick's offboarding to rita in the page, confirms it, and what happens is what the preview said", async () => {
+  test("adam (admin) picks rick and rita by name, previews rick's offboarding to rita in the page, confirms it, and what happens is what the preview said", async () => {
     const adam = await signInAs(browser, api, "adam");
     await open(adam, "offboarding", "Offboarding");
-    await adam.getByLabel("User id leaving").fill("5");
-    await adam.getByLabel("Successor user id").fill("4");
+    await adam.getByLabel("User leaving").selectOption({ label: "Rick Alvarez (rick) — user 5" });
+    await adam.getByLabel("Successor").selectOption({ label: "Rita Moreno (rita) — user 4" });
     await adam.getByRole("button", { name: "Preview" }).click();
     await adam.getByRole("heading", { name: /^Preview: / }).waitFor();
     const [users, changes, tables, rows] = await Promise.all(

@@ -83,7 +83,7 @@ test("rita's and rick's requests are recorded per user and hour: the first of th
   ]);
 });
 
-test("the authenticator cannot read or write the activity table, an app role cannot call record_activity, and record_activity refuses a forged role, hour or user", async () => {
+test("the authenticator cannot read or write the activity table, an app role cannot call record_activity, only the reviewer roles (admin, auditor) may read it, and record_activity refuses a forged role, hour or user", async () => {
   const client = await crm.pool.connect();
   const refusal = async (text: string, values: unknown[] = []) => {
     await client.query("begin");
@@ -126,14 +126,16 @@ test("the authenticator cannot read or write the activity table, an app role can
   } finally {
     client.release();
   }
-  // the root check: the table is there, with rows, forced row security, and no privilege for any app role
+  // the root check: the table is there, with rows, forced row security, and only the reviewer roles may read it (for the access review)
   const {
     rows: [table],
   } = await crm.db.pool.query(
     `select c.relforcerowsecurity as forced, (select count(*)::int from gatehouse.activity) > 0 as has_rows,
-            (select count(*)::int from pg_roles r where r.rolname like $1 and has_table_privilege(r.oid, c.oid, 'select')) as readers
+            array(select r.rolname::text from pg_roles r where r.rolname like $1 and has_table_privilege(r.oid, c.oid, 'select') order by 1) as readers,
+            (select count(*)::int from pg_roles r where r.rolname like $1
+                and has_table_privilege(r.oid, c.oid, 'insert, update, delete, truncate')) as writers
        from pg_class c where c.oid = 'gatehouse.activity'::regclass`,
     [`${crm.app.rolePrefix}%`],
   );
-  expect(table).toEqual({ forced: true, has_rows: true, readers: 0 });
+  expect(table).toEqual({ forced: true, has_rows: true, readers: [role("admin"), role("auditor")], writers: 0 });
 });

@@ -2,7 +2,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { roleName } from "../../db";
 import type { AppTestDatabase } from "../../db/testing";
-import type { AuthSettings, ConsoleDemo, ErrorLog } from "../../server";
+import type { AuthSettings, ConsoleDemo, ConsoleTools, ErrorLog } from "../../server";
 import { startApiServer, type ApiServer, DEFAULT_LIMITS, type Limits, signDevToken } from "../../server";
 import { openCrmDatabase, persona } from "../crm/crm-database";
 
@@ -52,8 +52,10 @@ export async function openCrmApi(
     preparedStatements?: boolean;
     poolMax?: number;
     connectTimeoutMs?: number;
-    /** The access console's development extras (persona sign-in, explain). */
+    /** The access console's development extras (persona sign-in). */
     consoleDemo?: ConsoleDemo;
+    /** The console's explain, matrix and review: `"authenticator"` as `gatehouse serve` runs them, or given tools. */
+    consoleTools?: "authenticator" | ConsoleTools;
   } = {},
 ): Promise<CrmApi> {
   const crm = options.crm ?? (await openCrmDatabase());
@@ -72,6 +74,7 @@ export async function openCrmApi(
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.preparedStatements === undefined ? {} : { preparedStatements: options.preparedStatements }),
       ...(options.consoleDemo ? { consoleDemo: options.consoleDemo } : {}),
+      ...(options.consoleTools ? { consoleTools: options.consoleTools } : {}),
       log: options.log ?? (() => {}),
     });
   } catch (error) {

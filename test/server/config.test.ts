@@ -53,6 +53,7 @@ test("a developer with only DATABASE_URL and the authenticator's password gets t
     limits: DEFAULT_LIMITS,
     ruru: true,
     console: true,
+    consoleTools: "authenticator",
     poolMax: 10,
     connectTimeoutMs: 5_000,
     preparedStatements: true,
@@ -76,6 +77,13 @@ test("CONSOLE=off turns the access console off; it is on by default, in producti
   expect(loadServerConfig(crm, PRODUCTION).console).toBe(true);
   expect(loadServerConfig(crm, { ...PRODUCTION, CONSOLE: "off" }).console).toBe(false);
   expect(problems({ ...PRODUCTION, CONSOLE: "maybe" })).toEqual(['CONSOLE must be on or off, not "maybe"']);
+});
+
+test("CONSOLE_TOOLS: explain, the matrix and the review run on the authenticator in production by default; off or CONSOLE=off leaves them out", () => {
+  expect(loadServerConfig(crm, PRODUCTION).consoleTools).toBe("authenticator");
+  expect(loadServerConfig(crm, { ...PRODUCTION, CONSOLE_TOOLS: "off" }).consoleTools).toBeUndefined();
+  expect(loadServerConfig(crm, { ...PRODUCTION, CONSOLE: "off" }).consoleTools).toBeUndefined();
+  expect(problems({ ...PRODUCTION, CONSOLE_TOOLS: "yes" })).toEqual(['CONSOLE_TOOLS must be on or off, not "yes"']);
 });
 
 test("with no database settings the error says what to set", () => {

@@ -1,8 +1,7 @@
 import { lineComment, sql, type SQL } from "../../sql/ddl";
-import { helperIdent, requestRoles, roleIdent, tableIdent, viewOwner } from "../names";
+import { requestRoles, roleIdent, tableIdent, viewOwner } from "../names";
 import type { GrantNode, Plan, TablePlan } from "../plan";
 import type { Statement } from "../statement";
-import { ACTIVITY } from "./activity";
 import { rawReaders } from "./row-masks";
 
 const columns = (names: readonly string[]): SQL =>
@@ -66,12 +65,4 @@ export function emitTableGrants(plan: Plan, table: TablePlan): Statement[] {
     out.push({ kind: "grant", target: table.name, sql: sql`${lineComment(why)}\n${sql.join(lines, "\n")}` });
   }
   return out;
-}
-
-/** The toolkit's own login mapping and the server's activity record stay out of every app role's reach. */
-export function emitToolkitRevokes(plan: Plan): Statement[] {
-  return [
-    { kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, "logins")} from ${managedRoles(plan)};` },
-    { kind: "grant", sql: sql`revoke all on table ${helperIdent(plan.app, ACTIVITY.table)} from ${managedRoles(plan)};` },
-  ];
 }
