@@ -150,12 +150,14 @@ function readsBeyond(plan: Plan, actor: string, target: string): string[] {
       if (!held.has(column) && !(masked && held.has(masked.column))) more.push(`${table.name}.${column}`);
     }
     for (const m of plan.rowMasks)
-      if (m.role === target && m.table === table.name && !held.has(m.column)) more.push(`${table.name}.${m.column} (in full on some rows)`);
+      if (m.role === target && m.table === table.name && !held.has(m.column))
+        more.push(`${table.name}.${m.column} (in full on some rows)`);
   }
   for (const v of plan.views) if (v.roles.includes(target) && !v.roles.includes(actor)) more.push(`view ${v.name}`);
   if (!plan.app.audit)
     for (const [column, revealers] of Object.entries(plan.privileges.reveals))
-      if (revealers.some((r) => r.role === target) && !revealers.some((r) => r.role === actor)) more.push(`the reveal of ${column}`);
+      if (revealers.some((r) => r.role === target) && !revealers.some((r) => r.role === actor))
+        more.push(`the reveal of ${column}`);
   return more;
 }
 

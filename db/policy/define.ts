@@ -201,7 +201,9 @@ function viewAsProblems(app: AppDefinition): string[] {
   return app.roles.flatMap((r) =>
     r.viewAs.flatMap((target, i): string[] => {
       if (target === r.name)
-        return [`role ${r.name}: viewAs names the role itself: its users already see what it sees; remove "${target}" from viewAs`];
+        return [
+          `role ${r.name}: viewAs names the role itself: its users already see what it sees; remove "${target}" from viewAs`,
+        ];
       if (!names.includes(target))
         return [
           `role ${r.name}: viewAs names "${target}", which is not a role of the app${didYouMean(target, names)}: name a role listed in roles`,

@@ -12,6 +12,8 @@ export interface ConsoleRouteContext {
   readonly authenticate: (authorization: string | undefined) => Promise<Identity>;
   /** Development extras (persona sign-in, explain); absent everywhere else. */
   readonly demo?: ConsoleDemo;
+  /** `/console/api/view-as` (`view-as.ts`): viewing as someone else, read only and audited, for roles with `viewAs`. */
+  readonly viewAs?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 const PAGE_HEADERS = {
@@ -71,6 +73,7 @@ export function consoleRoutes(context: ConsoleRouteContext): (req: IncomingMessa
 
 async function api(context: ConsoleRouteContext, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { demo } = context;
+  if (name === "view-as" && context.viewAs) return context.viewAs(req, res);
   if (!demo || !["demo", "token", "explain", "matrix", "review"].includes(name))
     return json(res, 404, {
       error: "not found: sign in with a token of your identity provider (development mode only offers personas)",
@@ -113,7 +116,7 @@ async function api(context: ConsoleRouteContext, name: string, req: IncomingMess
 }
 
 /** The request's JSON object body, at most 10 kB; `{}` for anything else. */
-async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   let text = "";
   for await (const chunk of req) {
     text += String(chunk);
@@ -127,7 +130,7 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+export function json(res: ServerResponse, status: number, body: unknown): void {
   send(res, status, "application/json; charset=utf-8", JSON.stringify(body), { "Cache-Control": "no-store" });
 }
 

@@ -137,11 +137,13 @@ test("adam cannot view as olga, a frozen sales rep, nor as rita in a role she do
 });
 
 test("view_as_targets lists the active users adam may view as: rita and dana, never olga nor adam himself", async () => {
-  const targets = await crm.as(persona("adam"), (c) => column(c, "select username || ':' || role from gatehouse.view_as_targets()"));
-  expect(targets).toEqual(expect.arrayContaining(["rita:sales_rep", "dana:director", "suki:support"]));
-  expect(targets.filter((t) => String(t).startsWith("olga:") || String(t).startsWith("adam:") || String(t).startsWith("mark:"))).toEqual(
-    [],
+  const targets = await crm.as(persona("adam"), (c) =>
+    column(c, "select username || ':' || role from gatehouse.view_as_targets()"),
   );
+  expect(targets).toEqual(expect.arrayContaining(["rita:sales_rep", "dana:director", "suki:support"]));
+  expect(
+    targets.filter((t) => String(t).startsWith("olga:") || String(t).startsWith("adam:") || String(t).startsWith("mark:")),
+  ).toEqual([]);
 });
 
 test("adam viewing as rita cannot change a thing: PostgreSQL refuses the write in the read-only transaction", async () => {
@@ -154,7 +156,10 @@ test("adam viewing as rita cannot change a thing: PostgreSQL refuses the write i
   ).rejects.toMatchObject({ code: "25006" });
   // root check: rita herself may update her customers
   expect(
-    await crm.as(persona("rita"), async (c) => (await c.query("update crm.customers set name = name where owner_id = 4")).rowCount),
+    await crm.as(
+      persona("rita"),
+      async (c) => (await c.query("update crm.customers set name = name where owner_id = 4")).rowCount,
+    ),
   ).toBeGreaterThan(0);
 });
 
@@ -183,7 +188,9 @@ test("a view as rita ends when its time is up", async () => {
     await crm.actAs(c, persona("adam"));
     const session = await begin(c, 4, "sales_rep", REASON);
     await backToRoot(c);
-    await c.query("update gatehouse.view_as_sessions set started_at = started_at - interval '1 hour', until = until - interval '1 hour'");
+    await c.query(
+      "update gatehouse.view_as_sessions set started_at = started_at - interval '1 hour', until = until - interval '1 hour'",
+    );
     await viewAs(c, "rita", session);
     return column(c, "select count(*)::int from crm.customers");
   });
@@ -198,7 +205,9 @@ test("a session for rita lets no one else in: the same claim with rick's user id
   });
   expect(seen).toEqual([0]);
   // root check: rick sees customers of his own
-  expect((await crm.as(persona("rick"), (c) => column<number>(c, "select count(*)::int from crm.customers")))[0]).toBeGreaterThan(0);
+  expect((await crm.as(persona("rick"), (c) => column<number>(c, "select count(*)::int from crm.customers")))[0]).toBeGreaterThan(
+    0,
+  );
 });
 
 test("adam viewing as dana (director, who may view as others) cannot start another view", async () => {

@@ -146,7 +146,13 @@ revoke all on table ${sessions} from ${managedRoles(plan)};`,
     },
     {
       kind: "function",
-      fn: { name: VIEW_AS.begin, argTypes: [plan.types.userId, "text", "text"], securityDefiner: true, volatility: "volatile", searchPath: true },
+      fn: {
+        name: VIEW_AS.begin,
+        argTypes: [plan.types.userId, "text", "text"],
+        securityDefiner: true,
+        volatility: "volatile",
+        searchPath: true,
+      },
       sql: sql`${lineComment(`view as: ${who} start viewing the app as an active user of that role, read only, for ${VIEW_AS.minutes} minutes, with a reason; audited`)}
 create or replace function ${begin}(target ${userType}, target_role text, reason text)
   returns table (session_id bigint, user_id ${userType}, role name, until timestamptz)
