@@ -39,10 +39,20 @@ export function startViewing(token: string, whom: string): void {
   keepToken(token);
 }
 
-/** Whom the signed-in user is viewing as (`nurse_ben (nurse)`); null when they act as themselves. */
+/**
+ * Whom the signed-in user is viewing as; null when they act as themselves.
+ *
+ * @example
+ * viewingAs(); // "nurse_ben (nurse)"
+ */
 export const viewingAs = (): string | null => (sessionStorage.getItem(OWN_KEY) ? sessionStorage.getItem(VIEWING_KEY) : null);
 
-/** Ends viewing as someone else: back to the signed-in user's own token. */
+/**
+ * Ends viewing as someone else: back to the signed-in user's own token (signed out when there is none).
+ *
+ * @example
+ * endViewing(); currentToken(); // the signed-in user's own token again
+ */
 export function endViewing(): void {
   const own = sessionStorage.getItem(OWN_KEY);
   sessionStorage.removeItem(OWN_KEY);

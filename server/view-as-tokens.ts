@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { decodeJwt, errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Pool } from "pg";
 import { HELPERS, roleName, sql, toDdl, VIEW_AS, type AppDefinition } from "../db";
-import { AuthError, type Authenticate, type Identity } from "./auth";
+import { AuthError, type Authenticate, type Identity, type ViewAsActor } from "./auth";
 
 /** The `iss` of every view-as token: only this server signs them, with its own key, never the identity provider. */
 export const VIEW_AS_ISSUER = "gatehouse-view-as";
@@ -34,7 +34,7 @@ export function viewAsKey(options: { secret?: string; audience: string }): ViewA
 export interface ViewAsGrant {
   readonly userId: string;
   readonly role: string;
-  readonly actor: Identity["actor"] & object;
+  readonly actor: ViewAsActor;
   readonly until: Date;
 }
 

@@ -129,6 +129,8 @@ async function answer(res: ServerResponse, fn: () => Promise<object | { status: 
     const text = (message ?? "").replace(/^gatehouse: /, "");
     if (code === "42501") return json(res, 403, { error: `forbidden: ${text}` });
     if (code === "22023") return json(res, 400, { error: `invalid input: ${text}` });
+    // a userId the user key's type cannot hold
+    if (code === "22P02") return json(res, 400, { error: "invalid input: userId is not a user id" });
     throw error;
   }
 }

@@ -127,6 +127,13 @@ describe("what view-as compiles into", () => {
     expect(text).toContain("when 'manager' then s.target_role = any (array['clerk']::text[])");
   });
 
+  test("the access matrix says who may view as whom", () => {
+    const { matrix } = compileApp(shopViewing({ manager: ["clerk"] }), shopCatalog());
+    expect(matrix).toContain("## View as");
+    expect(matrix).toContain("| manager | clerk |");
+    expect(compileApp(shopViewing({}), shopCatalog()).matrix).not.toContain("## View as");
+  });
+
   test("an app where nobody may view as others compiles no view-as function and no session check", () => {
     const text = emitStatements(buildPlan(shopViewing({}), shopCatalog()))
       .map((s) => toDdl(s.sql))

@@ -77,6 +77,10 @@ test("adam must give a reason, and cannot view as olga (frozen): 400 with the da
     body: { error: "invalid input: say why you view as someone else (reason)" },
   });
   expect(await viewAs(token, { userId: 4, role: "sales_rep" })).toMatchObject({ status: 400 });
+  expect(await viewAs(token, { userId: "rita", role: "sales_rep", reason: REASON })).toEqual({
+    status: 400,
+    body: { error: "invalid input: userId is not a user id" },
+  });
   expect(await viewAs(token, { userId: 17, role: "sales_rep", reason: REASON })).toEqual({
     status: 400,
     body: { error: "invalid input: user 17 is not an active user holding sales_rep: pick one of view_as_targets()" },
