@@ -113,6 +113,7 @@ export async function prepareBenchDatabase(
     else log("not compiling: measuring the security the database holds now");
     await root.query(toDdl(sql`alter role ${sql.identifier(roleName(app, app.authenticator))} password ${literal(password)}`));
     await createHandRole(root);
+    await createHandIndexes(root);
   });
   if (!reused) {
     const marker: Marker = { fingerprint, shape };
@@ -144,6 +145,18 @@ end $gh$;`),
   await root.query(toDdl(sql`grant select on all tables in schema crm to ${role}`));
   // the write cases: a rep's update of a customer, finance's of a contract (rolled back)
   await root.query(toDdl(sql`grant update on crm.customers, crm.contracts to ${role}`));
+}
+
+/**
+ * The index the hand-written side's "pool of one unit" needs, as the application's developer would create it
+ * for `owner_id is null and unit_id = …`. The compiler's pool index serves the rules' arm
+ * (`(owner_id is null) is true`, CONVENTIONS.md) and a plain `owner_id is null` cannot use it, so without
+ * this the hand-written side would read the whole pool and the comparison would flatter the rules.
+ */
+async function createHandIndexes(root: Client): Promise<void> {
+  await root.query(
+    "create index if not exists bench_hand_customers_pool_unit_idx on crm.customers (unit_id) where owner_id is null",
+  );
 }
 
 /** Whether the database exists, and its marker when a run finished generating it. */

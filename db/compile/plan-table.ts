@@ -139,14 +139,18 @@ function grantFor(
 }
 
 /**
- * Partial indexes for the pool: for each `pool(col)` in a policy of the table, one on `(col, unit)` for
- * each unit column of the table — named by a unit scope of any role, or a foreign key to the units
- * table — `where col is null`. The pool column leads so that the pool arm of a BitmapOr matches the
- * index by its own clause (`col is null`) and takes the query's unit condition as the second key: a
- * query for the pool of some units reads those units' pool rows, not the whole pool, whether or not
- * the role's own rules name a unit.
+ * Indexes for the pool: for each `pool(col)` in a policy of the table, one on each unit column of the table — named
+ * by a unit scope of any role, or a foreign key to the units table — or on its key when it has none, `where (col is
+ * null) is true`. The pool arm is that predicate, so a BitmapOr arm can read the index, with the query's unit
+ * condition as its key: a query for the pool of some units reads those units' pool rows. No condition on `col`
+ * fits the index, so the planner sizes the arm as the whole pool instead of folding a query's `col = 42` into it.
  */
-function supportIndexes(table: string, policies: readonly PolicyNode[], unitKeys: readonly string[]): SupportIndex[] {
+function supportIndexes(
+  table: string,
+  key: string,
+  policies: readonly PolicyNode[],
+  unitKeys: readonly string[],
+): SupportIndex[] {
   const pools = new Set<string>();
   const scoped = new Set<string>();
   const visit = (scope: Scope): void => {
@@ -157,11 +161,18 @@ function supportIndexes(table: string, policies: readonly PolicyNode[], unitKeys
   for (const p of policies) for (const scope of [p.using, p.check]) if (scope) visit(scope);
   const found = new Map<string, SupportIndex>();
   for (const nullColumn of pools) {
-    for (const column of new Set([...scoped, ...unitKeys])) {
-      if (column === nullColumn) continue;
-      const name = indexName(`${table}_${nullColumn}_${column}_null_idx`);
-      const replaces = indexName(`${table}_${column}_${nullColumn}_null_idx`);
-      found.set(name, Object.freeze({ name, column, nullColumn, unitScope: scoped.has(column), replaces }));
+    const units = [...new Set([...scoped, ...unitKeys])].filter((c) => c !== nullColumn);
+    for (const column of units) {
+      const name = indexName(`${table}_${nullColumn}_pool_${column}_idx`);
+      const replaces = [`${table}_${nullColumn}_${column}_null_idx`, `${table}_${column}_${nullColumn}_null_idx`].map(indexName);
+      found.set(
+        name,
+        Object.freeze({ name, column, nullColumn, columnIs: scoped.has(column) ? "unit scope" : "unit column", replaces }),
+      );
+    }
+    if (units.length === 0) {
+      const name = indexName(`${table}_${nullColumn}_pool_idx`);
+      found.set(name, Object.freeze({ name, column: key, nullColumn, columnIs: "key", replaces: [] }));
     }
   }
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -169,7 +180,9 @@ function supportIndexes(table: string, policies: readonly PolicyNode[], unitKeys
 
 /** The name as is when PostgreSQL keeps it whole (63 bytes), else a hash of it. */
 const indexName = (full: string) =>
-  full.length <= 63 ? full : `gh_${createHash("sha1").update(full).digest("hex").slice(0, 12)}_null_idx`;
+  full.length <= 63
+    ? full
+    : `gh_${createHash("sha1").update(full).digest("hex").slice(0, 12)}_${full.endsWith("_null_idx") ? "null" : "pool"}_idx`;
 
 /** Single-column foreign keys of the table. */
 const foreignKeysOf = (meta: CatalogTable): ForeignKeyPlan[] =>
@@ -252,6 +265,7 @@ export function planTable(app: AppDefinition, catalog: Catalog, table: string, m
     referencedBy: Object.freeze(referencesTo(catalog, meta)),
     supportIndexes: supportIndexes(
       table,
+      key,
       policies,
       foreignKeysOf(meta)
         .filter((k) => k.parent === identity.units.table)

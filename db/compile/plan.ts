@@ -82,17 +82,18 @@ export interface GrantNode {
 }
 
 /**
- * A partial index the rules need: when a disjunction holds `pool(nullColumn)` next to a unit scope on
- * `column`, PostgreSQL's BitmapOr would read the whole pool for every unit query without it.
+ * An index the rules need for a pool arm: `(column) where (nullColumn is null) is true`, on each unit column of the
+ * table, or on its key when it has none. The pool arm is written as the predicate, so it uses only these indexes,
+ * which no condition on `nullColumn` fits: the planner sizes the arm as the pool (see CONVENTIONS.md, "Rows").
  */
 export interface SupportIndex {
   readonly name: string;
   readonly column: string;
   readonly nullColumn: string;
-  /** True when a unit scope names `column`; false when only its foreign key to the units table makes it a unit column. */
-  readonly unitScope: boolean;
-  /** The earlier support index on `(column) where nullColumn is null`, dropped: a BitmapOr's pool arm could not use it. */
-  readonly replaces: string;
+  /** Why `column`: a unit scope of some role names it, its foreign key to the units table, or the table's key (no unit column). */
+  readonly columnIs: "unit scope" | "unit column" | "key";
+  /** Earlier support indexes of the same pool and column, dropped by the compile. */
+  readonly replaces: readonly string[];
 }
 
 export interface TablePlan {

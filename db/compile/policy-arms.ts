@@ -84,7 +84,8 @@ export function scopeLabel(scope: Scope): string {
 /**
  * The permissive and restrictive policies the plan gives `role` on `table` for `command`, each permissive clause
  * split into its arms (the alternatives of its top-level `or`) with their SQL, so each can be evaluated apart. The
- * guard every permissive policy starts with (a known, active user holding the role) is not an arm. Pure.
+ * guard every permissive policy holds (a known, active user holding the role, in front or after the arms that do not
+ * ask for one) is not an arm. Pure.
  *
  * @example
  * policyArms(plan, "doctor", "patients", "select").permissive?.using?.map((a) => a.label) // ["own(doctor_id)", "pool(doctor_id)"]

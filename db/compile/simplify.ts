@@ -20,6 +20,16 @@ export function scopeOrder(scope: Scope): number {
 }
 
 /**
+ * Whether a scope holds only for a known, active user holding the acting role (see `ScopeKind.knowsUser`).
+ *
+ * @example
+ * knowsUser(or(own("owner_id"), pool("owner_id"))) // false: the pool holds for anyone
+ */
+export function knowsUser(scope: Scope): boolean {
+  return kindOf(scope).knowsUser(scope, knowsUser);
+}
+
+/**
  * Any of `scopes`, flattened: nested ors are opened, repeats dropped, `all()` absorbs the rest, and the
  * arms are put cheapest first (`ARM_ORDER`; the definitions' order within one place).
  *

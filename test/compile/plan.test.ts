@@ -9,6 +9,7 @@ import {
   isNotNull,
   or,
   own,
+  pool,
   restrict,
   reveal,
   role,
@@ -92,29 +93,31 @@ describe("the plan resolves what the emitters need, so they never read the catal
   });
 });
 
-test("a pool arm gets a partial index on the table's unit column even when no role's rules name a unit (clerk alone)", () => {
+test("a pool arm gets a partial index with the arm as its predicate, on the table's unit column even when no role's rules name a unit (clerk alone)", () => {
   const clerksOnly = defineApp({ schema: "shop", rolePrefix: "shop_", identity: shopIdentity, roles: [clerk] });
+  const replaces = ["customers_owner_id_unit_id_null_idx", "customers_unit_id_owner_id_null_idx"];
   expect(tableOf(buildPlan(clerksOnly, shopCatalog()), "customers").supportIndexes).toEqual([
-    {
-      name: "customers_owner_id_unit_id_null_idx",
-      column: "unit_id",
-      nullColumn: "owner_id",
-      unitScope: false,
-      replaces: "customers_unit_id_owner_id_null_idx",
-    },
+    { name: "customers_owner_id_pool_unit_id_idx", column: "unit_id", nullColumn: "owner_id", columnIs: "unit column", replaces },
   ]);
   // beside the manager's unit tree, the same index, now named by a unit scope
   expect(tableOf(plan, "customers").supportIndexes).toEqual([
-    {
-      name: "customers_owner_id_unit_id_null_idx",
-      column: "unit_id",
-      nullColumn: "owner_id",
-      unitScope: true,
-      replaces: "customers_unit_id_owner_id_null_idx",
-    },
+    { name: "customers_owner_id_pool_unit_id_idx", column: "unit_id", nullColumn: "owner_id", columnIs: "unit scope", replaces },
   ]);
   // a table without a pool arm gets none
   expect(tableOf(plan, "orders").supportIndexes).toEqual([]);
+});
+
+test("a pool arm on a table without a unit column gets the partial index on the key", () => {
+  const lots = catalogTable(
+    "lots",
+    { id: "bigint not null", owner_id: { type: "bigint", references: "users" } },
+    { primaryKey: ["id"] },
+  );
+  const bidder = role("bidder", { tables: { lots: { select: or(own("owner_id"), pool("owner_id")) } } });
+  const app = defineApp({ schema: "shop", rolePrefix: "shop_", identity: shopIdentity, roles: [bidder] });
+  expect(tableOf(buildPlan(app, shopCatalog([lots])), "lots").supportIndexes).toEqual([
+    { name: "lots_owner_id_pool_idx", column: "id", nullColumn: "owner_id", columnIs: "key", replaces: [] },
+  ]);
 });
 
 test("who may reveal is decided in the plan: a clerk listed for its own rows, and the manager extending it, with the nearest listing", () => {

@@ -17,7 +17,12 @@ test("a clerk's select policy on customers has two arms, own and pool, each with
     sources: ["role clerk"],
     using: [
       { label: "own(owner_id)", words: "rows they own (owner_id)", sql: `"customers"."owner_id" = ${guard}`, parts: [] },
-      { label: "pool(owner_id)", words: "the unowned pool (owner_id is null)", sql: `"customers"."owner_id" is null`, parts: [] },
+      {
+        label: "pool(owner_id)",
+        words: "the unowned pool (owner_id is null)",
+        sql: `("customers"."owner_id" is null) is true`,
+        parts: [],
+      },
     ],
   });
 });

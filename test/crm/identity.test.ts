@@ -78,6 +78,13 @@ describe("frozen users see and change nothing, whatever token they hold", () => 
     ).toEqual({ customers: [19, 20], contacts: [19], follow_ups: [12, 13] });
   });
 
+  test("olga, frozen, sees no customer of the unowned pool, whose arm carries the guard after it, where rita sees 16–18", async () => {
+    const pool = "select id::int from crm.customers where owner_id is null order by id";
+    expect(await crm.as(persona("olga"), (c) => column(c, pool))).toEqual([]);
+    expect(await crm.as(persona("rita"), (c) => column(c, pool))).toEqual([16, 17, 18]);
+    expect(await crm.root((c) => column(c, pool))).toEqual([16, 17, 18]);
+  });
+
   test("olga with a token naming the admin role counts no row anywhere, where adam counts every seeded row", async () => {
     const nothing = Object.fromEntries(CRM_TABLES.map((t) => [t, 0]));
     expect(await crm.as(persona("olga", { role: "admin" }), countEveryTable)).toEqual(nothing);

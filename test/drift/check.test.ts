@@ -70,7 +70,7 @@ test("the issue's scenario: the rep's select policy opened with using (true) and
       object: "crm.customers policy sales_rep__select",
       message: "policy changed: using differs",
       expected: expect.stringMatching(
-        /^as permissive for select to \S+sales_rep\nusing \(\(\(\( SELECT gatehouse\.current_user_id/,
+        /^as permissive for select to \S+sales_rep\nusing \(\(\(owner_id = \( SELECT gatehouse\.current_user_id/,
       ),
       actual: `as permissive for select to ${role("sales_rep")}\nusing (true)`,
     },

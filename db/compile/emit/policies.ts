@@ -1,19 +1,44 @@
 import { doBlock, lineComment, literal, sql, trusted, type SQL } from "../../sql/ddl";
+import { writesSublinks } from "../../policy/define";
 import { describeScope } from "../describe";
+import { ARM_ORDER } from "../scopes/kind";
+import { knowsUser, scopeOrder } from "../simplify";
 import { HELPERS, policyName, roleIdent, tableIdent } from "../names";
 import type { Plan, PolicyNode, RestrictiveNode, TablePlan } from "../plan";
 import { onceWithRole, renderScope, type ScopeContext } from "../scope-sql";
 import type { Statement } from "../statement";
 import type { Scope } from "../../policy/scopes";
 
-/** Every permissive policy also requires a known, active user holding the acting role. */
-const guarded = (plan: Plan, scope: SQL): SQL => sql`${onceWithRole(plan.app, HELPERS.userId)} is not null\n    and ${scope}`;
+/**
+ * Every permissive policy also requires a known, active user holding the acting role. An arm that compares with the
+ * user's identity already does (`knowsUser`), so a scope made only of such arms gets no guard. In a disjunction of
+ * arms that are cheap to test again row by row (row comparisons, short key lists), the guard goes after each arm that
+ * does not know the user instead of before them all: a page read by the owner index then stops at the first arm and
+ * never computes the guard. Where a wide arm (a unit tree) or a parent's sub-select is among them, the guard stays in
+ * front — beside an arm it would keep a BitmapOr from proving the disjunction, and every row would test it again —
+ * and under `policies: { sublinks: false }`, where the guard is a plain call: in front it runs once, as a one-time
+ * filter; after an arm, on every row that reaches it.
+ */
+function guarded(plan: Plan, scope: Scope, ctx: ScopeContext): SQL {
+  const guard = sql`${onceWithRole(plan.app, HELPERS.userId)} is not null`;
+  if (!ctx.actor && knowsUser(scope)) return renderScope(scope, ctx);
+  const cheapAgain = (s: Scope) => scopeOrder(s) === ARM_ORDER.row || scopeOrder(s) === ARM_ORDER.borrowed;
+  const lazy =
+    !ctx.actor &&
+    writesSublinks(plan.app) &&
+    scope.kind === "or" &&
+    scope.scopes.some(knowsUser) &&
+    scope.scopes.every(cheapAgain);
+  if (!lazy) return sql`${guard}\n    and ${renderScope(scope, ctx)}`;
+  const arms = scope.scopes.map((s) => (knowsUser(s) ? renderScope(s, ctx) : sql`(${renderScope(s, ctx)} and ${guard})`));
+  return sql`(${sql.join(arms, "\n      or ")})`;
+}
 
-/** One permissive policy (`<role>__<command>`), guarded by a known, active user holding the acting role. */
+/** One permissive policy (`<role>__<command>`), for a known, active user holding the acting role. */
 export function permissive(plan: Plan, node: PolicyNode, ctx: (command: PolicyNode["command"]) => ScopeContext): Statement {
   const c = ctx(node.command);
   const clause = (keyword: string, scope: Scope | undefined) =>
-    scope ? sql`\n  ${trusted(keyword)} (\n    ${guarded(plan, renderScope(scope, c))}\n  )` : sql.blank;
+    scope ? sql`\n  ${trusted(keyword)} (\n    ${guarded(plan, scope, c)}\n  )` : sql.blank;
   const words =
     node.command === "insert"
       ? `new rows must be ${describeScope(node.check!)}`
@@ -93,12 +118,21 @@ end`),
     },
   ];
   for (const index of table.supportIndexes) {
+    const why =
+      index.columnIs === "key"
+        ? `rules have pool(${index.nullColumn}); this index is the pool arm's`
+        : `rules combine pool(${index.nullColumn}) with ${index.columnIs === "unit scope" ? "a unit scope on" : "the unit column"} ${index.column}; this index keeps the pool arm to the units asked for`;
     out.push({
       kind: "table",
       target: table.name,
-      sql: sql`${lineComment(`${table.name}: rules combine pool(${index.nullColumn}) with ${index.unitScope ? "a unit scope on" : "the unit column"} ${index.column}; this index keeps the pool arm to the units asked for`)}
-create index if not exists ${sql.identifier(index.name)} on ${t} (${sql.identifier(index.nullColumn)}, ${sql.identifier(index.column)}) where ${sql.identifier(index.nullColumn)} is null;
-drop index if exists ${sql.identifier(plan.app.schema, index.replaces)};`,
+      sql: sql.join(
+        [
+          sql`${lineComment(`${table.name}: ${why}`)}
+create index if not exists ${sql.identifier(index.name)} on ${t} (${sql.identifier(index.column)}) where (${sql.identifier(index.nullColumn)} is null) is true;`,
+          ...index.replaces.map((name) => sql`drop index if exists ${sql.identifier(plan.app.schema, name)};`),
+        ],
+        "\n",
+      ),
     });
   }
   for (const node of table.policies) out.push(permissive(plan, node, (command) => ctx(table.name, command)));

@@ -13,4 +13,5 @@ export const all: ScopeKind<"all"> = {
   columns: () => [],
   key: (s) => JSON.stringify(s),
   order: () => ARM_ORDER.row,
+  knowsUser: () => false,
 };

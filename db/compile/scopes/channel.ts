@@ -22,4 +22,5 @@ export const channel: ScopeKind<"channel"> = {
   columns: () => [],
   key: (s) => JSON.stringify(s),
   order: () => ARM_ORDER.row,
+  knowsUser: () => false,
 };

@@ -7,6 +7,7 @@ import { ARM_ORDER, columnKind } from "./kind";
 export const granted = columnKind<"granted">({
   order: () => ARM_ORDER.borrowed,
   asksWho: true,
+  knowsUser: () => true,
   render: (s, { ctx, column, once }) => {
     const privileges = sql.join(
       grantPrivileges(ctx.command).map((p) => literal(p)),

@@ -58,6 +58,11 @@ export interface ScopeKind<K extends Scope["kind"]> {
   key(scope: ScopeOf<K>, key: (scope: Scope) => string): string;
   /** Its place among the arms of a disjunction ({@link ARM_ORDER}); `order` ranks nested scopes. */
   order(scope: ScopeOf<K>, order: (scope: Scope) => number): number;
+  /**
+   * It holds only for a known, active user who holds the acting role: it compares with the identity helper's answer,
+   * or with a helper that resolves it. Such an arm needs no guard before it; `knows` answers for nested scopes.
+   */
+  knowsUser(scope: ScopeOf<K>, knows: (scope: Scope) => boolean): boolean;
 }
 
 /**
@@ -90,6 +95,7 @@ export function columnKind<K extends Scope["kind"]>(
     columns: (scope) => [(scope as { column: string }).column],
     key: (scope) => JSON.stringify(scope),
     order: () => ARM_ORDER.row,
+    knowsUser: () => false,
     ...kind,
   };
 }

@@ -6,6 +6,7 @@ import { ARM_ORDER, columnKind } from "./kind";
 export const member = columnKind<"member">({
   order: () => ARM_ORDER.borrowed,
   asksWho: true,
+  knowsUser: () => true,
   render: (s, { ctx, column, once }) =>
     sql`${column(s.column)} = any (${once(memberHelper(s.set.name))}::${trusted(ctx.arrayTypes.member(s.set.name))}[])`,
   describe: (s) => `rows in ${s.set.name.replace(/_/g, " ")} they belong to`,

@@ -32,6 +32,7 @@ function combination<K extends "or" | "and">(kind: K): ScopeKind<K> {
     columns: (s, columns) => scopesOf(s).flatMap(columns),
     key: (s, key) => `${kind}(${scopesOf(s).map(key).join(",")})`,
     order: (s, order) => Math.max(ARM_ORDER.row, ...scopesOf(s).map(order)),
+    knowsUser: (s, knows) => scopesOf(s).length > 0 && (kind === "or" ? scopesOf(s).every(knows) : scopesOf(s).some(knows)),
   };
 }
 

@@ -5,6 +5,7 @@ import { columnKind } from "./kind";
 /** `own(col)`: rows whose column holds the caller's user id. */
 export const own = columnKind<"own">({
   asksWho: true,
+  knowsUser: () => true,
   holds: true,
   render: (s, r) => sql`${r.column(s.column)} = ${r.once(HELPERS.userId)}`,
   describe: (s) => `rows they own (${s.column})`,

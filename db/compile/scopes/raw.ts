@@ -21,4 +21,5 @@ export const raw: ScopeKind<"raw"> = {
   columns: () => [],
   key: (s) => `raw(${toDdl(s.sql)})`,
   order: () => ARM_ORDER.wide,
+  knowsUser: () => false,
 };

@@ -6,6 +6,7 @@ import { ARM_ORDER, columnKind } from "./kind";
 export const unitTree = columnKind<"unitTree">({
   order: () => ARM_ORDER.wide,
   asksWho: true,
+  knowsUser: () => true,
   holds: true,
   render: (s, r) => sql`${r.column(s.column)} = any (${r.once(HELPERS.unitTree)}::${trusted(r.ctx.arrayTypes.unit)}[])`,
   describe: (s) => `rows of their unit and its sub-units (${s.column})`,

@@ -6,6 +6,7 @@ import { ARM_ORDER, columnKind } from "./kind";
 export const unit = columnKind<"unit">({
   order: () => ARM_ORDER.wide,
   asksWho: true,
+  knowsUser: () => true,
   holds: true,
   render: (s, r) => sql`${r.column(s.column)} = ${r.once(HELPERS.unitId)}`,
   describe: (s) => `rows of their unit (${s.column})`,

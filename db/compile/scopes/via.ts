@@ -40,6 +40,7 @@ export const via: ScopeKind<"via"> = {
     if (s.where) checks.check(`${who} (via ${s.parent})`, parent, s.where);
   },
   order: () => ARM_ORDER.parent,
+  knowsUser: () => false,
   children: (s) => (s.where ? [s.where] : []),
   columns: (s) => [s.column],
   key: (s, key) => `via(${s.column},${s.parent},${s.where ? key(s.where) : ""})`,
