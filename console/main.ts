@@ -12,9 +12,9 @@ import { reviewPage } from "./pages/review";
 import { offboardingPage } from "./pages/offboarding";
 import { signInPage } from "./pages/sign-in";
 import { viewPage } from "./pages/view";
-import { viewAsTargets, type ViewAsTarget } from "./pages/view-as";
+import { endViewAs, viewAsTargets, type ViewAsTarget } from "./pages/view-as";
 import { loadRoleSchema, type RoleSchema } from "./schema";
-import { claimsOf, currentToken, endViewing, forgetToken, viewingAs } from "./session";
+import { claimsOf, currentToken, forgetToken, viewingAs } from "./session";
 
 interface Page {
   readonly path: string;
@@ -83,9 +83,9 @@ function show(content: HTMLElement, notice?: string, of = navigation): void {
   heading?.focus();
 }
 
-/** Back from viewing as someone else to the signed-in user's own token. */
-function endView(notice?: string): void {
-  endViewing();
+/** Back from viewing as someone else to the signed-in user's own token, the view ended in the database too. */
+async function endView(notice?: string): Promise<void> {
+  await endViewAs();
   history.replaceState(null, "", "#/view");
   void route(notice);
 }
@@ -110,7 +110,7 @@ async function route(notice?: string): Promise<void> {
               "p",
               { class: "banner", role: "status" },
               `Viewing as ${viewing} (read only) — `,
-              h("button", { type: "button", class: "link", onclick: () => endView() }, "End"),
+              h("button", { type: "button", class: "link", onclick: () => void endView() }, "End"),
             ),
           ]
         : []),

@@ -10,6 +10,8 @@ export interface Claims {
   readonly exp?: number;
   /** On a view-as token: who is viewing (their user id and role). */
   readonly act?: { readonly sub?: string; readonly role?: string };
+  /** On a view-as token: the database's view-as session. */
+  readonly view_as?: string;
 }
 
 /** The signed-in user's token, kept for this tab only (sessionStorage); null when signed out. */
@@ -46,6 +48,9 @@ export function startViewing(token: string, whom: string): void {
  * viewingAs(); // "nurse_ben (nurse)"
  */
 export const viewingAs = (): string | null => (sessionStorage.getItem(OWN_KEY) ? sessionStorage.getItem(VIEWING_KEY) : null);
+
+/** The signed-in user's own token while they view as someone else; null otherwise. */
+export const ownToken = (): string | null => sessionStorage.getItem(OWN_KEY);
 
 /**
  * Ends viewing as someone else: back to the signed-in user's own token (signed out when there is none).

@@ -1,6 +1,6 @@
 import { consoleApi } from "../api";
 import { h, labelled, statusLine } from "../dom";
-import { startViewing } from "../session";
+import { claimsOf, currentToken, endViewing, ownToken, startViewing } from "../session";
 
 /** One user the signed-in user may view as, in one role (`GET /console/api/view-as`). */
 export interface ViewAsTarget {
@@ -66,4 +66,24 @@ export function viewAsForm(targets: readonly ViewAsTarget[], started: () => void
     ),
     status,
   );
+}
+
+/**
+ * Ends the current view as someone else: asks the server, with the signed-in user's own token, to end the session in
+ * the database (so the view-as token stops working at once, wherever a copy of it is), then returns to the own token.
+ * The own token comes back even when the server cannot be reached: the view then ends when its time is up.
+ *
+ * @example
+ * await endViewAs(); // back to "View as you"
+ */
+export async function endViewAs(): Promise<void> {
+  const session = claimsOf(currentToken() ?? "").view_as;
+  const own = ownToken();
+  if (session && own)
+    await fetch("/console/api/view-as", {
+      method: "DELETE",
+      headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: `Bearer ${own}` },
+      body: JSON.stringify({ session }),
+    }).catch(() => undefined);
+  endViewing();
 }

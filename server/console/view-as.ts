@@ -32,6 +32,8 @@ export interface ViewAsTarget {
  * - `POST { username or userId, role, reason }`: `<toolkit>.view_as_begin` as the signed-in user — the database checks
  *   who may view as whom, the target and the reason, and records the session and an audit row — then a token for the
  *   target, read only, naming the viewer (`act`) and the session, expiring with it: `{ token, expiresAt }`.
+ * - `DELETE { session }` (the viewer's own token): `<toolkit>.view_as_end` ends that view of theirs now, so its token
+ *   stops working on its next request: `{ ended }` (false when it had ended already, or is not theirs).
  *
  * A view-as token gets 403 for both: nobody views as someone while viewing as someone else (the database refuses it
  * too). Refusals of the database keep its message: 403 for 42501, 400 for a bad argument (22023).
@@ -51,6 +53,7 @@ export function viewAsRoute(context: ViewAsRouteContext): (req: IncomingMessage,
   const begin = toDdl(
     sql`select session_id::text as session, user_id::text as "userId", role, until from ${sql.identifier(app.toolkitSchema, VIEW_AS.begin)}($1, $2, $3)`,
   );
+  const end = toDdl(sql`select ${sql.identifier(app.toolkitSchema, VIEW_AS.end)}($1) as ended`);
   return async (req, res) => {
     if (viewers.length === 0) return json(res, 404, { error: "no role may view as others: say who may with role({ viewAs })" });
     const identity = await context.authenticate(req.headers.authorization);
@@ -64,10 +67,19 @@ export function viewAsRoute(context: ViewAsRouteContext): (req: IncomingMessage,
       return answer(res, () =>
         asUser(context, identity, async (c) => ({ targets: (await c.query<ViewAsTarget>(targets)).rows })),
       );
-    if (req.method !== "POST") return json(res, 405, { error: "GET or POST /console/api/view-as" });
+    if (req.method !== "POST" && req.method !== "DELETE")
+      return json(res, 405, { error: "GET, POST or DELETE /console/api/view-as" });
     if (!/^application\/json\b/.test(req.headers["content-type"] ?? ""))
       return json(res, 415, { error: "send the body as Content-Type: application/json" });
     const body = await jsonBody(req);
+    if (req.method === "DELETE") {
+      const { session } = body;
+      if (typeof session !== "string" || !/^[0-9]{1,18}$/.test(session))
+        return json(res, 400, { error: 'send { "session": "<the view_as claim of the view-as token>" }' });
+      return answer(res, () =>
+        asUser(context, identity, async (c) => ({ ended: (await c.query<{ ended: boolean }>(end, [session])).rows[0]!.ended })),
+      );
+    }
     const { username, userId, role, reason } = body;
     if (typeof role !== "string" || (typeof username !== "string" && typeof userId !== "string" && typeof userId !== "number"))
       return json(res, 400, { error: 'send { "username" (or "userId"), "role", "reason" }' });

@@ -115,14 +115,14 @@ describe("the view-as lint", () => {
 });
 
 describe("what view-as compiles into", () => {
-  test("a manager who may view as clerks gets view_as_begin and view_as_targets; nobody else may execute them", () => {
+  test("a manager who may view as clerks gets view_as_begin, view_as_end and view_as_targets; nobody else may execute them", () => {
     const plan = buildPlan(shopViewing({ manager: ["clerk"] }), shopCatalog());
     expect(plan.privileges.viewAs).toEqual([{ actor: "manager", targets: ["clerk"] }]);
     const text = emitStatements(plan)
       .map((s) => toDdl(s.sql))
       .join("\n");
     expect(text).toContain(
-      'grant execute on function "gatehouse"."view_as_begin"(bigint, text, text), "gatehouse"."view_as_targets"() to "shop_manager";',
+      'grant execute on function "gatehouse"."view_as_begin"(bigint, text, text), "gatehouse"."view_as_end"(bigint), "gatehouse"."view_as_targets"() to "shop_manager";',
     );
     expect(text).toContain("when 'manager' then s.target_role = any (array['clerk']::text[])");
   });

@@ -42,12 +42,15 @@ describeInBrowser("the access console: view as someone else", () => {
     // no view-as offer while viewing as someone
     expect(await adam.getByRole("region", { name: "View as someone else" }).count()).toBe(0);
 
+    const viewToken = await adam.evaluate<string | null>("sessionStorage.getItem('gatehouse.console.token')");
     await banner.getByRole("button", { name: "End" }).click();
     await adam.getByRole("heading", { level: 1, name: "View as you" }).waitFor();
     expect(await adam.locator(".banner").count()).toBe(0);
     await open(adam, "view/allCustomers", "View as you");
     await adam.locator("caption", { hasText: /^Customers: .* to you$/ }).waitFor();
     expect(await columnTexts(adam, "rowId")).toEqual((await apiRowIds("adam")).slice(0, 200));
+    // End ended the view in the database too: the token adam viewed with is refused from now on
+    expect((await api.query("{ allCustomers { totalCount } }", { token: viewToken! })).status).toBe(401);
     // root check: the view was recorded with its reason
     expect(
       await api.crm.root((c) =>

@@ -222,3 +222,24 @@ test("adam viewing as dana (director, who may view as others) cannot start anoth
     message: "gatehouse: you are viewing as someone else: end that view (sign in as yourself) before viewing as anyone",
   });
 });
+
+test("adam ends his view as rita: the session sees nothing from the next statement; dana cannot end it for him", async () => {
+  const seen = await crm.root(async (c) => {
+    await crm.actAs(c, persona("adam"));
+    const session = await begin(c, 4, "sales_rep", REASON);
+    await crm.actAs(c, persona("dana"));
+    const danaEnds = await column(c, "select gatehouse.view_as_end($1)", [session.session_id]);
+    await viewAs(c, "rita", session, false);
+    const stillOpen = await column(c, "select count(*)::int from crm.customers");
+    await c.query("select set_config($1, '', true)", [VIEW_AS.claim]);
+    await crm.actAs(c, persona("adam"));
+    const adamEnds = await column(c, "select gatehouse.view_as_end($1)", [session.session_id]);
+    await viewAs(c, "rita", session);
+    const ended = await column(c, "select count(*)::int from crm.customers");
+    return { danaEnds, stillOpen, adamEnds, ended };
+  });
+  expect(seen.danaEnds).toEqual([false]);
+  expect(seen.stillOpen[0]).toBeGreaterThan(0);
+  expect(seen.adamEnds).toEqual([true]);
+  expect(seen.ended).toEqual([0]);
+});

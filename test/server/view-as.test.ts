@@ -146,3 +146,23 @@ test("adam offboarded mid-view: his view-as token stops working on the next requ
     await api.crm.db.pool.query("update crm.users set status = 'active' where id = $1", [persona("adam").userId]);
   }
 });
+
+test("adam ends his view as rita (DELETE with his own token): the view-as token is refused on its next request", async () => {
+  const adam = await api.token("adam");
+  const started = await viewAs(adam, { username: "rita", role: "sales_rep", reason: REASON });
+  const token = started.body.token as string;
+  expect((await api.query("{ allCustomers { totalCount } }", { token })).status).toBe(200);
+  const session = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).view_as as string;
+  const end = (bearer: string) =>
+    fetch(`${api.server.url}/console/api/view-as`, {
+      method: "DELETE",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ session }),
+    }).then(async (res) => ({ status: res.status, body: await res.json() }));
+  // the view-as token cannot end (or do) anything itself
+  expect((await end(token)).status).toBe(403);
+  expect(await end(adam)).toEqual({ status: 200, body: { ended: true } });
+  const after = await api.query("{ allCustomers { totalCount } }", { token });
+  expect(after.status).toBe(401);
+  expect(await end(adam)).toEqual({ status: 200, body: { ended: false } });
+});

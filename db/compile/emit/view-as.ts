@@ -9,6 +9,7 @@ import type { Statement } from "../statement";
 export const VIEW_AS = {
   table: "view_as_sessions",
   begin: "view_as_begin",
+  end: "view_as_end",
   targets: "view_as_targets",
   /** The transaction-local claim naming the view-as session of an impersonated request (its id). */
   claim: "jwt.claims.view_as",
@@ -78,13 +79,15 @@ const targetArray = (targets: readonly string[]): SQL =>
  *   as `target_role` (42501), no reason, themselves, and a target who is not an active user holding `target_role`
  *   (22023); then records the session, appends a `view_as` audit row (when the app has an audit trail) and returns
  *   the session id, the target, its prefixed role and the session's end.
+ * - `view_as_end(session)` (SECURITY DEFINER, the same roles): the caller ends a view of their own now (its `until`
+ *   becomes the clock's now), so its token stops working on its next statement; false when there was none to end.
  * - `view_as_targets()` (SECURITY DEFINER, the same roles): the active users the caller may view as, with their
  *   usernames and roles.
  *
  * The identity helper honours a session through {@link viewAsCheck}. Empty when no role may view as another.
  *
  * @example
- * const statements = emitViewAs(plan); // the table, view_as_begin, view_as_targets and their grants
+ * const statements = emitViewAs(plan); // the table, view_as_begin, view_as_end, view_as_targets and their grants
  */
 export function emitViewAs(plan: Plan): Statement[] {
   const { app } = plan;
@@ -97,6 +100,7 @@ export function emitViewAs(plan: Plan): Statement[] {
   const sessions = helperIdent(app, VIEW_AS.table);
   const begin = helperIdent(app, VIEW_AS.begin);
   const targets = helperIdent(app, VIEW_AS.targets);
+  const end = helperIdent(app, VIEW_AS.end);
   const who = rights.map((r) => `${r.actor} (as ${r.targets.join(", ")})`).join("; ");
   const allowedOf = sql`case caller ${sql.join(
     rights.map((r) => sql`when ${literal(roleName(app, r.actor))} then ${targetArray(r.targets)}`),
@@ -128,7 +132,7 @@ export function emitViewAs(plan: Plan): Statement[] {
     {
       kind: "table",
       target: `${app.toolkitSchema}.${VIEW_AS.table}`,
-      sql: sql`${lineComment(`view as (role viewAs: ${who}): one row per view, who viewed as whom, in which role, why, until when; written only by ${VIEW_AS.begin}`)}
+      sql: sql`${lineComment(`view as (role viewAs: ${who}): one row per view, who viewed as whom, in which role, why, until when; written only by ${VIEW_AS.begin} and ${VIEW_AS.end}`)}
 create table if not exists ${sessions} (
   id bigint generated always as identity primary key,
   actor_id ${userId} not null,
@@ -138,7 +142,7 @@ create table if not exists ${sessions} (
   reason text not null check (pg_catalog.btrim(reason) <> ''),
   started_at timestamptz not null,
   until timestamptz not null,
-  check (until > started_at)
+  check (until >= started_at)
 );
 alter table ${sessions} enable row level security;
 alter table ${sessions} force row level security;
@@ -195,6 +199,22 @@ end`)};`,
     },
     {
       kind: "function",
+      fn: { name: VIEW_AS.end, argTypes: ["bigint"], securityDefiner: true, volatility: "volatile", searchPath: true },
+      sql: sql`${lineComment("view as: the viewer ends a view of their own now; its token stops working on its next statement")}
+create or replace function ${end}(session bigint) returns boolean
+  language plpgsql volatile security definer
+  set search_path = pg_catalog, pg_temp
+as ${dollarQuoted(sql`declare
+  ${declarations}
+begin
+  ${refuseCaller}
+  update ${sessions} s set until = greatest(s.started_at, pg_catalog.clock_timestamp())
+   where s.id = session and s.actor_id = actor and s.until > pg_catalog.clock_timestamp();
+  return found;
+end`)};`,
+    },
+    {
+      kind: "function",
       fn: { name: VIEW_AS.targets, argTypes: [], securityDefiner: true, volatility: "stable", searchPath: true },
       sql: sql`${lineComment(`view as: the active users ${rights.map((r) => r.actor).join(", ")} may view as, with their usernames and roles`)}
 create or replace function ${targets}()
@@ -217,9 +237,9 @@ end`)};`,
     },
     {
       kind: "grant",
-      revokes: [`${app.toolkitSchema}.${VIEW_AS.begin}`, `${app.toolkitSchema}.${VIEW_AS.targets}`],
-      sql: sql`revoke all on function ${begin}(${userType}, text, text), ${targets}() from ${managedRoles(plan)};
-grant execute on function ${begin}(${userType}, text, text), ${targets}() to ${grantTo};`,
+      revokes: [VIEW_AS.begin, VIEW_AS.end, VIEW_AS.targets].map((f) => `${app.toolkitSchema}.${f}`),
+      sql: sql`revoke all on function ${begin}(${userType}, text, text), ${end}(bigint), ${targets}() from ${managedRoles(plan)};
+grant execute on function ${begin}(${userType}, text, text), ${end}(bigint), ${targets}() to ${grantTo};`,
     },
   ];
 }
