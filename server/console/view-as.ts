@@ -35,7 +35,7 @@ export interface ViewAsTarget {
  * - `DELETE { session }` (the viewer's own token): `<toolkit>.view_as_end` ends that view of theirs now, so its token
  *   stops working on its next request: `{ ended }` (false when it had ended already, or is not theirs).
  *
- * A view-as token gets 403 for both: nobody views as someone while viewing as someone else (the database refuses it
+ * A view-as token gets 403 for all three: nobody views as someone while viewing as someone else (the database refuses it
  * too). Refusals of the database keep its message: 403 for 42501, 400 for a bad argument (22023).
  *
  * @example
