@@ -1,5 +1,7 @@
-import { column, persona } from "../crm/crm-database";
-import { openCrmApi, type CrmApi } from "./api";
+import { roleName } from "../../db";
+import { signDevToken } from "../../server";
+import { column } from "../crm/crm-database";
+import { openCrmApi, TEST_AUTH, type CrmApi } from "./api";
 
 // View as over HTTP (POST /console/api/view-as, server/console/view-as.ts): adam (admin) gets a short-lived token for
 // rita that reads exactly what hers reads, read only, and ends the moment he may no longer view as her.
@@ -130,23 +132,6 @@ test("GET /console/api/view-as lists whom adam may view as; rita gets 403", asyn
   expect((await get(await api.token("rita"))).status).toBe(403);
 });
 
-test("adam offboarded mid-view: his view-as token stops working on the next request; rita's own still works", async () => {
-  const started = await viewAs(await api.token("adam"), { username: "rita", role: "sales_rep", reason: REASON });
-  const token = started.body.token as string;
-  expect((await api.query("{ allCustomers { totalCount } }", { token })).status).toBe(200);
-  await api.crm.db.pool.query("update crm.users set status = 'frozen' where id = $1", [persona("adam").userId]);
-  try {
-    const after = await api.query("{ allCustomers { totalCount } }", { token });
-    expect(after.status).toBe(401);
-    expect(after.errors?.[0]?.message).toMatch(/your view as someone else has ended/);
-    // root check: rita's own token still reads her customers
-    const hers = await api.query("{ allCustomers { totalCount } }", { token: await api.token("rita") });
-    expect(hers.data!.allCustomers.totalCount).toBeGreaterThan(0);
-  } finally {
-    await api.crm.db.pool.query("update crm.users set status = 'active' where id = $1", [persona("adam").userId]);
-  }
-});
-
 test("adam ends his view as rita (DELETE with his own token): the view-as token is refused on its next request", async () => {
   const adam = await api.token("adam");
   const started = await viewAs(adam, { username: "rita", role: "sales_rep", reason: REASON });
@@ -165,4 +150,40 @@ test("adam ends his view as rita (DELETE with his own token): the view-as token 
   const after = await api.query("{ allCustomers { totalCount } }", { token });
   expect(after.status).toBe(401);
   expect(await end(adam)).toEqual({ status: 200, body: { ended: false } });
+});
+
+test("adam's requests viewing as rick count as adam's activity, never rick's", async () => {
+  const started = await viewAs(await api.token("adam"), { username: "rick", role: "sales_rep", reason: REASON });
+  expect((await api.query("{ allCustomers { totalCount } }", { token: started.body.token as string })).status).toBe(200);
+  const activity = () =>
+    api.crm.root((c) =>
+      column(c, "select user_id || ':' || acting_role from gatehouse.activity where user_id in (5, 15) order by 1"),
+    );
+  for (let i = 0; i < 50 && (await activity()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await activity()).toEqual([`15:${roleName(api.crm.app, "admin")}`]);
+});
+
+test("adam offboarded mid-view by another admin: his view-as token stops working on the next request; rita's own still works", async () => {
+  const started = await viewAs(await api.token("adam"), { username: "rita", role: "sales_rep", reason: REASON });
+  const token = started.body.token as string;
+  expect((await api.query("{ allCustomers { totalCount } }", { token })).status).toBe(200);
+  // a second admin (the demo has one), who offboards adam through the API
+  await api.crm.db.pool.query(
+    "insert into crm.users (id, username, full_name, unit_id, status) overriding system value select 90, 'alma', 'Alma Second Admin', unit_id, 'active' from crm.users where id = 15",
+  );
+  await api.crm.db.pool.query("insert into crm.user_roles (user_id, role) values (90, 'admin')");
+  const alma = await signDevToken(TEST_AUTH, { userId: 90, role: roleName(api.crm.app, "admin") });
+  const offboarded = await api.query(
+    'mutation { offboardUser(input: { target: "15", reason: "left the company" }) { result } }',
+    {
+      token: alma,
+    },
+  );
+  expect(offboarded.errors).toBeUndefined();
+  const after = await api.query("{ allCustomers { totalCount } }", { token });
+  expect(after.status).toBe(401);
+  expect(after.errors?.[0]?.message).toMatch(/your view as someone else has ended/);
+  // root check: rita's own token still reads her customers
+  const hers = await api.query("{ allCustomers { totalCount } }", { token: await api.token("rita") });
+  expect(hers.data!.allCustomers.totalCount).toBeGreaterThan(0);
 });
