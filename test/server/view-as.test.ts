@@ -1,3 +1,4 @@
+import { SignJWT } from "jose";
 import { roleName } from "../../db";
 import { signDevToken } from "../../server";
 import { column } from "../crm/crm-database";
@@ -161,6 +162,22 @@ test("adam's requests viewing as rick count as adam's activity, never rick's", a
     );
   for (let i = 0; i < 50 && (await activity()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   expect(await activity()).toEqual([`15:${roleName(api.crm.app, "admin")}`]);
+});
+
+test("a view-as token signed with any key but the server's own is refused (401), even with the API's own secret", async () => {
+  const forged = await new SignJWT({ role: roleName(api.crm.app, "sales_rep"), act: { sub: "15", role: "x" }, view_as: "1" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("4")
+    .setAudience(TEST_AUTH.audience)
+    .setIssuer("gatehouse-view-as")
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(new TextEncoder().encode(TEST_AUTH.secret));
+  const refused = await api.query("{ allCustomers { totalCount } }", { token: forged });
+  expect(refused.status).toBe(401);
+  expect(refused.errors?.[0]?.message).toBe("invalid view-as token: not signed by this server, or malformed");
+  // root check: rita's own token reads her customers
+  expect((await api.query("{ allCustomers { totalCount } }", { token: await api.token("rita") })).status).toBe(200);
 });
 
 test("adam offboarded mid-view by another admin: his view-as token stops working on the next request; rita's own still works", async () => {
