@@ -12,8 +12,9 @@ import { reviewPage } from "./pages/review";
 import { offboardingPage } from "./pages/offboarding";
 import { signInPage } from "./pages/sign-in";
 import { viewPage } from "./pages/view";
+import { endViewAs, viewAsTargets, type ViewAsTarget } from "./pages/view-as";
 import { loadRoleSchema, type RoleSchema } from "./schema";
-import { claimsOf, currentToken, forgetToken } from "./session";
+import { claimsOf, currentToken, forgetToken, viewingAs } from "./session";
 import type { UsersSource } from "./user-picker";
 
 interface Page {
@@ -57,7 +58,8 @@ const PAGES: readonly Page[] = [
     path: "view",
     title: "View as",
     offered: () => true,
-    render: (schema, list) => viewPage(schema, list, extras?.explain === true),
+    render: (schema, list, rerender) =>
+      viewPage(schema, list, extras?.explain === true, targetsOf?.targets ?? [], viewingAs(), () => rerender()),
   },
   {
     path: "grants",
@@ -85,6 +87,9 @@ const main = document.getElementById("main")!;
 const nav = document.getElementById("nav")!;
 const who = document.getElementById("who")!;
 let schemaOf: { token: string; schema: Promise<RoleSchema> } | undefined;
+/** Whom the signed-in token may view as (none for most roles, and none while viewing as someone). */
+let targetsOf: { token: string; targets: readonly ViewAsTarget[] } | undefined;
+const banner = document.getElementById("banner")!;
 
 /** Counts navigations: a page that finishes loading after a later navigation started is not shown. */
 let navigation = 0;
@@ -101,6 +106,13 @@ function show(content: HTMLElement, notice?: string, of = navigation): void {
   heading?.focus();
 }
 
+/** Back from viewing as someone else to the signed-in user's own token, the view ended in the database too. */
+async function endView(notice?: string): Promise<void> {
+  await endViewAs();
+  history.replaceState(null, "", "#/view");
+  void route(notice);
+}
+
 function signOut(notice?: string): void {
   forgetToken();
   schemaOf = undefined;
@@ -113,6 +125,19 @@ async function route(notice?: string): Promise<void> {
   const [path, argument] = location.hash.replace(/^#\/?/, "").split("/");
   const token = currentToken();
   try {
+    const viewing = viewingAs();
+    banner.replaceChildren(
+      ...(viewing
+        ? [
+            h(
+              "p",
+              { class: "banner", role: "status" },
+              `Viewing as ${viewing} (read only) — `,
+              h("button", { type: "button", class: "link", onclick: () => void endView() }, "End"),
+            ),
+          ]
+        : []),
+    );
     if (!token) {
       nav.replaceChildren();
       who.replaceChildren();
@@ -127,12 +152,16 @@ async function route(notice?: string): Promise<void> {
     extras ??= await loadExtras();
     const schema = await schemaOf.schema;
     const claims = claimsOf(token);
+    if (targetsOf?.token !== token) targetsOf = { token, targets: claims.act ? [] : await viewAsTargets() };
     const reviewer = claims.role !== undefined && extras.reviewers.includes(claims.role);
     const offered = PAGES.filter((p) => p.offered(schema, reviewer));
     const page = offered.find((p) => p.path === path) ?? offered[0]!;
     const persona = extras.personas.find((p) => String(p.id) === claims.sub);
+    const actor = claims.act ? extras.personas.find((p) => String(p.id) === claims.act?.sub) : undefined;
     who.replaceChildren(
-      `Signed in as ${persona ? `${persona.username} (user ${claims.sub})` : `user ${claims.sub ?? "?"}`}, role ${claims.role ?? "none"} `,
+      claims.act
+        ? `Signed in as ${actor ? `${actor.username} (user ${claims.act.sub})` : `user ${claims.act.sub ?? "?"}`}, viewing as user ${claims.sub ?? "?"}, role ${claims.role ?? "none"} `
+        : `Signed in as ${persona ? `${persona.username} (user ${claims.sub})` : `user ${claims.sub ?? "?"}`}, role ${claims.role ?? "none"} `,
       h("button", { type: "button", class: "link", onclick: () => signOut() }, "Sign out"),
     );
     nav.replaceChildren(
@@ -147,6 +176,7 @@ async function route(notice?: string): Promise<void> {
     document.title = `${page.title} — Gatehouse access console`;
     show(await page.render(schema, argument, (next) => void route(next)), notice, current);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && viewingAs()) return endView(`Your view ended: ${error.message}`);
     if (error instanceof ApiError && error.status === 401) return signOut(`The API refused your token: ${error.message}`);
     const message = h("p", { role: "alert" }, (error as Error).message);
     show(h("div", {}, h("h1", { tabindex: -1 }, "Something went wrong"), message), undefined, current);

@@ -151,6 +151,10 @@ export { explainConnectionError } from "./runtime/connection-errors";
 export { SOFT_DELETE } from "./compile/emit/soft-delete";
 /** @internal The server's activity record (table and function names in the toolkit schema), for the API server. */
 export { ACTIVITY } from "./compile/emit/activity";
+/** @internal The identity helpers' names in the toolkit schema (the server asks `current_user_id` whether a view still holds). */
+export { HELPERS } from "./compile/names";
+/** @internal The view-as session table, functions and claims in the toolkit schema, for the API server's view-as route. */
+export { VIEW_AS } from "./compile/emit/view-as";
 
 /** @internal For the toolkit's own tests of the compiler's stages in isolation; not a stable API. */
 export { buildPlan, tableOf } from "./compile/plan";

@@ -41,6 +41,15 @@ export interface Identity {
   readonly userId: string | null;
   /** The token's `channel` claim (e.g. `mobile`); null when absent. */
   readonly channel: string | null;
+  /** Present on a view-as token (`server/view-as-tokens.ts`): who is viewing as this user, read only. */
+  readonly actor?: ViewAsActor;
+}
+
+/** Who views the app as a request's user: their own user id and prefixed role, and the database's view-as session id. */
+export interface ViewAsActor {
+  readonly userId: string;
+  readonly role: string;
+  readonly session: string;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface ServerConfig {
   readonly connectTimeoutMs: number;
   /** Named prepared statements (PostGraphile's default); off for a transaction pooler. */
   readonly preparedStatements: boolean;
+  /** `VIEW_AS_SECRET`: the key view-as tokens are signed with (absent: random for this process). */
+  readonly viewAsSecret?: string;
 }
 
 /** A configuration the server cannot start with; the message lists every problem and how to fix it. */
@@ -78,6 +80,8 @@ export const SERVER_ENV = {
     "serve the access console at /console/: on or off (default on); it calls the API with the signed-in user's own token, and offers persona sign-in only in development on a loopback address",
   CONSOLE_TOOLS:
     "with CONSOLE=on: on or off (default on). On, the console offers every signed-in user explain of a row they can see, and reviewers (active users holding a role that reads every user) the access matrix with the drift the catalog shows and the access review; all through the server's own authenticator connection, acting as the signed-in user under row security",
+  VIEW_AS_SECRET:
+    "HS256 secret, at least 32 bytes, this server signs view-as tokens with (role viewAs); the same on every instance behind one load balancer (default: random per process, so a restart ends every view)",
   RURU: "serve Ruru (GraphiQL) at /graphiql: on or off (default on in development on a loopback address; otherwise off, and on is refused)",
 } as const;
 
@@ -146,7 +150,10 @@ export function loadServerConfig(app: AppDefinition, env: Env): ServerConfig {
     poolMax: int("DB_POOL_MAX", 10, 1_000),
     connectTimeoutMs: int("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS),
     preparedStatements: onOff("PREPARED_STATEMENTS", true),
+    ...(env.VIEW_AS_SECRET ? { viewAsSecret: env.VIEW_AS_SECRET } : {}),
   };
+  if (env.VIEW_AS_SECRET && Buffer.byteLength(env.VIEW_AS_SECRET) < 32)
+    problems.push("VIEW_AS_SECRET must be at least 32 bytes long (or leave it unset for a random key per process)");
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

@@ -20,7 +20,8 @@ const isDatabaseError = (error: unknown): error is DatabaseError => {
 
 /**
  * Makes grafserv's `maskError`: a PostgreSQL permission error (42501) becomes `FORBIDDEN` naming the
- * table (or the row-security policy that refused a write), the toolkit's own refusal of a bad argument (22023,
+ * table (or the row-security policy that refused a write), a write while viewing as someone else (25006, read only)
+ * `FORBIDDEN` too, the toolkit's own refusal of a bad argument (22023,
  * "gatehouse: …") becomes `INVALID_INPUT` with its message, a statement timeout becomes `TIMEOUT`, a database that
  * cannot be reached `UNAVAILABLE` (see `unavailable.ts`, which also makes the answer a 503), and every
  * other database or unexpected error is replaced by a reference id — logged server-side with the full
@@ -45,6 +46,11 @@ export function makeMaskError(log: ErrorLog = defaultLog): (error: GraphQLError)
       // the toolkit's own refusals of bad input (e.g. grant_access past its longest duration) say what to change
       if (original.code === "22023" && original.message.startsWith("gatehouse: "))
         return rebuild(error, `invalid input: ${original.message.slice("gatehouse: ".length)}`, { code: "INVALID_INPUT" });
+      // only a view-as request runs read only (preset.ts)
+      if (original.code === "25006")
+        return rebuild(error, "forbidden: you are viewing as someone else, read only: end the view to make changes", {
+          code: "FORBIDDEN",
+        });
       if (original.code === "57014")
         return rebuild(error, "the request ran longer than its statement timeout and was cancelled", { code: "TIMEOUT" });
     }

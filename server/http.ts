@@ -4,10 +4,12 @@ import type { AddressInfo } from "node:net";
 import { Client, Pool } from "pg";
 import { roleName, type AppDefinition } from "../db";
 import { activityRecorder, type ActivityRecorder } from "./activity";
-import { AuthError, makeAuthenticator, type AuthSettings, type Identity } from "./auth";
+import { AuthError, makeAuthenticator, type Authenticate, type AuthSettings, type Identity } from "./auth";
 import { DEFAULT_CONNECT_TIMEOUT_MS } from "./config";
 import { deadlineClient, withDeadline } from "./deadline";
 import { consoleRoutes } from "./console/routes";
+import { viewAsRoute } from "./console/view-as";
+import { viewAsAuthenticator, viewAsKey } from "./view-as-tokens";
 import type { ConsoleDemo } from "./console/demo";
 import { authenticatorConsoleTools, type ConsoleReviewSettings, type ConsoleTools } from "./console/tools";
 import type { ErrorLog } from "./errors";
@@ -65,6 +67,11 @@ export interface ApiServerOptions {
   readonly log?: ErrorLog;
   /** How often request counts are added to the activity record (default a minute; an hour's first request is written at once). */
   readonly activityFlushMs?: number;
+  /**
+   * The HS256 secret (32 bytes or more) this server signs view-as tokens with; give every instance behind one load
+   * balancer the same. Default: random for this process, so a restart ends every view.
+   */
+  readonly viewAsSecret?: string;
 }
 
 /** A running API server. */
@@ -119,7 +126,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       identityOf: (req) => identities.get(req),
       ...(options.log ? { log: options.log } : {}),
     });
-    const authenticate = makeAuthenticator(app, options.auth);
+    const key = viewAsKey({ audience: options.auth.audience, ...(options.viewAsSecret ? { secret: options.viewAsSecret } : {}) });
+    const authenticate = viewAsAuthenticator(makeAuthenticator(app, options.auth), app, key, pool);
     const tools =
       options.consoleTools === "authenticator" ? authenticatorConsoleTools(app, pool, options.review) : options.consoleTools;
     const route = router({
@@ -140,6 +148,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
                 activeStatus: app.identity.users.activeStatus,
                 ...(app.identity.users.username ? { username: app.identity.users.username } : {}),
               },
+              viewAs: viewAsRoute({ app, pool, authenticate, key, limits: options.limits }),
               ...(options.consoleDemo ? { demo: options.consoleDemo } : {}),
               ...(tools ? { tools } : {}),
             }),
@@ -194,7 +203,7 @@ function router(context: {
   pool: Pool;
   identities: WeakMap<IncomingMessage, Identity>;
   activity: ActivityRecorder;
-  authenticate: ReturnType<typeof makeAuthenticator>;
+  authenticate: Authenticate;
   console: ReturnType<typeof consoleRoutes> | undefined;
   ruru: boolean;
   limits: Limits;
@@ -210,7 +219,9 @@ function router(context: {
       if (path === "/graphql") {
         const identity = await context.authenticate(req.headers.authorization);
         context.identities.set(req, identity);
-        context.activity.record(identity);
+        // a view as someone else is the viewer's activity, not the viewed user's
+        const { actor } = identity;
+        context.activity.record(actor ? { role: actor.role, userId: actor.userId, channel: null } : identity);
         const deadline = { ms: context.limits.requestTimeoutMs, statementMs: context.limits.statementTimeoutMs };
         return withDeadline(deadline, () => context.apis.get(identity.role)!.handle(req, res, notFound(res)));
       }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { Pool } from "pg";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
-import type { Identity } from "./auth";
+import type { Identity, ViewAsActor } from "./auth";
 import { makeMaskError, type ErrorLog } from "./errors";
 import { columnLabelPlugin, hiddenFieldRules, type FieldIndex } from "./hidden-fields";
 import { maxDepthRule, maxFieldsRule, maxOperationsRule, type Limits } from "./limits";
@@ -11,7 +11,7 @@ import { ruruExamplePlugin, type RuruExampleLookup } from "./ruru-example";
 import { rowMaskPlugin } from "./row-masks";
 import { softDeletePlugin } from "./soft-delete";
 import { surviveLostConnections, unavailablePlugin } from "./unavailable";
-import type { AppDefinition } from "../db";
+import { VIEW_AS, type AppDefinition } from "../db";
 
 /** Everything one role's PostGraphile instance needs. */
 export interface RolePresetOptions {
@@ -96,15 +96,29 @@ export function rolePreset(options: RolePresetOptions): GraphileConfig.Preset {
  * @example
  * pgSettingsOf({ role: "clinic_doctor", userId: "4", channel: null }, limits);
  * // { role: "clinic_doctor", "jwt.claims.user_id": "4", statement_timeout: "5000" }
+ * pgSettingsOf({ role: "clinic_nurse", userId: "5", channel: null, actor: { userId: "1", role: "clinic_admin", session: "7" } }, limits);
+ * // { …, transaction_read_only: "on", "jwt.claims.view_as": "7", "jwt.claims.actor_id": "1", … }
  */
 export function pgSettingsOf(identity: Identity, limits: Limits): Record<string, string> {
   return {
     role: identity.role,
     ...(identity.userId !== null ? { "jwt.claims.user_id": identity.userId } : {}),
     ...(identity.channel !== null ? { "jwt.claims.channel": identity.channel } : {}),
+    ...(identity.actor ? viewAsSettings(identity.actor) : {}),
     statement_timeout: String(limits.statementTimeoutMs),
   };
 }
+
+/**
+ * A view-as request runs read only, enforced by PostgreSQL (a write fails with 25006, and the transaction cannot be
+ * made read-write again once it has run a query), with the session the identity helper checks on every statement and
+ * the viewer's own user id.
+ */
+const viewAsSettings = (actor: ViewAsActor): Record<string, string> => ({
+  transaction_read_only: "on",
+  [VIEW_AS.claim]: actor.session,
+  [VIEW_AS.actorClaim]: actor.userId,
+});
 
 /**
  * Amber names a table's `id` column `rowId` (`id` is the global node id). A table that also has a column

@@ -1,6 +1,7 @@
 import { consoleApi, graphql } from "../api";
 import { dataTable, h, labelled, statusLine } from "../dom";
 import type { ListField, RoleSchema } from "../schema";
+import { viewAsForm, type ViewAsTarget } from "./view-as";
 
 /** The answer of `POST /console/api/explain`. */
 interface Why {
@@ -12,14 +13,23 @@ interface Why {
 
 /**
  * "View as": one list the signed-in role may read, exactly as the API returns it for that token (masked columns
- * as masked), with "Why can I see this?" per row when the server offers explain.
+ * as masked), with "Why can I see this?" per row when the server offers explain; and, for a user whose role may view as
+ * others (`targets` not empty), the form to view as one of them.
  *
  * @example
- * main.replaceChildren(await viewPage(schema, "allPatients", true));
+ * main.replaceChildren(await viewPage(schema, "allPatients", true, [], null, () => void route()));
  */
-export async function viewPage(schema: RoleSchema, wanted: string | undefined, explain: boolean): Promise<HTMLElement> {
-  const heading = h("h1", { tabindex: -1 }, "View as you");
-  if (schema.lists.length === 0) return h("div", {}, heading, h("p", {}, "Your role may read no table through the API."));
+export async function viewPage(
+  schema: RoleSchema,
+  wanted: string | undefined,
+  explain: boolean,
+  targets: readonly ViewAsTarget[],
+  viewing: string | null,
+  started: () => void,
+): Promise<HTMLElement> {
+  const heading = h("h1", { tabindex: -1 }, viewing ? `View as ${viewing}` : "View as you");
+  const offer = targets.length > 0 ? viewAsForm(targets, started) : null;
+  if (schema.lists.length === 0) return h("div", {}, heading, h("p", {}, "Your role may read no table through the API."), offer);
   const list = schema.lists.find((l) => l.field === wanted) ?? schema.lists[0]!;
   const picker = h(
     "select",
@@ -57,8 +67,8 @@ export async function viewPage(schema: RoleSchema, wanted: string | undefined, e
     status,
     dataTable(
       rows.length === PAGE_ROWS
-        ? `${list.label}: the first ${PAGE_ROWS} rows as the API returns them to you`
-        : `${list.label}: ${rows.length} row${rows.length === 1 ? "" : "s"} as the API returns them to you`,
+        ? `${list.label}: the first ${PAGE_ROWS} rows as the API returns them to ${viewing ?? "you"}`
+        : `${list.label}: ${rows.length} row${rows.length === 1 ? "" : "s"} as the API returns them to ${viewing ?? "you"}`,
       list.columns,
       rows,
       canExplain
@@ -79,6 +89,7 @@ export async function viewPage(schema: RoleSchema, wanted: string | undefined, e
         : undefined,
     ),
     why,
+    offer,
   );
 }
 

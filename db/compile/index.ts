@@ -15,6 +15,7 @@ import { emitRowMasks } from "./emit/row-masks";
 import { emitLeftoverCleanup } from "./emit/leftovers";
 import { emitPublicPools } from "./emit/public-pool";
 import { emitReveals } from "./emit/reveal";
+import { emitViewAs } from "./emit/view-as";
 import { emitEncryptedTables, emitEncryptionStore, emitHashColumns, emitLookups } from "./emit/encryption";
 import { emitMaskFunctions, emitMaskTwins } from "./emit/masks";
 import { emitTablePolicies } from "./emit/policies";
@@ -114,6 +115,7 @@ revoke create on schema ${sql.identifier(app.toolkitSchema)} from public;`,
     ...emitExports(plan, (table) => ctx(table)),
     ...emitReveals(plan, (table) => ctx(table), keyOf),
     ...emitActivity(plan),
+    ...emitViewAs(plan),
     ...emitReviewReads(plan),
   ];
   const statements = [...head, ...emitKeyArrays(plan, ctx), ...rest];

@@ -7,7 +7,7 @@ import type { Statement } from "./statement";
 
 /** One finding of a security lint; any finding fails the compile. */
 export interface LintFinding {
-  readonly lint: "force" | "view-invoker" | "definer" | "raw-and-twin" | "helper-call";
+  readonly lint: "force" | "view-invoker" | "definer" | "raw-and-twin" | "helper-call" | "view-as";
   readonly message: string;
 }
 
@@ -127,6 +127,60 @@ function lintRawAndTwin(plan: Plan): LintFinding[] {
   return findings;
 }
 
+/**
+ * What `target` reads that `actor` does not, by the compiled policies and grants: tables it selects from that
+ * `actor` has no select rule on, columns it selects that `actor` holds neither raw nor (for a twin) as the raw
+ * column, columns it reads in full on some rows (a row mask) that `actor` does not read raw, masking views granted
+ * to it and not to `actor`, and — without an audit trail, whose append a read-only transaction refuses — the
+ * reveals it may make and `actor` may not. Rows are not compared: scopes are not comparable without data.
+ */
+function readsBeyond(plan: Plan, actor: string, target: string): string[] {
+  const more: string[] = [];
+  for (const table of plan.tables) {
+    const selects = (role: string) => table.policies.some((p) => p.role === role && p.command === "select");
+    const targetColumns = table.grants.find((g) => g.role === target)?.select ?? [];
+    if (!selects(target) || targetColumns.length === 0) continue;
+    if (!selects(actor)) {
+      more.push(`table ${table.name}`);
+      continue;
+    }
+    const held = new Set(table.grants.find((g) => g.role === actor)?.select ?? []);
+    for (const column of targetColumns) {
+      const masked = plan.masks.find((m) => m.table === table.name && m.twin === column);
+      if (!held.has(column) && !(masked && held.has(masked.column))) more.push(`${table.name}.${column}`);
+    }
+    for (const m of plan.rowMasks)
+      if (m.role === target && m.table === table.name && !held.has(m.column))
+        more.push(`${table.name}.${m.column} (in full on some rows)`);
+  }
+  for (const v of plan.views) if (v.roles.includes(target) && !v.roles.includes(actor)) more.push(`view ${v.name}`);
+  if (!plan.app.audit)
+    for (const [column, revealers] of Object.entries(plan.privileges.reveals))
+      if (revealers.some((r) => r.role === target) && !revealers.some((r) => r.role === actor))
+        more.push(`the reveal of ${column}`);
+  return more;
+}
+
+/**
+ * Viewing as someone shows what they see, so a role may view only as roles that read nothing it cannot read itself
+ * (see `readsBeyond`): viewing as someone must not widen what a viewer sees.
+ */
+function lintViewAs(plan: Plan): LintFinding[] {
+  return plan.privileges.viewAs.flatMap(({ actor, targets }) =>
+    targets.flatMap((target) => {
+      const more = readsBeyond(plan, actor, target);
+      return more.length === 0
+        ? []
+        : [
+            {
+              lint: "view-as" as const,
+              message: `role ${actor} may view as ${target}, who reads what ${actor} cannot (${more.join(", ")}): remove "${target}" from ${actor}'s viewAs, or let ${actor} read them`,
+            },
+          ];
+    }),
+  );
+}
+
 /** An SQL name as pg-sql2 writes it (quoted, quotes doubled) or bare. */
 const NAME = `"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*`;
 const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
@@ -215,5 +269,6 @@ export function lint(plan: Plan, statements: readonly Statement[], catalog: Cata
     ...lintDefiners(plan, statements, catalog),
     ...lintRawAndTwin(plan),
     ...lintHelperCalls(plan, statements, catalog),
+    ...lintViewAs(plan),
   ];
 }

@@ -9,6 +9,7 @@ import { maskCall } from "./emit/masks";
 import type { ViewOwnerReach } from "./view-owner";
 import { softDeleteMatrix } from "./emit/soft-delete";
 import { softDeleteOf } from "./soft-delete";
+import { VIEW_AS } from "./emit/view-as";
 import { temporaryGrantsMatrix } from "./temporary-grants";
 
 const ACCESS_MARK: Record<ColumnAccess, string> = { read: "R", write: "W", insert: "I", masked: "M", hidden: "·" };
@@ -41,6 +42,23 @@ function rowMaskLines(plan: Plan, table: string): string[] {
   }
   lines.push("");
   return lines;
+}
+
+/** Who may view the app as whom (`role({ viewAs })`); nothing when nobody may. */
+function viewAsSection(plan: Plan): string[] {
+  const { app } = plan;
+  if (plan.privileges.viewAs.length === 0) return [];
+  return [
+    "## View as",
+    "",
+    `A user acting in one of these roles may view the app as an active user holding a role listed beside it: read only, for ${VIEW_AS.minutes} minutes,`,
+    `with a reason, recorded in \`${app.toolkitSchema}.${VIEW_AS.table}\`${app.audit ? " and the audit trail" : ""}; the view ends as soon as the viewer is no longer an active user in that role.`,
+    "",
+    "| role | may view as |",
+    "|---|---|",
+    ...plan.privileges.viewAs.map((r) => `| ${r.actor} | ${r.targets.join(", ")} |`),
+    "",
+  ];
 }
 
 /**
@@ -123,6 +141,7 @@ export function renderMatrix(plan: Plan): string {
   lines.push(...softDeleteMatrix(plan));
   lines.push(...operationsSection(plan));
   lines.push(...approvalsMatrix(plan));
+  lines.push(...viewAsSection(plan));
   if (app.audit) {
     lines.push(
       "## Audit trail",

@@ -34,6 +34,14 @@ export interface PrivilegesPlan {
   readonly granting: readonly GrantingRole[];
   /** The daily export quota of each role a masking view is granted to that has one (its own or the nearest ancestor's). */
   readonly exportQuotas: readonly { readonly role: string; readonly quota: ExportQuota }[];
+  /** Who may view the app as whom (`role({ viewAs })`, not inherited), in definition order; empty when nobody may. */
+  readonly viewAs: readonly ViewAsRight[];
+}
+
+/** A role that may view the app as users of other roles: the roles it names in `viewAs`, in their order. */
+export interface ViewAsRight {
+  readonly actor: string;
+  readonly targets: readonly string[];
 }
 
 /**
@@ -110,5 +118,8 @@ export function privilegesOf(app: AppDefinition): PrivilegesPlan {
     restorers: Object.freeze(Object.fromEntries((app.softDeletes ?? []).map((d) => [d.table, restorers(app, d)]))),
     granting: Object.freeze(grantingRoles(app)),
     exportQuotas: Object.freeze(exportQuotas(app)),
+    viewAs: Object.freeze(
+      app.roles.flatMap((r) => (r.viewAs.length ? [Object.freeze({ actor: r.name, targets: r.viewAs })] : [])),
+    ),
   });
 }

@@ -155,6 +155,8 @@ export const regionalManager = role("regional_manager", {
 export const director = role("director", {
   extends: [regionalManager],
   description: "a regional manager over the whole company",
+  // sees the CRM as one of the sales organisation does, read only and audited (README, View as)
+  viewAs: ["sales_rep", "intern", "supervisor", "regional_manager"],
   tables: {
     customers: { select: all(), update: { using: all() } },
     contacts: { select: visibleCustomer },
@@ -256,6 +258,20 @@ export const admin = role("admin", {
   description: "everything, including deleted and archived rows; deletes only customers, which a delete marks (soft delete)",
   // nothing is lost (DESIGN.md invariant 7): no physical delete, admin included; a customer's delete only marks it
   tables: { ...everything(adminRules), customers: { ...adminRules, delete: all() } },
+  // every persona's role but marketing's (its export view is not admin's) and admin's own; read only and audited
+  viewAs: [
+    "sales_rep",
+    "intern",
+    "supervisor",
+    "regional_manager",
+    "director",
+    "finance",
+    "legal",
+    "support",
+    "partner",
+    "analyst",
+    "auditor",
+  ],
 });
 
 export const auditor = role("auditor", {

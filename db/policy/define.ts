@@ -10,6 +10,7 @@ import type { RestrictionDefinition } from "./restrict";
 import type { RoleDefinition } from "./roles";
 import type { SoftDeleteDefinition } from "./soft-delete";
 import { assertShape } from "./shape";
+import { didYouMean } from "./suggest";
 import type { ViewDefinition } from "./views";
 
 /** Where the app keeps who its users are; every name is a table or column in the app schema. */
@@ -194,6 +195,25 @@ const freezeGrants = (g: TemporaryGrantsDefinition): TemporaryGrantsDefinition =
     privileges: Object.freeze([...(g.privileges ?? ["select", "update"])]),
   });
 
+/** `role({ viewAs })`: each name a role of the app, not the role itself, named once. */
+function viewAsProblems(app: AppDefinition): string[] {
+  const names = app.roles.map((r) => r.name);
+  return app.roles.flatMap((r) =>
+    r.viewAs.flatMap((target, i): string[] => {
+      if (target === r.name)
+        return [
+          `role ${r.name}: viewAs names the role itself: its users already see what it sees; remove "${target}" from viewAs`,
+        ];
+      if (!names.includes(target))
+        return [
+          `role ${r.name}: viewAs names "${target}", which is not a role of the app${didYouMean(target, names)}: name a role listed in roles`,
+        ];
+      if (r.viewAs.indexOf(target) !== i) return [`role ${r.name}: viewAs names "${target}" twice: keep one`];
+      return [];
+    }),
+  );
+}
+
 function checkAppShape(app: AppDefinition): string[] {
   const problems: string[] = [];
   if (!NAME.test(app.rolePrefix.replace(/_$/, "") || "x")) {
@@ -210,6 +230,7 @@ function checkAppShape(app: AppDefinition): string[] {
     if (!listed.has(r)) problems.push(`${where} refers to role "${r.name}", which is not in roles: add it to roles`);
   };
   for (const r of app.roles) for (const parent of r.extends) unlisted(parent, `role ${r.name} extends`);
+  problems.push(...viewAsProblems(app));
   for (const x of app.restrictions) for (const [r] of x.exempt) unlisted(r, `restriction ${x.name} exempts`);
   for (const v of app.views) for (const r of v.roles) unlisted(r, `view ${v.name}`);
   for (const r of app.audit?.readers ?? []) unlisted(r, "audit");

@@ -36,6 +36,12 @@ export interface RoleDefinition {
   readonly tables: Readonly<Record<string, TableRules>>;
   /** Its daily export quota; a role without one takes its nearest ancestor's (see {@link exportQuotaOf}). */
   readonly exportQuota?: ExportQuota;
+  /**
+   * The roles (by name) whose users this role's users may view the app as, read only and audited
+   * (`<toolkit>.view_as_begin`, the server's `POST /console/api/view-as`). Not inherited: a role extending this one
+   * may view as no one unless it says so itself. Empty when absent.
+   */
+  readonly viewAs: readonly string[];
 }
 
 /**
@@ -49,6 +55,7 @@ export interface RoleDefinition {
  * });
  * const chief = role("chief", { extends: [doctor], tables: { patients: { select: unitTree("ward_id") } } });
  * const researcher = role("researcher", { exportQuota: { files: 3, rows: 100_000 } }); // a day
+ * const admin = role("admin", { viewAs: ["doctor", "nurse"] }); // sees the app as a doctor or a nurse does, read only
  */
 export function role(
   name: string,
@@ -57,6 +64,7 @@ export function role(
     extends?: readonly RoleDefinition[];
     tables?: Record<string, TableRules>;
     exportQuota?: ExportQuota;
+    viewAs?: readonly string[];
   },
 ): RoleDefinition {
   assertShape("role", [name, definition]);
@@ -71,6 +79,7 @@ export function role(
     extends: Object.freeze([...(definition.extends ?? [])]),
     tables: Object.freeze(tables),
     ...(definition.exportQuota ? { exportQuota: Object.freeze({ ...definition.exportQuota }) } : {}),
+    viewAs: Object.freeze([...(definition.viewAs ?? [])]),
   });
 }
 

@@ -175,6 +175,7 @@ const roleDefinition = closed({
   extends: z.array(roleRef).optional(),
   tables: z.record(z.string(), tableRules).optional(),
   exportQuota: exportQuota.optional(),
+  viewAs: z.array(name).optional(),
 }) satisfies z.ZodType<Parameters<typeof role>[1]>;
 
 const restrictionDefinition = closed({

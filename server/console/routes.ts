@@ -25,6 +25,8 @@ export interface ConsoleRouteContext {
   readonly tools?: ConsoleTools;
   /** The identity users table's name and columns, for the console's user pickers (which read it through GraphQL). */
   readonly users?: ConsoleUsers;
+  /** `/console/api/view-as` (`view-as.ts`): viewing as someone else, read only and audited, for roles with `viewAs`. */
+  readonly viewAs?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 const PAGE_HEADERS = {
@@ -85,6 +87,7 @@ export function consoleRoutes(context: ConsoleRouteContext): (req: IncomingMessa
 
 async function api(context: ConsoleRouteContext, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { demo, tools } = context;
+  if (name === "view-as" && context.viewAs) return context.viewAs(req, res);
   if (name === "tools")
     return json(res, 200, { explain: tools !== undefined, reviewers: tools?.reviewers ?? [], users: context.users ?? null });
   if ((name === "demo" || name === "token") && !demo)
@@ -129,7 +132,7 @@ async function api(context: ConsoleRouteContext, name: string, req: IncomingMess
 }
 
 /** The request's JSON object body, at most 10 kB; `{}` for anything else. */
-async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   let text = "";
   for await (const chunk of req) {
     text += String(chunk);
@@ -143,7 +146,7 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+export function json(res: ServerResponse, status: number, body: unknown): void {
   send(res, status, "application/json; charset=utf-8", JSON.stringify(body), { "Cache-Control": "no-store" });
 }
 

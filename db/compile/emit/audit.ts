@@ -115,10 +115,10 @@ create table if not exists ${log} (
   prev_hash text,
   hash text not null
 );
--- the kinds of entry: row writes, truncates, pauses, reveals, exports (replaced on every apply, so a new kind can be added)
+-- the kinds of entry: row writes, truncates, pauses, reveals, exports, views as someone else (replaced on every apply, so a new kind can be added)
 alter table ${log} drop constraint if exists audit_log_operation_check;
 alter table ${log} add constraint audit_log_operation_check
-  check (operation in ('insert', 'update', 'delete', 'truncate', 'pause', 'reveal', 'export'));
+  check (operation in ('insert', 'update', 'delete', 'truncate', 'pause', 'reveal', 'export', 'view_as'));
 create index if not exists audit_log_table_name_row_key_idx on ${log} (table_name, row_key);
 create index if not exists audit_log_pause_idx on ${log} (txid) where operation = 'pause';
 

@@ -13,6 +13,7 @@ import {
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
 import { emitUnitTree, UNIT_TREE } from "./unit-tree";
+import { viewAsCheck } from "./view-as";
 
 type Fn = NonNullable<Statement["fn"]>;
 
@@ -192,7 +193,7 @@ begin
     if pg_catalog.left(acting_role, pg_catalog.length(${prefix})) <> ${prefix} then
       return null;
     end if;
-    app_role := pg_catalog.substr(acting_role, pg_catalog.length(${prefix}) + 1);${rawReaderRoles(plan)}
+    app_role := pg_catalog.substr(acting_role, pg_catalog.length(${prefix}) + 1);${rawReaderRoles(plan)}${viewAsCheck(plan, sql`uid`, sql`app_role`)}
   else
     select l.user_id, l.role into uid, app_role from ${logins} l where l.login = session_user and l.disabled_at is null;
   end if;
@@ -210,7 +211,7 @@ begin
   end if;
   return uid;
 end`,
-    "who is asking: claims only through the authenticator, a login's mapping otherwise (none once the login is disabled, so its sessions still open — on a replica too — see nothing); null unless active and holding the acting role",
+    `who is asking: claims only through the authenticator, a login's mapping otherwise (none once the login is disabled, so its sessions still open — on a replica too — see nothing); null unless active and holding the acting role${plan.privileges.viewAs.length ? ", and, viewing as someone, unless the view-as session is live and its viewer still active in a role that may" : ""}`,
   );
 }
 
