@@ -150,6 +150,8 @@ export function temporaryGrantsMatrix(plan: Plan): string[] {
     `\`${app.schema}.${TEMPORARY_GRANTS.grant}(table_name, row_id, grantee_id, privilege, expires_at, reason)\` opens one row to one`,
     `user until \`expires_at\`, kept in \`${app.schema}.${store.table}\` and read by \`granted()\` scopes; \`${app.schema}.${TEMPORARY_GRANTS.revoke}(grant_id)\``,
     "ends it early. Both run with the caller's own rights.",
+    `\`${app.schema}.${TEMPORARY_GRANTS.grantees}()\` lists the id and username of each user the caller may grant to now, by the`,
+    "same rules as the grant (for the granting roles only; it runs as its owner and returns nothing else of a user).",
     "",
     "| role | may grant | on rows of | to | for at most |",
     "|---|---|---|---|---|",
