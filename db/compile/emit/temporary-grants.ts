@@ -432,7 +432,7 @@ grant execute on function ${granteesFn}() to ${grantee};`,
  * inactive or role-less caller, or to a role that may not grant. Stable, so the API offers it as a query.
  *
  * @example
- * granteesListing(plan, { by: ["supervisor"], anywhere: ["admin"], hasRole }); // create or replace function crm.grantable_users() …
+ * granteesListing(plan, { by: ["chief"], anywhere: ["medical_director"], hasRole }); // create or replace function clinic.grantable_users() …
  */
 function granteesListing(
   plan: Plan,
