@@ -52,6 +52,23 @@ export async function readableUsers(schema: RoleSchema, source: UsersSource | nu
 }
 
 /**
+ * The users the signed-in user may grant temporary access to, when their role's schema offers `grantableUsers` (the
+ * toolkit's listing, made by the same rules the database grants by): the id and username of each, labelled
+ * "username — user N", in the order the database gives them. Undefined when the role has no such query.
+ *
+ * @example
+ * const users = await grantableUsers(schema);
+ * users?.[0]; // { id: "8", label: "dr_ada — user 8" }
+ */
+export async function grantableUsers(schema: RoleSchema): Promise<PickableUser[] | undefined> {
+  if (!schema.queries.has("grantableUsers")) return undefined;
+  const data = await graphql<{ grantableUsers: { nodes: { id: unknown; username: unknown }[] } }>(
+    "{ grantableUsers(first: 1000) { nodes { id username } } }",
+  ).catch(() => undefined);
+  return data?.grantableUsers.nodes.map((u) => ({ id: String(u.id), label: `${String(u.username)} — user ${String(u.id)}` }));
+}
+
+/**
  * A control that picks a user: a `<select>` of the users the signed-in user may read (a native control: labelled by
  * its `<label>`, usable with the keyboard and on a phone), or, when the role may not list users, a field for the id.
  * Its `value` is the user's id either way; `optional` adds a first choice for nobody.
@@ -74,8 +91,6 @@ export function userPicker(
   );
 }
 
-/** The hint beside a {@link userPicker}: what it lists, or why it asks for an id. */
-export const pickerHint = (users: readonly PickableUser[] | undefined): string =>
-  users
-    ? "The users your role may read."
-    : "Your role may not list users, so type the user's id (the database still decides who may be given access).";
+/** The hint beside a {@link userPicker}: what it lists (`listed`: the users your role may read, by default), or why it asks for an id. */
+export const pickerHint = (users: readonly PickableUser[] | undefined, listed = "The users your role may read."): string =>
+  users ? listed : "Your role may not list users, so type the user's id (the database still decides who may be given access).";

@@ -1,7 +1,7 @@
 import { graphql } from "../api";
 import { dataTable, h, labelled, statusLine, type StatusLine } from "../dom";
 import type { RoleSchema } from "../schema";
-import { pickerHint, readableUsers, userPicker, type PickableUser, type UsersSource } from "../user-picker";
+import { grantableUsers, pickerHint, readableUsers, userPicker, type PickableUser, type UsersSource } from "../user-picker";
 
 const DAY = 86_400_000;
 /** Grants ending within this many days are flagged as expiring. */
@@ -10,7 +10,8 @@ const EXPIRING_DAYS = 7;
 /**
  * Temporary access: the grants the signed-in user may see (active first, those expiring within a week flagged),
  * a form to grant access to one row until a date with a reason (`grantAccess`), the grantee picked among the users
- * the signed-in user may read, and revoke (`revokeAccess`). The database decides who may grant what; its refusal is
+ * the signed-in user may read, else among those `grantableUsers` says they may grant to (else typed as an id), and
+ * revoke (`revokeAccess`). The database decides who may grant what; its refusal is
  * shown as it comes.
  *
  * @example
@@ -68,7 +69,7 @@ export async function grantsPage(
     h("h1", { tabindex: -1 }, "Temporary access"),
     status,
     schema.mutations.has("grantAccess")
-      ? grantForm(schema, await readableUsers(schema, users), status, rerender)
+      ? grantForm(schema, await granteeChoices(schema, users), status, rerender)
       : h("p", {}, "Your role may not grant access."),
     list
       ? dataTable(
@@ -89,9 +90,25 @@ export async function grantsPage(
   );
 }
 
+/** Whom the grantee picker offers, and its hint: the users the role may read, else those it may grant to, else neither (an id). */
+interface GranteeChoices {
+  readonly users: PickableUser[] | undefined;
+  readonly hint: string;
+}
+
+async function granteeChoices(schema: RoleSchema, source: UsersSource | null): Promise<GranteeChoices> {
+  const readable = await readableUsers(schema, source);
+  if (readable) return { users: readable, hint: pickerHint(readable) };
+  const grantable = await grantableUsers(schema);
+  return {
+    users: grantable,
+    hint: pickerHint(grantable, "The users you may grant to: active users the database would accept, by the same rules."),
+  };
+}
+
 function grantForm(
   schema: RoleSchema,
-  users: PickableUser[] | undefined,
+  { users, hint }: GranteeChoices,
   status: StatusLine,
   rerender: (notice?: string) => void,
 ): HTMLElement {
@@ -162,7 +179,7 @@ function grantForm(
     tables,
     labelled("Table", table),
     labelled("Row id", row),
-    labelled(users ? "Grantee" : "Grantee user id", grantee, pickerHint(users)),
+    labelled(users ? "Grantee" : "Grantee user id", grantee, hint),
     labelled("Privilege", privilege),
     labelled("Until", until, "At most 30 days from now; the grant ends at the end of that day."),
     labelled("Reason", reason, "Recorded with the grant and in the audit trail."),

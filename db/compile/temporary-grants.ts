@@ -13,6 +13,11 @@ export const TEMPORARY_GRANTS = {
   grant: "grant_access",
   /** In the app schema: `revoke_access(grant_id)`. */
   revoke: "revoke_access",
+  /**
+   * In the app schema (SECURITY DEFINER, stable, so the API offers it to the granting roles as a query):
+   * `grantable_users()`, the id and username of every user `grant_access` would accept as the grantee right now.
+   */
+  grantees: "grantable_users",
   /** Trigger function in the toolkit schema (SECURITY INVOKER): every rule a new grant or a revocation must meet. */
   check: "check_grant",
   trigger: "gatehouse_grant_check",
@@ -56,7 +61,7 @@ const readsGranted = (scope: Scope): boolean =>
 
 /**
  * What a compile with `grants` needs from the live schema: `identity.grants` with its `grantedBy` and `reason`
- * columns, a single-column key on the grants table and on every granted table, and a `granted()` scope reading
+ * columns, `identity.users.username` (the grantees' listing names them by it), a single-column key on the grants table and on every granted table, and a `granted()` scope reading
  * each granted table (else a grant there would open nothing). Each problem names the fix.
  *
  * @example
@@ -74,6 +79,10 @@ export function temporaryGrantProblems(app: AppDefinition, catalog: Catalog): st
         `grants: identity.grants has no ${key}: name the column that records ${key === "grantedBy" ? "who granted" : "why"}`,
       );
   }
+  if (!app.identity.users.username)
+    problems.push(
+      `grants: identity.users has no username: name the column holding each user's unique name, so ${app.schema}.${TEMPORARY_GRANTS.grantees}() can list whom a caller may grant to`,
+    );
   const table = catalog.tables.get(store.table);
   if (table?.kind === "table") {
     for (const column of [store.grantedBy, store.reason]) {
@@ -141,6 +150,8 @@ export function temporaryGrantsMatrix(plan: Plan): string[] {
     `\`${app.schema}.${TEMPORARY_GRANTS.grant}(table_name, row_id, grantee_id, privilege, expires_at, reason)\` opens one row to one`,
     `user until \`expires_at\`, kept in \`${app.schema}.${store.table}\` and read by \`granted()\` scopes; \`${app.schema}.${TEMPORARY_GRANTS.revoke}(grant_id)\``,
     "ends it early. Both run with the caller's own rights.",
+    `\`${app.schema}.${TEMPORARY_GRANTS.grantees}()\` lists the id and username of each user the caller may grant to now, by the`,
+    "same rules as the grant (for the granting roles only; it runs as its owner and returns nothing else of a user).",
     "",
     "| role | may grant | on rows of | to | for at most |",
     "|---|---|---|---|---|",

@@ -18,7 +18,7 @@ import {
   type AppDefinition,
   type RoleDefinition,
 } from "../../db";
-import { catalogOf, shopCatalog } from "./fixtures/catalog";
+import { catalogOf, catalogTable, shopCatalog } from "./fixtures/catalog";
 import { clerk, directory, manager, phoneMask, shopIdentity, support, vip } from "./fixtures/shop";
 
 /** The role prefix every app in this file is compiled with. */
@@ -95,6 +95,44 @@ test("granted() without identity.grants says where to declare temporary grants",
 test("temporary grants without identity.grants say where grants are kept", () => {
   expect(problemsOf(shopWith({ grants: { by: [manager], maxDuration: "30 days", tables: ["customers"] } }))).toEqual([
     "grants: temporary grants need identity.grants (the table they are kept in) in defineApp",
+  ]);
+});
+
+test("temporary grants without identity.users.username say that grantable_users() lists users by it", () => {
+  const borrower = role("borrower", { tables: { customers: { select: granted("id") } } });
+  const grants = catalogTable(
+    "passes",
+    {
+      id: "bigint not null",
+      grantee_id: "bigint not null",
+      table_name: "text not null",
+      row_id: "bigint not null",
+      privilege: "text not null",
+      expires_at: "timestamptz not null",
+      granted_by: "bigint",
+      reason: "text",
+    },
+    { primaryKey: ["id"] },
+  );
+  const app = shopWith({
+    identity: {
+      ...shopIdentity,
+      grants: {
+        table: "passes",
+        grantee: "grantee_id",
+        tableName: "table_name",
+        row: "row_id",
+        privilege: "privilege",
+        expires: "expires_at",
+        grantedBy: "granted_by",
+        reason: "reason",
+      },
+    },
+    roles: [clerk, manager, support, borrower],
+    grants: { by: [manager], maxDuration: "1 day", tables: ["customers"] },
+  });
+  expect(problemsOf(app, shopCatalog([grants]))).toEqual([
+    "grants: identity.users has no username: name the column holding each user's unique name, so shop.grantable_users() can list whom a caller may grant to",
   ]);
 });
 

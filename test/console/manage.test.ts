@@ -1,5 +1,6 @@
 /**
- * Managing access from the console in a real browser: sam (supervisor) grants rita a row until a date and revokes it,
+ * Managing access from the console in a real browser: sam (supervisor) grants rita a row until a date, picking her
+ * among the users he may grant to (his role may read no user), and revokes it,
  * sam approves and rejects requests with a comment, and adam (admin) previews rick's offboarding and confirms it —
  * each through the API with the user's own token, checked against what the database then shows. HTTP requests
  * commit, so the file has its own database.
@@ -20,7 +21,7 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
     await api?.close();
   });
 
-  test("sam grants rita rick's customer 5 in the page: it appears in rita's list; sam revokes it and it is gone from her next view", async () => {
+  test("sam grants rita rick's customer 5 in the page, picking her by name among the users he may grant to: it appears in rita's list; sam revokes it and it is gone from her next view", async () => {
     const sam = await signInAs(browser, api, "sam");
     const rita = await signInAs(browser, api, "rita");
     await open(rita, "view/allCustomers", "View as you");
@@ -29,7 +30,16 @@ describeInBrowser("the access console: temporary access, approvals, offboarding"
     await open(sam, "grants", "Temporary access");
     await sam.getByLabel("Table").fill("customers");
     await sam.getByLabel("Row id").fill("5");
-    await sam.getByLabel("Grantee user id").fill("4");
+    const grantee = sam.getByLabel("Grantee", { exact: true });
+    expect(await grantee.evaluate((e) => e.tagName)).toBe("SELECT");
+    expect(await grantee.locator("option").allTextContents()).toEqual([
+      "choose a user",
+      "ian — user 8",
+      "rick — user 5",
+      "rita — user 4",
+    ]);
+    await sam.getByText("The users you may grant to: active users the database would accept, by the same rules.").waitFor();
+    await grantee.selectOption({ label: "rita — user 4" });
     await sam.getByLabel("Privilege").selectOption("select");
     await sam.getByLabel("Until").fill(new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10));
     await sam.getByLabel("Reason").fill("covering for rick");

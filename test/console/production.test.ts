@@ -2,7 +2,7 @@
  * The access console against a production server (as `gatehouse serve` runs it) in a real browser: no persona
  * buttons, no development token, no database owner — users sign in with their own token, and explain, the matrix
  * and the review run on the server's authenticator pool as the signed-in user. The user pickers list the users the
- * signed-in user may read. HTTP requests commit, so the file has its own database.
+ * signed-in user may read, or, for a grant, those `grantableUsers` says they may grant to. HTTP requests commit, so the file has its own database.
  */
 import type { Browser } from "playwright-core";
 import { roleName } from "../../db";
@@ -111,12 +111,36 @@ describeInBrowser("the access console on a production server", () => {
     await adam.context().close();
   });
 
-  test("sam (supervisor), who may not list users, grants by typing an id, told why; on a 390×844 phone adam picks an offboarding with the keyboard and nothing scrolls sideways", async () => {
-    const sam = await signInWithToken(browser, api, "sam");
+  test("sam (supervisor), who may not read users, picks rita by name with the keyboard among those he may grant to on a 390×844 phone and grants her a row; adam picks an offboarding with the keyboard; nothing scrolls sideways", async () => {
+    const sam = await signInWithToken(browser, api, "sam", { width: 390, height: 844 });
     await open(sam, "grants", "Temporary access");
-    const grantee = sam.getByLabel("Grantee user id");
-    expect(await grantee.evaluate((e) => e.tagName)).toBe("INPUT");
-    await sam.getByText(/Your role may not list users, so type the user's id/).waitFor();
+    await sam.getByLabel("Table").fill("customers");
+    await sam.getByLabel("Row id").fill("6");
+    const grantee = sam.getByLabel("Grantee", { exact: true });
+    expect(await grantee.evaluate((e) => e.tagName)).toBe("SELECT");
+    expect(await grantee.locator("option").allTextContents()).toEqual([
+      "choose a user",
+      "ian — user 8",
+      "rick — user 5",
+      "rita — user 4",
+    ]);
+    await grantee.focus();
+    for (let i = 0; i < 3; i++) await sam.keyboard.press("ArrowDown");
+    expect(await grantee.inputValue()).toBe("4");
+    expect(await sam.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle")).toBe("solid");
+    await sam.getByLabel("Privilege").selectOption("select");
+    await sam.getByLabel("Until").fill(new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10));
+    await sam.getByLabel("Reason").fill("covering for rick");
+    expect(await sam.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await screenshot(sam, "production-grants-sam-phone");
+    await sam.getByRole("button", { name: "Grant access" }).click();
+    const granted = (await sam.getByText(/^Granted: grant \d+$/).textContent())!.split(" ").pop()!;
+    const made = await api.crm.root((c) =>
+      c.query("select grantee_id::int, row_id::int, granted_by::int from crm.access_grants where id = $1", [granted]),
+    );
+    expect(made.rows).toEqual([{ grantee_id: 4, row_id: 6, granted_by: 3 }]);
+    await sam.getByRole("button", { name: `Revoke grant ${granted}` }).click();
+    await sam.getByText(`Revoked grant ${granted}`).waitFor();
     await sam.context().close();
 
     const adam = await signInWithToken(browser, api, "adam", { width: 390, height: 844 });

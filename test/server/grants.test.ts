@@ -1,9 +1,10 @@
 /**
- * Temporary grants through the GraphQL API: `grantAccess` and `revokeAccess` are in the schemas of the roles that may
- * grant (supervisor and above, admin) and in no other; what the database refuses comes back as FORBIDDEN, a bad
+ * Temporary grants through the GraphQL API: `grantAccess`, `revokeAccess` and `grantableUsers` are in the schemas of
+ * the roles that may grant (supervisor and above, admin) and in no other; what the database refuses comes back as FORBIDDEN, a bad
  * argument as INVALID_INPUT, and nothing is granted. HTTP requests commit, so each test uses its own customer.
  */
-import { column } from "../crm/crm-database";
+import { column, persona } from "../crm/crm-database";
+import { rows } from "../crm/table-access";
 import { openCrmApi, type CrmApi } from "./api";
 
 let api: CrmApi;
@@ -84,6 +85,35 @@ test("grantAccess and revokeAccess are in the schemas of sam and adam, not in ri
     rita: await mutations("rita"),
     fiona: await mutations("fiona"),
   }).toEqual({ sam: ["grantAccess", "revokeAccess"], adam: ["grantAccess", "revokeAccess"], rita: [], fiona: [] });
+});
+
+const GRANTABLE = "{ grantableUsers { nodes { id username } } }";
+
+test("sam's grantableUsers query lists the users crm.grantable_users() gives him over SQL: ian, rick and rita, by username", async () => {
+  const { status, data } = await api.query<{ grantableUsers: { nodes: { id: string; username: string }[] } }>(GRANTABLE, {
+    token: await api.token("sam"),
+  });
+  const overSql = await api.crm.as(persona("sam"), (c) => rows(c, "select id::text, username from crm.grantable_users()"));
+  expect({ status, nodes: data?.grantableUsers.nodes }).toEqual({
+    status: 200,
+    nodes: [
+      { id: "8", username: "ian" },
+      { id: "5", username: "rick" },
+      { id: "4", username: "rita" },
+    ],
+  });
+  expect(data?.grantableUsers.nodes).toEqual(overSql);
+});
+
+test("rita (sales rep) querying grantableUsers is FORBIDDEN before anything runs; the users it lists for sam exist", async () => {
+  const { data, errors } = await api.query(GRANTABLE, { token: await api.token("rita") });
+  expect({ data, errors: errors?.map((e) => [e.message, e.extensions?.code]) }).toEqual({
+    data: undefined,
+    errors: [["forbidden: your role may not use Query.grantableUsers", "FORBIDDEN"]],
+  });
+  expect(
+    await api.crm.root((c) => column<string>(c, "select username from crm.users where id in (4, 5, 8) order by id")),
+  ).toEqual(["rita", "rick", "ian"]);
 });
 
 test("rita (sales rep) calling grantAccess is FORBIDDEN before anything runs; no grant is made", async () => {

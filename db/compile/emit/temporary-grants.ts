@@ -1,7 +1,16 @@
 import type { AppDefinition } from "../../policy/define";
 import { parseDuration } from "../../policy/grants";
 import { dollarQuoted, lineComment, literal, sql, toDdl, trusted, type SQL } from "../../sql/ddl";
-import { HELPERS, borrowedAccessSetting, helperIdent, requestRoles, roleIdent, roleName, tableIdent } from "../names";
+import {
+  ACTING_ROLE,
+  HELPERS,
+  borrowedAccessSetting,
+  helperIdent,
+  requestRoles,
+  roleIdent,
+  roleName,
+  tableIdent,
+} from "../names";
 import { columnTypeIn, type Plan } from "../plan";
 import { onceWithRole } from "../scope-sql";
 import type { Statement } from "../statement";
@@ -11,6 +20,51 @@ import { parallelMarking } from "./helpers";
 /** `a, b and c`. */
 const words = (items: readonly string[]): string =>
   items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+
+const raise = (code: "insufficient_privilege" | "invalid_parameter_value", message: SQL) =>
+  sql`raise exception using errcode = ${literal(code)}, message = ${message};`;
+const text = (message: string) => literal(`gatehouse: ${message}`);
+
+/** A rule on whom a grant may go to: the condition on the grantee, and the refusal when it does not hold. */
+interface GranteeRule {
+  readonly holds: SQL;
+  readonly refusal: SQL;
+}
+
+/**
+ * Whom a grant may go to, the one place these rules are written: `grantee` is not `me`, is a user of the unit
+ * subtree of the user acting as `actor` unless `anywhere` (the acting role may grant anywhere), and is active. The
+ * trigger refuses a grant where one does not hold (in this order); `grantable_users()` lists the users for whom all
+ * hold, so the list is exactly whom the trigger accepts.
+ *
+ * @example
+ * granteeRules(plan, { actor: sql`current_user`, me: sql`me`, anywhere: sql`anywhere`, grantee: sql`new.grantee_id` });
+ * // [{ holds: new.grantee_id is distinct from me, refusal: raise … }, …]
+ */
+function granteeRules(plan: Plan, who: { actor: SQL; me: SQL; anywhere: SQL; grantee: SQL }): GranteeRule[] {
+  const { app } = plan;
+  const { actor, me, anywhere, grantee } = who;
+  return [
+    {
+      holds: sql`${grantee} is distinct from ${me}`,
+      refusal: raise("invalid_parameter_value", text("you cannot grant access to yourself")),
+    },
+    {
+      holds: sql`${anywhere} or ${grantee} = any ((select ${helperIdent(app, HELPERS.treeUsers)}(${actor}))::${trusted(plan.types.userId)}[])`,
+      refusal: raise(
+        "insufficient_privilege",
+        sql`pg_catalog.format(${text("user %s is not in your unit or its sub-units: you may grant only to them")}, ${grantee})`,
+      ),
+    },
+    {
+      holds: sql`${helperIdent(app, TEMPORARY_GRANTS.activeUser)}(${actor}, ${grantee})`,
+      refusal: raise(
+        "insufficient_privilege",
+        sql`pg_catalog.format(${text("user %s is not an active user: only active users may hold a grant")}, ${grantee})`,
+      ),
+    },
+  ];
+}
 
 /**
  * Temporary grants as an operation (DESIGN.md invariants 5, 6 and 9). Everything runs with the caller's own
@@ -31,6 +85,8 @@ const words = (items: readonly string[]): string =>
  *   the caller's update policies. It records the caller as the grantor. An update may only end a live grant,
  *   and ends it now (never backdated).
  *   Writes by the owner (migrations, seeds, definer operations) pass.
+ * - `<schema>.grantable_users()`: SECURITY DEFINER, stable (a query in the API), granting roles only: the id and
+ *   username of every user the trigger would accept as the grantee now, by the same rules ({@link granteeRules}).
  * - Two SECURITY DEFINER helpers (fixed search_path, granting roles only): the users below the caller's unit,
  *   and whether a user is active; both null without a known caller.
  *
@@ -61,16 +117,13 @@ export function emitTemporaryGrants(plan: Plan): Statement[] {
     roles.map((r) => r.role),
   );
   const managed = sql.join([sql`public`, ...requestRoles(plan).map((r) => roleIdent(app, r))], ", ");
-  const hasRole = (list: readonly string[]) =>
+  const hasRole = (list: readonly string[], actor: SQL) =>
     list.length === 0
       ? sql`false`
       : sql.join(
-          list.map((r) => sql`pg_catalog.pg_has_role(current_user, ${literal(roleName(app, r))}, 'usage')`),
+          list.map((r) => sql`pg_catalog.pg_has_role(${actor}, ${literal(roleName(app, r))}, 'usage')`),
           " or ",
         );
-  const raise = (code: "insufficient_privilege" | "invalid_parameter_value", message: SQL) =>
-    sql`raise exception using errcode = ${literal(code)}, message = ${message};`;
-  const text = (message: string) => literal(`gatehouse: ${message}`);
   const out: Statement[] = [];
 
   // helpers
@@ -191,8 +244,8 @@ begin
     new.${c(store.expires)} := pg_catalog.clock_timestamp();
     return new;
   end if;
-  anywhere := ${hasRole(anywhere)};
-  if not anywhere and not (${hasRole(by)}) then
+  anywhere := ${hasRole(anywhere, sql`current_user`)};
+  if not anywhere and not (${hasRole(by, sql`current_user`)}) then
     ${raise("insufficient_privilege", text(`your role may not grant access to rows: only ${who} may`))}
   end if;
   if new.${c(store.tableName)} is null or not (new.${c(store.tableName)} = any (${listed(grants.tables)})) then
@@ -213,15 +266,19 @@ begin
   if new.${c(store.expires)} > pg_catalog.clock_timestamp() + interval ${literal(duration.interval)} then
     ${raise("invalid_parameter_value", text(`a temporary grant may last at most ${duration.interval} from now: choose an earlier expires_at`))}
   end if;
-  if new.${c(store.grantee)} is not distinct from me then
-    ${raise("invalid_parameter_value", text("you cannot grant access to yourself"))}
-  end if;
-  if not anywhere and not (new.${c(store.grantee)} = any (${helperIdent(app, HELPERS.treeUsers)}(current_user))) then
-    ${raise("insufficient_privilege", sql`pg_catalog.format(${text("user %s is not in your unit or its sub-units: you may grant only to them")}, new.${c(store.grantee)})`)}
-  end if;
-  if ${helperIdent(app, TEMPORARY_GRANTS.activeUser)}(current_user, new.${c(store.grantee)}) is not true then
-    ${raise("insufficient_privilege", sql`pg_catalog.format(${text("user %s is not an active user: only active users may hold a grant")}, new.${c(store.grantee)})`)}
-  end if;
+  ${sql.join(
+    granteeRules(plan, {
+      actor: sql`current_user`,
+      me: sql`me`,
+      anywhere: sql`anywhere`,
+      grantee: sql`new.${c(store.grantee)}`,
+    }).map(
+      (rule) => sql`if (${rule.holds}) is not true then
+    ${rule.refusal}
+  end if;`,
+    ),
+    "\n  ",
+  )}
   ${sql.join(tableBranches, "\n  ")}
   if not reached then
     ${raise(
@@ -280,6 +337,7 @@ create policy ${name("update")} on ${t}
   // the operations, in the app schema
   const grantFn = sql.identifier(app.schema, TEMPORARY_GRANTS.grant);
   const revokeFn = sql.identifier(app.schema, TEMPORARY_GRANTS.revoke);
+  const granteesFn = sql.identifier(app.schema, TEMPORARY_GRANTS.grantees);
   const grantArgs: [string, string][] = [
     ["table_name", columnType(store.table, store.tableName)],
     ["row_id", plan.types.grantRow],
@@ -348,17 +406,82 @@ begin
   )}
 end`)};`,
     },
+    granteesListing(plan, { by, anywhere, hasRole }),
     {
       kind: "grant",
-      revokes: [TEMPORARY_GRANTS.grant, TEMPORARY_GRANTS.revoke].map((name) => `${app.schema}.${name}`),
+      revokes: [TEMPORARY_GRANTS.grant, TEMPORARY_GRANTS.revoke, TEMPORARY_GRANTS.grantees].map(
+        (name) => `${app.schema}.${name}`,
+      ),
       sql: sql`${lineComment(`temporary grants: only ${words(roles.map((r) => r.role))} may call the operations`)}
 revoke all on function ${grantFn}(${signature(grantArgs)}) from ${managed};
 revoke all on function ${revokeFn}(${signature(revokeArgs)}) from ${managed};
+revoke all on function ${granteesFn}() from ${managed};
 grant execute on function ${grantFn}(${signature(grantArgs)}) to ${grantee};
-grant execute on function ${revokeFn}(${signature(revokeArgs)}) to ${grantee};`,
+grant execute on function ${revokeFn}(${signature(revokeArgs)}) to ${grantee};
+grant execute on function ${granteesFn}() to ${grantee};`,
     },
   );
   return out;
+}
+
+/**
+ * `<schema>.grantable_users()`: the id and username of every user the caller may grant to right now, in username
+ * order — the users for whom every {@link granteeRules} rule holds, rendered from the same place as the trigger's
+ * checks, for the caller's acting role (a request's role, or a role-bound login). SECURITY DEFINER, because the
+ * granting roles need not read the users table; it returns nothing else of a user, and nothing at all to an unknown,
+ * inactive or role-less caller, or to a role that may not grant. Stable, so the API offers it as a query.
+ *
+ * @example
+ * granteesListing(plan, { by: ["chief"], anywhere: ["medical_director"], hasRole }); // create or replace function clinic.grantable_users() …
+ */
+function granteesListing(
+  plan: Plan,
+  roles: { by: readonly string[]; anywhere: readonly string[]; hasRole: (list: readonly string[], actor: SQL) => SQL },
+): Statement {
+  const { app } = plan;
+  const { users } = app.identity;
+  if (!users.username)
+    throw new Error(
+      `grants: identity.users has no username: name the column holding each user's unique name, so ${app.schema}.${TEMPORARY_GRANTS.grantees}() can list whom a caller may grant to`,
+    );
+  const c = (column: string) => sql.identifier(column);
+  const userId = trusted(plan.types.userId);
+  const actor = sql`actor`;
+  const rules = granteeRules(plan, { actor, me: sql`me`, anywhere: sql`anywhere`, grantee: sql`u.${c(users.id)}` });
+  return {
+    kind: "function",
+    fn: {
+      schema: app.schema,
+      name: TEMPORARY_GRANTS.grantees,
+      argTypes: [],
+      securityDefiner: true,
+      volatility: "stable",
+      searchPath: true,
+    },
+    sql: sql`${lineComment(`temporary grants: the id and username of each user ${app.schema}.${TEMPORARY_GRANTS.grant} would accept as the grantee now, by the same rules; nothing for a caller who may not grant`)}
+create or replace function ${sql.identifier(app.schema, TEMPORARY_GRANTS.grantees)}()
+  returns table (id ${userId}, username ${trusted(columnTypeIn(plan, users.table, users.username))})
+  language plpgsql stable security definer
+  set search_path = pg_catalog, pg_temp
+as ${dollarQuoted(sql`#variable_conflict use_variable
+declare
+  actor name := ${ACTING_ROLE};
+  me ${userId} := ${helperIdent(app, HELPERS.userId)}(actor);
+  anywhere boolean := ${roles.hasRole(roles.anywhere, actor)};
+begin
+  if me is null or not (anywhere or ${roles.hasRole(roles.by, actor)}) then
+    return;
+  end if;
+  return query
+    select u.${c(users.id)}, u.${c(users.username)}
+      from ${tableIdent(app, users.table)} u
+     where ${sql.join(
+       rules.map((rule) => sql`(${rule.holds})`),
+       "\n       and ",
+     )}
+     order by u.${c(users.username)}, u.${c(users.id)};
+end`)};`,
+  };
 }
 
 const roleList = (app: AppDefinition, roles: readonly string[]): SQL =>

@@ -104,7 +104,7 @@ export const storeChain = defineApp({
   schema: "shop",
   rolePrefix: "shop_",
   identity: {
-    users: { table: "staff", id: "staff_id", unit: "region_id", status: "state", activeStatus: "employed" },
+    users: { table: "staff", id: "staff_id", unit: "region_id", status: "state", activeStatus: "employed", username: "login" },
     userRoles: { table: "staff_roles", user: "staff_id", role: "role_name" },
     units: { table: "regions", id: "region_id", parent: "parent_region_id" },
     grants: {
