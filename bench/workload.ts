@@ -13,6 +13,7 @@ export const CASE_KEYS = [
   "regional",
   "regional-page",
   "follow-ups",
+  "follow-ups-count",
   "pool",
   "pool-unit",
   "rep-grants",
@@ -200,6 +201,26 @@ function followUps({ rep }: Workload): BenchCase {
  order by f.id desc
  limit ${sql.literal(PAGE_SIZE)}`,
     equivalence: `A rep sees a follow-up whose customer they see (\`via("customer_id", "customers")\`: an \`exists\` on customers, which the customers' rules filter in turn). ${REP_RULES} By hand the \`exists\` carries the rep's whole customer visibility. ${TIER} ${ACTIVE}`,
+  };
+}
+
+function followUpsCount({ rep }: Workload): BenchCase {
+  const me = sql.value(rep.userId);
+  return {
+    key: "follow-ups-count",
+    title: "Rep: count of every follow-up of a visible customer (via the parent row)",
+    persona: rep,
+    target: 1.25,
+    rounds: 5,
+    rls: sql`select count(*)
+  from crm.follow_ups f`,
+    hand: sql`select count(*)
+  from crm.follow_ups f
+ where exists (select from crm.customers c
+                where c.id = f.customer_id
+                  and ${repVisible(sql`c`, me)})
+   and ${activeWithRole(me, "sales_rep")}`,
+    equivalence: `The rep's count of the follow-ups they see, as \`follow-ups\` but every row: each follow-up's customer probed by key on both sides (the rules' \`exists … offset 0\`; by hand the grants' \`clock_timestamp()\` keeps PostgreSQL from hashing). ${REP_RULES} ${TIER} ${ACTIVE}`,
   };
 }
 
@@ -403,6 +424,7 @@ export function benchCases(w: Workload): BenchCase[] {
     subtreeCase("regional", w.regional, "count"),
     subtreeCase("regional-page", w.regional, "page"),
     followUps(w),
+    followUpsCount(w),
     poolPage(w),
     poolPage(w, w.targets.poolUnit),
     repGrants(w),

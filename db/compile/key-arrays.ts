@@ -3,7 +3,7 @@ import type { Command } from "../policy/roles";
 import type { Scope } from "../policy/scopes";
 import { dollarQuoted, lineComment, type SQL, sql, trusted } from "../sql/ddl";
 import { helperIdent, keyArrayHelper, requestRoles, roleIdent, tableIdent, viaArrayHelper, viewOwner } from "./names";
-import { columnTypeIn, parentKeyIn, type Plan } from "./plan";
+import { columnTypeIn, parentKeyIn, tableOf, type Plan } from "./plan";
 import { renderScope, type ScopeContext } from "./scope-sql";
 import { scopeKey } from "./simplify";
 import type { Statement } from "./statement";
@@ -14,6 +14,8 @@ type Via = Extract<Scope, { kind: "via" }>;
 interface KeyArray {
   readonly name: string;
   readonly table: string;
+  /** For a `via`: the child table, whose policies call the helper; its roles may execute it. */
+  readonly child?: string;
   readonly key: string;
   readonly where?: Scope;
   readonly command: Command;
@@ -33,23 +35,30 @@ function remember(plan: Plan, array: KeyArray): SQL {
 }
 
 /**
- * The call of the array helper of `via` on `table` under `policies: { sublinks: false }`: the keys of the parent
- * rows the caller sees, remembered so that {@link emitKeyArrays} creates it.
+ * The call of the array helper of `via` on `table`: the keys of the parent rows the caller sees (and that match the
+ * via's condition), remembered so that {@link emitKeyArrays} creates it. `condition` is that condition as the helper
+ * reads it (`""` for none): it names the helper, so the commands whose condition reads the same share one. `once`
+ * makes it `(select …)::type[]`, an InitPlan run once per statement; without it (under `policies: { sublinks: false }`),
+ * a plain call.
  *
  * @example
- * viaArrayCall(plan, "appointments", via("patient_id", "patients"), "select") // "gatehouse"."via_appointments__patient_id"()
+ * viaArrayCall(plan, "appointments", via("patient_id", "patients", own("doctor_id")), "select", true, condition)
+ * // (select "gatehouse"."via_appointments__patient_id__1a2b3c4d"())::bigint[]
  */
-export function viaArrayCall(plan: Plan, table: string, scope: Via, command: Command): SQL {
+export function viaArrayCall(plan: Plan, table: string, scope: Via, command: Command, once: boolean, condition: string): SQL {
   const { column, parent, where } = scope;
-  const hash = hashOf(`${table} ${command} ${scopeKey(scope)}`);
-  return remember(plan, {
+  const hash = hashOf(`${table} ${column} ${parent} ${condition}`);
+  const key = parentKeyIn(plan, table, column, parent);
+  const call = remember(plan, {
     name: viaArrayHelper(table, column, hash, where !== undefined),
     table: parent,
-    key: parentKeyIn(plan, table, column, parent),
+    child: table,
+    key,
     ...(where ? { where } : {}),
     command,
     why: `${table}.${column}: keys of the ${parent} rows the caller can see${where ? " and that match the via's condition" : ""}`,
   });
+  return once ? sql`(select ${call})::${trusted(columnTypeIn(plan, parent, key))}[]` : call;
 }
 
 /**
@@ -73,8 +82,10 @@ export function keyArrayCall(plan: Plan, table: string, key: string, scope: Scop
 /**
  * The array helpers the plan's rendering asked for (call it once everything else is rendered): each a SECURITY
  * INVOKER, STABLE function returning the keys of the rows the caller can see through the table's own policies
- * (and the condition), with a fixed search_path, executable by the request roles and the masking views' owners.
- * Empty unless the app sets `policies: { sublinks: false }`.
+ * (and the condition), with a fixed search_path, executable by the masking views' owners and the request roles (for a
+ * `via`, those with a policy or a restriction on its table).
+ * Made for every `via` whose condition opens few rows, and under `policies: { sublinks: false }` for every `via` and
+ * every sub-select a policy would hold.
  *
  * @example
  * const rest = emitRest(); const arrays = emitKeyArrays(plan, ctx); // create function "gatehouse"."via_appointments__patient_id"() …
@@ -83,9 +94,10 @@ export function emitKeyArrays(plan: Plan, ctxFor: (table: string, command: Comma
   const known = needed.get(plan);
   if (!known) return [];
   const { app } = plan;
-  const roles = [...requestRoles(plan), ...plan.views.map((v) => viewOwner(v.name))].map((r) => roleIdent(app, r));
+  const owners = plan.views.map((v) => viewOwner(v.name));
   const statements: Statement[] = [];
   for (const a of known.values()) {
+    const roles = [...(a.child ? callersOf(plan, a.child) : requestRoles(plan)), ...owners].map((r) => roleIdent(app, r));
     // a function's body may hold sub-selects: the helpers run once, a nested via is an exists
     const inner: ScopeContext = { ...ctxFor(a.table, a.command), row: "p1", depth: 1, functionBody: true };
     const condition = a.where ? sql`\n     where ${renderScope(a.where, inner)}` : sql.blank;
@@ -111,4 +123,11 @@ grant execute on function ${fn}() to ${sql.join(roles, ", ")};`,
     );
   }
   return statements;
+}
+
+/** The request roles with a policy or a restriction on `table`, in the plan's order: who calls its via helpers. */
+function callersOf(plan: Plan, table: string): string[] {
+  const { policies, restrictives } = tableOf(plan, table);
+  const on = new Set([...policies.map((p) => p.role), ...restrictives.map((r) => r.role)]);
+  return requestRoles(plan).filter((r) => on.has(r));
 }

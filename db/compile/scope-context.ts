@@ -1,7 +1,8 @@
 import { writesSublinks } from "../policy/define";
 import type { Command } from "../policy/roles";
 import { parentKeyIn, type Plan } from "./plan";
-import { rememberRenders, type ScopeContext } from "./scope-sql";
+import { toDdl } from "../sql/ddl";
+import { renderScope, rememberRenders, type ScopeContext } from "./scope-sql";
 import { viaArrayCall } from "./key-arrays";
 
 /**
@@ -39,7 +40,11 @@ const newContext = (plan: Plan, table: string, command: Command): ScopeContext =
       grantRow: plan.types.grantRow,
       member: (set) => plan.memberSets.find((m) => m.name === set)?.rowType ?? "bigint",
     },
-    ...(writesSublinks(plan.app)
-      ? {}
-      : { viaArray: (t: string, scope: Parameters<typeof viaArrayCall>[2], c: Command) => viaArrayCall(plan, t, scope, c) }),
+    viaArray: (t, scope, c) => viaArrayCall(plan, t, scope, c, writesSublinks(plan.app), conditionOf(plan, scope, c)),
   });
+
+/** A via's condition on its parent row as its array helper reads it, as text: what names the helper. */
+const conditionOf = (plan: Plan, scope: Parameters<typeof viaArrayCall>[2], command: Command): string =>
+  scope.where
+    ? toDdl(renderScope(scope.where, { ...scopeContextOf(plan, scope.parent, command), row: "p1", depth: 1, functionBody: true }))
+    : "";

@@ -25,7 +25,10 @@ export interface ScopeContext {
   readonly parentKey: (table: string, column: string, parent: string) => string;
   /** Whom the identity helpers ask about: `current_user` in a policy, the caller inside a SECURITY DEFINER function. */
   readonly actor?: SQL;
-  /** Under `policies: { sublinks: false }`: the call of the array helper of a `via` on `table` (see `key-arrays.ts`). */
+  /**
+   * The keys of the parent rows a `via` on `table` admits, from its array helper (see `key-arrays.ts`): a plain call
+   * under `policies: { sublinks: false }`, else `(select helper())::type[]`, once per statement.
+   */
   readonly viaArray?: (table: string, scope: Extract<Scope, { kind: "via" }>, command: Command) => SQL;
   /** Rendered into a function's body, not a policy: sub-selects stay even under `policies: { sublinks: false }`. */
   readonly functionBody?: boolean;

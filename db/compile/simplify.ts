@@ -30,6 +30,17 @@ export function knowsUser(scope: Scope): boolean {
 }
 
 /**
+ * Whether a scope opens only a few rows per user, found by key (see `ScopeKind.fewRows`).
+ *
+ * @example
+ * fewRows(or(own("owner_id"), granted())) // true
+ * fewRows(or(own("owner_id"), pool("owner_id"))) // false: the pool is open to everyone
+ */
+export function fewRows(scope: Scope): boolean {
+  return kindOf(scope).fewRows(scope, fewRows);
+}
+
+/**
  * Any of `scopes`, flattened: nested ors are opened, repeats dropped, `all()` absorbs the rest, and the
  * arms are put cheapest first (`ARM_ORDER`; the definitions' order within one place).
  *

@@ -439,6 +439,32 @@ describe("identity helpers run once per statement", () => {
     expect(initPlans.map((n) => n["Actual Loops"])).toEqual(initPlans.map(() => 1));
   });
 
+  test("rita's page of follow-ups probes each follow-up's customer by key, and never hashes every customer she sees first", async () => {
+    const plan = await crm.as(persona("rita"), async (c) => {
+      const { rows: explained } = await c.query(
+        "explain (analyze, verbose, format json) select id from crm.follow_ups order by id desc limit 3",
+      );
+      return flatten(explained[0]["QUERY PLAN"][0].Plan as PlanNode);
+    });
+    const scan = plan.find((n) => n["Relation Name"] === "follow_ups")!;
+    expect(scan.Filter).toMatch(/SubPlan \d+/);
+    expect(JSON.stringify(plan)).not.toMatch(/hashed SubPlan/);
+    expect(plan.filter((n) => n["Relation Name"] === "follow_ups").map((n) => n["Actual Rows"])).toEqual([3]);
+  });
+
+  test("rita's contacts are found by the keys of the customers she owns or borrows, each list read once per statement", async () => {
+    const plan = await crm.as(persona("rita"), async (c) => {
+      const { rows: explained } = await c.query("explain (analyze, verbose, format json) select id from crm.contacts");
+      return flatten(explained[0]["QUERY PLAN"][0].Plan as PlanNode);
+    });
+    const initPlans = plan.filter((n) => n["Parent Relationship"] === "InitPlan");
+    const helpers = [...new Set(initPlans.flatMap((n) => n.Output ?? []))].filter((o) => o.includes("via_contacts__"));
+    expect(helpers).toHaveLength(2);
+    expect(JSON.stringify(plan)).toMatch(/customer_id = ANY \((\$\d+|\(InitPlan \d+\)\.col1)\)/);
+    expect(JSON.stringify(plan)).not.toMatch(/SubPlan/);
+    expect(initPlans.map((n) => n["Actual Loops"])).toEqual(initPlans.map(() => 1));
+  });
+
   test("every call of a gatehouse helper in every crm policy is wrapped in a scalar subquery", async () => {
     const policies = await crm.root((c) =>
       rows(

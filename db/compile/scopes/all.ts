@@ -14,4 +14,5 @@ export const all: ScopeKind<"all"> = {
   key: (s) => JSON.stringify(s),
   order: () => ARM_ORDER.row,
   knowsUser: () => false,
+  fewRows: () => false,
 };

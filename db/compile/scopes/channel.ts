@@ -23,4 +23,5 @@ export const channel: ScopeKind<"channel"> = {
   key: (s) => JSON.stringify(s),
   order: () => ARM_ORDER.row,
   knowsUser: () => false,
+  fewRows: () => false,
 };

@@ -8,6 +8,7 @@ export const granted = columnKind<"granted">({
   order: () => ARM_ORDER.borrowed,
   asksWho: true,
   knowsUser: () => true,
+  fewRows: () => true,
   render: (s, { ctx, column, once }) => {
     const privileges = sql.join(
       grantPrivileges(ctx.command).map((p) => literal(p)),

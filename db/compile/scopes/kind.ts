@@ -63,6 +63,11 @@ export interface ScopeKind<K extends Scope["kind"]> {
    * or with a helper that resolves it. Such an arm needs no guard before it; `knows` answers for nested scopes.
    */
   knowsUser(scope: ScopeOf<K>, knows: (scope: Scope) => boolean): boolean;
+  /**
+   * It opens a few rows per user, found by key (their own, their grants, their member sets): a `via` whose condition
+   * is such a scope reads its parent's keys once per statement instead of probing the parent row by row (`via.ts`).
+   */
+  fewRows(scope: ScopeOf<K>, few: (scope: Scope) => boolean): boolean;
 }
 
 /**
@@ -96,6 +101,7 @@ export function columnKind<K extends Scope["kind"]>(
     key: (scope) => JSON.stringify(scope),
     order: () => ARM_ORDER.row,
     knowsUser: () => false,
+    fewRows: () => false,
     ...kind,
   };
 }

@@ -7,6 +7,7 @@ export const member = columnKind<"member">({
   order: () => ARM_ORDER.borrowed,
   asksWho: true,
   knowsUser: () => true,
+  fewRows: () => true,
   render: (s, { ctx, column, once }) =>
     sql`${column(s.column)} = any (${once(memberHelper(s.set.name))}::${trusted(ctx.arrayTypes.member(s.set.name))}[])`,
   describe: (s) => `rows in ${s.set.name.replace(/_/g, " ")} they belong to`,

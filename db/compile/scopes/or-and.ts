@@ -33,6 +33,7 @@ function combination<K extends "or" | "and">(kind: K): ScopeKind<K> {
     key: (s, key) => `${kind}(${scopesOf(s).map(key).join(",")})`,
     order: (s, order) => Math.max(ARM_ORDER.row, ...scopesOf(s).map(order)),
     knowsUser: (s, knows) => scopesOf(s).length > 0 && (kind === "or" ? scopesOf(s).every(knows) : scopesOf(s).some(knows)),
+    fewRows: (s, few) => scopesOf(s).length > 0 && (kind === "or" ? scopesOf(s).every(few) : scopesOf(s).some(few)),
   };
 }
 

@@ -6,6 +6,7 @@ import { columnKind } from "./kind";
 export const own = columnKind<"own">({
   asksWho: true,
   knowsUser: () => true,
+  fewRows: () => true,
   holds: true,
   render: (s, r) => sql`${r.column(s.column)} = ${r.once(HELPERS.userId)}`,
   describe: (s) => `rows they own (${s.column})`,

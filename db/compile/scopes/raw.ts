@@ -22,4 +22,5 @@ export const raw: ScopeKind<"raw"> = {
   key: (s) => `raw(${toDdl(s.sql)})`,
   order: () => ARM_ORDER.wide,
   knowsUser: () => false,
+  fewRows: () => false,
 };

@@ -1,26 +1,39 @@
 import { sql } from "../../sql/ddl";
+import { writesSublinks } from "../../policy/define";
 import { tableIdent } from "../names";
+import { fewRows } from "../simplify";
 import type { ScopeContext } from "../scope-sql";
 import { ARM_ORDER, type ScopeKind } from "./kind";
 
 /**
- * `via(fk, parent, where?)`: rows whose parent row is visible to the caller, `exists (select 1 from parent p1 where
- * p1.key = child.fk …)`, so the parent's own row security applies inside; the key comes from the plan's foreign keys.
- * Under `policies: { sublinks: false }`, `child.fk = any (<array helper>())`: the same parent rows, read by a SECURITY
- * INVOKER helper (`key-arrays.ts`).
+ * `via(fk, parent, where?)`: rows whose parent row is visible to the caller; the parent's own row security applies,
+ * and the key comes from the plan's foreign keys. Two forms, so that neither a page nor a narrow reader pays for the
+ * whole parent table:
+ * - a condition that opens few rows per user (`fewRows`: own, grants, member sets): `child.fk = any ((select
+ *   <array helper>())::type[])`, the parent keys read once per statement by a SECURITY INVOKER helper
+ *   (`key-arrays.ts`), so the child's foreign key index finds the rows;
+ * - otherwise `exists (select 1 from parent p1 where p1.key = child.fk … offset 0)`, a probe of the parent's key per
+ *   child row: `offset 0` keeps PostgreSQL from hashing every visible parent row before the first child row, which
+ *   it would do for a page as for a count (it sizes the choice by every row of the child table, whatever the limit).
+ * In a function's body, the plain `exists`; on behalf of an actor (a definer operation's check), the probe, as the
+ * helper would ask about the function's owner; under `policies: { sublinks: false }`, always the array helper's call.
  */
 export const via: ScopeKind<"via"> = {
   asksWho: false,
   readsParentRows: true,
   holds: true,
   render: (s, { ctx, column, render }) => {
-    if (ctx.viaArray && !ctx.functionBody) return sql`${column(s.column)} = any (${ctx.viaArray(ctx.table, s, ctx.command)})`;
+    const listed = !writesSublinks(ctx.app) || (s.where !== undefined && fewRows(s.where) && !ctx.actor);
+    if (ctx.viaArray && !ctx.functionBody && listed) {
+      return sql`${column(s.column)} = any (${ctx.viaArray(ctx.table, s, ctx.command)})`;
+    }
     const alias = `p${ctx.depth + 1}`;
     const inner: ScopeContext = { ...ctx, table: s.parent, row: alias, depth: ctx.depth + 1 };
     const key = ctx.parentKey(ctx.table, s.column, s.parent);
     const link = sql`${sql.identifier(alias, key)} = ${column(s.column)}`;
     const where = s.where ? sql` and ${render(s.where, inner)}` : sql.blank;
-    return sql`exists (select 1 from ${tableIdent(ctx.app, s.parent)} as ${sql.identifier(alias)} where ${link}${where})`;
+    const probe = ctx.functionBody ? sql.blank : sql` offset 0`;
+    return sql`exists (select 1 from ${tableIdent(ctx.app, s.parent)} as ${sql.identifier(alias)} where ${link}${where}${probe})`;
   },
   describe: (s, describe) =>
     `rows whose ${s.parent} row is visible to them${s.where ? ` and matches: ${describe(s.where)}` : ""}`,
@@ -41,6 +54,7 @@ export const via: ScopeKind<"via"> = {
   },
   order: () => ARM_ORDER.parent,
   knowsUser: () => false,
+  fewRows: (s, few) => s.where !== undefined && few(s.where),
   children: (s) => (s.where ? [s.where] : []),
   columns: (s) => [s.column],
   key: (s, key) => `via(${s.column},${s.parent},${s.where ? key(s.where) : ""})`,
