@@ -185,3 +185,43 @@ describe("writes", () => {
     expect(await crm.root((c) => column(c, "select id::int from crm.contacts where customer_id = 21"))).toEqual([20]);
   });
 });
+
+describe("the listed keys of a via", () => {
+  const helpers = () =>
+    crm.root((c) =>
+      column<string>(
+        c,
+        "select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'gatehouse' and p.proname like 'via\\_contacts\\_\\_%' order by 1",
+      ),
+    );
+
+  test("rita calling the contacts' key helpers herself gets only customers she already sees, and every customer of a contact she sees", async () => {
+    const names = await helpers();
+    expect(names).toHaveLength(2);
+    await crm.as(persona("rita"), async (c) => {
+      const listed = new Set<number>();
+      for (const name of names) {
+        for (const id of await column<string>(c, `select unnest(${name})`)) listed.add(Number(id));
+      }
+      const visible = (await column<number>(c, "select id::int from crm.customers")).filter((id) => listed.has(id));
+      expect([...listed].sort((a, b) => a - b)).toEqual(visible.sort((a, b) => a - b));
+      const ofContacts = await column<number>(c, "select distinct customer_id::int from crm.contacts order by 1");
+      expect(ofContacts.length).toBeGreaterThan(0);
+      expect(ofContacts.filter((id) => !listed.has(id))).toEqual([]);
+    });
+  });
+
+  test("rick calling the same helper lists his own customers, none of rita's: a helper answers for its caller only", async () => {
+    const [name] = await helpers();
+    const ritas = await crm.as(persona("rita"), (c) => column<string>(c, `select unnest(${name!}) order by 1`));
+    const ricks = await crm.as(persona("rick"), (c) => column<string>(c, `select unnest(${name!}) order by 1`));
+    expect(ritas.length).toBeGreaterThan(0);
+    expect(ricks.filter((id) => ritas.includes(id))).toEqual([]);
+  });
+
+  test("mark, marketing, who has no rule on contacts, may not call the contacts' key helpers", async () => {
+    for (const name of await helpers()) {
+      expect(await crm.as(persona("mark"), (c) => attempt(c, `select ${name}`))).toMatchObject({ code: "42501" });
+    }
+  });
+});
