@@ -7,6 +7,7 @@ import type { Command } from "../policy/roles";
 import type { MemberSet, Scope } from "../policy/scopes";
 import type { OwnerColumn } from "./holders";
 import { ancestorsOf, exemptionsOf, lineage } from "./lineage";
+import { markListedVias } from "./listed-vias";
 import { viewOwner } from "./names";
 import { planTable } from "./plan-table";
 import { privilegesOf, type PrivilegesPlan } from "./privileges";
@@ -267,11 +268,13 @@ function planViews(app: AppDefinition, tables: readonly TablePlan[], memberSets:
  */
 export function buildPlan(app: AppDefinition, catalog: Catalog): Plan {
   const memberSets = new Map<string, MemberSet>();
-  const tables = [...catalog.tables.values()]
-    .filter((t) => t.kind === "table")
-    .map((t) => t.name)
-    .sort()
-    .map((table) => planTable(app, catalog, table, memberSets));
+  const tables = markListedVias(
+    [...catalog.tables.values()]
+      .filter((t) => t.kind === "table")
+      .map((t) => t.name)
+      .sort()
+      .map((table) => planTable(app, catalog, table, memberSets)),
+  );
   const views = planViews(app, tables, memberSets);
   const type = (table: string, column: string) => catalogType(catalog, table, column);
   const { users, units, grants } = app.identity;

@@ -27,7 +27,14 @@ export type Scope =
   | { readonly kind: "userInTree"; readonly column: string }
   | { readonly kind: "all" }
   | { readonly kind: "pool"; readonly column: string }
-  | { readonly kind: "via"; readonly column: string; readonly parent: string; readonly where?: Scope }
+  | {
+      readonly kind: "via";
+      readonly column: string;
+      readonly parent: string;
+      readonly where?: Scope;
+      /** Set by the compile's plan, never by a definition: the parent rows the role sees are few (`compile/listed-vias.ts`). */
+      readonly listed?: true;
+    }
   | { readonly kind: "granted"; readonly column: string }
   | { readonly kind: "member"; readonly column: string; readonly set: MemberSet }
   | { readonly kind: "attr"; readonly column: string; readonly op: "in" | "not in"; readonly values: readonly ScopeValue[] }

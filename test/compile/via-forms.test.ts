@@ -1,6 +1,6 @@
-import { compileApp, withRolePrefix } from "../../db";
+import { compileApp, defineApp, own, role, via, withRolePrefix } from "../../db";
 import { shopCatalog } from "./fixtures/catalog";
-import { shop } from "./fixtures/shop";
+import { clerk, shop, shopIdentity } from "./fixtures/shop";
 
 const { sql } = compileApp(withRolePrefix(shop, "snap_"), shopCatalog());
 
@@ -50,4 +50,35 @@ test("manager's update of orders over their unit tree probes row by row: a tree 
     'exists (select 1 from "shop"."customers" as "p1" where "p1"."id" = "orders"."customer_id" and "p1"."unit_id" = any ((select "gatehouse"."current_unit_tree"(current_user))::bigint[]) offset 0)',
   );
   expect(helpers()).toHaveLength(1);
+});
+
+describe("a via without a condition, for a role whose rules on the parent open few rows", () => {
+  const courier = role("courier", {
+    description: "delivers the orders of the customers they own",
+    tables: {
+      customers: { select: own("owner_id"), columns: { default: "read" } },
+      orders: { select: via("customer_id", "customers"), columns: { default: "read" } },
+    },
+  });
+  const app = defineApp({ schema: "shop", rolePrefix: "shop_", identity: shopIdentity, roles: [clerk, courier] });
+  const compiled = compileApp(withRolePrefix(app, "few_"), shopCatalog()).sql;
+  const using = (policy: string): string => {
+    const start = compiled.indexOf(`create policy "${policy}" on "shop"."orders"`);
+    expect(start).toBeGreaterThanOrEqual(0);
+    return compiled.slice(start, compiled.indexOf(";\n", start));
+  };
+
+  test("courier's orders list the keys of the customers courier sees, once per statement: courier's customers are their own", () => {
+    expect(using("courier__select")).toContain(
+      '"orders"."customer_id" = any ((select "gatehouse"."via_orders__customer_id"())::bigint[])',
+    );
+    expect(compiled).toContain('return array(select p1."id" from "shop"."customers" as p1);');
+    expect(compiled).toContain('grant execute on function "gatehouse"."via_orders__customer_id"() to "few_clerk", "few_courier"');
+  });
+
+  test("clerk's orders, under the same via, still probe per row: a clerk also sees the whole unowned pool", () => {
+    expect(using("clerk__select")).toContain(
+      'exists (select 1 from "shop"."customers" as "p1" where "p1"."id" = "orders"."customer_id" offset 0)',
+    );
+  });
 });

@@ -9,7 +9,8 @@ import { ARM_ORDER, type ScopeKind } from "./kind";
  * `via(fk, parent, where?)`: rows whose parent row is visible to the caller; the parent's own row security applies,
  * and the key comes from the plan's foreign keys. Two forms, so that neither a page nor a narrow reader pays for the
  * whole parent table:
- * - a condition that opens few rows per user (`fewRows`: own, grants, member sets): `child.fk = any ((select
+ * - a condition that opens few rows per user (`fewRows`: own, grants, member sets), or none where the role's own
+ *   rules on the parent do (`listed`, marked by the plan: `listed-vias.ts`): `child.fk = any ((select
  *   <array helper>())::type[])`, the parent keys read once per statement by a SECURITY INVOKER helper
  *   (`key-arrays.ts`), so the child's foreign key index finds the rows;
  * - otherwise `exists (select 1 from parent p1 where p1.key = child.fk … offset 0)`, a probe of the parent's key per
@@ -23,7 +24,7 @@ export const via: ScopeKind<"via"> = {
   readsParentRows: true,
   holds: true,
   render: (s, { ctx, column, render }) => {
-    const listed = !writesSublinks(ctx.app) || (s.where !== undefined && fewRows(s.where) && !ctx.actor);
+    const listed = !writesSublinks(ctx.app) || (fewRows(s) && !ctx.actor);
     if (ctx.viaArray && !ctx.functionBody && listed) {
       return sql`${column(s.column)} = any (${ctx.viaArray(ctx.table, s, ctx.command)})`;
     }
@@ -54,8 +55,8 @@ export const via: ScopeKind<"via"> = {
   },
   order: () => ARM_ORDER.parent,
   knowsUser: () => false,
-  fewRows: (s, few) => s.where !== undefined && few(s.where),
+  fewRows: (s, few) => s.listed === true || (s.where !== undefined && few(s.where)),
   children: (s) => (s.where ? [s.where] : []),
   columns: (s) => [s.column],
-  key: (s, key) => `via(${s.column},${s.parent},${s.where ? key(s.where) : ""})`,
+  key: (s, key) => `via(${s.column},${s.parent},${s.where ? key(s.where) : ""}${s.listed ? ",listed" : ""})`,
 };
