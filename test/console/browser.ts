@@ -100,6 +100,15 @@ export async function signInWithToken(
 export async function open(page: Page, hash: string, heading: string): Promise<void> {
   await page.goto(`${page.url().split("#")[0]}#/${hash}`);
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+  // every view has the same heading: wait until the page shows the list asked for, not the one it showed before
+  const list = /^view\/(\w+)/.exec(hash)?.[1];
+  if (list) {
+    const picker = page.locator('select[name="list"]');
+    await picker.waitFor();
+    for (const until = Date.now() + 10_000; (await picker.inputValue()) !== list; await page.waitForTimeout(50)) {
+      if (Date.now() > until) throw new Error(`the console still shows ${await picker.inputValue()}, not ${list}`);
+    }
+  }
 }
 
 /** The texts of one column of the first table on the page, by its header. */
