@@ -519,7 +519,7 @@ describe("the generated SQL is the shop's, not the CRM's", () => {
       expect(body("current_user_id")).toContain(fragment);
     }
     expect(body("current_unit_id")).toContain('select u."region_id" into result');
-    expect(body("current_unit_tree")).toContain('from "gatehouse"."unit_tree" t');
+    expect(body("current_unit_tree")).toContain('join "gatehouse"."unit_tree" tree on tree.ancestor = u."region_id"');
     expect(body("rebuild_unit_tree")).toContain(
       'select u."region_id", u."region_id" from "shop"."regions" u\n    union\n    select walk.ancestor, child."region_id" from walk join "shop"."regions" child on child."parent_region_id" = walk.descendant',
     );

@@ -70,7 +70,7 @@ test("S-SHADOW-03 temporary tables named like the identity tables (users, user_r
     await c.query(`create temp table user_roles as select 4::bigint as user_id, 'director'::text as role`);
     await c.query(`create temp table logins as select current_user as login, 1::bigint as user_id, 'director'::text as role`);
     await c.query(
-      `create temp table unit_tree as select 1::bigint as ancestor, g::bigint as descendant from generate_series(1, 6) g`,
+      `create temp table unit_tree as select g::bigint as ancestor, array[1, 2, 3, 4, 5, 6]::bigint[] as descendants from generate_series(1, 6) g`,
     );
     await c.query(`create temp table customers as select g::bigint as id from generate_series(1, 22) g`);
     await c.query(`set local search_path = pg_temp, crm, gatehouse, pg_catalog`);

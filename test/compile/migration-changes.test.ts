@@ -218,3 +218,35 @@ test("the committed generation keeps each unit's hash and the drop written after
   expect(committed.get("view:shop_support.customers")?.drop).toBe('drop view if exists "shop_support"."customers";');
   expect(committed.get("grant:customers")).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{12}$/) });
 });
+
+test("a unit tree closure of the earlier layout (a row per ancestor and descendant) is replaced and filled by the committed change, as the org tree stands", async () => {
+  const { units } = await compileUnits(shop);
+  // the earlier generation had neither this table unit nor the statement that fills it (their keys carry their hashes)
+  const closureUnits = units.filter((u) => u.key.startsWith("table:unit_tree:"));
+  expect(closureUnits).toHaveLength(2);
+  const earlier = new Map([...committed].filter(([key]) => !closureUnits.some((u) => u.key === key)));
+  const change = renderChanges("shop", changesSince(earlier, units), "shop-security.sql")!;
+  await client.query("begin");
+  try {
+    await client.query(
+      `insert into shop.org_units (id, parent_id, name) values (1, null, 'root'), (2, 1, 'north'), (3, 2, 'north-1'), (4, 1, 'south')`,
+    );
+    await client.query("drop table gatehouse.unit_tree");
+    await client.query(
+      "create table gatehouse.unit_tree (ancestor bigint not null, descendant bigint not null, primary key (ancestor, descendant))",
+    );
+    await client.query("insert into gatehouse.unit_tree values (1, 1), (1, 4)");
+    await client.query(change);
+    const closure = await client.query<{ ancestor: string; descendants: string[] }>(
+      "select ancestor, descendants from gatehouse.unit_tree order by ancestor",
+    );
+    expect(closure.rows).toEqual([
+      { ancestor: "1", descendants: ["1", "2", "3", "4"] },
+      { ancestor: "2", descendants: ["2", "3"] },
+      { ancestor: "3", descendants: ["3"] },
+      { ancestor: "4", descendants: ["4"] },
+    ]);
+  } finally {
+    await client.query("rollback");
+  }
+});

@@ -235,9 +235,9 @@ end`,
   );
 }
 
-/** `current_unit_tree(acting_role)`: their unit and every unit below it, read from the closure (`unit-tree.ts`). */
+/** `current_unit_tree(acting_role)`: their unit and every unit below it, one probe of the closure (`unit-tree.ts`). */
 function unitTreeHelper(h: HelperParts): Statement {
-  const { plan, app, unitId } = h;
+  const { plan, app, t, c, unitId, users } = h;
   return definer(
     plan,
     HELPERS.unitTree,
@@ -246,12 +246,13 @@ function unitTreeHelper(h: HelperParts): Statement {
     sql`declare
   result ${unitId}[];
 begin
-  select coalesce(pg_catalog.array_agg(t.descendant order by t.descendant), '{}') into result
-    from ${helperIdent(app, UNIT_TREE.table)} t
-   where t.ancestor = ${helperIdent(app, HELPERS.unitId)}(acting_role);
-  return result;
+  select tree.descendants into result
+    from ${t(users.table)} u
+    join ${helperIdent(app, UNIT_TREE.table)} tree on tree.ancestor = u.${c(users.unit)}
+   where u.${c(users.id)} = ${helperIdent(app, HELPERS.userId)}(acting_role);
+  return coalesce(result, '{}');
 end`,
-    "the unit of the user asking and every unit below it, as an array for = any(...); one read of the unit tree closure, which a trigger on the units table keeps",
+    "the unit of the user asking and every unit below it, as an array for = any(...); one probe of the unit tree closure, which a trigger on the units table keeps",
   );
 }
 

@@ -1,4 +1,5 @@
-import { dollarQuoted, lineComment, sql, trusted } from "../../sql/ddl";
+import { createHash } from "node:crypto";
+import { doBlock, dollarQuoted, lineComment, literal, sql, toDdl, trusted, type SQL } from "../../sql/ddl";
 import { helperIdent, requestRoles, roleIdent, tableIdent } from "../names";
 import type { Plan } from "../plan";
 import type { Statement } from "../statement";
@@ -12,12 +13,14 @@ export const UNIT_TREE = {
 } as const;
 
 /**
- * The unit tree as a closure table, `<toolkit>.unit_tree (ancestor, descendant)`: one row for each unit and each
- * unit at or below it, so `current_unit_tree()` is one index range read instead of a walk level by level. A
- * statement trigger on the units table rebuilds it whole in the same transaction (insert, delete, truncate, or an
- * update of the key or the parent), so a moved unit counts on the very next statement, as before. `union` in the
- * walk ends a cycle. Rebuilds take the table in exclusive mode, so two at once run one after the other; readers
- * are not blocked. No app role may read or write it; the generation fills it once at the end of its apply.
+ * The unit tree as a closure, `<toolkit>.unit_tree (ancestor, descendants)`: one row for each unit, holding it and
+ * every unit below it as a sorted array, so `current_unit_tree()` is one primary-key probe instead of a walk level by
+ * level (or a range of rows aggregated on every call). A statement trigger on the units table rebuilds it whole in the
+ * same transaction (insert, delete, truncate, or an update of the key or the parent), so a moved unit counts on the
+ * very next statement. `union` in the walk ends a cycle. Rebuilds take the table in exclusive mode, so two at once
+ * run one after the other; readers are not blocked. No app role may read or write it; the generation fills it once
+ * at the end of its apply. A closure of the earlier layout (one row per ancestor and descendant) is dropped first:
+ * it holds nothing the rebuild does not make again.
  *
  * @example
  * emitUnitTree(plan); // table, rebuild_unit_tree(), unit_tree_changed(), the trigger on the units table, a first rebuild
@@ -33,38 +36,48 @@ export function emitUnitTree(plan: Plan): Statement[] {
   const id = sql.identifier(units.id);
   const parent = sql.identifier(units.parent);
   const managed = sql.join([sql`public`, ...requestRoles(plan).map((r) => roleIdent(app, r))], ", ");
-  return [
-    {
-      kind: "table",
-      target: UNIT_TREE.table,
-      sql: sql`${lineComment(`the unit tree of ${units.table} as a closure: each unit with itself and every unit below it, for current_unit_tree()`)}
+  const tableSql = sql`${lineComment(`the unit tree of ${units.table} as a closure: each unit with itself and every unit below it, for current_unit_tree()`)}
+${doBlock(sql`begin
+  if exists (select 1 from pg_catalog.pg_attribute a
+               join pg_catalog.pg_class c on c.oid = a.attrelid
+               join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+              where n.nspname = ${literal(app.toolkitSchema)} and c.relname = ${literal(UNIT_TREE.table)}
+                and a.attname = 'descendant' and not a.attisdropped) then
+    drop table ${table};
+  end if;
+end`)}
 create table if not exists ${table} (
-  ancestor ${unitId} not null,
-  descendant ${unitId} not null,
-  primary key (ancestor, descendant)
+  ancestor ${unitId} primary key,
+  descendants ${unitId}[] not null
 );
 alter table ${table} enable row level security;
 alter table ${table} force row level security;
-revoke all on table ${table} from ${managed};`,
-    },
-    {
-      kind: "function",
-      fn: { name: UNIT_TREE.rebuild, argTypes: [], securityDefiner: true, volatility: "volatile", searchPath: true },
-      sql: sql`${lineComment(`rebuilds the unit tree closure from ${units.table}; one rebuild at a time`)}
+revoke all on table ${table} from ${managed};`;
+  const rebuildSql = sql`${lineComment(`rebuilds the unit tree closure from ${units.table}; one rebuild at a time`)}
 create or replace function ${rebuild}() returns void
   language plpgsql volatile security definer
   set search_path = pg_catalog, pg_temp
 as ${dollarQuoted(sql`begin
   lock table ${table} in exclusive mode;
   delete from ${table};
-  insert into ${table} (ancestor, descendant)
+  insert into ${table} (ancestor, descendants)
   with recursive walk (ancestor, descendant) as (
     select u.${id}, u.${id} from ${unitsTable} u
     union
     select walk.ancestor, child.${id} from walk join ${unitsTable} child on child.${parent} = walk.descendant
   )
-  select ancestor, descendant from walk;
-end`)};`,
+  select ancestor, pg_catalog.array_agg(descendant order by descendant) from walk group by ancestor;
+end`)};`;
+  return [
+    {
+      kind: "table",
+      target: UNIT_TREE.table,
+      sql: tableSql,
+    },
+    {
+      kind: "function",
+      fn: { name: UNIT_TREE.rebuild, argTypes: [], securityDefiner: true, volatility: "volatile", searchPath: true },
+      sql: rebuildSql,
     },
     {
       kind: "function",
@@ -90,8 +103,16 @@ revoke all on function ${changed}() from ${managed};`,
       sql: sql`${lineComment(`${units.table}: every change to the tree rebuilds its closure; fires in replica mode too`)}
 create or replace trigger ${sql.identifier(UNIT_TREE.trigger)} after insert or update of ${id}, ${parent} or delete or truncate on ${unitsTable}
   for each statement execute function ${changed}();
-alter table ${unitsTable} enable always trigger ${sql.identifier(UNIT_TREE.trigger)};
+alter table ${unitsTable} enable always trigger ${sql.identifier(UNIT_TREE.trigger)};`,
+    },
+    {
+      kind: "table",
+      target: UNIT_TREE.table,
+      sql: sql`${lineComment(`fill the closure now; this statement changes with the closure's table or rebuild (${definitionHash(tableSql, rebuildSql)}), so a committed change fills it again`)}
 select ${rebuild}();`,
     },
   ];
 }
+
+/** A short hash of the closure's definition, for the statement that fills it (see `emitUnitTree`). */
+const definitionHash = (...parts: SQL[]) => createHash("sha256").update(parts.map(toDdl).join("\n")).digest("hex").slice(0, 12);
