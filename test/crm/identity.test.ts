@@ -439,7 +439,9 @@ describe("a user's unit tree", () => {
       });
     }
     expect(
-      await crm.root((c) => column<number>(c, "select unnest(descendants)::int as unit from gatehouse.unit_tree where ancestor = 2")),
+      await crm.root((c) =>
+        column<number>(c, "select unnest(descendants)::int as unit from gatehouse.unit_tree where ancestor = 2"),
+      ),
     ).toEqual([2, 4, 5]);
   });
 
