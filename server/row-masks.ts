@@ -1,7 +1,7 @@
-import { TYPES, type PgSelectSingleStep } from "postgraphile/@dataplan/pg";
-import { access } from "postgraphile/grafast";
+import type { PgExecutor, PgSelectSingleStep } from "postgraphile/@dataplan/pg";
+import { loadOne, loadOneLoader, type LoadOneLoader } from "postgraphile/grafast";
 import { sql } from "postgraphile/pg-sql2";
-import { describeScope, roleName, rowMasksOf, type AppDefinition } from "../db";
+import { describeScope, roleName, rowMasksOf, type AppDefinition, type RowMask } from "../db";
 
 type Codec = {
   name?: string;
@@ -10,6 +10,7 @@ type Codec = {
 };
 type Resource = {
   codec: unknown;
+  executor: PgExecutor;
   parameters?: unknown;
   uniques: readonly { isPrimary?: boolean; attributes: readonly string[] }[];
 };
@@ -17,10 +18,11 @@ type Resource = {
 /**
  * A role's row-dependent masked columns (`mask(..., { unless })`) as fields of its table types: the role holds no
  * privilege on the raw column, so PostGraphile leaves the column out; this puts it back under its own name, read
- * per row through the role's row mask function on the table (`<toolkit>.row_mask_<table>__<role>(key)`, selected once
- * per row for all such fields), which gives the raw value where the mask's scope holds for the caller and the masked
- * value elsewhere. The field is read-only
- * and cannot be filtered or ordered on (that would read the raw value of every row).
+ * through the role's many-row mask function on the table (`<toolkit>.row_masks_<table>__<role>(keys)`), which gives
+ * the raw value where the mask's scope holds for the caller and the masked value elsewhere. The keys of every row a
+ * request selects are batched: one statement for the whole page, whatever such fields it asks for, in the request's
+ * role and claims; a row the caller can no longer see gives null. The field is read-only and cannot be filtered or
+ * ordered on (that would read the raw value of every row).
  *
  * @example
  * const preset = { plugins: [rowMaskPlugin(app, "clinic_nurse")] };
@@ -31,7 +33,7 @@ export function rowMaskPlugin(app: AppDefinition, role: string): GraphileConfig.
   return {
     name: "GatehouseRowMaskPlugin",
     version: "1.0.0",
-    description: "row-dependent masked columns, read per row through the role's row mask functions",
+    description: "row-dependent masked columns, read a page at a time through the role's row mask functions",
     schema: {
       hooks: {
         GraphQLObjectType_fields(fields, build, context) {
@@ -44,10 +46,12 @@ export function rowMaskPlugin(app: AppDefinition, role: string): GraphileConfig.
           const resources = Object.values(build.input.pgRegistry.pgResources) as unknown as Resource[];
           const resource = resources.find((r) => r.codec === codec && !r.parameters);
           const key = resource?.uniques.find((u) => u.isPrimary)?.attributes;
-          if (!key || key.length !== 1 || codec.attributes?.[key[0]!]?.extensions?.canSelect === false) return fields;
+          if (!resource || !key || key.length !== 1 || codec.attributes?.[key[0]!]?.extensions?.canSelect === false)
+            return fields;
+          // one loader for every such field of the table, so grafast merges their loads into one
+          const loader = pageLoader(app, mine[0]!, resource.executor);
           const added = Object.fromEntries(
             mine.map((m) => {
-              const fn = sql.identifier(app.toolkitSchema, m.fn);
               const name = build.inflection.attribute({ codec: codec as never, attributeName: m.column });
               return [
                 name,
@@ -57,14 +61,7 @@ export function rowMaskPlugin(app: AppDefinition, role: string): GraphileConfig.
                     `Raw ${m.column} on ${describeScope(m.scope)}; masked on the other rows (a row-dependent mask).`,
                     "field",
                   ),
-                  plan($record: PgSelectSingleStep) {
-                    // the same expression for every such field of the row: PostgreSQL calls the function once per row
-                    const $masks = $record.select(
-                      sql`${fn}(${$record.getClassStep().alias}.${sql.identifier(key[0]!)})`,
-                      TYPES.jsonb,
-                    );
-                    return access($masks, m.column);
-                  },
+                  plan: ($record: PgSelectSingleStep) => loadOne($record.get(key[0]!), loader).get(m.column),
                 },
               ];
             }),
@@ -74,4 +71,29 @@ export function rowMaskPlugin(app: AppDefinition, role: string): GraphileConfig.
       },
     },
   };
+}
+
+type Masks = Record<string, string | null>;
+
+/** Loads the masks of a batch of keys with one call of the role's many-row mask function, in the request's settings. */
+function pageLoader(
+  app: AppDefinition,
+  mask: RowMask,
+  executor: PgExecutor,
+): LoadOneLoader<unknown, Masks, Masks | null, Record<string, never>, ReturnType<PgExecutor["context"]>> {
+  const fn = sql.identifier(app.toolkitSchema, mask.rowsFn);
+  return loadOneLoader({
+    name: mask.rowsFn,
+    shared: () => executor.context(),
+    async load(keys, { shared }) {
+      const wanted = [...new Set(keys.filter((k) => k !== null && k !== undefined).map(String))];
+      if (wanted.length === 0) return keys.map(() => null);
+      const query = sql.compile(sql`select m.row_key::text as key, m.masks from ${fn}(${sql.value(wanted)}) as m`);
+      const { rows } = await shared.withPgClient(shared.pgSettings, (client) =>
+        client.query<{ key: string; masks: Masks }>({ text: query.text, values: query.values }),
+      );
+      const byKey = new Map(rows.map((r) => [r.key, r.masks]));
+      return keys.map((k) => (k === null || k === undefined ? null : (byKey.get(String(k)) ?? null)));
+    },
+  });
 }

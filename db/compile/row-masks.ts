@@ -54,7 +54,12 @@ export interface RowMask {
    * that table, the raw value where its scope holds and the twin elsewhere; null for a row the role cannot see.
    */
   readonly fn: string;
-  /** The role owning `fn`, unprefixed (see {@link rawReader}). */
+  /**
+   * `<toolkit schema>.<rowsFn>(keys)`, one per role and table: the same objects for many rows in one statement, as
+   * `(row_key, masks)` pairs (rows the caller cannot see are left out). `fn` is this on one key.
+   */
+  readonly rowsFn: string;
+  /** The role owning `rowsFn`, unprefixed (see {@link rawReader}). */
   readonly reader: string;
 }
 
@@ -68,8 +73,11 @@ export interface RowMask {
  */
 export const rawReader = (role: string): string => `raw_${role}`;
 
-/** The function a role reads the row-dependent columns of a table through: `row_mask_<table>__<role>`. */
+/** The function a role reads the row-dependent columns of one row of a table through: `row_mask_<table>__<role>`. */
 export const rowMaskFunction = (table: string, role: string): string => `row_mask_${table}__${role}`;
+
+/** The same for many rows at once (a page): `row_masks_<table>__<role>`. */
+export const rowMasksFunction = (table: string, role: string): string => `row_masks_${table}__${role}`;
 
 /**
  * Every row-dependent read of the app, masks in definition order and roles within each in definition order.
@@ -94,6 +102,7 @@ export function rowMasksOf(app: AppDefinition): RowMask[] {
               role: role.name,
               scope: reading.scope,
               fn: rowMaskFunction(m.table, role.name),
+              rowsFn: rowMasksFunction(m.table, role.name),
               reader: rawReader(role.name),
             }),
           ];

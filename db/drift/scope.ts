@@ -86,7 +86,7 @@ export async function driftScope(client: ClientBase, plan: Plan): Promise<DriftS
       return {
         reader: roleName(app, reader),
         role: roleName(app, masks[0]!.role),
-        functions: [...new Set(masks.map((m) => `${app.toolkitSchema}.${m.fn}`))],
+        functions: [...new Set(masks.map((m) => `${app.toolkitSchema}.${m.rowsFn}`))],
       };
     }),
   });

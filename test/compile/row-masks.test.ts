@@ -68,10 +68,10 @@ describe("who reads the phone, and how", () => {
     expect(maskReading(clerk, everywhere)).toEqual({ kind: "masked" });
   });
 
-  test("one function per role and table, owned by the role's raw reader", () => {
-    expect(rowMasksOf(shopWith(byUnit)).map((m) => [m.role, m.column, m.fn, m.reader])).toEqual([
-      ["clerk", "phone", "row_mask_customers__clerk", "raw_clerk"],
-      ["manager", "phone", "row_mask_customers__manager", "raw_manager"],
+  test("two functions per role and table, one row and many, the many-row one owned by the role's raw reader", () => {
+    expect(rowMasksOf(shopWith(byUnit)).map((m) => [m.role, m.column, m.fn, m.rowsFn, m.reader])).toEqual([
+      ["clerk", "phone", "row_mask_customers__clerk", "row_masks_customers__clerk", "raw_clerk"],
+      ["manager", "phone", "row_mask_customers__manager", "row_masks_customers__manager", "raw_manager"],
     ]);
   });
 });
@@ -85,12 +85,21 @@ describe("grants and generated SQL", () => {
     expect(grant.update).toContain("phone");
   });
 
-  test("the raw reader is a member of its role, holds the raw phone, and owns the function the role alone may execute", () => {
-    const { sql } = compiled(shopWith(byUnit));
+  test("the raw reader is a member of its role, holds the raw phone, and owns the definer function the role alone may execute", () => {
+    const { sql, statements } = compiled(shopWith(byUnit));
     expect(sql).toContain(`grant "${prefix}clerk" to "${prefix}raw_clerk";`);
     expect(sql).toContain(`grant select ("phone") on "shop"."customers" to "${prefix}raw_clerk";`);
-    expect(sql).toContain(`alter function "gatehouse"."row_mask_customers__clerk"(bigint) owner to "${prefix}raw_clerk";`);
+    expect(sql).toContain(`alter function "gatehouse"."row_masks_customers__clerk"(bigint[]) owner to "${prefix}raw_clerk";`);
+    expect(sql).toContain(`grant execute on function "gatehouse"."row_masks_customers__clerk"(bigint[]) to "${prefix}clerk";`);
+    // the one-row form calls the many-row form as its caller: whoever applies the generation owns it
+    expect(sql).toContain(`alter function "gatehouse"."row_mask_customers__clerk"(bigint) owner to current_user;`);
     expect(sql).toContain(`grant execute on function "gatehouse"."row_mask_customers__clerk"(bigint) to "${prefix}clerk";`);
+    expect(statements.flatMap((s) => (s.fn?.name.startsWith("row_mask") ? [[s.fn.name, s.fn.securityDefiner]] : []))).toEqual([
+      ["row_masks_customers__clerk", true],
+      ["row_mask_customers__clerk", false],
+      ["row_masks_customers__manager", true],
+      ["row_mask_customers__manager", false],
+    ]);
     // the identity helper asks as the app role inside the function
     expect(sql).toContain("when 'raw_clerk' then 'clerk'");
   });

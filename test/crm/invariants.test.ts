@@ -95,7 +95,7 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
     });
   });
 
-  test("no app role owns, or is a member of the owner of, any object of schemas crm and gatehouse; a view owner owns its view only, a raw reader its row mask functions only", async () => {
+  test("no app role owns, or is a member of the owner of, any object of schemas crm and gatehouse; a view owner owns its view only, a raw reader its many-row mask functions only", async () => {
     const owners = await crm.root((c) =>
       rows(
         c,
@@ -113,7 +113,7 @@ describe("invariant 1: rows are guarded by RLS that nobody bypasses", () => {
         [prefix],
       ),
     );
-    const rowMaskFunctions = (role: string) => [`function row_mask_contacts__${role}`];
+    const rowMaskFunctions = (role: string) => [`function row_masks_contacts__${role}`];
     expect(owners).toEqual([
       ...["regional_manager", "sales_rep", "supervisor"].map((role) => ({
         owner: `raw_${role}`,

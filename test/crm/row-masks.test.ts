@@ -4,10 +4,10 @@
  * masked for every reader); supervisors and above in full
  * across the subtree they manage; support, analyst and intern masked everywhere. The roles that read row by row hold
  * no privilege on the raw columns (invariant 2): they read them through their row mask functions, which their
- * `select *` views and the API call per row.
+ * `select *` views call per row and the API a page at a time.
  */
 import type { ClientBase } from "pg";
-import { rawReader, roleName } from "../../db";
+import { rawReader, roleName, toDdl } from "../../db";
 import { attempt, backToRoot } from "../../db/testing";
 import type { AppTestDatabase } from "../../db/testing";
 import { column, openCrmDatabase, persona } from "./crm-database";
@@ -93,7 +93,7 @@ describe("per persona, raw or masked row by row", () => {
     expect(await crm.as(persona("ian"), (c) => starRows(c, "crm_intern"))).toEqual([masked(15)]);
   });
 
-  test("the API's own page for rita reads the same values through her row mask function as her select * view", async () => {
+  test("rita's one-row calls, as a SQL user writes them, give the same values as her select * view", async () => {
     const page = await crm.as(persona("rita"), (c) =>
       rows(c, "select id::int, gatehouse.row_mask_contacts__sales_rep(id) as personal from crm.contacts order by id"),
     );
@@ -101,6 +101,46 @@ describe("per persona, raw or masked row by row", () => {
     expect(page.map((r) => ({ id: r.id, ...(r.personal as object) }))).toEqual(
       [full(1), full(2), full(3), full(4), masked(12)].map(personal),
     );
+  });
+});
+
+describe("a page of rows in one call", () => {
+  /** The masks of some contacts as `persona` reads them through `fn`, the many-row form, in one statement. */
+  const page = (c: ClientBase, fn: string, ids: readonly number[]) =>
+    rows(c, `select row_key::int as id, masks from gatehouse.${fn}($1) order by row_key`, [ids]);
+  const personal = (r: ReturnType<typeof full>) => ({ id: r.id, masks: { phone: r.phone, email: r.email } });
+
+  test("rita's page: her own customers' contacts in full, her project customer's masked, rick's customer's left out", async () => {
+    expect(
+      await crm.as(persona("rita"), (c) => page(c, "row_masks_contacts__sales_rep", [1, 2, 3, 4, 5, 12, 12, 999999])),
+    ).toEqual([full(1), full(2), full(3), full(4), masked(12)].map(personal));
+    expect(await crm.root((c) => column(c, "select id::int from crm.contacts where id in (5, 999999)"))).toEqual([5]);
+  });
+
+  test("sam's page leaves out the VIP contact of his subtree, which the VIP restriction hides from him", async () => {
+    expect(await crm.as(persona("sam"), (c) => page(c, "row_masks_contacts__supervisor", [1, 3, 4]))).toEqual(
+      [full(3), full(4)].map(personal),
+    );
+    expect(await crm.root((c) => column(c, "select id::int from crm.contacts where id = 1"))).toEqual([1]);
+  });
+
+  test("rick's page of an empty or null list of keys is empty", async () => {
+    await crm.as(persona("rick"), async (c) => {
+      expect(await page(c, "row_masks_contacts__sales_rep", [])).toEqual([]);
+      expect(await rows(c, "select * from gatehouse.row_masks_contacts__sales_rep(null)")).toEqual([]);
+    });
+  });
+
+  test("the one-row form is the many-row form on one key: the same values for each of rita's contacts", async () => {
+    const [one, many] = await crm.as(persona("rita"), async (c) => [
+      await rows(c, "select id::int, gatehouse.row_mask_contacts__sales_rep(id) as masks from crm.contacts order by id"),
+      await rows(
+        c,
+        "select row_key::int as id, masks from gatehouse.row_masks_contacts__sales_rep(array(select id from crm.contacts)) order by row_key",
+      ),
+    ]);
+    expect(one).toEqual(many);
+    expect(one.map((r) => r.id)).toEqual([1, 2, 3, 4, 12]);
   });
 });
 
@@ -131,6 +171,8 @@ describe("no raw value outside the rows of the scope", () => {
     await crm.as(persona("rita"), async (c) => {
       const denied = await attempt(c, "select (gatehouse.row_mask_contacts__supervisor(4) ->> 'phone')");
       expect(denied).toMatchObject({ code: "42501" });
+      const deniedPage = await attempt(c, "select * from gatehouse.row_masks_contacts__supervisor(array[4])");
+      expect(deniedPage).toMatchObject({ code: "42501" });
       expect(await attempt(c, `set local role ${roleName(crm.compiled.plan.app, rawReader("sales_rep"))}`)).toMatchObject({
         code: "42501",
       });
@@ -141,6 +183,9 @@ describe("no raw value outside the rows of the scope", () => {
     expect(
       await crm.as(persona("olga"), (c) => rows(c, "select (gatehouse.row_mask_contacts__sales_rep(19) ->> 'phone') as phone")),
     ).toEqual([{ phone: null }]);
+    expect(
+      await crm.as(persona("olga"), (c) => rows(c, "select * from gatehouse.row_masks_contacts__sales_rep(array[19])")),
+    ).toEqual([]);
     expect(await crm.root((c) => column(c, "select phone from crm.contacts where id = 19"))).toEqual([RAW[19]!.phone]);
   });
 
@@ -152,6 +197,13 @@ describe("no raw value outside the rows of the scope", () => {
         return rows(c, "select (gatehouse.row_mask_contacts__sales_rep(4) ->> 'phone') as phone");
       }),
     ).toEqual([{ phone: null }]);
+    expect(
+      await crm.root(async (c) => {
+        await c.query("select set_config('jwt.claims.user_id', '4', true)");
+        await c.query(`set local role ${roleName(crm.compiled.plan.app, "sales_rep")}`);
+        return rows(c, "select * from gatehouse.row_masks_contacts__sales_rep(array[1, 2, 3, 4])");
+      }),
+    ).toEqual([]);
   });
 
   test("rita's project customer's contact disappears on her very next statement once the project closes", async () => {
@@ -165,6 +217,9 @@ describe("no raw value outside the rows of the scope", () => {
       await crm.actAs(c, persona("rita"));
       expect(await rows(c, "select (gatehouse.row_mask_contacts__sales_rep(12) ->> 'phone') as phone")).toEqual([
         { phone: null },
+      ]);
+      expect(await rows(c, "select row_key::int from gatehouse.row_masks_contacts__sales_rep(array[3, 12])")).toEqual([
+        { row_key: 3 },
       ]);
       expect(await column(c, "select id::int from crm_sales_rep.contacts where id = 12")).toEqual([]);
       await backToRoot(c);
@@ -209,5 +264,26 @@ describe("writes", () => {
       expect(await attempt(c, "update crm.contacts set phone = '+1-555-0777' where id = 12")).toEqual({ rowCount: 0, rows: [] });
     });
     expect(await crm.root((c) => column(c, "select phone from crm.contacts where id = 12"))).toEqual([RAW[12]!.phone]);
+  });
+});
+
+describe("upgrading", () => {
+  test("rita's one-row function of the earlier form (a definer function her raw reader owns) becomes an invoker function of the migration's owner", async () => {
+    const app = crm.compiled.plan.app;
+    const fn = "gatehouse.row_mask_contacts__sales_rep(bigint)";
+    const statement = crm.compiled.statements.find((s) => s.fn?.name === "row_mask_contacts__sales_rep")!;
+    const state = (c: ClientBase) =>
+      rows(
+        c,
+        `select p.prosecdef as definer, r.rolname as owner from pg_proc p join pg_roles r on r.oid = p.proowner where p.oid = '${fn}'::regprocedure`,
+      );
+    const after = await crm.root(async (c) => {
+      await c.query(`alter function ${fn} security definer`);
+      await c.query(`alter function ${fn} owner to ${roleName(app, rawReader("sales_rep"))}`);
+      expect(await state(c)).toEqual([{ definer: true, owner: roleName(app, rawReader("sales_rep")) }]);
+      await c.query(toDdl(statement.sql));
+      return { state: await state(c), me: (await rows(c, "select current_user::text as me"))[0]!.me };
+    });
+    expect(after.state).toEqual([{ definer: false, owner: after.me }]);
   });
 });

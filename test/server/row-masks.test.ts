@@ -88,3 +88,22 @@ test("dana reads every contact's phone from the raw column, in full, and has no 
   );
   expect(data!.allContacts.nodes).toEqual([{ rowId: "12", phone: (await stored([12]))[0]!.phone }]);
 });
+
+test("rita writes the phone of her own customer's contact and the mutation's payload reads it back in full", async () => {
+  const { data, errors } = await api.query(
+    'mutation { updateContactByRowId(input: { rowId: "3", contactPatch: { phone: "+1-555-0777" } }) { contact { rowId phone phoneMasked } } }',
+    { token: await api.token("rita") },
+  );
+  expect(errors).toBeUndefined();
+  expect(data).toEqual({ updateContactByRowId: { contact: { rowId: "3", phone: "+1-555-0777", phoneMasked: "*******0777" } } });
+  expect(await stored([3])).toEqual([{ rowId: "3", phone: "+1-555-0777", email: expect.any(String) }]);
+});
+
+test("rita asking for the contact of rick's customer by its key gets null, and no phone; the contact exists", async () => {
+  const { data, errors } = await api.query('{ contactByRowId(rowId: "5") { rowId phone email } }', {
+    token: await api.token("rita"),
+  });
+  expect(errors).toBeUndefined();
+  expect(data).toEqual({ contactByRowId: null });
+  expect((await stored([5])).map((r) => r.rowId)).toEqual(["5"]);
+});
