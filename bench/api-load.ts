@@ -4,7 +4,7 @@
  * `npm run bench:api -- --help` for the options; bench/README.md for what it measures.
  */
 import { randomBytes } from "node:crypto";
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
@@ -17,6 +17,7 @@ import { setBypass } from "./bypass";
 import { openBenchCluster } from "./cluster";
 import { prepareBenchDatabase, type BenchDatabase } from "./database";
 import { runLoad, type LoadRequest } from "./load";
+import { pinPostmaster, pinSelf } from "./pin";
 import { backendPids, cpuBetween, cpuNs } from "./process-cpu";
 import { mintTokens } from "./tokens";
 
@@ -34,6 +35,7 @@ interface Options {
   warmupSeconds: number;
   rounds: number;
   fresh: boolean;
+  pin: boolean;
   out?: string;
 }
 
@@ -63,6 +65,11 @@ function parseOptions(argv: string[]): Options {
     .option("--warmup-seconds <n>", `warm-up seconds per case and run (default ${DEFAULT.warmupSeconds})`, whole(0))
     .option("--rounds <n>", `rounds; each runs both modes (default ${DEFAULT.rounds})`, whole(1))
     .option("--fresh", "regenerate the data even when a database of this size exists", false)
+    .option(
+      "--pin",
+      "the load generator and the API server on CPU 0, the database on CPU 1 (taskset; the database must run on this machine)",
+      false,
+    )
     .option("--out <file>", `also write the report here (it always goes to ${path.relative(process.cwd(), LATEST_REPORT)})`)
     .showHelpAfterError()
     .parse(argv);
@@ -80,6 +87,7 @@ function parseOptions(argv: string[]): Options {
     warmupSeconds: given.warmupSeconds ?? defaults.warmupSeconds,
     rounds: given.rounds ?? defaults.rounds,
     fresh: given.fresh ?? false,
+    pin: given.pin ?? false,
     out: given.out,
   };
 }
@@ -175,6 +183,12 @@ async function measureRun(
 /** Runs the benchmark; resolves to the exit code. */
 async function main(): Promise<number> {
   const options = parseOptions(process.argv);
+  if (options.pin) {
+    if (cpus().length < 2) throw new Error("--pin needs two CPUs: the database on one, the API and the load on the other");
+    // this process again on CPU 0: the API servers it starts inherit it
+    const code = pinSelf(0);
+    if (code !== undefined) return code;
+  }
   const loadBefore = load();
   const cluster = await openBenchCluster();
   if (cluster.source === "BENCH_DATABASE_URL")
@@ -184,10 +198,15 @@ async function main(): Promise<number> {
   let server: BenchServer | undefined;
   let root: Client | undefined;
   let db: BenchDatabase | undefined;
+  let unpin: (() => void) | undefined;
   try {
     db = await prepareBenchDatabase(cluster.adminUrl, options, { fresh: options.fresh, progress: true, log });
     root = new Client({ connectionString: db.rootUrl });
     await root.connect();
+    if (options.pin) {
+      unpin = await pinPostmaster(root, 1);
+      if (!unpin) throw new Error("--pin: the database does not run on this machine as a process this user may pin");
+    }
     await setBypass(root, db.app, false);
     const picked = await pickApiCases(root);
     const jwt: BenchServerSettings["jwt"] = {
@@ -267,6 +286,7 @@ async function main(): Promise<number> {
         poolMax: POOL_MAX,
         preparedStatements: process.env.PREPARED_STATEMENTS !== "off",
         load: { before: loadBefore, after: load() },
+        pinned: options.pin,
       },
       outcomes,
     );
@@ -285,6 +305,7 @@ async function main(): Promise<number> {
     return options.smoke ? 0 : 1;
   } finally {
     await server?.stop();
+    unpin?.();
     if (root && db) await setBypass(root, db.app, false);
     await root?.end();
     await cluster.stop();

@@ -36,6 +36,8 @@ export interface ApiRunInfo {
   /** PREPARED_STATEMENTS as the servers got it: named prepared statements (PostGraphile's default) or every query unnamed. */
   readonly preparedStatements: boolean;
   readonly load: { readonly before: string; readonly after: string };
+  /** `--pin`: the load generator and the API server on CPU 0, the database on CPU 1. */
+  readonly pinned: boolean;
 }
 
 const median = (values: readonly number[]) => summarize(values).median;
@@ -132,7 +134,7 @@ export function renderApiReport(info: ApiRunInfo, outcomes: readonly CaseOutcome
 - Server: ${info.server}
 - Data: ${info.data}
 - Prepared statements: ${info.preparedStatements ? "on (PostGraphile's default: PostgreSQL may switch a query to a generic plan after five executions)" : "off (PREPARED_STATEMENTS=off: every query unnamed, planned with its values)"}
-- Machine: load average ${info.load.before} before, ${info.load.after} after (not pinned: the API server, its database backends and the load generator share the machine's CPUs with whatever else runs)
+- Machine: load average ${info.load.before} before, ${info.load.after} after (${info.pinned ? "pinned with `--pin`: the load generator and the API server on CPU 0, the database server and every backend it starts on CPU 1" : "not pinned: the API server, its database backends and the load generator share the machine's CPUs with whatever else runs"})
 - Method: the API server (\`serveUntilSignal\`, what \`gatehouse serve\` runs; NODE_ENV=production, a pool of ${info.poolMax} database connections) in a process of its own on 127.0.0.1, driven by autocannon with ${info.connections} connections, ${info.seconds} s per case and run after ${info.warmupSeconds} s of warm-up, with real tokens (HS256, signed in process for the generated users). Each run starts a fresh server: the roles' BYPASSRLS is read when a statement is planned and prepared statements keep their plans, so a server must not live across a switch. Runs alternate between the modes (${info.rounds} round${info.rounds === 1 ? "" : "s"}, which mode goes first alternating; the first run is under the rules); numbers are medians over the runs. Before a server is measured, its responses are compared with the first server's: any difference stops the run with no number reported. During the runs, every 2xx body is compared with that response too: a different one counts as a mismatch. CPU per request is from \`/proc/<pid>/schedstat\` of the API process and of its database backends (when the database runs on this machine).
 
 | case | req/s rules | req/s bypass | ratio | target | | latency rules p50/p95/p99 ms | latency bypass p50/p95/p99 ms | failures | database CPU ratio |

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { Client } from "pg";
 
 /** Set in the re-executed, pinned benchmark process. */
@@ -46,4 +47,28 @@ export function pinBackends(clients: readonly Client[], cpu: number): number {
     }
   }
   return pinned;
+}
+
+/**
+ * Pins the database server that `client` is connected to — its postmaster, so every backend it starts from now on —
+ * to `cpu`, when it runs on this machine. Resolves to a function that gives the postmaster back the CPUs it had, or
+ * undefined when it is not ours to pin (another machine, another user's process).
+ *
+ * @example
+ * const restore = await pinPostmaster(root, 1); try { ... } finally { restore?.(); }
+ */
+export async function pinPostmaster(client: Client, cpu: number): Promise<(() => void) | undefined> {
+  const { rows } = await client.query<{ pid: number }>("select pg_catalog.pg_backend_pid() as pid");
+  try {
+    const stat = readFileSync(`/proc/${rows[0]!.pid}/stat`, "utf8");
+    // "pid (comm) state ppid …": the fields after the command's closing parenthesis
+    const postmaster = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]!;
+    const program = readFileSync(`/proc/${postmaster}/cmdline`, "utf8").split("\0")[0]!;
+    if (path.basename(program) !== "postgres") return undefined;
+    const had = execFileSync("taskset", ["-pc", postmaster], { encoding: "utf8" }).trim().split(": ").pop()!;
+    execFileSync("taskset", ["-pc", String(cpu), postmaster], { stdio: "ignore" });
+    return () => execFileSync("taskset", ["-pc", had, postmaster], { stdio: "ignore" });
+  } catch {
+    return undefined;
+  }
 }
