@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Client } from "pg";
 import { compile, sql, type SQL } from "pg-sql2";
-import { backendCpuNs } from "./server-cpu";
+import { backendCpuNs, backendMinorFaults } from "./server-cpu";
 
 /** One side of a comparison: a connection, the role it switches to per request, and its query. */
 export interface Side {
@@ -22,6 +22,8 @@ export interface Timings {
   readonly hand: number[];
   /** Mean server CPU per measured request, per side, when the server runs on this machine. */
   cpu?: { rls: number; hand: number };
+  /** Mean minor page faults of each side's backend per measured request, under the same condition. */
+  faults?: { rls: number; hand: number };
 }
 
 /** Summary of a list of timings. */
@@ -81,9 +83,12 @@ export async function alternate(
   options: { iterations: number; warmup: number; onRound?: () => void },
 ): Promise<Timings> {
   const timings: Timings = { rls: [], hand: [] };
+  const cpu = () => Promise.all([backendCpuNs(rls.client), backendCpuNs(hand.client)]);
+  const faults = () => Promise.all([backendMinorFaults(rls.client), backendMinorFaults(hand.client)]);
   let cpuBefore: (number | undefined)[] = [];
+  let faultsBefore: (number | undefined)[] = [];
   for (let round = 0; round < options.warmup + options.iterations; round++) {
-    if (round === options.warmup) cpuBefore = await Promise.all([backendCpuNs(rls.client), backendCpuNs(hand.client)]);
+    if (round === options.warmup) [cpuBefore, faultsBefore] = [await cpu(), await faults()];
     const order = round % 2 === 0 ? [rls, hand] : [hand, rls];
     for (const side of order) {
       const { ms } = await request(side);
@@ -91,9 +96,15 @@ export async function alternate(
     }
     options.onRound?.();
   }
-  const cpuAfter = await Promise.all([backendCpuNs(rls.client), backendCpuNs(hand.client)]);
-  const perRequest = (i: number) => (cpuAfter[i]! - cpuBefore[i]!) / 1e6 / options.iterations;
-  if ([...cpuBefore, ...cpuAfter].every((ns) => ns !== undefined)) timings.cpu = { rls: perRequest(0), hand: perRequest(1) };
+  const [cpuAfter, faultsAfter] = [await cpu(), await faults()];
+  const perRequest = (before: (number | undefined)[], after: (number | undefined)[], scale: number) =>
+    [...before, ...after].every((n) => n !== undefined)
+      ? { rls: (after[0]! - before[0]!) / scale / options.iterations, hand: (after[1]! - before[1]!) / scale / options.iterations }
+      : undefined;
+  const cpuPerRequest = perRequest(cpuBefore, cpuAfter, 1e6);
+  const faultsPerRequest = perRequest(faultsBefore, faultsAfter, 1);
+  if (cpuPerRequest) timings.cpu = cpuPerRequest;
+  if (faultsPerRequest) timings.faults = faultsPerRequest;
   return timings;
 }
 

@@ -11,6 +11,8 @@ export interface CaseResult {
   readonly hand: Summary;
   /** Mean server CPU per request (ms), when the server runs on this machine. */
   readonly cpu?: { readonly rls: number; readonly hand: number };
+  /** Mean minor page faults of each side's backend per request, under the same condition. */
+  readonly faults?: { readonly rls: number; readonly hand: number };
   /** What both sides returned (checked equal before measuring). */
   readonly result: unknown[];
   readonly plans: { readonly rls: string; readonly hand: string };
@@ -55,6 +57,8 @@ const spread = (s: Summary) => `${ms(s.median)} (${s.p25.toFixed(3)}–${s.p75.t
 const cpuCell = (r: CaseResult, side: "rls" | "hand") =>
   r.cpu ? `${ms(r.cpu[side])}${r.plans[side].includes("Workers Launched") ? " (leader only: parallel plan)" : ""}` : "n/a";
 const cpuRatio = (r: CaseResult) => (r.cpu ? `${cpuRatioOf(r)!.toFixed(3)}×` : "n/a");
+/** Minor page faults of the backend per request: memory it touches afresh each time costs CPU the plan does not show. */
+const faultsCell = (r: CaseResult, side: "rls" | "hand") => (r.faults ? r.faults[side].toFixed(1) : "n/a");
 const fence = (language: string, text: string) => `\`\`\`${language}\n${text.trim()}\n\`\`\``;
 
 /** The query as sent: its text, then its parameters. */
@@ -79,10 +83,10 @@ function caseSection(result: CaseResult): string {
 Persona: user ${c.persona.userId} (unit ${c.persona.unitId}), ${c.persona.why}.
 Rounds: ${result.rounds.warmup} warm-up, ${result.rounds.measured} measured.
 
-| side | role | median (p25–p75) | server CPU per request |
-|---|---|---|---|
-| under the rules | \`${roles.rls}\` (through the authenticator) | ${spread(result.rls)} | ${cpuCell(result, "rls")} |
-| by hand | \`${roles.hand}\` (BYPASSRLS) | ${spread(result.hand)} | ${cpuCell(result, "hand")} |
+| side | role | median (p25–p75) | server CPU per request | minor page faults per request |
+|---|---|---|---|---|
+| under the rules | \`${roles.rls}\` (through the authenticator) | ${spread(result.rls)} | ${cpuCell(result, "rls")} | ${faultsCell(result, "rls")} |
+| by hand | \`${roles.hand}\` (BYPASSRLS) | ${spread(result.hand)} | ${cpuCell(result, "hand")} | ${faultsCell(result, "hand")} |
 
 Server CPU ratio ${cpuRatio(result)}, wall-time ratio ${ratioOf(result).toFixed(3)}×, against a target of ≤ ${c.target.toFixed(2)}× on the ${judgedOn(result) === "CPU" ? "server CPU ratio" : `wall-time ratio (${parallelOf(result) ? "a parallel plan: its workers' CPU is not counted" : "the server CPU could not be read"})`}: **${verdict(result)}**.${c.write ? " Each request was rolled back." : ""}
 Both sides returned the same result before timing: ${describeResult(result.result)}.
@@ -127,7 +131,7 @@ ${info.note ? `> **Experiment:** ${info.note}\n\n` : ""}- Date: ${info.date.toIS
 - Server: ${info.server.version} (${info.server.source}); ${settings}
 - Data: ${info.data}
 - Pinning: ${info.pinning}
-- Method: every request is one transaction as the API server runs it — \`begin\`, \`set local role\`, \`select set_config('jwt.claims.user_id', …, true)\`, the query, \`commit\` — timed in the client from \`begin\` to the end of \`commit\`, on one open connection per side. Warm-up rounds first, then the measured rounds (numbers per case); each round runs both sides, and which goes first alternates. Times are medians with the interquartile range. Server CPU per request is the mean CPU time each side's backend used over the measured rounds (from \`/proc/<pid>/schedstat\`, when the server runs on this machine): unlike wall time, it does not grow while the backend waits for a CPU on a busy machine, and it leaves out the client and the round trips.
+- Method: every request is one transaction as the API server runs it — \`begin\`, \`set local role\`, \`select set_config('jwt.claims.user_id', …, true)\`, the query, \`commit\` — timed in the client from \`begin\` to the end of \`commit\`, on one open connection per side. Warm-up rounds first, then the measured rounds (numbers per case); each round runs both sides, and which goes first alternates. Times are medians with the interquartile range. Server CPU per request is the mean CPU time each side's backend used over the measured rounds (from \`/proc/<pid>/schedstat\`, when the server runs on this machine): unlike wall time, it does not grow while the backend waits for a CPU on a busy machine, and it leaves out the client and the round trips. Minor page faults per request are each backend's over the same rounds (\`minflt\` of \`/proc/<pid>/stat\`): memory a backend touches afresh on every request (what the C library gave back to the kernel after the last one) costs CPU that no plan shows.
 
 Targets are on the server CPU ratio ("CPU"), or on the wall-time ratio ("wall") where a plan is parallel (the workers' CPU is not counted) or the server CPU could not be read.
 

@@ -136,6 +136,7 @@ async function runCase(
     rls: summarize(timings.rls),
     hand: summarize(timings.hand),
     cpu: timings.cpu,
+    faults: timings.faults,
     result,
     plans: { rls: await explain(rls), hand: await explain(hand) },
   };
