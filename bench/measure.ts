@@ -99,7 +99,10 @@ export async function alternate(
   const [cpuAfter, faultsAfter] = [await cpu(), await faults()];
   const perRequest = (before: (number | undefined)[], after: (number | undefined)[], scale: number) =>
     [...before, ...after].every((n) => n !== undefined)
-      ? { rls: (after[0]! - before[0]!) / scale / options.iterations, hand: (after[1]! - before[1]!) / scale / options.iterations }
+      ? {
+          rls: (after[0]! - before[0]!) / scale / options.iterations,
+          hand: (after[1]! - before[1]!) / scale / options.iterations,
+        }
       : undefined;
   const cpuPerRequest = perRequest(cpuBefore, cpuAfter, 1e6);
   const faultsPerRequest = perRequest(faultsBefore, faultsAfter, 1);
